@@ -1,0 +1,42 @@
+//! Argument validation shared by the commands. Every bad input becomes a
+//! UsageError: one line naming the culprit, exit code 2.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "scenarios/registry.h"
+#include "sim/strategy.h"
+
+namespace wbsim::cli {
+
+enum ExitCode : int { kPass = 0, kViolated = 1, kUsage = 2, kHarness = 3 };
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::uint64_t parse_seed(const std::string& flag, const std::string& text);
+sim::StrategySpec parse_strategy(const std::string& text);
+void check_bugs(const std::vector<std::string>& bugs);
+const scenarios::Scenario& lookup_scenario(const std::string& name);
+
+struct Shard {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+Shard parse_shard(const std::string& text);
+// --shard if given, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else
+// JOB_COMPLETION_INDEX with WBSIM_TOTAL_SHARDS (Kubernetes Indexed Jobs).
+Shard shard_from_environment_or(const std::string& flag_text);
+
+// "wbsim run NAME --seed N [--strategy S] [--bug B]..."
+std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
+                              const std::vector<std::string>& bugs);
+
+// Writes `text` to `path` atomically (temporary file, fsync, rename).
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace wbsim::cli

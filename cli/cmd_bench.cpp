@@ -1,0 +1,119 @@
+// `wbsim bench`: runtime and scenario throughput, measured in this process.
+// Each figure is the best of several repetitions (the least disturbed by the
+// rest of the machine). Performance targets are judged on these numbers in
+// docs/performance.md, never asserted in tests.
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "bench/kernels.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "scenarios/registry.h"
+
+namespace wbsim::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Best ns per counted operation over `reps` runs of `kernel`.
+double best_ns(int reps, const std::function<std::uint64_t()>& kernel) {
+  double best = 1e300;
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = Clock::now();
+    const std::uint64_t ops = kernel();
+    const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    if (ops > 0) best = std::min(best, ns / static_cast<double>(ops));
+  }
+  return best;
+}
+
+double seeds_per_second(const scenarios::Scenario& s, double seconds) {
+  const auto t0 = Clock::now();
+  std::uint64_t seeds = 0;
+  double elapsed = 0;
+  do {
+    scenarios::RunRequest req;
+    req.seed = seeds + 1;
+    scenarios::run_scenario(s, req);
+    ++seeds;
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(seeds) / elapsed;
+}
+
+}  // namespace
+
+int cmd_bench(const BenchArgs& args) {
+  const bool quick = args.quick == "1";
+  const std::uint64_t n = quick ? 20'000 : 2'000'000;
+  const int reps = quick ? 2 : 5;
+
+  const double switch_ns = best_ns(reps, [&] { return bench::raw_fiber_switches(n); });
+  double step_ns = 1e300, switching_step_ns = 1e300, step2_ns = 1e300;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = Clock::now();
+    const bench::StepCount c = bench::scheduler_yields(8, n / 8);
+    const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+    step_ns = std::min(step_ns, ns / static_cast<double>(c.steps));
+    switching_step_ns = std::min(switching_step_ns, ns / static_cast<double>(c.switches));
+    t0 = Clock::now();
+    const bench::StepCount c2 = bench::scheduler_yields(2, n / 2);
+    step2_ns = std::min(step2_ns, std::chrono::duration<double, std::nano>(Clock::now() - t0).count() /
+                                      static_cast<double>(c2.steps));
+  }
+
+  const std::uint64_t pn = n / 10;
+  const std::vector<std::pair<const char*, std::function<std::uint64_t()>>> primitives = {
+      {"mutex_uncontended", [&] { return bench::mutex_uncontended(pn); }},
+      {"mutex_contended", [&] { return bench::mutex_contended(pn); }},
+      {"spinlock_contended", [&] { return bench::spinlock_contended(pn); }},
+      {"semaphore_credits", [&] { return bench::semaphore_credits(pn); }},
+      {"completion_pingpong", [&] { return bench::completion_pingpong(pn); }},
+      {"waitqueue_pingpong", [&] { return bench::waitqueue_pingpong(pn); }},
+      {"rwsem_mixed", [&] { return bench::rwsem_mixed(pn); }},
+      {"bit_lock", [&] { return bench::bit_lock(pn); }},
+      {"workqueue_items", [&] { return bench::workqueue_items(pn); }},
+      {"sleep_timers", [&] { return bench::sleep_timers(pn); }},
+  };
+  std::vector<std::pair<std::string, double>> prim_ns;
+  for (const auto& [name, kernel] : primitives) prim_ns.emplace_back(name, best_ns(reps, kernel));
+
+  std::vector<std::pair<std::string, double>> scenario_rates;
+  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
+    scenario_rates.emplace_back(s->name, seeds_per_second(*s, quick ? 0.02 : 0.5));
+  }
+
+  const double ratio = switching_step_ns / switch_ns;
+  if (args.json) {
+    std::string json = fmt::format(
+        "{{\"fiber_switch_ns\":{:.2f},\"scheduler_step_ns\":{:.2f},\"scheduler_switching_step_ns\":{:.2f},"
+        "\"scheduler_step_2_fibers_ns\":{:.2f},\"step_to_switch_ratio\":{:.2f},\"primitives_ns_per_op\":{{",
+        switch_ns, step_ns, switching_step_ns, step2_ns, ratio);
+    for (std::size_t i = 0; i < prim_ns.size(); ++i)
+      json += fmt::format("{}\"{}\":{:.2f}", i ? "," : "", prim_ns[i].first, prim_ns[i].second);
+    json += "},\"scenario_seeds_per_s\":{";
+    for (std::size_t i = 0; i < scenario_rates.size(); ++i)
+      json += fmt::format("{}\"{}\":{:.0f}", i ? "," : "", scenario_rates[i].first, scenario_rates[i].second);
+    json += "}}";
+    fmt::print("{}\n", json);
+    return kPass;
+  }
+  fmt::print("runtime (ns, best of {}):\n", reps);
+  fmt::print("  {:<34} {:>9.2f}\n", "raw Boost.Context switch", switch_ns);
+  fmt::print("  {:<34} {:>9.2f}\n", "scheduler step, 8 fibers", step_ns);
+  fmt::print("  {:<34} {:>9.2f}\n", "scheduler step that switches", switching_step_ns);
+  fmt::print("  {:<34} {:>9.2f}\n", "scheduler step, 2 fibers", step2_ns);
+  fmt::print("  {:<34} {:>9.2f}x (target <= 4x)\n", "switching step / raw switch", ratio);
+  fmt::print("primitives (ns per operation, scheduling points included):\n");
+  for (const auto& [name, ns] : prim_ns) fmt::print("  {:<34} {:>9.2f}\n", name, ns);
+  fmt::print("scenarios (seeds/s on one core):\n");
+  for (const auto& [name, rate] : scenario_rates) fmt::print("  {:<34} {:>9.0f}\n", name, rate);
+  return kPass;
+}
+
+}  // namespace wbsim::cli

@@ -1,0 +1,53 @@
+//! The `wbsim` subcommands. Each returns the process exit code (args.h) or
+//! throws UsageError for bad input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wbsim::cli {
+
+struct RunArgs {
+  std::string scenario;
+  std::string seed = "1";
+  std::string strategy = "random";
+  std::vector<std::string> bugs;
+  std::string trace_file;
+  bool trace_hash = false;
+  std::string out_dir = "wbsim-failures";
+};
+int cmd_run(const RunArgs& args);
+
+struct ReplayArgs {
+  std::string file;
+  std::string trace_file;
+  bool trace_hash = false;
+};
+int cmd_replay(const ReplayArgs& args);
+
+struct SweepArgs {
+  std::vector<std::string> scenario_globs;
+  std::string seeds = "1000";
+  std::string seed_base = "1";
+  std::string jobs;  // default: hardware threads
+  std::string shard;
+  std::string strategy = "random";
+  std::vector<std::string> bugs;
+  std::string out_dir = "wbsim-failures";
+  std::string junit_file;
+  std::string json_file;
+  std::string time_limit;
+};
+int cmd_sweep(const SweepArgs& args);
+
+int cmd_list(bool long_form);
+
+
+struct BenchArgs {
+  bool json = false;
+  std::string quick;  // "" or "1": shorter runs, for tests
+};
+int cmd_bench(const BenchArgs& args);
+
+}  // namespace wbsim::cli

@@ -1,0 +1,100 @@
+// wbsim: the command line. Parses arguments (CLI11), dispatches to the
+// commands, and turns every bad input into one line and exit code 2.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "scenarios/bugs.h"
+
+namespace {
+
+int cmd_bugs() {
+  for (const auto& b : wbsim::scenarios::known_bugs()) {
+    fmt::print("{} scenarios={} checker={} fix=\"{}\"\n", b.name, b.scenarios, b.checker, b.fix);
+  }
+  return wbsim::cli::kPass;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace wbsim::cli;
+  CLI::App app{"wbsim: deterministic simulation and model checking of Linux-style writeback"};
+  app.set_version_flag("--version", fmt::format("wbsim {}", WBSIM_VERSION));
+  app.require_subcommand(1, 1);
+
+  bool list_long = false;
+  auto* list = app.add_subcommand("list", "list scenarios, one per line");
+  list->add_flag("--long", list_long, "with expectation and purpose");
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "run one scenario with one seed");
+  run->add_option("scenario", run_args.scenario, "scenario name (wbsim list)")->required();
+  run->add_option("--seed", run_args.seed, "seed (default 1)");
+  run->add_option("--strategy", run_args.strategy, "random | pct:D");
+  run->add_option("--bug", run_args.bugs, "inject a historical bug (wbsim bugs)");
+  run->add_option("--trace", run_args.trace_file, "write the whole trace to FILE");
+  run->add_flag("--trace-hash", run_args.trace_hash, "print trace-hash: <hex> last");
+  run->add_option("--out", run_args.out_dir, "failure file directory (default ./wbsim-failures)");
+
+  ReplayArgs replay_args;
+  auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
+  replay->add_option("file", replay_args.file, "failure file")->required();
+  replay->add_option("--trace", replay_args.trace_file, "write the whole trace to FILE");
+  replay->add_flag("--trace-hash", replay_args.trace_hash, "print trace-hash: <hex> last");
+
+  SweepArgs sweep_args;
+  auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");
+  sweep->add_option("--scenario", sweep_args.scenario_globs, "scenario glob (repeatable; default all)");
+  sweep->add_option("--seeds", sweep_args.seeds, "seeds per scenario (default 1000)");
+  sweep->add_option("--seed-base", sweep_args.seed_base, "first seed (default 1)");
+  sweep->add_option("--jobs", sweep_args.jobs, "threads (default: cores)");
+  sweep->add_option("--shard", sweep_args.shard, "I/N: seeds with seed % N == I");
+  sweep->add_option("--strategy", sweep_args.strategy, "random | pct:D");
+  sweep->add_option("--bug", sweep_args.bugs, "inject a historical bug (wbsim bugs)");
+  sweep->add_option("--out", sweep_args.out_dir, "failure file directory");
+  sweep->add_option("--junit", sweep_args.junit_file, "write a JUnit XML report");
+  sweep->add_option("--json", sweep_args.json_file, "write a JSON report");
+  sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
+
+  auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
+
+  BenchArgs bench_args;
+  auto* bench = app.add_subcommand("bench", "scheduler and engine throughput");
+  bench->add_flag("--json", bench_args.json, "one JSON object");
+  bench->add_option("--quick", bench_args.quick, "1: short runs (smoke test)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    for (char& c : what) {
+      if (c == '\n') c = ' ';
+    }
+    fmt::print(stderr, "wbsim: {} (wbsim --help)\n", what);
+    return kUsage;
+  }
+
+  try {
+    if (*list) return cmd_list(list_long);
+    if (*run) return cmd_run(run_args);
+    if (*replay) return cmd_replay(replay_args);
+    if (*sweep) return cmd_sweep(sweep_args);
+    if (*bugs) return cmd_bugs();
+    if (*bench) return cmd_bench(bench_args);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "wbsim: {}\n", e.what());
+    return kUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wbsim: internal error: {}\n", e.what());
+    return kHarness;
+  }
+  return kUsage;
+}

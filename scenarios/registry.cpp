@@ -1,0 +1,111 @@
+#include "scenarios/registry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "scenarios/bugs.h"
+
+namespace wbsim::scenarios {
+
+namespace {
+
+struct Registry {
+  std::vector<Scenario> scenarios;  // filled by static initialisers
+  std::vector<const Scenario*> sorted;
+  bool sealed = false;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+Registrar::Registrar(const char* name, ScenarioOptions options, ScenarioFn fn, std::source_location loc) {
+  Registry& r = registry();
+  if (r.sealed) {
+    std::fprintf(stderr, "wbsim: scenario '%s' registered after start-up\n", name);
+    std::abort();
+  }
+  r.scenarios.push_back(Scenario{name, options, fn, loc.file_name()});
+}
+
+const std::vector<const Scenario*>& all_scenarios() {
+  Registry& r = registry();
+  if (!r.sealed) {
+    r.sealed = true;
+    for (const Scenario& s : r.scenarios) r.sorted.push_back(&s);
+    std::sort(r.sorted.begin(), r.sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    for (std::size_t i = 1; i < r.sorted.size(); ++i) {
+      if (r.sorted[i - 1]->name == r.sorted[i]->name) {
+        std::fprintf(stderr, "wbsim: scenario '%s' registered twice (%s, %s)\n", r.sorted[i]->name.c_str(),
+                     r.sorted[i - 1]->file.c_str(), r.sorted[i]->file.c_str());
+        std::abort();
+      }
+    }
+  }
+  return r.sorted;
+}
+
+const Scenario* find_scenario(std::string_view name) {
+  for (const Scenario* s : all_scenarios()) {
+    if (s->name == name) return s;
+  }
+  return nullptr;
+}
+
+bool glob_match(std::string_view glob, std::string_view text) {
+  // Iterative matcher with single-star backtracking: linear in practice.
+  std::size_t g = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
+      ++g;
+      ++t;
+    } else if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      g = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+std::vector<const Scenario*> match_scenarios(std::string_view glob) {
+  std::vector<const Scenario*> out;
+  for (const Scenario* s : all_scenarios()) {
+    if (glob_match(glob, s->name)) out.push_back(s);
+  }
+  return out;
+}
+
+bool Context::bug(std::string_view name) const {
+  return std::find(bugs_.begin(), bugs_.end(), name) != bugs_.end();
+}
+
+sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request) {
+  sim::SchedulerConfig config;
+  config.seed = request.seed;
+  config.strategy = request.strategy;
+  config.replay_tape = request.replay_tape;
+  config.pct_steps_hint = scenario.options.pct_steps_hint;
+  config.step_budget = scenario.options.step_budget;
+  config.time_budget = scenario.options.time_budget;
+  config.keep_full_trace = request.keep_full_trace;
+  const bool faults = request.faults.value_or(scenario.options.faults);
+  return sim::run_simulation(
+      config, faults,
+      [&](sim::Scheduler& sched) {
+        Context ctx(sched, request.bugs);
+        scenario.fn(ctx);
+      },
+      request.crash_context);
+}
+
+}  // namespace wbsim::scenarios

@@ -1,0 +1,100 @@
+//! Scenario registration and the scenario context.
+//!
+//! A scenario is a short C++ script that registers itself under a name:
+//!
+//!     WBSIM_SCENARIO(abba, "canary/abba_deadlock",
+//!                    .expect = sim::Expect::fail_always, .expect_checker = "deadlock") {
+//!       sim::Mutex a{"a"}, b{"b"};
+//!       s.spawn("left", [&] { ... });
+//!       s.run();
+//!     }
+//!
+//! The body runs on the host: it builds the world, spawns fibers, and calls
+//! s.run() for each phase. Registrations are static objects in an OBJECT
+//! library (so the linker cannot drop them); duplicate names abort start-up,
+//! and a test compares the registered count with the scenario files.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/run.h"
+#include "sim/scheduler.h"
+#include "sim/sweep.h"
+
+namespace wbsim::scenarios {
+
+struct ScenarioOptions {
+  sim::Expect expect = sim::Expect::pass;
+  const char* expect_checker = "";
+  bool faults = true;                       // swarm faults in the safety phase
+  std::uint64_t step_budget = 1'000'000;    // livelock bound per run
+  sim::Time time_budget = 600 * sim::kSec;  // virtual
+  std::uint32_t pct_steps_hint = 200;       // scheduling choices per run, roughly
+  const char* why = "";                     // one line for `wbsim list --long`
+};
+
+class Context {
+ public:
+  Context(sim::Scheduler& sched, const std::vector<std::string>& bugs) : sched_(sched), bugs_(bugs) {}
+
+  sim::Scheduler& sched() { return sched_; }
+  sim::FiberId spawn(std::string name, std::function<void()> body,
+                     std::source_location loc = std::source_location::current()) {
+    return sched_.spawn(std::move(name), std::move(body), loc);
+  }
+  // One phase: runs until quiescence; a finding ends the scenario.
+  void run() { sched_.run(); }
+  bool bug(std::string_view name) const;
+
+ private:
+  sim::Scheduler& sched_;
+  const std::vector<std::string>& bugs_;
+};
+
+using ScenarioFn = void (*)(Context&);
+
+struct Scenario {
+  std::string name;
+  ScenarioOptions options;
+  ScenarioFn fn;
+  std::string file;
+};
+
+// Every registered scenario, sorted by name.
+const std::vector<const Scenario*>& all_scenarios();
+const Scenario* find_scenario(std::string_view name);
+// Scenarios whose name matches the glob (`*` matches any run, `?` one char).
+std::vector<const Scenario*> match_scenarios(std::string_view glob);
+bool glob_match(std::string_view glob, std::string_view text);
+
+struct Registrar {
+  Registrar(const char* name, ScenarioOptions options, ScenarioFn fn,
+            std::source_location loc = std::source_location::current());
+};
+
+#define WBSIM_SCENARIO(ident, name, ...)                                                \
+  static void ident(::wbsim::scenarios::Context& s);                                    \
+  static const ::wbsim::scenarios::Registrar ident##_registrar{                         \
+      name, ::wbsim::scenarios::ScenarioOptions{__VA_ARGS__}, ident};                   \
+  static void ident([[maybe_unused]] ::wbsim::scenarios::Context& s)
+
+// How to run one scenario once.
+struct RunRequest {
+  std::uint64_t seed = 1;
+  sim::StrategySpec strategy;
+  std::vector<std::string> bugs;
+  bool keep_full_trace = false;
+  const sim::Tape* replay_tape = nullptr;  // with strategy kind replay
+  std::optional<bool> faults;              // default: the scenario's own
+  std::string crash_context;
+};
+
+sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request);
+
+}  // namespace wbsim::scenarios

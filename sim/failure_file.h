@@ -1,0 +1,60 @@
+//! Failure files: everything needed to re-run a failure bit for bit.
+//!
+//! A line-oriented text file (key: value), versioned, ending with a checksum
+//! over all lines before it, so a truncated or edited file is rejected with
+//! the line at fault. Written atomically: a temporary file in the same
+//! directory, fsync, rename; a reader never sees half a file.
+//!
+//!     wbsim-failure 1
+//!     scenario: canary/abba_deadlock
+//!     seed: 1
+//!     strategy: random
+//!     bugs:
+//!     faults: on
+//!     checker: deadlock
+//!     message: no fiber can run and no timer is pending
+//!     time-ns: 0
+//!     step: 12
+//!     trace-hash: 0123456789abcdef
+//!     tape: 0100
+//!     checksum: fedcba9876543210
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/strategy.h"
+#include "sim/tape.h"
+#include "sim/types.h"
+
+namespace wbsim::sim {
+
+struct FailureRecord {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  StrategySpec strategy;
+  std::vector<std::string> bugs;
+  bool faults = true;
+  std::string checker;
+  std::string message;
+  Time time = 0;
+  std::uint64_t step = 0;
+  std::uint64_t trace_hash = 0;
+  Tape tape;
+};
+
+std::string format_failure_file(const FailureRecord& record);
+// Parses a failure file's text; on error returns nullopt and sets *error to
+// "LINE: reason" (1-based line).
+std::optional<FailureRecord> parse_failure_file(const std::string& text, std::string* error);
+
+// Writes atomically under `dir` (created if missing); returns the path, or
+// nullopt with *error.
+std::optional<std::string> write_failure_file(const std::string& dir, const FailureRecord& record,
+                                              std::string* error);
+// Reads and parses; *error is "PATH:LINE: reason" or "PATH: reason".
+std::optional<FailureRecord> read_failure_file(const std::string& path, std::string* error);
+
+}  // namespace wbsim::sim

@@ -1,0 +1,122 @@
+#include "sim/fault.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "sim/scheduler.h"
+
+namespace wbsim::sim {
+
+namespace {
+
+struct Registry {
+  std::vector<const FaultSite*> sites;
+  bool sealed = false;  // sorted and indexed; no more registrations
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+void seal() {
+  Registry& r = registry();
+  if (r.sealed) return;
+  std::sort(r.sites.begin(), r.sites.end(), [](const FaultSite* a, const FaultSite* b) {
+    return std::strcmp(a->name(), b->name()) < 0;
+  });
+  for (std::size_t i = 1; i < r.sites.size(); ++i) {
+    if (std::strcmp(r.sites[i - 1]->name(), r.sites[i]->name()) == 0) {
+      std::fprintf(stderr, "wbsim: fault site '%s' declared twice\n", r.sites[i]->name());
+      std::abort();
+    }
+  }
+  r.sealed = true;
+}
+
+constexpr std::uint32_t kRates[] = {2, 4, 16, 64};
+
+}  // namespace
+
+FaultSite::FaultSite(const char* name, const char* description)
+    : name_(name), description_(description) {
+  Registry& r = registry();
+  if (r.sealed) {
+    std::fprintf(stderr, "wbsim: fault site '%s' registered after start-up\n", name);
+    std::abort();
+  }
+  r.sites.push_back(this);
+}
+
+std::uint32_t FaultSite::index() const {
+  auto sites = fault_sites();
+  auto it = std::lower_bound(sites.begin(), sites.end(), this, [](const FaultSite* a, const FaultSite* b) {
+    return std::strcmp(a->name(), b->name()) < 0;
+  });
+  return static_cast<std::uint32_t>(it - sites.begin());
+}
+
+std::span<const FaultSite* const> fault_sites() {
+  seal();
+  return registry().sites;
+}
+
+void FaultPlan::draw(Scheduler& sched, bool enabled) {
+  const auto sites = fault_sites();
+  sites_.assign(sites.size(), SiteState{});
+  if (!enabled) return;
+  for (SiteState& s : sites_) {
+    s.on = sched.draw(2) == 0;
+    if (s.on) s.one_in = kRates[sched.draw(std::size(kRates))];
+  }
+}
+
+FaultPlan::SiteState& FaultPlan::state(const FaultSite& site) {
+  const std::uint32_t i = site.index();
+  if (sites_.size() <= i) sites_.resize(fault_sites().size());
+  return sites_[i];
+}
+
+bool FaultPlan::fire(Scheduler& sched, const FaultSite& site, std::source_location loc) {
+  SiteState& s = state(site);
+  ++s.evaluated;
+  if (!s.on) return false;
+  if (!sched.chance(s.one_in)) return false;
+  ++s.fired;
+  s.last_fired = loc;
+  sched.trace(Reason::fault, kNoObject, site.index(), loc.line());
+  return true;
+}
+
+void FaultPlan::force(const FaultSite& site, std::uint32_t one_in) {
+  SiteState& s = state(site);
+  s.on = true;
+  s.one_in = one_in;
+}
+
+void FaultPlan::heal() {
+  for (SiteState& s : sites_) s.on = false;
+}
+
+std::string FaultPlan::describe() const {
+  const auto sites = fault_sites();
+  if (sites.empty()) return "faults: (no fault sites)";
+  std::string out = "faults:";
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const bool on = i < sites_.size() && sites_[i].on;
+    out += on ? fmt::format(" {}=1/{}", sites[i]->name(), sites_[i].one_in)
+              : fmt::format(" {}=off", sites[i]->name());
+  }
+  return out;
+}
+
+bool fault(const FaultSite& site, std::source_location loc) {
+  Scheduler& sched = Scheduler::current();
+  return sched.faults().fire(sched, site, loc);
+}
+
+}  // namespace wbsim::sim

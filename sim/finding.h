@@ -1,0 +1,22 @@
+//! A finding: what a checker or an assertion reports when a property fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/types.h"
+
+namespace wbsim::sim {
+
+struct Finding {
+  std::string checker;  // "deadlock", "livelock", "assertion", ... (stable names)
+  std::string message;  // one line
+  std::string details;  // multi-line: the wait-for chain, expected vs actual, ...
+  std::string where;    // source location, when one is known
+  Time time = 0;
+  std::uint64_t step = 0;
+  FiberId fiber = kNoFiber;
+  std::string fiber_name;
+};
+
+}  // namespace wbsim::sim

@@ -1,0 +1,41 @@
+#include "sim/run.h"
+
+#include "sim/stack_pool.h"
+
+namespace wbsim::sim {
+
+RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body& body,
+                         const std::string& crash_context) {
+  set_crash_context(crash_context);
+  RunResult result;
+  {
+    Scheduler sched(config);
+    sched.faults().draw(sched, faults);
+    result.fault_header = sched.faults().describe();
+    try {
+      body(sched);
+    } catch (const RunFailed&) {
+      // The finding is on the scheduler; fibers are already unwound.
+    }
+    sched.teardown();
+    result.finding = sched.finding();
+    result.steps = sched.step();
+    result.time = sched.now();
+    result.trace_hash = sched.trace_log().hash();
+    result.trace_lines = sched.trace_log().count();
+    result.tape = sched.release_tape();
+    result.divergence = sched.strategy().divergence();
+    // Formatting costs more than a short run; only a report needs it.
+    if (result.finding) {
+      for (const TraceRecord& r : sched.trace_log().tail()) result.trace_tail.push_back(format_trace_line(r, sched));
+    }
+    if (config.keep_full_trace) {
+      result.trace_all.reserve(sched.trace_log().all().size());
+      for (const TraceRecord& r : sched.trace_log().all()) result.trace_all.push_back(format_trace_line(r, sched));
+    }
+  }
+  set_crash_context({});
+  return result;
+}
+
+}  // namespace wbsim::sim

@@ -1,0 +1,39 @@
+//! Running one simulation: scheduler set-up, the swarm draw, the body, and
+//! the collection of everything a report or a failure file needs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/finding.h"
+#include "sim/scheduler.h"
+#include "sim/strategy.h"
+#include "sim/tape.h"
+
+namespace wbsim::sim {
+
+struct RunResult {
+  std::optional<Finding> finding;
+  std::uint64_t steps = 0;
+  Time time = 0;
+  std::uint64_t trace_hash = 0;
+  std::uint64_t trace_lines = 0;
+  Tape tape;
+  std::string fault_header;
+  std::vector<std::string> trace_tail;  // formatted, oldest first
+  std::vector<std::string> trace_all;   // formatted, when the full trace was kept
+  std::optional<Divergence> divergence; // replay only
+};
+
+using Body = std::function<void(Scheduler&)>;
+
+// Runs `body` as the host of a fresh simulation on this thread. The body
+// spawns fibers and calls Scheduler::run() for each phase. `crash_context`
+// is printed if a fiber overflows its stack.
+RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body& body,
+                         const std::string& crash_context);
+
+}  // namespace wbsim::sim

@@ -1,0 +1,43 @@
+//! Read-write semaphore. Writers are preferred: once a writer waits, new
+//! readers queue behind it, as with the kernel's rwsem (which is why a
+//! recursive down_read can deadlock against a waiting writer, and the model
+//! keeps that property).
+#pragma once
+
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "sim/wait_list.h"
+#include "sim/wait_object.h"
+
+namespace wbsim::sim {
+
+class RwSem : public WaitObject {
+ public:
+  explicit RwSem(std::string name) : WaitObject("rwsem", std::move(name)) {}
+
+  void down_read(std::source_location loc = std::source_location::current());
+  bool down_read_trylock(std::source_location loc = std::source_location::current());
+  void up_read(std::source_location loc = std::source_location::current());
+  void down_write(std::source_location loc = std::source_location::current());
+  bool down_write_trylock(std::source_location loc = std::source_location::current());
+  void up_write(std::source_location loc = std::source_location::current());
+
+  std::size_t readers() const { return readers_.size(); }
+  bool write_locked() const { return writer_ != kNoFiber; }
+  FiberId holder() const override { return writer_ != kNoFiber ? writer_ : readers_.empty() ? kNoFiber : readers_[0]; }
+  std::source_location held_at() const override { return held_at_; }
+  std::string state() const override;
+
+ private:
+  void take_read(std::source_location loc);
+  void take_write(std::source_location loc);
+  FiberId writer_ = kNoFiber;
+  std::vector<FiberId> readers_;
+  std::uint32_t writers_waiting_ = 0;
+  std::source_location held_at_{};
+  WaitList waiters_;
+};
+
+}  // namespace wbsim::sim

@@ -1,0 +1,422 @@
+#include "sim/scheduler.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "sim/assert.h"
+#include "sim/bitwait.h"
+
+namespace ctx = boost::context;
+
+namespace wbsim::sim {
+
+namespace {
+
+thread_local Scheduler* t_current = nullptr;
+
+class SleepObject final : public WaitObject {
+ public:
+  SleepObject() : WaitObject("sleep", "clock") {}
+};
+
+std::string where(std::source_location loc) {
+  if (loc.line() == 0) return "?";
+  return fmt::format("{}:{}", loc.file_name(), loc.line());
+}
+
+}  // namespace
+
+WaitObject::WaitObject(const char* kind, std::string name)
+    : sched_(Scheduler::current()), kind_(kind), name_(std::move(name)) {
+  id_ = sched_.register_object(kind_, name_);
+}
+
+Scheduler::Scheduler(const SchedulerConfig& config)
+    : config_(config),
+      strategy_(make_strategy(config.strategy, config.seed, config.pct_steps_hint, config.replay_tape)),
+      trace_(config.keep_full_trace),
+      stacks_(StackPool::for_this_thread()),
+      previous_current_(t_current) {
+  t_current = this;
+  objects_.push_back({"none", "-"});  // id 0 is kNoObject
+  sleep_object_ = std::make_unique<SleepObject>();
+  bit_waits_ = std::make_unique<BitWaitTable>();
+  tape_.reserve(4096);
+  runnable_.reserve(64);
+}
+
+Scheduler::~Scheduler() {
+  teardown();
+  bit_waits_.reset();
+  sleep_object_.reset();
+  t_current = previous_current_;
+}
+
+Scheduler& Scheduler::current() {
+  if (t_current == nullptr) {
+    std::fprintf(stderr, "wbsim: a simulation primitive was used outside a simulation\n");
+    std::abort();
+  }
+  return *t_current;
+}
+
+Scheduler* Scheduler::current_or_null() { return t_current; }
+
+ObjectId Scheduler::register_object(const char* kind, const std::string& name) {
+  objects_.push_back({kind, name});
+  return static_cast<ObjectId>(objects_.size() - 1);
+}
+
+std::string Scheduler::fiber_name(FiberId id) const {
+  if (id == kHost) return "host";
+  return id < fibers_.size() ? fibers_[id].name : "?";
+}
+
+std::string Scheduler::object_name(ObjectId id) const {
+  if (id >= objects_.size()) return "?";
+  return fmt::format("{}:{}", objects_[id].kind, objects_[id].name);
+}
+
+// --- fibers ----------------------------------------------------------------
+
+FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::source_location loc) {
+  SIM_ASSERT(!tearing_down_);
+  const auto id = static_cast<FiberId>(fibers_.size());
+  Fiber& f = fibers_.emplace_back();
+  f.name = std::move(name);
+  f.body = std::move(body);
+  f.spawn_loc = loc;
+  f.cont = ctx::fiber(std::allocator_arg, PooledStack{&stacks_}, [this, id](ctx::fiber&& from) {
+    adopt(std::move(from));
+    run_body(id);
+    return finish_current();
+  });
+  add_runnable(id);
+  strategy_->on_spawn(id);
+  trace(Reason::spawn, kNoObject, id);
+  return id;
+}
+
+void Scheduler::run_body(FiberId id) {
+  std::string what;
+  try {
+    fibers_[id].body();
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  // Outside the handler: the C++ runtime keeps its caught-exception stack
+  // per thread, not per fiber, so no fiber may switch away inside a catch.
+  fail(make_finding("exception", fmt::format("uncaught exception: {}", what)));
+}
+
+ctx::fiber Scheduler::finish_current() {
+  Fiber& f = fibers_[current_];
+  f.state = State::finished;
+  remove_runnable(current_);
+  trace(Reason::exit, kNoObject);
+  const FiberId next = select_next();
+  SIM_ASSERT(next != current_);
+  switched_from_ = current_;
+  current_ = next;
+  // Returning a continuation from the entry function jumps to it and frees
+  // this fiber's stack; the resumed side adopts an empty `from`.
+  return std::move(slot(next));
+}
+
+void Scheduler::adopt(ctx::fiber&& from) {
+  if (from) slot(switched_from_) = std::move(from);
+}
+
+void Scheduler::switch_to(FiberId next) {
+  ++switches_;
+  switched_from_ = current_;
+  current_ = next;
+  if (next != kHost) trace(Reason::switch_to, kNoObject);
+  ctx::fiber from = std::move(slot(next)).resume();
+  adopt(std::move(from));
+}
+
+void Scheduler::run() {
+  SIM_ASSERT(!in_fiber());
+  SIM_ASSERT(!finding_.has_value());
+  const FiberId next = select_next();
+  if (next != kHost) switch_to(next);
+  if (finding_) {
+    teardown();
+    throw RunFailed{};
+  }
+}
+
+void Scheduler::teardown() {
+  if (tearing_down_) return;
+  tearing_down_ = true;
+  // Unwinding a fiber runs the destructors on its stack; with tearing_down_
+  // set, the primitives they touch neither schedule nor assert.
+  for (std::size_t i = fibers_.size(); i-- > 0;) {
+    Fiber& f = fibers_[i];
+    if (f.state != State::finished) {
+      f.cont = ctx::fiber{};
+      f.state = State::finished;
+    }
+  }
+  runnable_.clear();
+}
+
+void Scheduler::kill(FiberId id) {
+  SIM_ASSERT(id != current_);
+  Fiber& f = fibers_[id];
+  if (f.state == State::finished) return;
+  if (f.state == State::runnable) remove_runnable(id);
+  cancel_timer(f);
+  f.state = State::finished;
+  trace(Reason::kill, kNoObject, id);
+  const bool was = tearing_down_;
+  tearing_down_ = true;
+  f.cont = ctx::fiber{};
+  tearing_down_ = was;
+}
+
+// --- the run queue ---------------------------------------------------------
+
+void Scheduler::add_runnable(FiberId id) {
+  fibers_[id].runnable_index = static_cast<std::uint32_t>(runnable_.size());
+  runnable_.push_back(id);
+}
+
+void Scheduler::remove_runnable(FiberId id) {
+  // Swap-remove: the order of runnable_ is a pure function of the run's
+  // history, which is all the tape needs.
+  const std::uint32_t i = fibers_[id].runnable_index;
+  SIM_ASSERT_CMP(runnable_[i], ==, id);
+  const FiberId last = runnable_.back();
+  runnable_[i] = last;
+  fibers_[last].runnable_index = i;
+  runnable_.pop_back();
+}
+
+void Scheduler::cancel_timer(Fiber& f) {
+  if (f.deadline != kNever) {
+    --live_timers_;
+    f.deadline = kNever;
+  }
+  ++f.wait_gen;
+}
+
+FiberId Scheduler::select_next() {
+  while (runnable_.empty()) {
+    if (!fire_next_timers()) {
+      if (!finding_) end_phase();
+      return kHost;
+    }
+  }
+  if (++step_ > config_.step_budget) {
+    finding_ = make_finding("livelock", fmt::format("step budget of {} exhausted before the phase ended",
+                                                    config_.step_budget));
+    finding_->details = describe_busiest();
+    return kHost;
+  }
+  if (runnable_.size() == 1) return runnable_[0];
+  const std::uint32_t i = strategy_->choose_fiber(runnable_, current_);
+  tape_.push(i);
+  return runnable_[i];
+}
+
+bool Scheduler::fire_next_timers() {
+  while (!timers_.empty() && timers_.top().gen != fibers_[timers_.top().fiber].wait_gen) timers_.pop();
+  if (timers_.empty()) return false;
+  const Time t = timers_.top().deadline;
+  if (t > config_.time_budget) {
+    finding_ = make_finding("livelock", fmt::format("virtual time budget of {} ms exceeded: next timer at {} ms",
+                                                    config_.time_budget / kMs, t / kMs));
+    finding_->details = describe_busiest();
+    return false;
+  }
+  if (t > now_) {
+    trace(Reason::clock, kNoObject, now_, t);
+    now_ = t;
+  }
+  while (!timers_.empty() && timers_.top().deadline == t) {
+    const Timer timer = timers_.top();
+    timers_.pop();
+    Fiber& f = fibers_[timer.fiber];
+    if (timer.gen != f.wait_gen) continue;
+    SIM_ASSERT(f.state == State::blocked);
+    cancel_timer(f);
+    f.timed_out = true;
+    f.state = State::runnable;
+    add_runnable(timer.fiber);
+    trace(Reason::timeout, f.blocked_on ? f.blocked_on->id() : kNoObject, timer.fiber);
+  }
+  return true;
+}
+
+void Scheduler::end_phase() {
+  for (const Fiber& f : fibers_) {
+    if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
+      finding_ = make_finding("deadlock", "no fiber can run and no timer is pending");
+      finding_->details = describe_blocked();
+      return;
+    }
+  }
+}
+
+// --- scheduling points -----------------------------------------------------
+
+void Scheduler::yield() {
+  if (current_ == kHost || tearing_down_) return;
+  ++fibers_[current_].steps;
+  const FiberId next = select_next();
+  if (next != current_) switch_to(next);
+}
+
+bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind kind, std::source_location loc) {
+  SIM_ASSERT(in_fiber());
+  SIM_ASSERT(!tearing_down_);
+  Fiber& f = fibers_[current_];
+  if (f.atomic_depth > 0 && kind != WaitKind::spin) {
+    Finding finding = make_finding("atomic-sleep", fmt::format("{} on {} while holding a spinlock", op,
+                                                               object_name(obj.id())));
+    finding.where = where(loc);
+    fail(std::move(finding));
+  }
+  SIM_ASSERT(f.state == State::runnable);
+  f.state = State::blocked;
+  f.blocked_on = &obj;
+  f.wait_op = op;
+  f.wait_loc = loc;
+  f.wait_kind = kind;
+  f.timed_out = false;
+  remove_runnable(current_);
+  ++f.wait_gen;
+  if (deadline != kNever) {
+    f.deadline = deadline;
+    ++live_timers_;
+    timers_.push({deadline, timer_seq_++, current_, f.wait_gen});
+  }
+  trace(Reason::block, obj.id(), deadline == kNever ? 0 : deadline);
+  ++f.steps;
+  const FiberId next = select_next();
+  if (next != current_) switch_to(next);
+  // Resumed: woken, timed out, or (host ran a later phase) still runnable.
+  f.blocked_on = nullptr;
+  return !f.timed_out;
+}
+
+void Scheduler::wake(FiberId id, const WaitObject& by) {
+  if (tearing_down_) return;
+  Fiber& f = fibers_[id];
+  if (f.state != State::blocked) return;
+  cancel_timer(f);
+  f.state = State::runnable;
+  f.timed_out = false;
+  add_runnable(id);
+  trace(Reason::wake, by.id(), id);
+}
+
+void Scheduler::sleep(Time duration, std::source_location loc) {
+  block(*sleep_object_, "sleep", now_ + duration, WaitKind::normal, loc);
+}
+
+std::uint32_t Scheduler::draw(std::uint32_t bound) {
+  SIM_ASSERT_CMP(bound, >=, 1u);
+  if (bound == 1) return 0;
+  const std::uint32_t v = strategy_->draw(bound);
+  tape_.push(v);
+  trace(Reason::draw, kNoObject, bound, v);
+  return v;
+}
+
+// --- findings --------------------------------------------------------------
+
+Finding Scheduler::make_finding(std::string checker, std::string message) const {
+  Finding f;
+  f.checker = std::move(checker);
+  f.message = std::move(message);
+  f.time = now_;
+  f.step = step_;
+  f.fiber = current_;
+  f.fiber_name = fiber_name(current_);
+  return f;
+}
+
+void Scheduler::fail(Finding finding) {
+  if (!finding_) {
+    finding.time = now_;
+    finding.step = step_;
+    finding.fiber = current_;
+    finding.fiber_name = fiber_name(current_);
+    finding_ = std::move(finding);
+    trace(Reason::fail, kNoObject);
+  }
+  if (current_ == kHost) {
+    teardown();
+    throw RunFailed{};
+  }
+  switch_to(kHost);
+  // The host never resumes a fiber after a finding; it only unwinds it.
+  std::terminate();
+}
+
+std::string Scheduler::describe_blocked() const {
+  std::string out;
+  for (FiberId id = 0; id < fibers_.size(); ++id) {
+    const Fiber& f = fibers_[id];
+    if (f.state != State::blocked || f.wait_kind == WaitKind::idle) continue;
+    const WaitObject& o = *f.blocked_on;
+    out += fmt::format("  fiber {} '{}' blocked in {}({}) at {}", id, f.name, f.wait_op, o.name(),
+                       where(f.wait_loc));
+    const std::string state = o.state();
+    if (!state.empty()) out += fmt::format(" [{}]", state);
+    out += "\n";
+    if (o.holder() != kNoFiber) {
+      out += fmt::format("      {} '{}' is held by fiber {} '{}' since {}\n", o.kind(), o.name(), o.holder(),
+                         fiber_name(o.holder()), where(o.held_at()));
+    } else if (o.last_signaller() != kNoFiber) {
+      out += fmt::format("      {} '{}' was last signalled by fiber {} '{}' at {}\n", o.kind(), o.name(),
+                         o.last_signaller(), fiber_name(o.last_signaller()), where(o.signalled_at()));
+    } else {
+      out += fmt::format("      {} '{}' has never been signalled\n", o.kind(), o.name());
+    }
+  }
+  // Follow holder edges to name a cycle, if there is one.
+  for (FiberId start = 0; start < fibers_.size(); ++start) {
+    std::vector<FiberId> path{start};
+    FiberId at = start;
+    while (true) {
+      const Fiber& f = fibers_[at];
+      if (f.state != State::blocked || f.blocked_on == nullptr) break;
+      const FiberId h = f.blocked_on->holder();
+      if (h == kNoFiber || h == at) break;
+      auto seen = std::find(path.begin(), path.end(), h);
+      if (seen == path.begin()) {
+        out += "  cycle:";
+        for (FiberId p : path) out += fmt::format(" '{}' ->", fibers_[p].name);
+        out += fmt::format(" '{}'\n", fibers_[start].name);
+        return out;
+      }
+      if (seen != path.end()) break;
+      path.push_back(h);
+      at = h;
+    }
+  }
+  return out;
+}
+
+std::string Scheduler::describe_busiest() const {
+  std::vector<FiberId> ids(fibers_.size());
+  for (FiberId i = 0; i < ids.size(); ++i) ids[i] = i;
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](FiberId a, FiberId b) { return fibers_[a].steps > fibers_[b].steps; });
+  std::string out = "  busiest fibers:\n";
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
+    const Fiber& f = fibers_[ids[i]];
+    const char* state = f.state == State::runnable ? "runnable" : f.state == State::blocked ? "blocked" : "finished";
+    out += fmt::format("    fiber {} '{}': {} steps, {}\n", ids[i], f.name, f.steps, state);
+  }
+  return out;
+}
+
+}  // namespace wbsim::sim

@@ -1,0 +1,227 @@
+//! The scheduler: one OS thread, many fibers, one oracle.
+//!
+//! Fibers are Boost.Context fibers on guard-paged stacks. Exactly one runs at
+//! a time; it gives up the CPU only at a scheduling point (`yield`, or a
+//! `block` inside a primitive). At each scheduling point the strategy picks
+//! the next fiber among the runnable ones, and the choice goes on the tape.
+//! Switching is direct, fiber to fiber: the scheduler's logic runs on the
+//! stack of the fiber that yields, and the host (the thread that called
+//! `run`) is resumed only when a phase ends.
+//!
+//! Virtual time stands still while any fiber is runnable; when none is, the
+//! clock jumps to the earliest timer. A phase ends when nothing is runnable
+//! and no timer is pending: quiescent if every blocked fiber is in an idle
+//! wait (a worker waiting for work), a deadlock otherwise. A fiber blocked
+//! with a timeout has a timer, so it is never part of a deadlock.
+//!
+//! Not covered here: what the fibers model. The scheduler knows locks and
+//! queues only as WaitObjects with a name, a holder and a last signaller.
+#pragma once
+
+#include <boost/context/fiber.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "sim/fault.h"
+#include "sim/finding.h"
+#include "sim/stack_pool.h"
+#include "sim/strategy.h"
+#include "sim/tape.h"
+#include "sim/trace.h"
+#include "sim/types.h"
+#include "sim/wait_object.h"
+
+namespace wbsim::sim {
+
+// Thrown on the host when a run ends with a finding; not a std::exception so
+// that scenario code catching std::exception cannot swallow it.
+struct RunFailed {};
+
+enum class WaitKind : std::uint8_t {
+  normal,  // a sleeping wait: forbidden while a spinlock is held
+  spin,    // spinning for a spinlock: allowed in atomic context
+  idle,    // a daemon waiting for work: not a deadlock when nothing else runs
+};
+
+struct SchedulerConfig {
+  std::uint64_t seed = 1;
+  StrategySpec strategy;
+  const Tape* replay_tape = nullptr;  // for StrategySpec::Kind::replay
+  std::uint32_t pct_steps_hint = 2000;
+  std::uint64_t step_budget = 10'000'000;
+  Time time_budget = 3600 * kSec;
+  bool keep_full_trace = false;
+};
+
+class BitWaitTable;
+
+class Scheduler final : public TraceNames {
+ public:
+  static constexpr FiberId kHost = kNoFiber;
+
+  explicit Scheduler(const SchedulerConfig& config);
+  ~Scheduler() override;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The scheduler of the calling thread's simulation.
+  static Scheduler& current();
+  static Scheduler* current_or_null();
+
+  // --- host and fibers ---------------------------------------------------
+  FiberId spawn(std::string name, std::function<void()> body,
+                std::source_location loc = std::source_location::current());
+  // Runs fibers until the phase ends. Throws RunFailed (after tearing the
+  // fibers down) when the phase ended with a finding. Host only.
+  void run();
+  // Unwinds every unfinished fiber; no scheduling happens after this.
+  void teardown();
+  // Unwinds one fiber now (its owner is going away). Not on itself.
+  void kill(FiberId id);
+
+  // --- scheduling points and blocking (fibers) ---------------------------
+  void yield();
+  // Blocks the running fiber on `obj` until wake() or the deadline; returns
+  // false on timeout. The caller has put the fiber on obj's waiter list.
+  bool block(WaitObject& obj, const char* op, Time deadline, WaitKind kind,
+             std::source_location loc);
+  // Makes a blocked fiber runnable; no-op if it is not blocked.
+  void wake(FiberId id, const WaitObject& by);
+  void sleep(Time duration, std::source_location loc = std::source_location::current());
+
+  // --- the oracle --------------------------------------------------------
+  // Uniform in [0, bound); recorded on the tape. bound >= 1.
+  std::uint32_t draw(std::uint32_t bound);
+  bool chance(std::uint32_t one_in) { return one_in <= 1 || draw(one_in) == 0; }
+
+  // --- findings ----------------------------------------------------------
+  // Ends the run with a finding: on a fiber, switches to the host for good;
+  // on the host, throws RunFailed.
+  [[noreturn]] void fail(Finding finding);
+  const std::optional<Finding>& finding() const { return finding_; }
+
+  // --- atomic context (spinlocks) ----------------------------------------
+  void enter_atomic() { ++fibers_[current_].atomic_depth; }
+  void leave_atomic() { --fibers_[current_].atomic_depth; }
+
+  // --- state -------------------------------------------------------------
+  Time now() const { return now_; }
+  std::uint64_t step() const { return step_; }
+  std::uint64_t switches() const { return switches_; }
+  FiberId current_fiber() const { return current_; }
+  bool in_fiber() const { return current_ != kHost; }
+  bool tearing_down() const { return tearing_down_; }
+  bool fiber_finished(FiberId id) const { return fibers_[id].state == State::finished; }
+  std::size_t fiber_count() const { return fibers_.size(); }
+  std::uint64_t seed() const { return config_.seed; }
+
+  ObjectId register_object(const char* kind, const std::string& name);
+  void trace(std::uint16_t reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
+    trace_.add({now_, step_, a, b, current_, object, reason});
+  }
+  void trace(Reason reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
+    trace(static_cast<std::uint16_t>(reason), object, a, b);
+  }
+  const Trace& trace_log() const { return trace_; }
+  const Tape& tape() const { return tape_; }
+  Tape release_tape() { return std::move(tape_); }
+  const Strategy& strategy() const { return *strategy_; }
+  FaultPlan& faults() { return faults_; }
+  BitWaitTable& bit_waits() { return *bit_waits_; }
+
+  std::string fiber_name(FiberId id) const override;
+  std::string object_name(ObjectId id) const override;
+
+ private:
+  enum class State : std::uint8_t { runnable, blocked, finished };
+
+  struct Fiber {
+    std::string name;
+    std::function<void()> body;
+    boost::context::fiber cont;
+    State state = State::runnable;
+    WaitKind wait_kind = WaitKind::normal;
+    bool timed_out = false;
+    int atomic_depth = 0;
+    std::uint32_t wait_gen = 0;
+    std::uint32_t runnable_index = 0;
+    Time deadline = kNever;
+    std::uint64_t steps = 0;
+    const WaitObject* blocked_on = nullptr;
+    const char* wait_op = "";
+    std::source_location wait_loc{};
+    std::source_location spawn_loc{};
+  };
+
+  struct Timer {
+    Time deadline;
+    std::uint64_t seq;  // FIFO among equal deadlines, independent of addresses
+    FiberId fiber;
+    std::uint32_t gen;  // stale once the fiber's wait_gen moves on
+    bool operator>(const Timer& o) const {
+      return deadline != o.deadline ? deadline > o.deadline : seq > o.seq;
+    }
+  };
+
+  struct ObjectInfo {
+    const char* kind;
+    std::string name;
+  };
+
+  FiberId select_next();
+  bool fire_next_timers();
+  void end_phase();
+  void switch_to(FiberId next);
+  void adopt(boost::context::fiber&& from);
+  boost::context::fiber& slot(FiberId id) { return id == kHost ? host_cont_ : fibers_[id].cont; }
+  boost::context::fiber finish_current();
+  void run_body(FiberId id);
+  void add_runnable(FiberId id);
+  void remove_runnable(FiberId id);
+  void cancel_timer(Fiber& f);
+  Finding make_finding(std::string checker, std::string message) const;
+  std::string describe_blocked() const;
+  std::string describe_busiest() const;
+
+  SchedulerConfig config_;
+  std::unique_ptr<Strategy> strategy_;
+  Tape tape_;
+  Trace trace_;
+  FaultPlan faults_;
+  StackPool& stacks_;
+  std::deque<Fiber> fibers_;  // deque: references stay valid across spawn
+  std::vector<FiberId> runnable_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t live_timers_ = 0;
+  std::uint64_t timer_seq_ = 0;
+  std::vector<ObjectInfo> objects_;
+  std::unique_ptr<WaitObject> sleep_object_;
+  std::unique_ptr<BitWaitTable> bit_waits_;
+  boost::context::fiber host_cont_;
+  FiberId current_ = kHost;
+  FiberId switched_from_ = kHost;
+  Time now_ = 0;
+  std::uint64_t step_ = 0;
+  std::uint64_t switches_ = 0;  // fiber-to-fiber moves, for benchmarks
+  bool tearing_down_ = false;
+  std::optional<Finding> finding_;
+  Scheduler* previous_current_;
+};
+
+// Convenience for model code: the current scheduler's oracle and clock.
+inline Time now() { return Scheduler::current().now(); }
+inline void yield() { Scheduler::current().yield(); }
+inline std::uint32_t draw(std::uint32_t bound) { return Scheduler::current().draw(bound); }
+inline void sleep(Time d, std::source_location loc = std::source_location::current()) {
+  Scheduler::current().sleep(d, loc);
+}
+
+}  // namespace wbsim::sim

@@ -1,0 +1,109 @@
+//! Strategies: the one oracle for every nondeterministic choice of a run.
+//!
+//! The scheduler asks a strategy two kinds of question: which runnable fiber
+//! runs next, and a uniform draw below a bound (random values, fault
+//! decisions, the swarm draw). The scheduler records every answer on the
+//! tape, so any strategy's run can be replayed by the `replay` strategy.
+//!
+//!   random   uniform choice at every scheduling point (seeded)
+//!   pct:D    probabilistic concurrency testing (Burckhardt et al., ASPLOS'10):
+//!            random distinct fiber priorities, D-1 priority change points
+//!            spread over the expected number of scheduling choices
+//!   replay   answers from a recorded tape; past its end or on a choice that
+//!            no longer fits, it falls back to seeded random and remembers
+//!            where it diverged
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/rng.h"
+#include "sim/tape.h"
+#include "sim/types.h"
+
+namespace wbsim::sim {
+
+struct StrategySpec {
+  enum class Kind : std::uint8_t { random, pct, replay };
+  Kind kind = Kind::random;
+  std::uint32_t pct_depth = 3;
+
+  std::string to_string() const;
+  // Parses "random" or "pct:D" (1 <= D <= 64); nullopt with *error otherwise.
+  static std::optional<StrategySpec> parse(std::string_view text, std::string* error);
+};
+
+struct Divergence {
+  std::size_t position;    // index of the tape choice that did not fit
+  std::uint32_t recorded;  // what the tape said (or ~0u past its end)
+  std::uint32_t bound;     // how many options there were
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Index into `runnable` (size >= 2) of the fiber to run next.
+  virtual std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) = 0;
+  // Uniform draw in [0, bound), bound >= 2.
+  virtual std::uint32_t draw(std::uint32_t bound) = 0;
+  virtual void on_spawn(FiberId) {}
+  virtual std::optional<Divergence> divergence() const { return std::nullopt; }
+};
+
+class RandomStrategy final : public Strategy {
+ public:
+  explicit RandomStrategy(std::uint64_t seed) : rng_(seed) {}
+  std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId) override {
+    return rng_.below(static_cast<std::uint32_t>(runnable.size()));
+  }
+  std::uint32_t draw(std::uint32_t bound) override { return rng_.below(bound); }
+
+ private:
+  Rng rng_;
+};
+
+class PctStrategy final : public Strategy {
+ public:
+  // `steps_hint` estimates how many scheduling choices a run makes; change
+  // points are drawn uniformly below it.
+  PctStrategy(std::uint64_t seed, std::uint32_t depth, std::uint32_t steps_hint);
+  std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) override;
+  std::uint32_t draw(std::uint32_t bound) override { return rng_.below(bound); }
+  void on_spawn(FiberId id) override;
+
+ private:
+  Rng rng_;
+  std::uint32_t depth_;
+  std::uint64_t choices_ = 0;
+  std::vector<std::uint64_t> change_points_;  // ascending
+  std::size_t next_change_ = 0;
+  std::vector<std::uint64_t> priority_;       // by fiber id; higher runs first
+};
+
+class ReplayStrategy final : public Strategy {
+ public:
+  ReplayStrategy(const Tape& tape, std::uint64_t fallback_seed) : tape_(tape), rng_(fallback_seed) {}
+  std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId) override {
+    return next(static_cast<std::uint32_t>(runnable.size()));
+  }
+  std::uint32_t draw(std::uint32_t bound) override { return next(bound); }
+  std::optional<Divergence> divergence() const override { return divergence_; }
+
+ private:
+  std::uint32_t next(std::uint32_t bound);
+
+  const Tape& tape_;
+  std::size_t position_ = 0;
+  Rng rng_;
+  std::optional<Divergence> divergence_;
+};
+
+std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t seed,
+                                        std::uint32_t pct_steps_hint, const Tape* replay_tape);
+
+}  // namespace wbsim::sim

@@ -1,0 +1,92 @@
+//! The sweep driver: targets × seeds over a pool of OS threads, one
+//! simulation per thread at a time, with a determinism check.
+//!
+//! Results are collected in task order, so a sweep's verdicts and counts do
+//! not depend on which thread ran what. About one seed in `recheck_every` is
+//! run twice and the trace hashes compared (FoundationDB's unseed check); on
+//! a mismatch the seed is run twice more with full traces to name the first
+//! line that differs. The wall clock is read here, and only here, for
+//! --time-limit and for throughput figures.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/run.h"
+
+namespace wbsim::sim {
+
+enum class Expect : std::uint8_t {
+  pass,            // no checker may fire
+  fail_always,     // the named checker must fire on every seed (canaries)
+  fail_sometimes,  // the named checker must fire on some seed; no other may
+};
+
+struct SweepTarget {
+  std::string name;
+  Expect expect = Expect::pass;
+  std::string expect_checker;
+  // Runs one seed; `keep_full_trace` for determinism diffs.
+  std::function<RunResult(std::uint64_t seed, bool keep_full_trace)> run;
+};
+
+struct SweepOptions {
+  std::uint64_t seeds = 1000;
+  std::uint64_t seed_base = 1;
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 1;
+  unsigned jobs = 1;
+  double time_limit_seconds = 0;    // 0: none
+  std::uint32_t recheck_every = 20; // 0: no determinism check
+  std::size_t keep_failures = 3;    // failing runs kept per target, for files
+};
+
+struct SeedFailure {
+  std::uint64_t seed;
+  RunResult result;
+};
+
+struct TargetSummary {
+  std::string name;
+  std::uint64_t seeds_run = 0;
+  std::uint64_t unexpected = 0;  // seeds that broke the expectation
+  std::uint64_t expected_hits = 0;
+  std::uint64_t steps = 0;
+  double busy_seconds = 0;
+  bool passed = true;
+  std::string verdict;  // "ok", or why not
+  std::vector<SeedFailure> failures;  // the first few unexpected ones
+};
+
+struct DeterminismMismatch {
+  std::string target;
+  std::uint64_t seed;
+  std::uint64_t first_hash;
+  std::uint64_t second_hash;
+  std::string first_difference;  // "line N: <a> | <b>", or what is known
+};
+
+struct SweepReport {
+  std::vector<TargetSummary> targets;
+  std::optional<DeterminismMismatch> mismatch;
+  bool time_limited = false;
+  std::uint64_t rechecked = 0;
+  double wall_seconds = 0;
+};
+
+struct SweepCallbacks {
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;  // main thread, ~10/s
+  std::function<void(const TargetSummary&)> target_done;                  // main thread, in order
+};
+
+// Seeds of the sweep for one shard: seed_base .. seed_base+seeds-1 with
+// seed % shard_count == shard_index.
+std::vector<std::uint64_t> shard_seeds(const SweepOptions& options);
+
+SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOptions& options,
+                      const SweepCallbacks& callbacks);
+
+}  // namespace wbsim::sim

@@ -1,0 +1,77 @@
+#include "sim/trace.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace wbsim::sim {
+
+namespace {
+
+constexpr const char* kSimSymbols[] = {
+    "SPAWN", "EXIT ", "SWTCH", "BLOCK", "WAKE ", "TMOUT", "CLOCK",
+    "LOCK ", "UNLCK", "RLOCK", "RUNLK", "SEMDN", "SEMUP", "CMPLT",
+    "WAKUP", "BITWT", "BITWK", "WQUE ", "WSTRT", "WEND ", "KSTOP",
+    "FAULT", "DRAW ", "KILL ", "MARK ", "FAIL ",
+};
+static_assert(std::size(kSimSymbols) == static_cast<std::size_t>(Reason::fail) + 1,
+              "every runtime reason needs a symbol");
+
+constexpr std::size_t kMaxReasons = 1024;
+
+std::array<const char*, kMaxReasons>& symbol_table() {
+  static std::array<const char*, kMaxReasons> table = [] {
+    std::array<const char*, kMaxReasons> t{};
+    for (std::size_t i = 0; i < std::size(kSimSymbols); ++i) t[i] = kSimSymbols[i];
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+const char* reason_symbol(std::uint16_t reason) {
+  if (reason >= kMaxReasons) return "?????";
+  const char* s = symbol_table()[reason];
+  return s ? s : "?????";
+}
+
+void register_reason_symbols(std::uint16_t first, std::span<const char* const> symbols) {
+  auto& table = symbol_table();
+  if (first < static_cast<std::uint16_t>(Reason::sim_reasons_end) ||
+      first + symbols.size() > kMaxReasons) {
+    std::fprintf(stderr, "wbsim: reason codes %u.. collide with the runtime's\n", first);
+    std::abort();
+  }
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    if (table[first + i] != nullptr) {
+      std::fprintf(stderr, "wbsim: reason code %zu registered twice\n", first + i);
+      std::abort();
+    }
+    table[first + i] = symbols[i];
+  }
+}
+
+std::vector<TraceRecord> Trace::tail() const {
+  std::vector<TraceRecord> out;
+  const std::uint64_t n = count_ < kRingSize ? count_ : kRingSize;
+  out.reserve(n);
+  for (std::uint64_t i = count_ - n; i < count_; ++i) out.push_back(ring_[i % kRingSize]);
+  return out;
+}
+
+std::string format_trace_header() {
+  return fmt::format("{:>16} {:>9} {:<16} {:<5} {:<22} {}", "time_us", "step", "fiber", "event",
+                     "object", "a b");
+}
+
+std::string format_trace_line(const TraceRecord& r, const TraceNames& names) {
+  const std::string fiber =
+      r.fiber == kNoFiber ? std::string("-") : fmt::format("{}:{}", r.fiber, names.fiber_name(r.fiber));
+  const std::string object = r.object == kNoObject ? std::string("-") : names.object_name(r.object);
+  return fmt::format("{:>12}.{:03} {:>9} {:<16.16} {:<5} {:<22.22} {} {}", r.time / 1000, r.time % 1000,
+                     r.step, fiber, reason_symbol(r.reason), object, r.a, r.b);
+}
+
+}  // namespace wbsim::sim

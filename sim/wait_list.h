@@ -1,0 +1,55 @@
+//! WaitList: the fibers blocked on one object, in arrival order.
+//!
+//! Waking is by list order (never by address), so it is deterministic. A
+//! fiber may be woken spuriously (kthread_stop, wake_up_process); every wait
+//! loop re-checks its condition, and add() is idempotent for that reason.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "sim/scheduler.h"
+
+namespace wbsim::sim {
+
+class WaitList {
+ public:
+  void add(FiberId id) {
+    if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) ids_.push_back(id);
+  }
+  void remove(FiberId id) {
+    auto it = std::find(ids_.begin(), ids_.end(), id);
+    if (it != ids_.end()) ids_.erase(it);
+  }
+  // Wakes every waiter; returns how many there were.
+  std::size_t wake_all(Scheduler& sched, const WaitObject& by) {
+    if (ids_.empty()) return 0;
+    std::vector<FiberId> woken;
+    woken.swap(ids_);
+    for (FiberId id : woken) sched.wake(id, by);
+    return woken.size();
+  }
+  bool empty() const { return ids_.empty(); }
+  std::size_t size() const { return ids_.size(); }
+
+ private:
+  std::vector<FiberId> ids_;
+};
+
+// Blocks the running fiber on `obj` until `done()` holds, re-checking after
+// every wake. Returns false if the deadline passed first.
+template <typename Done>
+bool wait_until(Scheduler& sched, WaitObject& obj, WaitList& list, const char* op, Done done,
+                Time deadline, WaitKind kind, std::source_location loc) {
+  while (!done()) {
+    const FiberId me = sched.current_fiber();
+    list.add(me);
+    if (!sched.block(obj, op, deadline, kind, loc)) {
+      list.remove(me);
+      return done();
+    }
+  }
+  return true;
+}
+
+}  // namespace wbsim::sim
