@@ -65,6 +65,14 @@ int main(int argc, char** argv) {
   bench->add_flag("--json", bench_args.json, "one JSON object");
   bench->add_option("--quick", bench_args.quick, "1: short runs (smoke test)");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      fmt::print(stderr, "wbsim: unknown command '{}' (wbsim --help lists them)\n", argv[1]);
+      return kUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,8 +1,8 @@
 //! The pseudo-random generator behind the `random` and `pct` strategies.
 //!
-//! xoshiro256** seeded through splitmix64: fast, well-distributed, and its
-//! output depends only on the seed, never on the platform's <random>
-//! distributions (whose algorithms differ between standard libraries).
+//! wyrand seeded through splitmix64: fast, well-distributed, and its output
+//! depends only on the seed, never on the platform's <random> distributions
+//! (whose algorithms differ between standard libraries).
 #pragma once
 
 #include <cstdint>
@@ -11,21 +11,18 @@ namespace wbsim::sim {
 
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) {
+  explicit Rng(std::uint64_t seed) : state_(seed) {
+    // Decorrelate neighbouring seeds (1, 2, 3, ... in a sweep).
     std::uint64_t x = seed;
-    for (auto& word : state_) word = splitmix64(x);
+    state_ = splitmix64(x);
   }
 
+  // wyrand: one 128-bit multiply per draw; it sits on the scheduler's hot
+  // path, and it passes BigCrush and PractRand as published.
   std::uint64_t next() {
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = rotl(state_[3], 45);
-    return result;
+    state_ += 0xa0761d6478bd642fULL;
+    const unsigned __int128 t = static_cast<unsigned __int128>(state_) * (state_ ^ 0xe7037ed1a0b428dbULL);
+    return static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t);
   }
 
   // Uniform in [0, n) by Lemire's multiply-shift; n > 0. The bias is below
@@ -43,10 +40,7 @@ class Rng {
   }
 
  private:
-  static std::uint64_t rotl(std::uint64_t x, int k) {
-    return (x << k) | (x >> (64 - k));
-  }
-  std::uint64_t state_[4];
+  std::uint64_t state_;
 };
 
 }  // namespace wbsim::sim

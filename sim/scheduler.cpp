@@ -36,6 +36,7 @@ WaitObject::WaitObject(const char* kind, std::string name)
 Scheduler::Scheduler(const SchedulerConfig& config)
     : config_(config),
       strategy_(make_strategy(config.strategy, config.seed, config.pct_steps_hint, config.replay_tape)),
+      fast_rng_(strategy_->fast_random()),
       trace_(config.keep_full_trace),
       stacks_(StackPool::for_this_thread()),
       previous_current_(t_current) {
@@ -43,7 +44,6 @@ Scheduler::Scheduler(const SchedulerConfig& config)
   objects_.push_back({"none", "-"});  // id 0 is kNoObject
   sleep_object_ = std::make_unique<SleepObject>();
   bit_waits_ = std::make_unique<BitWaitTable>();
-  tape_.reserve(4096);
   runnable_.reserve(64);
 }
 
@@ -71,7 +71,7 @@ ObjectId Scheduler::register_object(const char* kind, const std::string& name) {
 
 std::string Scheduler::fiber_name(FiberId id) const {
   if (id == kHost) return "host";
-  return id < fibers_.size() ? fibers_[id].name : "?";
+  return id < fibers_.size() ? fibers_[id]->name : "?";
 }
 
 std::string Scheduler::object_name(ObjectId id) const {
@@ -84,7 +84,7 @@ std::string Scheduler::object_name(ObjectId id) const {
 FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::source_location loc) {
   SIM_ASSERT(!tearing_down_);
   const auto id = static_cast<FiberId>(fibers_.size());
-  Fiber& f = fibers_.emplace_back();
+  Fiber& f = *fibers_.emplace_back(std::make_unique<Fiber>());
   f.name = std::move(name);
   f.body = std::move(body);
   f.spawn_loc = loc;
@@ -102,7 +102,7 @@ FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::sour
 void Scheduler::run_body(FiberId id) {
   std::string what;
   try {
-    fibers_[id].body();
+    fibers_[id]->body();
     return;
   } catch (const std::exception& e) {
     what = e.what();
@@ -113,13 +113,14 @@ void Scheduler::run_body(FiberId id) {
 }
 
 ctx::fiber Scheduler::finish_current() {
-  Fiber& f = fibers_[current_];
+  Fiber& f = *fibers_[current_];
   f.state = State::finished;
   remove_runnable(current_);
   trace(Reason::exit, kNoObject);
   const FiberId next = select_next();
   SIM_ASSERT(next != current_);
   switched_from_ = current_;
+  switched_from_slot_ = &slot(current_);
   current_ = next;
   // Returning a continuation from the entry function jumps to it and frees
   // this fiber's stack; the resumed side adopts an empty `from`.
@@ -127,14 +128,14 @@ ctx::fiber Scheduler::finish_current() {
 }
 
 void Scheduler::adopt(ctx::fiber&& from) {
-  if (from) slot(switched_from_) = std::move(from);
+  if (from) *switched_from_slot_ = std::move(from);
 }
 
 void Scheduler::switch_to(FiberId next) {
   ++switches_;
   switched_from_ = current_;
+  switched_from_slot_ = &slot(current_);
   current_ = next;
-  if (next != kHost) trace(Reason::switch_to, kNoObject);
   ctx::fiber from = std::move(slot(next)).resume();
   adopt(std::move(from));
 }
@@ -156,7 +157,7 @@ void Scheduler::teardown() {
   // Unwinding a fiber runs the destructors on its stack; with tearing_down_
   // set, the primitives they touch neither schedule nor assert.
   for (std::size_t i = fibers_.size(); i-- > 0;) {
-    Fiber& f = fibers_[i];
+    Fiber& f = *fibers_[i];
     if (f.state != State::finished) {
       f.cont = ctx::fiber{};
       f.state = State::finished;
@@ -167,7 +168,7 @@ void Scheduler::teardown() {
 
 void Scheduler::kill(FiberId id) {
   SIM_ASSERT(id != current_);
-  Fiber& f = fibers_[id];
+  Fiber& f = *fibers_[id];
   if (f.state == State::finished) return;
   if (f.state == State::runnable) remove_runnable(id);
   cancel_timer(f);
@@ -182,18 +183,18 @@ void Scheduler::kill(FiberId id) {
 // --- the run queue ---------------------------------------------------------
 
 void Scheduler::add_runnable(FiberId id) {
-  fibers_[id].runnable_index = static_cast<std::uint32_t>(runnable_.size());
+  fibers_[id]->runnable_index = static_cast<std::uint32_t>(runnable_.size());
   runnable_.push_back(id);
 }
 
 void Scheduler::remove_runnable(FiberId id) {
   // Swap-remove: the order of runnable_ is a pure function of the run's
   // history, which is all the tape needs.
-  const std::uint32_t i = fibers_[id].runnable_index;
+  const std::uint32_t i = fibers_[id]->runnable_index;
   SIM_ASSERT_CMP(runnable_[i], ==, id);
   const FiberId last = runnable_.back();
   runnable_[i] = last;
-  fibers_[last].runnable_index = i;
+  fibers_[last]->runnable_index = i;
   runnable_.pop_back();
 }
 
@@ -205,27 +206,25 @@ void Scheduler::cancel_timer(Fiber& f) {
   ++f.wait_gen;
 }
 
-FiberId Scheduler::select_next() {
+FiberId Scheduler::select_after_idle() {
   while (runnable_.empty()) {
     if (!fire_next_timers()) {
       if (!finding_) end_phase();
       return kHost;
     }
   }
-  if (++step_ > config_.step_budget) {
-    finding_ = make_finding("livelock", fmt::format("step budget of {} exhausted before the phase ended",
-                                                    config_.step_budget));
-    finding_->details = describe_busiest();
-    return kHost;
-  }
-  if (runnable_.size() == 1) return runnable_[0];
-  const std::uint32_t i = strategy_->choose_fiber(runnable_, current_);
-  tape_.push(i);
-  return runnable_[i];
+  return select_next();
+}
+
+FiberId Scheduler::step_budget_exhausted() {
+  finding_ = make_finding("livelock", fmt::format("step budget of {} exhausted before the phase ended",
+                                                  config_.step_budget));
+  finding_->details = describe_busiest();
+  return kHost;
 }
 
 bool Scheduler::fire_next_timers() {
-  while (!timers_.empty() && timers_.top().gen != fibers_[timers_.top().fiber].wait_gen) timers_.pop();
+  while (!timers_.empty() && timers_.top().gen != fibers_[timers_.top().fiber]->wait_gen) timers_.pop();
   if (timers_.empty()) return false;
   const Time t = timers_.top().deadline;
   if (t > config_.time_budget) {
@@ -241,7 +240,7 @@ bool Scheduler::fire_next_timers() {
   while (!timers_.empty() && timers_.top().deadline == t) {
     const Timer timer = timers_.top();
     timers_.pop();
-    Fiber& f = fibers_[timer.fiber];
+    Fiber& f = *fibers_[timer.fiber];
     if (timer.gen != f.wait_gen) continue;
     SIM_ASSERT(f.state == State::blocked);
     cancel_timer(f);
@@ -254,7 +253,8 @@ bool Scheduler::fire_next_timers() {
 }
 
 void Scheduler::end_phase() {
-  for (const Fiber& f : fibers_) {
+  for (const auto& fp : fibers_) {
+    const Fiber& f = *fp;
     if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
       finding_ = make_finding("deadlock", "no fiber can run and no timer is pending");
       finding_->details = describe_blocked();
@@ -265,17 +265,10 @@ void Scheduler::end_phase() {
 
 // --- scheduling points -----------------------------------------------------
 
-void Scheduler::yield() {
-  if (current_ == kHost || tearing_down_) return;
-  ++fibers_[current_].steps;
-  const FiberId next = select_next();
-  if (next != current_) switch_to(next);
-}
-
 bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind kind, std::source_location loc) {
   SIM_ASSERT(in_fiber());
   SIM_ASSERT(!tearing_down_);
-  Fiber& f = fibers_[current_];
+  Fiber& f = *fibers_[current_];
   if (f.atomic_depth > 0 && kind != WaitKind::spin) {
     Finding finding = make_finding("atomic-sleep", fmt::format("{} on {} while holding a spinlock", op,
                                                                object_name(obj.id())));
@@ -307,7 +300,7 @@ bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind k
 
 void Scheduler::wake(FiberId id, const WaitObject& by) {
   if (tearing_down_) return;
-  Fiber& f = fibers_[id];
+  Fiber& f = *fibers_[id];
   if (f.state != State::blocked) return;
   cancel_timer(f);
   f.state = State::runnable;
@@ -363,7 +356,7 @@ void Scheduler::fail(Finding finding) {
 std::string Scheduler::describe_blocked() const {
   std::string out;
   for (FiberId id = 0; id < fibers_.size(); ++id) {
-    const Fiber& f = fibers_[id];
+    const Fiber& f = *fibers_[id];
     if (f.state != State::blocked || f.wait_kind == WaitKind::idle) continue;
     const WaitObject& o = *f.blocked_on;
     out += fmt::format("  fiber {} '{}' blocked in {}({}) at {}", id, f.name, f.wait_op, o.name(),
@@ -386,15 +379,15 @@ std::string Scheduler::describe_blocked() const {
     std::vector<FiberId> path{start};
     FiberId at = start;
     while (true) {
-      const Fiber& f = fibers_[at];
+      const Fiber& f = *fibers_[at];
       if (f.state != State::blocked || f.blocked_on == nullptr) break;
       const FiberId h = f.blocked_on->holder();
       if (h == kNoFiber || h == at) break;
       auto seen = std::find(path.begin(), path.end(), h);
       if (seen == path.begin()) {
         out += "  cycle:";
-        for (FiberId p : path) out += fmt::format(" '{}' ->", fibers_[p].name);
-        out += fmt::format(" '{}'\n", fibers_[start].name);
+        for (FiberId p : path) out += fmt::format(" '{}' ->", fibers_[p]->name);
+        out += fmt::format(" '{}'\n", fibers_[start]->name);
         return out;
       }
       if (seen != path.end()) break;
@@ -409,10 +402,10 @@ std::string Scheduler::describe_busiest() const {
   std::vector<FiberId> ids(fibers_.size());
   for (FiberId i = 0; i < ids.size(); ++i) ids[i] = i;
   std::stable_sort(ids.begin(), ids.end(),
-                   [&](FiberId a, FiberId b) { return fibers_[a].steps > fibers_[b].steps; });
+                   [&](FiberId a, FiberId b) { return fibers_[a]->steps > fibers_[b]->steps; });
   std::string out = "  busiest fibers:\n";
   for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
-    const Fiber& f = fibers_[ids[i]];
+    const Fiber& f = *fibers_[ids[i]];
     const char* state = f.state == State::runnable ? "runnable" : f.state == State::blocked ? "blocked" : "finished";
     out += fmt::format("    fiber {} '{}': {} steps, {}\n", ids[i], f.name, f.steps, state);
   }

@@ -21,7 +21,6 @@
 #include <boost/context/fiber.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,7 +87,14 @@ class Scheduler final : public TraceNames {
   void kill(FiberId id);
 
   // --- scheduling points and blocking (fibers) ---------------------------
-  void yield();
+  // A scheduling point. The fast path is inline: it is most of what a
+  // simulation does.
+  void yield() {
+    if (current_ == kHost || tearing_down_) [[unlikely]] return;
+    ++fibers_[current_]->steps;
+    const FiberId next = select_next();
+    if (next != current_) switch_to(next);
+  }
   // Blocks the running fiber on `obj` until wake() or the deadline; returns
   // false on timeout. The caller has put the fiber on obj's waiter list.
   bool block(WaitObject& obj, const char* op, Time deadline, WaitKind kind,
@@ -109,8 +115,8 @@ class Scheduler final : public TraceNames {
   const std::optional<Finding>& finding() const { return finding_; }
 
   // --- atomic context (spinlocks) ----------------------------------------
-  void enter_atomic() { ++fibers_[current_].atomic_depth; }
-  void leave_atomic() { --fibers_[current_].atomic_depth; }
+  void enter_atomic() { ++fibers_[current_]->atomic_depth; }
+  void leave_atomic() { --fibers_[current_]->atomic_depth; }
 
   // --- state -------------------------------------------------------------
   Time now() const { return now_; }
@@ -119,7 +125,7 @@ class Scheduler final : public TraceNames {
   FiberId current_fiber() const { return current_; }
   bool in_fiber() const { return current_ != kHost; }
   bool tearing_down() const { return tearing_down_; }
-  bool fiber_finished(FiberId id) const { return fibers_[id].state == State::finished; }
+  bool fiber_finished(FiberId id) const { return fibers_[id]->state == State::finished; }
   std::size_t fiber_count() const { return fibers_.size(); }
   std::uint64_t seed() const { return config_.seed; }
 
@@ -176,12 +182,24 @@ class Scheduler final : public TraceNames {
     std::string name;
   };
 
-  FiberId select_next();
+  // The strategy's pick among the runnable fibers, or kHost when the phase
+  // ends (quiescence, deadlock, budget exhausted).
+  FiberId select_next() {
+    if (runnable_.empty()) [[unlikely]] return select_after_idle();
+    if (++step_ > config_.step_budget) [[unlikely]] return step_budget_exhausted();
+    const auto n = static_cast<std::uint32_t>(runnable_.size());
+    if (n == 1) return runnable_[0];
+    const std::uint32_t i = fast_rng_ ? fast_rng_->below(n) : strategy_->choose_fiber(runnable_, current_);
+    tape_.push(i);
+    return runnable_[i];
+  }
+  FiberId select_after_idle();
+  FiberId step_budget_exhausted();
   bool fire_next_timers();
   void end_phase();
   void switch_to(FiberId next);
   void adopt(boost::context::fiber&& from);
-  boost::context::fiber& slot(FiberId id) { return id == kHost ? host_cont_ : fibers_[id].cont; }
+  boost::context::fiber& slot(FiberId id) { return id == kHost ? host_cont_ : fibers_[id]->cont; }
   boost::context::fiber finish_current();
   void run_body(FiberId id);
   void add_runnable(FiberId id);
@@ -193,11 +211,12 @@ class Scheduler final : public TraceNames {
 
   SchedulerConfig config_;
   std::unique_ptr<Strategy> strategy_;
+  Rng* fast_rng_;  // strategy_->fast_random(), cached for the hot path
   Tape tape_;
   Trace trace_;
   FaultPlan faults_;
   StackPool& stacks_;
-  std::deque<Fiber> fibers_;  // deque: references stay valid across spawn
+  std::vector<std::unique_ptr<Fiber>> fibers_;  // boxed: references survive spawn
   std::vector<FiberId> runnable_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t live_timers_ = 0;
@@ -208,6 +227,9 @@ class Scheduler final : public TraceNames {
   boost::context::fiber host_cont_;
   FiberId current_ = kHost;
   FiberId switched_from_ = kHost;
+  // Where the fiber we leave must store its continuation when it is resumed
+  // (set just before each jump; saves a table lookup on the hot path).
+  boost::context::fiber* switched_from_slot_ = &host_cont_;
   Time now_ = 0;
   std::uint64_t step_ = 0;
   std::uint64_t switches_ = 0;  // fiber-to-fiber moves, for benchmarks

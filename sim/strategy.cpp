@@ -66,8 +66,10 @@ std::uint32_t PctStrategy::choose_fiber(std::span<const FiberId> runnable, Fiber
 
 std::uint32_t ReplayStrategy::next(std::uint32_t bound) {
   if (!divergence_) {
-    if (position_ < tape_.size() && tape_[position_] < bound) return tape_[position_++];
-    divergence_ = Divergence{position_, position_ < tape_.size() ? tape_[position_] : ~0u, bound};
+    const std::size_t position = reader_.position();
+    std::uint32_t recorded = ~0u;
+    if (reader_.next(&recorded) && recorded < bound) return recorded;
+    divergence_ = Divergence{position, recorded, bound};
   }
   return rng_.below(bound);
 }

@@ -47,17 +47,23 @@ struct Divergence {
 class Strategy {
  public:
   virtual ~Strategy() = default;
+  // Non-null for the plain random strategy: the scheduler draws from it
+  // directly, without a virtual call, on its hottest path.
+  Rng* fast_random() { return fast_random_; }
   // Index into `runnable` (size >= 2) of the fiber to run next.
   virtual std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) = 0;
   // Uniform draw in [0, bound), bound >= 2.
   virtual std::uint32_t draw(std::uint32_t bound) = 0;
   virtual void on_spawn(FiberId) {}
   virtual std::optional<Divergence> divergence() const { return std::nullopt; }
+
+ protected:
+  Rng* fast_random_ = nullptr;
 };
 
 class RandomStrategy final : public Strategy {
  public:
-  explicit RandomStrategy(std::uint64_t seed) : rng_(seed) {}
+  explicit RandomStrategy(std::uint64_t seed) : rng_(seed) { fast_random_ = &rng_; }
   std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId) override {
     return rng_.below(static_cast<std::uint32_t>(runnable.size()));
   }
@@ -87,7 +93,7 @@ class PctStrategy final : public Strategy {
 
 class ReplayStrategy final : public Strategy {
  public:
-  ReplayStrategy(const Tape& tape, std::uint64_t fallback_seed) : tape_(tape), rng_(fallback_seed) {}
+  ReplayStrategy(const Tape& tape, std::uint64_t fallback_seed) : reader_(tape), rng_(fallback_seed) {}
   std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId) override {
     return next(static_cast<std::uint32_t>(runnable.size()));
   }
@@ -97,8 +103,7 @@ class ReplayStrategy final : public Strategy {
  private:
   std::uint32_t next(std::uint32_t bound);
 
-  const Tape& tape_;
-  std::size_t position_ = 0;
+  Tape::Reader reader_;
   Rng rng_;
   std::optional<Divergence> divergence_;
 };

@@ -4,18 +4,46 @@
 
 namespace wbsim::sim {
 
+void Tape::push_wide(std::uint32_t v) {
+  do {
+    std::uint8_t byte = v & 0x7f;
+    v >>= 7;
+    if (v != 0) byte |= 0x80;
+    bytes_.push_back(byte);
+  } while (v != 0);
+}
+
+bool Tape::Reader::next(std::uint32_t* choice) {
+  if (index_ >= tape_.size_) return false;
+  std::uint32_t value = 0;
+  int shift = 0;
+  for (;;) {
+    const std::uint8_t byte = tape_.bytes_[offset_++];
+    value |= std::uint32_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) break;
+    shift += 7;
+  }
+  ++index_;
+  *choice = value;
+  return true;
+}
+
+std::vector<std::uint32_t> Tape::choices() const {
+  std::vector<std::uint32_t> out;
+  out.reserve(size_);
+  Reader r(*this);
+  std::uint32_t v = 0;
+  while (r.next(&v)) out.push_back(v);
+  return out;
+}
+
 std::string Tape::encode() const {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(choices_.size() * 2);
-  for (std::uint32_t v : choices_) {
-    do {
-      std::uint8_t byte = v & 0x7f;
-      v >>= 7;
-      if (v != 0) byte |= 0x80;
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } while (v != 0);
+  out.reserve(bytes_.size() * 2);
+  for (std::uint8_t byte : bytes_) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
   }
   return out;
 }
@@ -31,7 +59,6 @@ std::optional<Tape> Tape::decode(std::string_view text, std::string* error) {
     return std::nullopt;
   }
   Tape tape;
-  tape.reserve(text.size() / 2);
   std::uint64_t value = 0;
   int shift = 0;
   for (std::size_t i = 0; i < text.size(); i += 2) {
@@ -49,6 +76,8 @@ std::optional<Tape> Tape::decode(std::string_view text, std::string* error) {
       return std::nullopt;
     }
     if ((byte & 0x80) == 0) {
+      // Re-encode rather than copy: a non-minimal encoding would compare
+      // unequal to the tape the run records.
       tape.push(static_cast<std::uint32_t>(value));
       value = 0;
       shift = 0;

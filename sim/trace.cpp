@@ -10,7 +10,7 @@ namespace wbsim::sim {
 namespace {
 
 constexpr const char* kSimSymbols[] = {
-    "SPAWN", "EXIT ", "SWTCH", "BLOCK", "WAKE ", "TMOUT", "CLOCK",
+    "SPAWN", "EXIT ", "BLOCK", "WAKE ", "TMOUT", "CLOCK",
     "LOCK ", "UNLCK", "RLOCK", "RUNLK", "SEMDN", "SEMUP", "CMPLT",
     "WAKUP", "BITWT", "BITWK", "WQUE ", "WSTRT", "WEND ", "KSTOP",
     "FAULT", "DRAW ", "KILL ", "MARK ", "FAIL ",

@@ -7,6 +7,10 @@
 //! without keeping either trace. Only deterministic fields are hashed: ids,
 //! virtual time, step numbers, enum values; never an address or a name.
 //!
+//! A change of running fiber is not a line of its own: the fiber column of
+//! the next line shows it, and the step column counts every scheduling
+//! decision, so a schedule that differs still changes the hash.
+//!
 //! Reasons come from a closed enum. The runtime owns codes below 64; the
 //! model registers its own block of codes (with their symbols) at start-up.
 #pragma once
@@ -24,7 +28,6 @@ namespace wbsim::sim {
 enum class Reason : std::uint16_t {
   spawn,        // SPAWN fiber created by the traced fiber (a = new fiber)
   exit,         // EXIT  fiber body returned
-  switch_to,    // SWTCH the scheduler moved the CPU to the traced fiber
   block,        // BLOCK fiber blocked on object (a = deadline or 0)
   wake,         // WAKE  fiber made runnable by the traced fiber (a = woken)
   timeout,      // TMOUT a timed wait expired (a = woken fiber)
@@ -78,12 +81,14 @@ class Trace {
   void add(const TraceRecord& r) {
     ring_[count_ % kRingSize] = r;
     ++count_;
-    hash_ = mix(hash_, r.time);
-    hash_ = mix(hash_, r.step);
-    hash_ = mix(hash_, (std::uint64_t{r.fiber} << 32) | r.object);
-    hash_ = mix(hash_, r.reason);
-    hash_ = mix(hash_, r.a);
-    hash_ = mix(hash_, r.b);
+    // The fields are folded with independent multiplies (they pipeline), and
+    // only the fold enters the serial chain: one dependent mix per record
+    // keeps the trace off the scheduler step's critical path.
+    const std::uint64_t fold = r.time * 0x9e3779b97f4a7c15ULL + r.step * 0xc2b2ae3d27d4eb4fULL +
+                               r.a * 0x165667b19e3779f9ULL + r.b * 0xd6e8feb86659fd93ULL +
+                               ((std::uint64_t{r.fiber} << 32 | r.object) ^ (std::uint64_t{r.reason} << 48)) *
+                                   0xff51afd7ed558ccdULL;
+    hash_ = mix(hash_, fold);
     if (keep_all_) all_.push_back(r);
   }
 

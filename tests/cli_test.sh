@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Command-line contract tests: exit codes, one-line errors naming the culprit,
+# the reproduce line, replay of failure files, the same trace hash in separate
+# processes, and the scenario registry against the files on disk.
+# Usage: cli_test.sh WBSIM SOURCE_DIR
+set -u
+wbsim=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+
+# expect_exit CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
+expect_usage() {
+  local pattern=$1; shift
+  "$wbsim" "$@" >out.txt 2>err.txt
+  local code=$?
+  local lines
+  lines=$(wc -l <err.txt)
+  if [ "$code" -ne 2 ]; then bad "wbsim $*: exit $code, want 2"; return; fi
+  if [ "$lines" -ne 1 ]; then bad "wbsim $*: $lines stderr lines, want 1: $(cat err.txt)"; return; fi
+  if ! grep -qE -- "$pattern" err.txt; then bad "wbsim $*: stderr '$(cat err.txt)' lacks '$pattern'"; return; fi
+  ok
+}
+
+# --- bad input: one line, naming the culprit, exit 2 ----------------------------
+expect_usage "unknown scenario 'no/such'" run no/such
+expect_usage "--frobnicate" run canary/abba_deadlock --frobnicate
+expect_usage "--seed 'abc'" run canary/abba_deadlock --seed abc
+expect_usage "--seed '-1'" run canary/abba_deadlock --seed -1
+expect_usage "--seed '99999999999999999999'" run canary/abba_deadlock --seed 99999999999999999999
+expect_usage "--strategy 'pct:0'" run canary/abba_deadlock --strategy pct:0
+expect_usage "--strategy 'dfs'" run canary/abba_deadlock --strategy dfs
+expect_usage "--bug 'nope'" run canary/abba_deadlock --bug nope
+expect_usage "--jobs 0" sweep --jobs 0
+expect_usage "--shard '3/2'" sweep --shard 3/2
+expect_usage "--shard '1'" sweep --shard 1
+expect_usage "--shard '0/0'" sweep --shard 0/0
+expect_usage "--scenario 'zzz\*'" sweep --scenario 'zzz*'
+expect_usage "--seeds 0" sweep --seeds 0
+expect_usage "missing.wbsim: cannot read" replay missing.wbsim
+printf 'hello\n' >corrupt1.wbsim
+expect_usage "corrupt1.wbsim:1: not a wbsim failure file" replay corrupt1.wbsim
+expect_usage "unknown-command|not expected|subcommand" frobnicate
+
+# --- the canary: exit 1, checker, wait-for chain, reproduce line ------------------
+"$wbsim" run canary/abba_deadlock --seed 1 --trace-hash --out fails >run1.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "canary exit $code, want 1"
+grep -q '^FAIL deadlock:' run1.txt && ok || bad "canary: no 'FAIL deadlock:' line"
+grep -q '^wait-for chain:' run1.txt && ok || bad "canary: no wait-for chain"
+grep -q "cycle: 'left' -> 'right' -> 'left'" run1.txt && ok || bad "canary: no cycle line"
+grep -q "held by fiber" run1.txt && ok || bad "canary: chain does not name the holder"
+grep -qE '^reproduce: wbsim run canary/abba_deadlock --seed 1$' run1.txt && ok || bad "canary: reproduce line"
+hash1=$(tail -n 1 run1.txt)
+[[ "$hash1" =~ ^trace-hash:\ [0-9a-f]{16}$ ]] && ok || bad "canary: last line '$hash1' is not a trace hash"
+file=$(sed -n 's/^failure file: //p' run1.txt)
+[ -f "$file" ] && ok || bad "canary: failure file '$file' missing"
+ls fails | grep -q '\.tmp' && bad "temporary file left behind" || ok
+
+# Running the reproduce line gives the same failure and hash, in a new process.
+repro=$(sed -n 's/^reproduce: wbsim //p' run1.txt)
+# shellcheck disable=SC2086
+"$wbsim" $repro --trace-hash --out fails2 >run2.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "reproduce exit $code"
+[ "$(tail -n 1 run2.txt)" = "$hash1" ] && ok || bad "reproduce hash $(tail -n 1 run2.txt) != $hash1"
+
+# Replay of the failure file: same failure, same hash.
+"$wbsim" replay "$file" --trace-hash >replay.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "replay exit $code: $(head -5 replay.txt)"
+grep -q '^FAIL deadlock:' replay.txt && ok || bad "replay: no FAIL deadlock"
+[ "$(tail -n 1 replay.txt)" = "$hash1" ] && ok || bad "replay hash $(tail -n 1 replay.txt) != $hash1"
+
+# A corrupted failure file is rejected with its line, not replayed.
+sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim
+expect_usage "edited.wbsim:[0-9]+: checksum does not match" replay edited.wbsim
+head -n 5 "$file" >truncated.wbsim
+expect_usage "truncated.wbsim:[0-9]+: missing key" replay truncated.wbsim
+sed 's/^seed: 1$/seed: x/' "$file" >badseed.wbsim
+expect_usage "badseed.wbsim:3: seed 'x'" replay badseed.wbsim
+
+# --- determinism across processes, for every scenario -----------------------------
+for s in $("$wbsim" list); do
+  for seed in 3 77; do
+    a=$("$wbsim" run "$s" --seed $seed --trace-hash --out f 2>&1 | tail -n 1)
+    b=$("$wbsim" run "$s" --seed $seed --trace-hash --out f 2>&1 | tail -n 1)
+    [ "$a" = "$b" ] && ok || bad "$s seed $seed: '$a' then '$b'"
+  done
+done
+a=$("$wbsim" run sim/abba_race --seed 5 --strategy pct:3 --trace-hash --out f | tail -n 1)
+b=$("$wbsim" run sim/abba_race --seed 5 --strategy pct:3 --trace-hash --out f | tail -n 1)
+[ "$a" = "$b" ] && ok || bad "pct:3 hashes differ across processes"
+
+# The whole trace, written with --trace, is the same in two processes.
+"$wbsim" run sim/credits_producer_consumer --seed 9 --trace t1.txt >/dev/null
+"$wbsim" run sim/credits_producer_consumer --seed 9 --trace t2.txt >/dev/null
+cmp -s t1.txt t2.txt && ok || bad "full traces differ across processes"
+[ "$(wc -l <t1.txt)" -gt 10 ] && ok || bad "trace file too short"
+
+# --- a passing run, list, version -------------------------------------------------
+"$wbsim" run sim/timeout_wait --seed 1 >pass.txt 2>&1 && ok || bad "sim/timeout_wait failed: $(cat pass.txt)"
+grep -q '^PASS' pass.txt && ok || bad "no PASS line"
+"$wbsim" --version | grep -qE '^wbsim [0-9]+\.[0-9]+\.[0-9]+$' && ok || bad "--version"
+
+# Every scenario file registers exactly one scenario, and nothing is lost.
+files=$(find "$src/scenarios" -mindepth 2 -name '*.cpp' | wc -l)
+macros=$(grep -l 'WBSIM_SCENARIO(' $(find "$src/scenarios" -mindepth 2 -name '*.cpp') | wc -l)
+registered=$("$wbsim" list | wc -l)
+[ "$files" -eq "$registered" ] && ok || bad "$files scenario files but $registered registered"
+[ "$macros" -eq "$files" ] && ok || bad "$files scenario files, $macros with WBSIM_SCENARIO"
+
+# --- sweep: exit codes, expected failures, shards, reports ----------------------
+"$wbsim" sweep --seeds 200 --jobs 2 --junit j.xml --json s.json --out sf >sweep.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "sweep exit $code: $(tail -20 sweep.txt)"
+grep -q '^sweep: ' sweep.txt && ok || bad "sweep summary missing"
+grep -q 'canary/abba_deadlock' sweep.txt && ok || bad "sweep: canary missing"
+grep -q '<testsuite' j.xml && ok || bad "junit report"
+grep -q '"scenarios":\[' s.json && ok || bad "json report"
+"$wbsim" sweep --seeds 40 --shard 1/4 --scenario 'sim/*' >shard.txt 2>&1
+grep -q 'x 10 seed(s) from 1, shard 1/4' shard.txt && ok || bad "shard 1/4 of 40 seeds should be 10 seeds: $(head -1 shard.txt)"
+GTEST_SHARD_INDEX=2 GTEST_TOTAL_SHARDS=4 "$wbsim" sweep --seeds 40 --scenario 'sim/t*' >envshard.txt 2>&1
+grep -q 'shard 2/4' envshard.txt && ok || bad "GTEST_SHARD_* not honoured: $(head -1 envshard.txt)"
+
+echo "cli_contract: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

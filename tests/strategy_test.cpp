@@ -1,0 +1,338 @@
+// Strategies (random, pct, replay), their textual spec, and the tape codec.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/run.h"
+#include "sim/scheduler.h"
+#include "sim/strategy.h"
+#include "sim/tape.h"
+#include "tests/sim_test_util.h"
+
+namespace wbsim {
+namespace {
+
+using sim::Divergence;
+using sim::PctStrategy;
+using sim::RandomStrategy;
+using sim::ReplayStrategy;
+using sim::StrategySpec;
+using sim::Tape;
+using test::pct;
+using test::run_sim;
+
+// --- StrategySpec::parse -----------------------------------------------------
+
+TEST(StrategySpecParse, random_is_accepted) {
+  std::string err;
+  auto spec = StrategySpec::parse("random", &err);
+  ASSERT_TRUE(spec.has_value()) << err;
+  EXPECT_EQ(spec->kind, StrategySpec::Kind::random);
+  EXPECT_EQ(spec->to_string(), "random");
+}
+
+TEST(StrategySpecParse, pct_with_depth_is_accepted_with_that_depth) {
+  std::string err;
+  auto spec = StrategySpec::parse("pct:3", &err);
+  ASSERT_TRUE(spec.has_value()) << err;
+  EXPECT_EQ(spec->kind, StrategySpec::Kind::pct);
+  EXPECT_EQ(spec->pct_depth, 3u);
+  EXPECT_EQ(spec->to_string(), "pct:3");
+}
+
+TEST(StrategySpecParse, depth_bounds_one_and_sixty_four_are_accepted) {
+  std::string err;
+  auto lo = StrategySpec::parse("pct:1", &err);
+  auto hi = StrategySpec::parse("pct:64", &err);
+  ASSERT_TRUE(lo.has_value());
+  ASSERT_TRUE(hi.has_value());
+  EXPECT_EQ(lo->pct_depth, 1u);
+  EXPECT_EQ(hi->pct_depth, 64u);
+}
+
+TEST(StrategySpecParse, malformed_or_out_of_range_specs_are_rejected_with_an_error_naming_them) {
+  for (const char* bad : {"pct:0", "pct:x", "foo", "pct:65", "pct:", "pct:3x", "pct:-1", "pct: 3", "replay",
+                          "Random", "", "pct:99999999999"}) {
+    std::string err;
+    auto spec = StrategySpec::parse(bad, &err);
+    EXPECT_FALSE(spec.has_value()) << "accepted '" << bad << "'";
+    EXPECT_FALSE(err.empty()) << "no error for '" << bad << "'";
+    EXPECT_NE(err.find(std::string("'") + bad + "'"), std::string::npos) << err;
+  }
+}
+
+RC_GTEST_PROP(StrategySpecParse, to_string_of_any_valid_pct_spec_parses_back_to_it, ()) {
+  const auto depth = *rc::gen::inRange<std::uint32_t>(1, 65);
+  StrategySpec spec = pct(depth);
+  std::string err;
+  auto back = StrategySpec::parse(spec.to_string(), &err);
+  RC_ASSERT(back.has_value());
+  RC_ASSERT(back->kind == StrategySpec::Kind::pct);
+  RC_ASSERT(back->pct_depth == depth);
+}
+
+// --- RandomStrategy ------------------------------------------------------------
+
+std::vector<std::uint32_t> random_choices(std::uint64_t seed) {
+  RandomStrategy s(seed);
+  const std::vector<sim::FiberId> runnable{0, 1, 2, 3, 4};
+  std::vector<std::uint32_t> out;
+  for (int i = 0; i < 200; ++i) {
+    out.push_back(s.choose_fiber(runnable, 0));
+    out.push_back(s.draw(1000));
+  }
+  return out;
+}
+
+TEST(RandomStrategy, same_seed_gives_the_same_choices) {
+  for (std::uint64_t seed : {1ull, 2ull, 42ull, 0xdeadbeefull}) {
+    EXPECT_EQ(random_choices(seed), random_choices(seed)) << "seed " << seed;
+  }
+}
+
+TEST(RandomStrategy, different_seeds_give_different_choices) {
+  std::set<std::vector<std::uint32_t>> distinct;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) distinct.insert(random_choices(seed));
+  EXPECT_EQ(distinct.size(), 20u);
+}
+
+TEST(RandomStrategy, choices_stay_in_range_and_cover_every_option) {
+  RandomStrategy s(7);
+  const std::vector<sim::FiberId> runnable{10, 11, 12};
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 300; ++i) {
+    const std::uint32_t c = s.choose_fiber(runnable, 10);
+    ASSERT_LT(c, 3u);
+    seen.insert(c);
+    ASSERT_LT(s.draw(2), 2u);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+TEST(RandomStrategy, simulation_with_same_seed_makes_same_choices) {
+  auto body = [](sim::Scheduler& s) {
+    for (int f = 0; f < 3; ++f) {
+      s.spawn("f", [] {
+        for (int i = 0; i < 5; ++i) sim::yield();
+      });
+    }
+    s.run();
+  };
+  const auto a = run_sim(body, 99);
+  const auto b = run_sim(body, 99);
+  const auto c = run_sim(body, 100);
+  EXPECT_FALSE(a.tape.choices().empty());
+  EXPECT_EQ(a.tape, b.tape);
+  EXPECT_NE(a.tape, c.tape);
+}
+
+// --- PctStrategy -----------------------------------------------------------------
+
+// Each of four fibers logs its index and yields, several times; returns the log.
+std::vector<int> yield_log(std::uint64_t seed, std::uint32_t depth, std::uint32_t steps_hint) {
+  std::vector<int> log;
+  auto cfg = test::make_config(seed, pct(depth));
+  cfg.pct_steps_hint = steps_hint;
+  const auto r = sim::run_simulation(cfg, true, [&](sim::Scheduler& s) {
+    for (int f = 0; f < 4; ++f) {
+      s.spawn("f" + std::to_string(f), [&log, f] {
+        for (int i = 0; i < 6; ++i) {
+          log.push_back(f);
+          sim::yield();
+        }
+      });
+    }
+    s.run();
+  }, "");
+  EXPECT_FALSE(r.finding.has_value());
+  return log;
+}
+
+// Number of maximal runs of equal consecutive entries.
+int blocks(const std::vector<int>& log) {
+  int n = 0;
+  for (std::size_t i = 0; i < log.size(); ++i) n += (i == 0 || log[i] != log[i - 1]);
+  return n;
+}
+
+TEST(PctStrategy, depth_one_runs_each_fiber_to_completion_in_priority_order) {
+  std::set<int> first_fibers;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    const auto log = yield_log(seed, 1, 10);
+    ASSERT_EQ(log.size(), 24u);
+    // Four contiguous blocks: the highest-priority fiber never yields the CPU
+    // to a lower one while it is runnable.
+    EXPECT_EQ(blocks(log), 4) << "seed " << seed;
+    first_fibers.insert(log.front());
+  }
+  // The priorities are random: different seeds start different fibers.
+  EXPECT_GE(first_fibers.size(), 3u);
+}
+
+TEST(PctStrategy, depth_one_choice_is_stable_while_the_favourite_is_runnable) {
+  PctStrategy s(5, 1, 100);
+  for (sim::FiberId id = 0; id < 4; ++id) s.on_spawn(id);
+  std::vector<sim::FiberId> runnable{0, 1, 2, 3};
+  std::vector<sim::FiberId> order;
+  while (runnable.size() >= 2) {
+    const sim::FiberId fav = runnable[s.choose_fiber(runnable, runnable[0])];
+    for (int i = 0; i < 20; ++i) {
+      // Reordering the run queue does not change who is favoured.
+      std::rotate(runnable.begin(), runnable.begin() + 1, runnable.end());
+      ASSERT_EQ(runnable[s.choose_fiber(runnable, fav)], fav);
+    }
+    order.push_back(fav);
+    runnable.erase(std::find(runnable.begin(), runnable.end(), fav));
+  }
+  EXPECT_EQ(order.size(), 3u);
+}
+
+TEST(PctStrategy, depth_two_preempts_the_running_fiber_at_a_change_point_on_some_seed) {
+  int preempted = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    if (blocks(yield_log(seed, 2, 10)) > 4) ++preempted;
+  }
+  EXPECT_GT(preempted, 0);
+}
+
+// --- ReplayStrategy --------------------------------------------------------------
+
+Tape make_tape(std::initializer_list<std::uint32_t> choices) {
+  Tape t;
+  for (auto c : choices) t.push(c);
+  return t;
+}
+
+TEST(ReplayStrategy, reproduces_recorded_choices_in_order) {
+  const Tape tape = make_tape({2, 0, 1, 6});
+  ReplayStrategy s(tape, 1);
+  const std::vector<sim::FiberId> three{4, 5, 6};
+  const std::vector<sim::FiberId> two{4, 5};
+  EXPECT_EQ(s.choose_fiber(three, 4), 2u);
+  EXPECT_EQ(s.draw(2), 0u);
+  EXPECT_EQ(s.choose_fiber(two, 4), 1u);
+  EXPECT_EQ(s.draw(7), 6u);
+  EXPECT_FALSE(s.divergence().has_value());
+}
+
+TEST(ReplayStrategy, running_past_the_end_of_the_tape_is_a_divergence) {
+  const Tape tape = make_tape({1});
+  ReplayStrategy s(tape, 1);
+  const std::vector<sim::FiberId> three{0, 1, 2};
+  EXPECT_EQ(s.choose_fiber(three, 0), 1u);
+  const std::uint32_t fallback = s.choose_fiber(three, 0);
+  EXPECT_LT(fallback, 3u);
+  ASSERT_TRUE(s.divergence().has_value());
+  EXPECT_EQ(s.divergence()->position, 1u);
+  EXPECT_EQ(s.divergence()->recorded, ~0u);
+  EXPECT_EQ(s.divergence()->bound, 3u);
+}
+
+TEST(ReplayStrategy, a_choice_beyond_its_bound_is_a_divergence_and_the_first_one_is_kept) {
+  const Tape tape = make_tape({0, 5, 1});
+  ReplayStrategy s(tape, 1);
+  EXPECT_EQ(s.draw(4), 0u);
+  EXPECT_LT(s.draw(3), 3u);  // 5 does not fit below 3: seeded fallback
+  ASSERT_TRUE(s.divergence().has_value());
+  const Divergence d = *s.divergence();
+  EXPECT_EQ(d.position, 1u);
+  EXPECT_EQ(d.recorded, 5u);
+  EXPECT_EQ(d.bound, 3u);
+  for (int i = 0; i < 10; ++i) EXPECT_LT(s.draw(2), 2u);
+  EXPECT_EQ(s.divergence()->position, 1u);
+  EXPECT_EQ(s.divergence()->recorded, 5u);
+}
+
+TEST(ReplayStrategy, replaying_a_truncated_tape_in_a_simulation_reports_where_it_ran_out) {
+  auto body = [](sim::Scheduler& s) {
+    for (int f = 0; f < 3; ++f) {
+      s.spawn("f", [] {
+        for (int i = 0; i < 4; ++i) sim::yield();
+      });
+    }
+    s.run();
+  };
+  const auto rec = run_sim(body, 3);
+  ASSERT_GE(rec.tape.size(), 4u);
+  Tape half;
+  for (std::size_t i = 0; i < rec.tape.size() / 2; ++i) half.push(rec.tape[i]);
+  const auto rep = test::replay_sim(body, half, 3, false);
+  ASSERT_TRUE(rep.divergence.has_value());
+  EXPECT_EQ(rep.divergence->position, half.size());
+  EXPECT_EQ(rep.divergence->recorded, ~0u);
+}
+
+// --- Tape codec --------------------------------------------------------------------
+
+RC_GTEST_PROP(Tape, encode_then_decode_gives_back_the_same_choices, (const std::vector<std::uint32_t>& choices)) {
+  Tape t;
+  for (auto c : choices) t.push(c);
+  const std::string text = t.encode();
+  RC_ASSERT(text.size() % 2 == 0);
+  RC_ASSERT(std::all_of(text.begin(), text.end(),
+                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }));
+  std::string err;
+  auto back = Tape::decode(text, &err);
+  RC_ASSERT(back.has_value());
+  RC_ASSERT(back->choices() == choices);
+}
+
+TEST(Tape, small_choices_take_one_byte_and_large_ones_up_to_five) {
+  EXPECT_EQ(make_tape({0, 1, 127}).encode(), "00017f");
+  EXPECT_EQ(make_tape({128}).encode(), "8001");
+  EXPECT_EQ(make_tape({0xffffffffu}).encode(), "ffffffff0f");
+  EXPECT_EQ(Tape{}.encode(), "");
+}
+
+TEST(Tape, empty_text_decodes_to_an_empty_tape) {
+  std::string err;
+  auto t = Tape::decode("", &err);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->size(), 0u);
+}
+
+TEST(Tape, decode_rejects_an_odd_number_of_digits) {
+  for (const char* text : {"0", "abc", "00017"}) {
+    std::string err;
+    EXPECT_FALSE(Tape::decode(text, &err).has_value()) << text;
+    EXPECT_NE(err.find("odd"), std::string::npos) << err;
+  }
+}
+
+TEST(Tape, decode_rejects_non_hex_digits_naming_the_offset) {
+  struct Case {
+    const char* text;
+    const char* offset;
+  } cases[] = {{"0g", "offset 1"}, {"zz", "offset 0"}, {"0001x0", "offset 4"}, {"AB", "offset 0"},
+               {"01 2", "offset 2"}};
+  for (const auto& c : cases) {
+    std::string err;
+    EXPECT_FALSE(Tape::decode(c.text, &err).has_value()) << c.text;
+    EXPECT_NE(err.find(c.offset), std::string::npos) << c.text << ": " << err;
+  }
+}
+
+TEST(Tape, decode_rejects_a_truncated_last_varint) {
+  for (const char* text : {"80", "0180", "ffff", "00ffffffff"}) {
+    std::string err;
+    EXPECT_FALSE(Tape::decode(text, &err).has_value()) << text;
+    EXPECT_NE(err.find("truncated"), std::string::npos) << text << ": " << err;
+  }
+}
+
+TEST(Tape, decode_rejects_a_choice_wider_than_32_bits) {
+  std::string err;
+  EXPECT_FALSE(Tape::decode("ffffffff1f", &err).has_value());
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+  err.clear();
+  EXPECT_FALSE(Tape::decode("808080808000", &err).has_value());
+  EXPECT_NE(err.find("too large"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace wbsim
