@@ -21,7 +21,7 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.finding = sched.finding();
     result.steps = sched.step();
     result.time = sched.now();
-    result.trace_hash = sched.trace_log().hash();
+    result.trace_hash = sched.run_hash();
     result.trace_lines = sched.trace_log().count();
     result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();

@@ -310,7 +310,10 @@ void Scheduler::wake(FiberId id, const WaitObject& by) {
 }
 
 void Scheduler::sleep(Time duration, std::source_location loc) {
-  block(*sleep_object_, "sleep", now_ + duration, WaitKind::normal, loc);
+  // Like msleep(): a stray wake (wake_up_process) does not end the sleep.
+  const Time deadline = now_ + duration;
+  while (block(*sleep_object_, "sleep", deadline, WaitKind::normal, loc)) {
+  }
 }
 
 std::uint32_t Scheduler::draw(std::uint32_t bound) {

@@ -137,6 +137,13 @@ class Scheduler final : public TraceNames {
     trace(static_cast<std::uint16_t>(reason), object, a, b);
   }
   const Trace& trace_log() const { return trace_; }
+  // The run's fingerprint: every trace line and every scheduling choice.
+  // Two runs with equal hashes made the same choices and the same
+  // transitions; `--trace-hash` prints it.
+  std::uint64_t run_hash() const {
+    std::uint64_t h = trace_.hash() ^ (tape_.hash() * 0x9e3779b97f4a7c15ULL);
+    return h ^ (h >> 31);
+  }
   const Tape& tape() const { return tape_; }
   Tape release_tape() { return std::move(tape_); }
   const Strategy& strategy() const { return *strategy_; }

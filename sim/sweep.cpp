@@ -41,6 +41,14 @@ std::string first_difference(const SweepTarget& target, std::uint64_t seed) {
   if (a.trace_all.size() != b.trace_all.size())
     return fmt::format("traces agree for {} lines, then one run ends ({} vs {} lines)", n, a.trace_all.size(),
                        b.trace_all.size());
+  if (a.tape != b.tape) {
+    const auto ca = a.tape.choices();
+    const auto cb = b.tape.choices();
+    std::size_t i = 0;
+    while (i < ca.size() && i < cb.size() && ca[i] == cb[i]) ++i;
+    return fmt::format("traces agree line for line, but the schedules differ at choice {} of {}/{}", i, ca.size(),
+                       cb.size());
+  }
   return "two further runs agreed line for line (the leak is intermittent)";
 }
 

@@ -37,6 +37,22 @@ std::vector<std::uint32_t> Tape::choices() const {
   return out;
 }
 
+std::uint64_t Tape::hash() const {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ size_;
+  std::size_t i = 0;
+  for (; i + 8 <= bytes_.size(); i += 8) {
+    std::uint64_t word = 0;
+    for (int k = 0; k < 8; ++k) word |= std::uint64_t{bytes_[i + k]} << (8 * k);
+    h = (h ^ word) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  for (; i < bytes_.size(); ++i) {
+    h = (h ^ bytes_[i]) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
 std::string Tape::encode() const {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -46,6 +46,10 @@ class Tape {
     std::size_t index_ = 0;
   };
 
+  // A hash of every choice; part of a run's trace hash, so that runs whose
+  // schedules differ between traced events still hash apart.
+  std::uint64_t hash() const;
+
   std::string encode() const;
   // Decodes `text` as produced by encode(); on failure returns nullopt and
   // says why in *error (with the character offset of the culprit).

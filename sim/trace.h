@@ -8,8 +8,9 @@
 //! virtual time, step numbers, enum values; never an address or a name.
 //!
 //! A change of running fiber is not a line of its own: the fiber column of
-//! the next line shows it, and the step column counts every scheduling
-//! decision, so a schedule that differs still changes the hash.
+//! the next line shows it. The run's hash (Scheduler::run_hash) combines
+//! this hash with the tape's, so schedules that differ only between traced
+//! events still hash apart.
 //!
 //! Reasons come from a closed enum. The runtime owns codes below 64; the
 //! model registers its own block of codes (with their symbols) at start-up.

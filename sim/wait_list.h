@@ -37,19 +37,22 @@ class WaitList {
 };
 
 // Blocks the running fiber on `obj` until `done()` holds, re-checking after
-// every wake. Returns false if the deadline passed first.
+// every wake. Returns false if the deadline passed first. On return the
+// fiber is off the list, as after the kernel's finish_wait(): a wake that was
+// not the list's (wake_up_process) must not leave it there for a later
+// wake_up to cut short whatever it blocks in next.
 template <typename Done>
 bool wait_until(Scheduler& sched, WaitObject& obj, WaitList& list, const char* op, Done done,
                 Time deadline, WaitKind kind, std::source_location loc) {
-  while (!done()) {
-    const FiberId me = sched.current_fiber();
+  if (done()) return true;
+  const FiberId me = sched.current_fiber();
+  bool in_time = true;
+  do {
     list.add(me);
-    if (!sched.block(obj, op, deadline, kind, loc)) {
-      list.remove(me);
-      return done();
-    }
-  }
-  return true;
+    in_time = sched.block(obj, op, deadline, kind, loc);
+  } while (in_time && !done());
+  list.remove(me);
+  return in_time || done();
 }
 
 }  // namespace wbsim::sim

@@ -30,7 +30,10 @@ bool Workqueue::queue_work(Work& work, std::source_location loc) {
   queue_.push_back(&work);
   note_signal(sched_.current_fiber(), loc);
   sched_.trace(Reason::work_queue, id(), work.id_);
-  if (workers_.size() < max_active_ && busy_ == workers_.size()) {
+  // A worker spawned but not yet running is free; start another only when
+  // more items wait than free workers can take, as the kernel's pool keeps
+  // an idle worker ready while work sleeps.
+  if (workers_.size() < max_active_ && queue_.size() > workers_.size() - busy_) {
     workers_.push_back(
         sched_.spawn(fmt::format("{}/{}", name(), workers_.size()), [this] { worker_loop(); }, loc));
   }

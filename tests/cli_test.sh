@@ -46,7 +46,7 @@ expect_usage "--seeds 0" sweep --seeds 0
 expect_usage "missing.wbsim: cannot read" replay missing.wbsim
 printf 'hello\n' >corrupt1.wbsim
 expect_usage "corrupt1.wbsim:1: not a wbsim failure file" replay corrupt1.wbsim
-expect_usage "unknown-command|not expected|subcommand" frobnicate
+expect_usage "unknown command 'frobnicate'" frobnicate
 
 # --- the canary: exit 1, checker, wait-for chain, reproduce line ------------------
 "$wbsim" run canary/abba_deadlock --seed 1 --trace-hash --out fails >run1.txt 2>&1
@@ -128,6 +128,13 @@ grep -q '"scenarios":\[' s.json && ok || bad "json report"
 grep -q 'x 10 seed(s) from 1, shard 1/4' shard.txt && ok || bad "shard 1/4 of 40 seeds should be 10 seeds: $(head -1 shard.txt)"
 GTEST_SHARD_INDEX=2 GTEST_TOTAL_SHARDS=4 "$wbsim" sweep --seeds 40 --scenario 'sim/t*' >envshard.txt 2>&1
 grep -q 'shard 2/4' envshard.txt && ok || bad "GTEST_SHARD_* not honoured: $(head -1 envshard.txt)"
+
+# --- bench: one JSON object with the two headline figures -----------------------
+"$wbsim" bench --json --quick 1 >bench.json 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "bench exit $code"
+[ "$(wc -l <bench.json)" -eq 1 ] && ok || bad "bench --json printed more than one line"
+grep -qE '^\{"fiber_switch_ns":[0-9.]+,"scheduler_step_ns":[0-9.]+,' bench.json && ok || bad "bench json: $(head -c 200 bench.json)"
 
 echo "cli_contract: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,319 @@
+// The sweep driver: verdicts per expectation, the determinism re-check,
+// sharding, and independence from the number of threads.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/completion.h"
+#include "sim/mutex.h"
+#include "sim/run.h"
+#include "sim/sweep.h"
+#include "sim/waitqueue.h"
+#include "tests/sim_test_util.h"
+
+namespace wbsim {
+namespace {
+
+using sim::Expect;
+using sim::Scheduler;
+using sim::SweepOptions;
+using sim::SweepTarget;
+
+SweepTarget make_target(std::string name, Expect expect, std::string checker, sim::Body body) {
+  SweepTarget t;
+  t.name = std::move(name);
+  t.expect = expect;
+  t.expect_checker = std::move(checker);
+  t.run = [body = std::move(body)](std::uint64_t seed, bool keep_full_trace) {
+    return sim::run_simulation(test::make_config(seed, {}, keep_full_trace), true, body, "");
+  };
+  return t;
+}
+
+// Never fails: a mutex-protected counter.
+void passing_body(Scheduler& s) {
+  sim::Mutex m{"m"};
+  int counter = 0;
+  for (int f = 0; f < 3; ++f) {
+    s.spawn("inc", [&] {
+      for (int i = 0; i < 3; ++i) {
+        sim::MutexGuard g(m);
+        const int seen = counter;
+        sim::yield();
+        counter = seen + 1;
+      }
+    });
+  }
+  s.run();
+}
+
+// Deadlocks on every seed.
+void abba_body(Scheduler& s) {
+  sim::Mutex a{"a"}, b{"b"};
+  sim::Completion left_holds{"left_holds"}, right_holds{"right_holds"};
+  s.spawn("left", [&] {
+    a.lock();
+    left_holds.complete();
+    right_holds.wait();
+    b.lock();
+  });
+  s.spawn("right", [&] {
+    b.lock();
+    right_holds.complete();
+    left_holds.wait();
+    a.lock();
+  });
+  s.run();
+}
+
+// Deadlocks on some seeds only.
+void lost_wakeup_body(Scheduler& s) {
+  sim::WaitQueue wq{"wq"};
+  bool done = false;
+  s.spawn("waiter", [&] {
+    if (!done) {
+      sim::yield();
+      wq.sleep_on();
+    }
+  });
+  s.spawn("waker", [&] {
+    done = true;
+    wq.wake_up();
+  });
+  s.run();
+}
+
+SweepOptions options(std::uint64_t seeds, unsigned jobs = 1, std::uint32_t recheck_every = 0) {
+  SweepOptions o;
+  o.seeds = seeds;
+  o.jobs = jobs;
+  o.recheck_every = recheck_every;
+  return o;
+}
+
+// --- verdicts ---------------------------------------------------------------------
+
+TEST(Sweep, a_pass_target_with_no_finding_passes) {
+  const auto report = sim::run_sweep({make_target("ok", Expect::pass, "", passing_body)}, options(60, 1, 5), {});
+  ASSERT_EQ(report.targets.size(), 1u);
+  const auto& t = report.targets[0];
+  EXPECT_EQ(t.name, "ok");
+  EXPECT_TRUE(t.passed);
+  EXPECT_EQ(t.verdict, "ok");
+  EXPECT_EQ(t.seeds_run, 60u);
+  EXPECT_EQ(t.unexpected, 0u);
+  EXPECT_GT(t.steps, 0u);
+  EXPECT_TRUE(t.failures.empty());
+  EXPECT_FALSE(report.mismatch.has_value());
+  EXPECT_FALSE(report.time_limited);
+  EXPECT_GT(report.rechecked, 0u);
+}
+
+TEST(Sweep, a_pass_target_that_fails_on_some_seeds_fails_and_keeps_those_runs) {
+  SweepOptions o = options(100);
+  o.keep_failures = 2;
+  const auto report = sim::run_sweep({make_target("flaky", Expect::pass, "", lost_wakeup_body)}, o, {});
+  const auto& t = report.targets[0];
+  EXPECT_FALSE(t.passed);
+  EXPECT_GT(t.unexpected, 0u);
+  EXPECT_LT(t.unexpected, 100u);
+  EXPECT_NE(t.verdict.find("FAIL"), std::string::npos) << t.verdict;
+  ASSERT_EQ(t.failures.size(), 2u);
+  for (const auto& f : t.failures) {
+    ASSERT_TRUE(f.result.finding.has_value());
+    EXPECT_EQ(f.result.finding->checker, "deadlock");
+    // The kept run is the one for that seed.
+    EXPECT_EQ(f.result.trace_hash, test::run_sim(lost_wakeup_body, f.seed).trace_hash);
+  }
+  EXPECT_LT(t.failures[0].seed, t.failures[1].seed);
+}
+
+TEST(Sweep, fail_always_whose_checker_fires_on_every_seed_passes) {
+  const auto report =
+      sim::run_sweep({make_target("abba", Expect::fail_always, "deadlock", abba_body)}, options(50), {});
+  const auto& t = report.targets[0];
+  EXPECT_TRUE(t.passed) << t.verdict;
+  EXPECT_EQ(t.expected_hits, 50u);
+  EXPECT_EQ(t.seeds_run, 50u);
+  EXPECT_EQ(t.unexpected, 0u);
+}
+
+TEST(Sweep, fail_always_that_does_not_fire_fails_on_every_seed) {
+  const auto report =
+      sim::run_sweep({make_target("quiet", Expect::fail_always, "deadlock", passing_body)}, options(40), {});
+  const auto& t = report.targets[0];
+  EXPECT_FALSE(t.passed);
+  EXPECT_EQ(t.expected_hits, 0u);
+  EXPECT_EQ(t.unexpected, 40u);
+  EXPECT_NE(t.verdict.find("'deadlock' did not fire"), std::string::npos) << t.verdict;
+}
+
+TEST(Sweep, fail_always_that_fires_only_sometimes_fails) {
+  const auto report =
+      sim::run_sweep({make_target("sometimes", Expect::fail_always, "deadlock", lost_wakeup_body)}, options(100), {});
+  const auto& t = report.targets[0];
+  EXPECT_FALSE(t.passed);
+  EXPECT_GT(t.expected_hits, 0u);
+  EXPECT_EQ(t.expected_hits + t.unexpected, 100u);
+}
+
+TEST(Sweep, fail_always_with_a_different_checker_firing_fails) {
+  const auto report =
+      sim::run_sweep({make_target("wrong", Expect::fail_always, "livelock", abba_body)}, options(20), {});
+  const auto& t = report.targets[0];
+  EXPECT_FALSE(t.passed);
+  EXPECT_EQ(t.expected_hits, 0u);
+  EXPECT_EQ(t.unexpected, 20u);
+}
+
+TEST(Sweep, fail_sometimes_that_never_fires_fails) {
+  const auto report =
+      sim::run_sweep({make_target("never", Expect::fail_sometimes, "deadlock", passing_body)}, options(40), {});
+  const auto& t = report.targets[0];
+  EXPECT_FALSE(t.passed);
+  EXPECT_EQ(t.unexpected, 0u);
+  EXPECT_EQ(t.expected_hits, 0u);
+  EXPECT_NE(t.verdict.find("never fired in 40 seeds"), std::string::npos) << t.verdict;
+}
+
+TEST(Sweep, fail_sometimes_that_fires_on_some_seeds_passes) {
+  const auto report = sim::run_sweep(
+      {make_target("lost_wakeup", Expect::fail_sometimes, "deadlock", lost_wakeup_body)}, options(100), {});
+  const auto& t = report.targets[0];
+  EXPECT_TRUE(t.passed) << t.verdict;
+  EXPECT_GT(t.expected_hits, 0u);
+  EXPECT_LT(t.expected_hits, 100u);
+  EXPECT_EQ(t.unexpected, 0u);
+}
+
+// --- the determinism re-check ---------------------------------------------------------
+
+TEST(Sweep, a_target_whose_trace_depends_on_hidden_state_is_a_determinism_mismatch) {
+  static std::atomic<int> calls{0};
+  auto leaky = [](Scheduler& s) {
+    const int yields = 1 + calls.fetch_add(1) % 3;  // differs between runs of one seed
+    for (int f = 0; f < 2; ++f) {
+      s.spawn("leaky", [yields] {
+        for (int i = 0; i < yields; ++i) sim::yield();
+      });
+    }
+    s.run();
+  };
+  const auto report = sim::run_sweep({make_target("leaky", Expect::pass, "", leaky)}, options(20, 1, 1), {});
+  ASSERT_TRUE(report.mismatch.has_value());
+  EXPECT_EQ(report.mismatch->target, "leaky");
+  EXPECT_GE(report.mismatch->seed, 1u);
+  EXPECT_LE(report.mismatch->seed, 20u);
+  EXPECT_NE(report.mismatch->first_hash, report.mismatch->second_hash);
+  EXPECT_FALSE(report.mismatch->first_difference.empty());
+  EXPECT_FALSE(report.time_limited);
+}
+
+TEST(Sweep, a_deterministic_target_rechecked_on_every_seed_has_no_mismatch) {
+  const auto report = sim::run_sweep({make_target("abba", Expect::fail_always, "deadlock", abba_body),
+                                      make_target("lost_wakeup", Expect::fail_sometimes, "deadlock", lost_wakeup_body)},
+                                     options(50, 2, 1), {});
+  EXPECT_FALSE(report.mismatch.has_value());
+  EXPECT_EQ(report.rechecked, 100u);
+  EXPECT_TRUE(report.targets[0].passed);
+  EXPECT_TRUE(report.targets[1].passed);
+}
+
+// --- sharding --------------------------------------------------------------------------
+
+RC_GTEST_PROP(Sweep, shard_seeds_partitions_the_seed_range_exactly, ()) {
+  SweepOptions o;
+  o.seeds = *rc::gen::inRange<std::uint64_t>(0, 300);
+  o.seed_base = *rc::gen::inRange<std::uint64_t>(0, 1'000'000);
+  o.shard_count = *rc::gen::inRange<std::uint32_t>(1, 9);
+  std::vector<std::uint64_t> all;
+  std::set<std::uint64_t> seen;
+  for (std::uint32_t shard = 0; shard < o.shard_count; ++shard) {
+    o.shard_index = shard;
+    const auto seeds = sim::shard_seeds(o);
+    RC_ASSERT(std::is_sorted(seeds.begin(), seeds.end()));
+    for (std::uint64_t s : seeds) {
+      RC_ASSERT(s % o.shard_count == shard);
+      RC_ASSERT(seen.insert(s).second);  // disjoint
+      all.push_back(s);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t s = o.seed_base; s < o.seed_base + o.seeds; ++s) expected.push_back(s);
+  RC_ASSERT(all == expected);  // the union is every seed
+}
+
+TEST(Sweep, only_the_shards_seeds_are_run) {
+  SweepOptions o = options(30);
+  o.shard_count = 3;
+  o.shard_index = 1;
+  std::vector<std::uint64_t> ran;
+  SweepTarget t = make_target("record", Expect::pass, "", passing_body);
+  auto inner = t.run;
+  t.run = [&ran, inner](std::uint64_t seed, bool keep) {
+    ran.push_back(seed);
+    return inner(seed, keep);
+  };
+  const auto report = sim::run_sweep({t}, o, {});
+  EXPECT_EQ(report.targets[0].seeds_run, 10u);
+  EXPECT_EQ(ran, sim::shard_seeds(o));
+}
+
+// --- threads ---------------------------------------------------------------------------------
+
+TEST(Sweep, results_are_identical_with_one_and_two_jobs) {
+  const std::vector<SweepTarget> targets = {
+      make_target("ok", Expect::pass, "", passing_body),
+      make_target("flaky", Expect::pass, "", lost_wakeup_body),
+      make_target("abba", Expect::fail_always, "deadlock", abba_body),
+      make_target("lost_wakeup", Expect::fail_sometimes, "deadlock", lost_wakeup_body),
+  };
+  std::vector<std::string> done_order[2];
+  sim::SweepReport reports[2];
+  for (unsigned jobs : {1u, 2u}) {
+    sim::SweepCallbacks cb;
+    cb.target_done = [&, jobs](const sim::TargetSummary& s) { done_order[jobs - 1].push_back(s.name); };
+    reports[jobs - 1] = sim::run_sweep(targets, options(150, jobs, 10), cb);
+  }
+  const auto& a = reports[0];
+  const auto& b = reports[1];
+  ASSERT_EQ(a.targets.size(), b.targets.size());
+  for (std::size_t i = 0; i < a.targets.size(); ++i) {
+    SCOPED_TRACE(a.targets[i].name);
+    EXPECT_EQ(a.targets[i].name, b.targets[i].name);
+    EXPECT_EQ(a.targets[i].seeds_run, 150u);
+    EXPECT_EQ(a.targets[i].seeds_run, b.targets[i].seeds_run);
+    EXPECT_EQ(a.targets[i].unexpected, b.targets[i].unexpected);
+    EXPECT_EQ(a.targets[i].expected_hits, b.targets[i].expected_hits);
+    EXPECT_EQ(a.targets[i].steps, b.targets[i].steps);
+    EXPECT_EQ(a.targets[i].passed, b.targets[i].passed);
+    EXPECT_EQ(a.targets[i].verdict, b.targets[i].verdict);
+    ASSERT_EQ(a.targets[i].failures.size(), b.targets[i].failures.size());
+    for (std::size_t k = 0; k < a.targets[i].failures.size(); ++k) {
+      EXPECT_EQ(a.targets[i].failures[k].seed, b.targets[i].failures[k].seed);
+      EXPECT_EQ(a.targets[i].failures[k].result.trace_hash, b.targets[i].failures[k].result.trace_hash);
+      EXPECT_EQ(a.targets[i].failures[k].result.tape, b.targets[i].failures[k].result.tape);
+    }
+  }
+  EXPECT_EQ(a.rechecked, b.rechecked);
+  EXPECT_FALSE(a.mismatch.has_value());
+  EXPECT_FALSE(b.mismatch.has_value());
+  const std::vector<std::string> order{"ok", "flaky", "abba", "lost_wakeup"};
+  EXPECT_EQ(done_order[0], order);
+  EXPECT_EQ(done_order[1], order);
+  // The flaky pass target is the only one that fails.
+  EXPECT_TRUE(a.targets[0].passed);
+  EXPECT_FALSE(a.targets[1].passed);
+  EXPECT_TRUE(a.targets[2].passed);
+  EXPECT_TRUE(a.targets[3].passed);
+}
+
+}  // namespace
+}  // namespace wbsim
