@@ -14,7 +14,6 @@ namespace wbsim::sim {
 
 namespace {
 
-thread_local Scheduler* t_current = nullptr;
 
 class SleepObject final : public WaitObject {
  public:
@@ -39,8 +38,8 @@ Scheduler::Scheduler(const SchedulerConfig& config)
       fast_rng_(strategy_->fast_random()),
       trace_(config.keep_full_trace),
       stacks_(StackPool::for_this_thread()),
-      previous_current_(t_current) {
-  t_current = this;
+      previous_current_(t_current_scheduler) {
+  t_current_scheduler = this;
   objects_.push_back({"none", "-"});  // id 0 is kNoObject
   sleep_object_ = std::make_unique<SleepObject>();
   bit_waits_ = std::make_unique<BitWaitTable>();
@@ -51,18 +50,13 @@ Scheduler::~Scheduler() {
   teardown();
   bit_waits_.reset();
   sleep_object_.reset();
-  t_current = previous_current_;
+  t_current_scheduler = previous_current_;
 }
 
-Scheduler& Scheduler::current() {
-  if (t_current == nullptr) {
-    std::fprintf(stderr, "wbsim: a simulation primitive was used outside a simulation\n");
-    std::abort();
-  }
-  return *t_current;
+void Scheduler::no_current_simulation() {
+  std::fprintf(stderr, "wbsim: a simulation primitive was used outside a simulation\n");
+  std::abort();
 }
-
-Scheduler* Scheduler::current_or_null() { return t_current; }
 
 ObjectId Scheduler::register_object(const char* kind, const std::string& name) {
   objects_.push_back({kind, name});

@@ -61,6 +61,12 @@ struct SchedulerConfig {
 };
 
 class BitWaitTable;
+class Scheduler;
+
+// The simulation running on this thread (one per thread; set for the
+// lifetime of a Scheduler). Inline so that a scheduling point in model code
+// costs no call.
+inline thread_local Scheduler* t_current_scheduler = nullptr;
 
 class Scheduler final : public TraceNames {
  public:
@@ -72,8 +78,11 @@ class Scheduler final : public TraceNames {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // The scheduler of the calling thread's simulation.
-  static Scheduler& current();
-  static Scheduler* current_or_null();
+  static Scheduler& current() {
+    if (t_current_scheduler == nullptr) [[unlikely]] no_current_simulation();
+    return *t_current_scheduler;
+  }
+  static Scheduler* current_or_null() { return t_current_scheduler; }
 
   // --- host and fibers ---------------------------------------------------
   FiberId spawn(std::string name, std::function<void()> body,
@@ -200,6 +209,7 @@ class Scheduler final : public TraceNames {
     tape_.push(i);
     return runnable_[i];
   }
+  [[noreturn]] static void no_current_simulation();
   FiberId select_after_idle();
   FiberId step_budget_exhausted();
   bool fire_next_timers();
