@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "scenarios/registry.h"
+#include "sim/coverage.h"
 #include "sim/failure_file.h"
 
 namespace wbsim::cli {
@@ -185,6 +187,23 @@ int cmd_sweep(const SweepArgs& args) {
     steps_total += t.steps;
     all_passed = all_passed && t.passed;
   }
+  const auto marks = sim::coverage_marks();
+  std::vector<const sim::CoverageMark*> unhit;
+  if (args.require_coverage) {
+    std::size_t name_width = 0, hits_width = 1;
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+      name_width = std::max(name_width, std::string_view(marks[i]->name()).size());
+      hits_width = std::max(hits_width, fmt::formatted_size("{}", report.mark_hits[i]));
+    }
+    fmt::print("\ncoverage marks:\n");
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+      fmt::print("  {:>{}}  {:<{}}  {}\n", report.mark_hits[i], hits_width, marks[i]->name(), name_width,
+                 marks[i]->description());
+      if (report.mark_hits[i] == 0) unhit.push_back(marks[i]);
+    }
+    fmt::print("coverage: {} of {} marks hit\n", marks.size() - unhit.size(), marks.size());
+    for (const sim::CoverageMark* m : unhit) fmt::print("FAIL coverage: mark '{}' was never hit\n", m->name());
+  }
   for (const FailureLine& f : failures) {
     fmt::print("\nFAIL {} seed {}: {}: {}\n  failure file: {}\n  reproduce: {}\n", f.scenario, f.seed, f.checker,
                f.message, f.file, f.reproduce);
@@ -193,7 +212,7 @@ int cmd_sweep(const SweepArgs& args) {
              report.targets.size(), seeds_total, failures_total, report.rechecked, steps_total, report.wall_seconds);
   if (report.time_limited) fmt::print("sweep: stopped at the time limit of {} s\n", opt.time_limit_seconds);
 
-  int code = all_passed ? kPass : kViolated;
+  int code = all_passed && unhit.empty() ? kPass : kViolated;
   if (report.mismatch) {
     const auto& m = *report.mismatch;
     fmt::print("HARNESS: determinism leak in {} seed {}: trace hash {:016x} then {:016x}\n  first difference: {}\n",
@@ -202,12 +221,26 @@ int cmd_sweep(const SweepArgs& args) {
   }
 
   if (!args.junit_file.empty()) {
+    const bool coverage_case = args.require_coverage;
     std::string xml = fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"wbsim sweep\" "
                                   "tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
-                                  report.targets.size(),
+                                  report.targets.size() + (coverage_case ? 1 : 0),
                                   std::count_if(report.targets.begin(), report.targets.end(),
-                                                [](const auto& t) { return !t.passed; }),
+                                                [](const auto& t) { return !t.passed; }) +
+                                      (coverage_case && !unhit.empty() ? 1 : 0),
                                   report.wall_seconds);
+    if (coverage_case) {
+      // Coverage is a verdict of its own: a sweep failing on it must not
+      // look green in the CI's test report.
+      xml += "  <testcase classname=\"wbsim\" name=\"coverage\" time=\"0\">";
+      if (!unhit.empty()) {
+        std::string body;
+        for (const sim::CoverageMark* m : unhit) body += fmt::format("mark '{}' was never hit\n", m->name());
+        xml += fmt::format("<failure message=\"{} of {} marks never hit\">{}</failure>", unhit.size(), marks.size(),
+                           xml_escape(body));
+      }
+      xml += "</testcase>\n";
+    }
     for (const sim::TargetSummary& t : report.targets) {
       xml += fmt::format("  <testcase classname=\"wbsim\" name=\"{}\" time=\"{:.3f}\">", xml_escape(t.name),
                          t.busy_seconds);
@@ -224,15 +257,22 @@ int cmd_sweep(const SweepArgs& args) {
     xml += "</testsuite>\n";
     write_file_atomically(args.junit_file, xml);
   }
+  auto json_marks = [&](const std::vector<std::uint64_t>& hits) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < marks.size(); ++i)
+      out += fmt::format("{}\"{}\":{}", i ? "," : "", json_escape(marks[i]->name()), hits[i]);
+    return out + "}";
+  };
   if (!args.json_file.empty()) {
     std::string json = fmt::format("{{\"seeds\":{},\"failing_seeds\":{},\"wall_seconds\":{:.3f},\"scenarios\":[",
                                    seeds_total, failures_total, report.wall_seconds);
     for (std::size_t i = 0; i < report.targets.size(); ++i) {
       const auto& t = report.targets[i];
       json += fmt::format("{}{{\"name\":\"{}\",\"seeds\":{},\"failures\":{},\"expected\":{},\"steps_per_s\":{:.0f},"
-                          "\"passed\":{},\"verdict\":\"{}\"}}",
+                          "\"passed\":{},\"verdict\":\"{}\",\"marks\":{}}}",
                           i ? "," : "", json_escape(t.name), t.seeds_run, t.unexpected, t.expected_hits,
-                          steps_per_second(t), t.passed ? "true" : "false", json_escape(t.verdict));
+                          steps_per_second(t), t.passed ? "true" : "false", json_escape(t.verdict),
+                          json_marks(t.mark_hits));
     }
     json += "],\"failures\":[";
     for (std::size_t i = 0; i < failures.size(); ++i) {
@@ -240,7 +280,7 @@ int cmd_sweep(const SweepArgs& args) {
       json += fmt::format("{}{{\"scenario\":\"{}\",\"seed\":{},\"checker\":\"{}\",\"reproduce\":\"{}\"}}", i ? "," : "",
                           json_escape(f.scenario), f.seed, json_escape(f.checker), json_escape(f.reproduce));
     }
-    json += "]}\n";
+    json += "],\"marks\":" + json_marks(report.mark_hits) + "}\n";
     write_file_atomically(args.json_file, json);
   }
   return code;

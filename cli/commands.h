@@ -38,6 +38,7 @@ struct SweepArgs {
   std::string junit_file;
   std::string json_file;
   std::string time_limit;
+  bool require_coverage = false;  // fail if a registered coverage mark was never hit
 };
 int cmd_sweep(const SweepArgs& args);
 

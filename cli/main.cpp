@@ -1,11 +1,15 @@
 // wbsim: the command line. Parses arguments (CLI11), dispatches to the
 // commands, and turns every bad input into one line and exit code 2.
+#include <algorithm>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "scenarios/bugs.h"
+#include "sim/coverage.h"
 
 namespace {
 
@@ -13,6 +17,13 @@ int cmd_bugs() {
   for (const auto& b : wbsim::scenarios::known_bugs()) {
     fmt::print("{} scenarios={} checker={} fix=\"{}\"\n", b.name, b.scenarios, b.checker, b.fix);
   }
+  return wbsim::cli::kPass;
+}
+
+int cmd_marks() {
+  std::size_t width = 0;
+  for (const auto* m : wbsim::sim::coverage_marks()) width = std::max(width, std::string_view(m->name()).size());
+  for (const auto* m : wbsim::sim::coverage_marks()) fmt::print("{:<{}}  {}\n", m->name(), width, m->description());
   return wbsim::cli::kPass;
 }
 
@@ -57,8 +68,11 @@ int main(int argc, char** argv) {
   sweep->add_option("--junit", sweep_args.junit_file, "write a JUnit XML report");
   sweep->add_option("--json", sweep_args.json_file, "write a JSON report");
   sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
+  sweep->add_flag("--require-coverage", sweep_args.require_coverage,
+                  "list coverage mark hits; fail if a registered mark was never hit");
 
   auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
+  auto* marks = app.add_subcommand("marks", "list coverage marks, one per line");
 
   BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "scheduler and engine throughput");
@@ -96,6 +110,7 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(replay_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*bugs) return cmd_bugs();
+    if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "wbsim: {}\n", e.what());

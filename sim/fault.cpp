@@ -1,6 +1,7 @@
 #include "sim/fault.h"
 
 #include <algorithm>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,9 +24,8 @@ Registry& registry() {
   return r;
 }
 
-void seal() {
+void seal_once() {
   Registry& r = registry();
-  if (r.sealed) return;
   std::sort(r.sites.begin(), r.sites.end(), [](const FaultSite* a, const FaultSite* b) {
     return std::strcmp(a->name(), b->name()) < 0;
   });
@@ -36,6 +36,12 @@ void seal() {
     }
   }
   r.sealed = true;
+}
+
+// Sweep threads may all ask for the sites at once on their first run.
+void seal() {
+  static std::once_flag once;
+  std::call_once(once, seal_once);
 }
 
 constexpr std::uint32_t kRates[] = {2, 4, 16, 64};

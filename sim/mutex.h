@@ -49,7 +49,10 @@ class Spinlock : public Mutex {
 };
 
 // RAII holders. On unwinding at teardown the lock may already be gone with
-// its owner, so the destructors touch nothing then.
+// its owner, so the destructors touch nothing then. The destructor may
+// throw: unlock() is a scheduling point, and a fiber parked there when its
+// owner kills it is unwound by an exception thrown from that point (a
+// noexcept destructor would terminate the process instead).
 template <typename Lock>
 class Guard {
  public:
@@ -57,7 +60,7 @@ class Guard {
       : lock_(lock), loc_(loc) {
     lock_.lock(loc);
   }
-  ~Guard() {
+  ~Guard() noexcept(false) {
     if (!Scheduler::current().tearing_down()) lock_.unlock(loc_);
   }
   Guard(const Guard&) = delete;

@@ -1,5 +1,6 @@
 #include "sim/run.h"
 
+#include "sim/coverage.h"
 #include "sim/stack_pool.h"
 
 namespace wbsim::sim {
@@ -25,6 +26,8 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.trace_lines = sched.trace_log().count();
     result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
+    result.mark_hits = sched.mark_hits();
+    result.mark_hits.resize(coverage_marks().size());
     // Formatting costs more than a short run; only a report needs it.
     if (result.finding) {
       for (const TraceRecord& r : sched.trace_log().tail()) result.trace_tail.push_back(format_trace_line(r, sched));

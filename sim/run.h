@@ -26,6 +26,7 @@ struct RunResult {
   std::vector<std::string> trace_tail;  // formatted, oldest first
   std::vector<std::string> trace_all;   // formatted, when the full trace was kept
   std::optional<Divergence> divergence; // replay only
+  std::vector<std::uint64_t> mark_hits; // by coverage mark index; one per registered mark
 };
 
 using Body = std::function<void(Scheduler&)>;

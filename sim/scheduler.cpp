@@ -7,6 +7,7 @@
 
 #include "sim/assert.h"
 #include "sim/bitwait.h"
+#include "sim/coverage.h"
 
 namespace ctx = boost::context;
 
@@ -393,6 +394,10 @@ std::string Scheduler::describe_blocked() const {
     }
   }
   return out;
+}
+
+void Scheduler::size_mark_hits(std::uint32_t index) {
+  mark_hits_.resize(std::max<std::size_t>(coverage_marks().size(), std::size_t{index} + 1));
 }
 
 std::string Scheduler::describe_busiest() const {

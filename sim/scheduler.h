@@ -157,6 +157,14 @@ class Scheduler final : public TraceNames {
   Tape release_tape() { return std::move(tape_); }
   const Strategy& strategy() const { return *strategy_; }
   FaultPlan& faults() { return faults_; }
+  // Coverage marks (sim/coverage.h): hits per mark index in this run. The
+  // vector is sized to every registered mark on the first hit, so it is
+  // empty in a run that hit none.
+  void hit_mark(std::uint32_t index) {
+    if (index >= mark_hits_.size()) [[unlikely]] size_mark_hits(index);
+    ++mark_hits_[index];
+  }
+  const std::vector<std::uint64_t>& mark_hits() const { return mark_hits_; }
   BitWaitTable& bit_waits() { return *bit_waits_; }
 
   std::string fiber_name(FiberId id) const override;
@@ -225,6 +233,7 @@ class Scheduler final : public TraceNames {
   Finding make_finding(std::string checker, std::string message) const;
   std::string describe_blocked() const;
   std::string describe_busiest() const;
+  void size_mark_hits(std::uint32_t index);
 
   SchedulerConfig config_;
   std::unique_ptr<Strategy> strategy_;
@@ -232,6 +241,7 @@ class Scheduler final : public TraceNames {
   Tape tape_;
   Trace trace_;
   FaultPlan faults_;
+  std::vector<std::uint64_t> mark_hits_;  // by mark index; sized on the first hit
   StackPool& stacks_;
   std::vector<std::unique_ptr<Fiber>> fibers_;  // boxed: references survive spawn
   std::vector<FiberId> runnable_;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/coverage.h"
 #include "sim/rng.h"
 
 namespace wbsim::sim {
@@ -20,6 +21,7 @@ struct TaskResult {
   bool ok = true;
   bool hit = false;  // the expected checker fired
   std::uint64_t steps = 0;
+  std::vector<std::uint64_t> mark_hits;  // of the first run of the seed
   double seconds = 0;
   std::optional<RunResult> kept;  // failing runs only
 };
@@ -93,6 +95,7 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
       TaskResult& out = results[task];
       out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       out.steps = r.steps;
+      out.mark_hits = r.mark_hits;
       const bool fired = r.finding.has_value();
       out.hit = fired && r.finding->checker == target.expect_checker;
       switch (target.expect) {
@@ -117,6 +120,8 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
     }
   };
 
+  // Sealed here, once, before any worker needs it.
+  const std::size_t mark_count = coverage_marks().size();
   std::vector<std::thread> threads;
   const unsigned jobs = std::max(1u, options.jobs);
   for (unsigned i = 0; i < jobs; ++i) threads.emplace_back(worker);
@@ -127,11 +132,13 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   auto summarize = [&](std::size_t t) {
     TargetSummary& s = report.targets[t];
     s.name = targets[t].name;
+    s.mark_hits.assign(mark_count, 0);
     for (std::size_t i = 0; i < per_target; ++i) {
       TaskResult& r = results[t * per_target + i];
       if (!r.done.load(std::memory_order_acquire)) continue;
       ++s.seeds_run;
       s.steps += r.steps;
+      for (std::size_t m = 0; m < mark_count && m < r.mark_hits.size(); ++m) s.mark_hits[m] += r.mark_hits[m];
       s.busy_seconds += r.seconds;
       if (r.hit) ++s.expected_hits;
       if (!r.ok) {
@@ -175,6 +182,10 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   for (; reported < targets.size(); ++reported) {
     summarize(reported);
     if (callbacks.target_done) callbacks.target_done(report.targets[reported]);
+  }
+  report.mark_hits.assign(mark_count, 0);
+  for (const TargetSummary& s : report.targets) {
+    for (std::size_t m = 0; m < mark_count; ++m) report.mark_hits[m] += s.mark_hits[m];
   }
   report.mismatch = std::move(mismatch);
   report.time_limited = stop.load() && !report.mismatch;

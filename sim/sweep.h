@@ -55,6 +55,7 @@ struct TargetSummary {
   std::uint64_t unexpected = 0;  // seeds that broke the expectation
   std::uint64_t expected_hits = 0;
   std::uint64_t steps = 0;
+  std::vector<std::uint64_t> mark_hits;  // coverage mark hits over its seeds, by mark index
   double busy_seconds = 0;
   bool passed = true;
   std::string verdict;  // "ok", or why not
@@ -75,6 +76,7 @@ struct SweepReport {
   bool time_limited = false;
   std::uint64_t rechecked = 0;
   double wall_seconds = 0;
+  std::vector<std::uint64_t> mark_hits;  // sum over every target, by mark index
 };
 
 struct SweepCallbacks {

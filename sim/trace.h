@@ -50,7 +50,7 @@ enum class Reason : std::uint16_t {
   fault,        // FAULT fault site fired (a = site index)
   draw,         // DRAW  random value drawn (a = bound, b = value)
   kill,         // KILL  fiber torn down by its owner
-  mark,         // MARK  scenario-defined event (a, b free)
+  mark,         // MARK  coverage mark hit (a = mark index, marks sorted by name)
   fail,         // FAIL  a checker or assertion fired
   sim_reasons_end = 64,
 };

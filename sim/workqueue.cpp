@@ -5,8 +5,12 @@
 #include <fmt/format.h>
 
 #include "sim/assert.h"
+#include "sim/coverage.h"
 
 namespace wbsim::sim {
+
+WBSIM_MARK(kMarkWorkRequeuedWhileRunning, "sim.work_requeued_while_running",
+           "a work item was queued again while it ran");
 
 Workqueue::Workqueue(std::string name, unsigned max_active)
     : WaitObject("workqueue", name),
@@ -25,6 +29,7 @@ Workqueue::~Workqueue() {
 bool Workqueue::queue_work(Work& work, std::source_location loc) {
   sched_.yield();
   if (work.pending_) return false;
+  if (work.running_) mark(kMarkWorkRequeuedWhileRunning);
   if (work.id_ == 0) work.id_ = next_work_id_++;
   work.pending_ = true;
   queue_.push_back(&work);

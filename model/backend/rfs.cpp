@@ -1,0 +1,89 @@
+#include "model/backend/rfs.h"
+
+#include <algorithm>
+
+#include "model/netfs/internal.h"
+#include "sim/assert.h"
+#include "sim/bitwait.h"
+
+namespace wbsim::model {
+
+namespace {
+
+RfsInode& rfs_of(NetfsIoSubrequest& subreq) { return rfs_inode(*subreq.rreq->inode); }
+
+void rfs_begin_writeback(NetfsIoRequest& wreq) {
+  wreq.io_streams[0].avail = true;
+  wreq.wsize = rfs_inode(*wreq.inode).server->wsize();
+}
+
+void rfs_prepare_write(NetfsIoSubrequest& subreq) {
+  RfsInode& rfs = rfs_of(subreq);
+  NetfsIoStream& stream = subreq.rreq->io_streams[subreq.stream_nr];
+  if (rfs.use_credits) {
+    // cifs: wait for a send credit; this is where production is throttled.
+    rfs.server->credits().down(1);
+    subreq.credits = 1;
+  }
+  stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
+}
+
+void rfs_issue_write(NetfsIoSubrequest& subreq) {
+  RfsInode& rfs = rfs_of(subreq);
+  NetfsIoRequest& wreq = *subreq.rreq;
+  SIM_ASSERT_CMP(subreq.io_iter_count, >, 0u);
+  auto bytes = netfs_extract_iter(wreq, subreq.io_iter_start, subreq.io_iter_count);
+  rfs.server->write_async(rfs.file_id, subreq.io_iter_start, std::move(bytes), [&subreq, &rfs](std::int64_t r) {
+    if (subreq.credits != 0) {
+      rfs.server->credits().up(subreq.credits);
+      subreq.credits = 0;
+    }
+    if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
+    netfs_write_subrequest_terminated(subreq, r);
+  });
+}
+
+void rfs_retry_request(NetfsIoRequest& wreq, NetfsIoStream& stream) {
+  RemoteServer& server = *rfs_inode(*wreq.inode).server;
+  server.maybe_shrink_wsize();
+  wreq.wsize = server.wsize();
+  (void)stream;
+}
+
+void rfs_invalidate_cache(NetfsIoRequest& wreq) {
+  RfsInode& rfs = rfs_inode(*wreq.inode);
+  rfs.cache->invalidate(rfs.file_id);
+  if (rfs.cache->withdrawn()) wreq.inode->cache_enabled = false;
+}
+
+void rfs_cache_prepare_write(NetfsIoSubrequest& subreq) {
+  RfsInode& rfs = rfs_of(subreq);
+  if (rfs.cache->withdrawn()) {
+    subreq.error = kENOBUFS;
+    netfs_prepare_write_failed(subreq);
+  }
+}
+
+void rfs_cache_issue_write(NetfsIoSubrequest& subreq) {
+  RfsInode& rfs = rfs_of(subreq);
+  auto bytes = netfs_extract_iter(*subreq.rreq, subreq.io_iter_start, subreq.io_iter_count);
+  rfs.cache->write_async(rfs.file_id, subreq.io_iter_start, std::move(bytes),
+                         [&subreq](std::int64_t r) { netfs_write_subrequest_terminated(subreq, r); });
+}
+
+}  // namespace
+
+const NetfsRequestOps kRfsRequestOps = {
+    .begin_writeback = rfs_begin_writeback,
+    .prepare_write = rfs_prepare_write,
+    .issue_write = rfs_issue_write,
+    .retry_request = rfs_retry_request,
+    .invalidate_cache = rfs_invalidate_cache,
+};
+
+const NetfsCacheOps kRfsCacheOps = {
+    .prepare_write_subreq = rfs_cache_prepare_write,
+    .issue_write = rfs_cache_issue_write,
+};
+
+}  // namespace wbsim::model

@@ -1,0 +1,32 @@
+//! rfs: the network filesystem client glued onto netfs, standing in for
+//! afs/9p/cifs: its netfs_request_ops send write RPCs to the RemoteServer
+//! and cache writes to the LocalCache.
+//!
+//! Like cifs it takes a send credit in ->prepare_write (which may sleep) and
+//! returns it when the RPC completes, and it asks for the write size again
+//! in ->retry_request (a reconnect may have shrunk it). As mainline requires
+//! since 6.16, it marks -EAGAIN replies NETFS_SREQ_NEED_RETRY itself before
+//! terminating the subrequest; any other error fails it.
+#pragma once
+
+#include <cstdint>
+
+#include "model/backend/cache.h"
+#include "model/backend/server.h"
+#include "model/netfs/request.h"
+
+namespace wbsim::model {
+
+struct RfsInode {
+  RemoteServer* server = nullptr;
+  LocalCache* cache = nullptr;
+  std::uint32_t file_id = 0;
+  bool use_credits = true;
+};
+
+extern const NetfsRequestOps kRfsRequestOps;
+extern const NetfsCacheOps kRfsCacheOps;
+
+inline RfsInode& rfs_inode(NetfsInode& ictx) { return *static_cast<RfsInode*>(ictx.fs_private); }
+
+}  // namespace wbsim::model

@@ -1,0 +1,108 @@
+#include "model/backend/server.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/fault.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+WBSIM_FAULT_SITE(kServerStall, "server.stall", "a write RPC is held for a long time before it is applied");
+WBSIM_FAULT_SITE(kServerEio, "server.eio", "a write RPC fails permanently with -EIO");
+WBSIM_FAULT_SITE(kServerEagain, "server.eagain", "a write RPC fails with -EAGAIN (reconnect); retriable");
+WBSIM_FAULT_SITE(kServerShortWrite, "server.short_write", "a write RPC stores only a prefix of its data");
+WBSIM_FAULT_SITE(kServerWsizeShrink, "server.wsize_shrink", "a reconnect renegotiates a smaller wsize");
+
+namespace {
+
+void trace(Ev e, std::uint64_t a, std::uint64_t b) {
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
+}
+
+}  // namespace
+
+RemoteServer::RemoteServer(Options options)
+    : options_(options),
+      wsize_(options.wsize),
+      credits_(std::make_unique<sim::Semaphore>("server.credits", options.credits)) {}
+
+ServerFile& RemoteServer::file(std::uint32_t id) {
+  while (files_.size() <= id) files_.push_back(std::make_unique<ServerFile>());
+  return *files_[id];
+}
+
+void RemoteServer::maybe_shrink_wsize() {
+  if (!healed_ && wsize_ > 4096 && sim::fault(kServerWsizeShrink)) wsize_ = std::max<std::uint64_t>(4096, wsize_ / 2);
+}
+
+void RemoteServer::heal() {
+  healed_ = true;
+  scripted_errors_.clear();
+  scripted_short_.clear();
+  release();
+}
+
+void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
+                               std::function<void(std::int64_t)> reply) {
+  ++in_flight_;
+  sim::Scheduler& sched = sim::Scheduler::current();
+  sched.spawn(fmt::format("srv.write{}", ++rpc_seq_),
+              [this, file_id, pos, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
+                const sim::Time span = options_.latency_max - options_.latency_min;
+                sim::sleep(options_.latency_min + sim::draw(static_cast<std::uint32_t>(span / sim::kUs + 1)) * sim::kUs);
+                if (!healed_ && sim::fault(kServerStall)) sim::sleep(sim::draw(2000) * sim::kMs);
+                stall_wq_.wait_event([this] { return !stalled_; });
+                std::int64_t result = static_cast<std::int64_t>(bytes.size());
+                if (!scripted_errors_.empty()) {
+                  result = scripted_errors_.front();
+                  scripted_errors_.pop_front();
+                } else if (!healed_ && sim::fault(kServerEagain)) {
+                  result = kEAGAIN;
+                } else if (!healed_ && sim::fault(kServerEio)) {
+                  result = kEIO;
+                }
+                std::uint64_t n = bytes.size();
+                if (result >= 0) {
+                  if (!scripted_short_.empty()) {
+                    n = std::min<std::uint64_t>(n, scripted_short_.front());
+                    scripted_short_.pop_front();
+                  } else if (!healed_ && n > 1 && sim::fault(kServerShortWrite)) {
+                    n = 1 + sim::draw(static_cast<std::uint32_t>(std::min<std::uint64_t>(n - 1, 1u << 30)));
+                  }
+                  ServerFile& f = file(file_id);
+                  const std::uint64_t end = static_cast<std::uint64_t>(pos) + n;
+                  if (end > f.data.size()) {
+                    trace(Ev::server_size, f.data.size(), end);
+                    f.data.resize(end, 0);  // size = max(size, end): a hole below is zeros
+                  }
+                  std::memcpy(f.data.data() + pos, bytes.data(), n);
+                  ++f.writes;
+                  trace(Ev::server_write, static_cast<std::uint64_t>(pos), n);
+                  result = static_cast<std::int64_t>(n);
+                }
+                --in_flight_;
+                reply(result);
+              });
+}
+
+std::vector<std::uint8_t> RemoteServer::read(std::uint32_t file_id, loff_t pos, std::uint64_t len) {
+  sim::sleep(options_.latency_min);
+  const ServerFile& f = file(file_id);
+  if (static_cast<std::uint64_t>(pos) >= f.data.size()) return {};
+  const std::uint64_t n = std::min<std::uint64_t>(len, f.data.size() - pos);
+  return std::vector<std::uint8_t>(f.data.begin() + pos, f.data.begin() + pos + static_cast<long>(n));
+}
+
+void RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
+  sim::sleep(options_.latency_min);
+  ServerFile& f = file(file_id);
+  trace(Ev::server_size, f.data.size(), static_cast<std::uint64_t>(size));
+  f.data.resize(static_cast<std::size_t>(size), 0);
+}
+
+}  // namespace wbsim::model

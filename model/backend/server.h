@@ -1,0 +1,92 @@
+//! The remote server: a stable store per file, the kernel filesystems' size
+//! rule (every write sets size = max(size, end), as AFS's store RPC and most
+//! servers do), a write size and send credits that can shrink between
+//! attempts, and injectable faults.
+//!
+//! Each write RPC runs in its own fiber: it sleeps a random latency (so
+//! completions arrive out of order), then applies the data, then replies.
+//! Faults are swarm sites (server.*) plus scripted ones from scenarios.
+//!
+//! Not modelled: the wire protocol, reads racing with writes on the server
+//! beyond whole-RPC atomicity, server-side caching.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "model/mm/folio.h"
+#include "sim/completion.h"
+#include "sim/semaphore.h"
+#include "sim/waitqueue.h"
+
+namespace wbsim::model {
+
+inline constexpr int kEIO = -5;
+inline constexpr int kEAGAIN = -11;
+inline constexpr int kENOMEM = -12;
+inline constexpr int kENOBUFS = -105;
+inline constexpr int kENOSPC = -28;
+
+struct ServerFile {
+  std::vector<std::uint8_t> data;  // data.size() is the file size
+  std::uint64_t writes = 0;
+};
+
+class RemoteServer {
+ public:
+  struct Options {
+    std::uint64_t wsize = 64 * 1024;
+    std::uint64_t credits = 8;  // concurrent write RPCs allowed (cifs-like)
+    sim::Time latency_min = 100 * sim::kUs;
+    sim::Time latency_max = 2 * sim::kMs;
+  };
+  explicit RemoteServer(Options options);
+
+  ServerFile& file(std::uint32_t id);
+  std::uint64_t wsize() const { return wsize_; }
+  sim::Semaphore& credits() { return *credits_; }
+
+  // Sends a write RPC; `reply` runs in the RPC's fiber with the bytes
+  // transferred or a negative errno.
+  void write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
+                   std::function<void(std::int64_t)> reply);
+  // A synchronous read RPC (zeros past EOF are not returned: short read).
+  std::vector<std::uint8_t> read(std::uint32_t file_id, loff_t pos, std::uint64_t len);
+  // Size-changing RPCs (setattr for truncate).
+  void truncate(std::uint32_t file_id, loff_t size);
+
+  // Scripted faults.
+  void stall_until_released() { stalled_ = true; }
+  void release() {
+    stalled_ = false;
+    stall_wq_.wake_up();
+  }
+  void fail_next(int error) { scripted_errors_.push_back(error); }
+  void short_write_next(std::uint64_t transferred) { scripted_short_.push_back(transferred); }
+  void set_wsize(std::uint64_t wsize) { wsize_ = wsize; }
+  // Shrinks the write size (a reconnect renegotiated it); called by the
+  // filesystem's retry_request when the swarm fault fires.
+  void maybe_shrink_wsize();
+  void heal();  // liveness phase: no more scripted faults, stalls released
+
+  std::uint64_t rpcs_in_flight() const { return in_flight_; }
+
+ private:
+  Options options_;
+  std::uint64_t wsize_;
+  std::unique_ptr<sim::Semaphore> credits_;
+  std::vector<std::unique_ptr<ServerFile>> files_;
+  bool stalled_ = false;
+  bool healed_ = false;
+  sim::WaitQueue stall_wq_{"server.stall"};
+  std::deque<int> scripted_errors_;
+  std::deque<std::uint64_t> scripted_short_;
+  std::uint64_t in_flight_ = 0;
+  std::uint32_t rpc_seq_ = 0;
+};
+
+}  // namespace wbsim::model

@@ -1,0 +1,109 @@
+#include "model/mm/filemap.h"
+
+#include <algorithm>
+
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index) {
+  auto it = mapping.folios.upper_bound(index);
+  if (it == mapping.folios.begin()) return nullptr;
+  --it;
+  Folio* f = it->second;
+  return index < f->index + f->nr_pages() ? f : nullptr;
+}
+
+Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigned order) {
+  SIM_ASSERT(filemap_get_folio(mapping, index) == nullptr);
+  // Natural alignment, then shrink until the range is free of neighbours.
+  while (order > 0 && (index & ((pgoff_t{1} << order) - 1)) != 0) --order;
+  pgoff_t start = index & ~((pgoff_t{1} << order) - 1);
+  auto overlaps = [&](pgoff_t s, unsigned o) {
+    const pgoff_t e = s + (pgoff_t{1} << o);
+    for (pgoff_t i = s; i < e; ++i) {
+      if (filemap_get_folio(mapping, i) != nullptr) return true;
+    }
+    return false;
+  };
+  while (order > 0 && overlaps(start, order)) {
+    --order;
+    start = index & ~((pgoff_t{1} << order) - 1);
+  }
+  auto owned = std::make_unique<Folio>();
+  Folio* f = owned.get();
+  mapping.mm->arena.push_back(std::move(owned));
+  f->id = mapping.mm->next_folio_id++;
+  f->index = start;
+  f->order = order;
+  f->mapping = &mapping;
+  f->refcount = 2;
+  f->data.assign(f->size(), 0);
+  sim::set_bit(PG_locked, f->flags);
+  mapping.folios.emplace(start, f);
+  mapping.nrpages += f->nr_pages();
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::folio_add), sim::kNoObject, start, order);
+  return f;
+}
+
+void filemap_remove_folio(Folio& f) {
+  SIM_ASSERT(f.mapping != nullptr);
+  SIM_ASSERT_MSG(!folio_test_writeback(f), "folio {} removed from the page cache under writeback", f.index);
+  SIM_ASSERT_MSG(!folio_test_dirty(f), "dirty folio {} removed from the page cache", f.index);
+  AddressSpace& m = *f.mapping;
+  m.folios.erase(f.index);
+  m.nrpages -= f.nr_pages();
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::folio_remove), sim::kNoObject, f.index);
+  f.mapping = nullptr;
+  folio_put(f);  // the page cache's reference
+}
+
+std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
+                                           std::size_t max) {
+  std::vector<Folio*> batch;
+  for (auto it = mapping.folios.lower_bound(*start); it != mapping.folios.end() && it->first <= end; ++it) {
+    Folio* f = it->second;
+    // The DIRTY mark follows PG_dirty (__folio_start_writeback clears it only
+    // when the folio is no longer dirty).
+    const bool tagged = tag == Tag::dirty ? folio_test_dirty(*f) : sim::test_bit(PAGECACHE_TAG_TOWRITE, f->flags);
+    if (!tagged) continue;
+    folio_get(*f);
+    batch.push_back(f);
+    *start = f->index + f->nr_pages();
+    if (batch.size() == max) return batch;
+  }
+  *start = end == ~pgoff_t{0} ? end : end + 1;
+  return batch;
+}
+
+void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end) {
+  for (auto it = mapping.folios.lower_bound(start); it != mapping.folios.end() && it->first <= end; ++it) {
+    Folio* f = it->second;
+    if (folio_test_dirty(*f)) sim::set_bit(PAGECACHE_TAG_TOWRITE, f->flags);
+  }
+}
+
+void mapping_set_error(AddressSpace& mapping, int error) {
+  if (error == 0) return;
+  mapping.wb_err = error;
+  ++mapping.wb_err_seq;
+  mapping.as_eio = error;
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::mapping_error), sim::kNoObject,
+                                  static_cast<std::uint64_t>(-error));
+}
+
+int filemap_check_errors(AddressSpace& mapping) {
+  const int err = mapping.as_eio;
+  mapping.as_eio = 0;
+  return err;
+}
+
+int file_check_and_advance_wb_err(AddressSpace& mapping, std::uint32_t* seen_seq) {
+  if (*seen_seq == mapping.wb_err_seq) return 0;
+  *seen_seq = mapping.wb_err_seq;
+  return mapping.wb_err;
+}
+
+}  // namespace wbsim::model

@@ -1,0 +1,83 @@
+//! The page cache of one file (struct address_space) and the global memory
+//! accounting the writeback engine needs (dirty and writeback page counts).
+//!
+//! The kernel's xarray becomes an ordered map from first page index to folio,
+//! so every walk is in index order and never depends on an address. Tags are
+//! per-folio booleans with the xarray marks' meaning: DIRTY follows PG_dirty
+//! until writeback starts (as __folio_start_writeback clears it), TOWRITE is
+//! set by tag_pages_for_writeback and cleared when writeback starts.
+//!
+//! Not modelled: shadow entries, multi-index entries beyond one folio per
+//! index range, invalidate_lock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "model/mm/folio.h"
+#include "sim/waitqueue.h"
+
+namespace wbsim::model {
+
+class Flusher;
+
+// Global page accounting and the dirty thresholds (mm/page-writeback.c's
+// global_dirty_limits, reduced to two fixed thresholds in pages).
+struct Mm {
+  std::uint64_t nr_dirty = 0;      // NR_FILE_DIRTY
+  std::uint64_t nr_writeback = 0;  // NR_WRITEBACK
+  std::uint64_t background_thresh = 256;
+  std::uint64_t dirty_thresh = 512;
+  std::uint32_t next_folio_id = 1;
+  Flusher* flusher = nullptr;  // woken when writers cross background_thresh
+  std::vector<std::unique_ptr<Folio>> arena;  // every folio ever made (see folio.h)
+};
+
+// Tag bits kept beside the folio flags (xarray marks).
+enum PageTag : unsigned {
+  PAGECACHE_TAG_TOWRITE = 8,
+};
+
+struct AddressSpaceOps;
+
+struct AddressSpace {
+  Mm* mm = nullptr;
+  void* host = nullptr;  // the owning inode (netfs_inode for netfs files)
+  const AddressSpaceOps* a_ops = nullptr;
+  std::map<pgoff_t, Folio*> folios;  // keyed by folio->index
+  std::uint64_t nrpages = 0;
+  pgoff_t writeback_index = 0;       // range_cyclic resume point
+  int wb_err = 0;                    // latest mapping_set_error() (errseq_t value)
+  std::uint32_t wb_err_seq = 0;      // bumps on every new error (errseq_t counter)
+  int as_eio = 0;                    // AS_EIO/AS_ENOSPC: for filemap_check_errors()
+  sim::Time dirtied_when = 0;        // oldest dirtying since last clean
+  bool dirty_inode = false;          // on the bdi's dirty list
+};
+
+// The folio containing page `index`, or null.
+Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index);
+// Allocates a folio of `order` (clamped so it is naturally aligned and does
+// not overlap a neighbour), adds it to the cache locked, refcount 2 (cache
+// + caller), not uptodate.
+Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigned order);
+// Removes a folio from the cache (truncate, invalidate). It must not be
+// dirty-tagged nor under writeback.
+void filemap_remove_folio(Folio& folio);
+
+// Folios with their first index in [start, end] (end inclusive) and `tag`
+// set (PG_dirty for the dirty tag), ascending; takes a reference on each.
+enum class Tag : std::uint8_t { dirty, towrite };
+std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
+                                           std::size_t max);
+void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end);
+
+// mapping_set_error(): records the error both in the errseq (reported once
+// to every open file description by fsync) and in the AS_EIO flag
+// (reported once, to whoever calls filemap_check_errors first).
+void mapping_set_error(AddressSpace& mapping, int error);
+int file_check_and_advance_wb_err(AddressSpace& mapping, std::uint32_t* seen_seq);
+int filemap_check_errors(AddressSpace& mapping);
+
+}  // namespace wbsim::model

@@ -1,0 +1,87 @@
+#include "model/mm/flusher.h"
+
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+Flusher::Flusher(Mm& mm) : mm_(mm) {
+  mm_.flusher = this;
+  thread_ = std::make_unique<sim::Kthread>("flush-0:0", [this](sim::Kthread& self) { run(self); });
+}
+
+Flusher::~Flusher() {
+  if (mm_.flusher == this) mm_.flusher = nullptr;
+}
+
+void Flusher::stop() {
+  if (thread_ && !thread_->exited()) {
+    thread_->stop();
+    wq_.wake_up();
+  }
+}
+
+void Flusher::wakeup_background() {
+  if (background_) return;
+  background_ = true;
+  wq_.wake_up();
+}
+
+void Flusher::sync_all_and_wait() {
+  SyncWork w;
+  work_.push_back(&w);
+  wq_.wake_up();
+  w.done.wait();
+}
+
+bool Flusher::any_dirty() const {
+  for (const AddressSpace* m : mappings_) {
+    if (m->dirty_inode) return true;
+  }
+  return false;
+}
+
+void Flusher::writeback_all(SyncMode mode, bool kupdate_only) {
+  for (AddressSpace* m : mappings_) {
+    if (!m->dirty_inode) continue;
+    if (kupdate_only && sim::now() < m->dirtied_when + kDirtyExpire) continue;
+    WritebackControl wbc;
+    wbc.sync_mode = mode;
+    wbc.range_cyclic = mode == SyncMode::none;
+    wbc.for_background = mode == SyncMode::none && !kupdate_only;
+    wbc.for_kupdate = kupdate_only;
+    wbc.nr_to_write = mode == SyncMode::all ? (1L << 30) : kChunkPages;
+    do_writepages(*m, wbc);
+  }
+}
+
+void Flusher::run(sim::Kthread& self) {
+  while (!self.should_stop()) {
+    auto has_work = [&] { return !work_.empty() || background_ || self.should_stop(); };
+    if (any_dirty()) {
+      wq_.wait_event_timeout(has_work, kDirtyWritebackInterval);
+    } else {
+      // Nothing dirty: sleep until woken (the kernel re-arms the delayed
+      // work only when an inode is dirtied).
+      wq_.wait_event_idle([&] { return has_work() || any_dirty(); });
+    }
+    if (self.should_stop()) break;
+    while (!work_.empty()) {
+      SyncWork* w = work_.front();
+      work_.pop_front();
+      writeback_all(SyncMode::all, false);
+      w->done.complete();
+    }
+    if (background_) {
+      // Background writeback until below the threshold or out of progress.
+      for (int rounds = 0; rounds < 16 && mm_.nr_dirty > mm_.background_thresh; ++rounds) {
+        const std::uint64_t before = mm_.nr_dirty;
+        writeback_all(SyncMode::none, false);
+        if (mm_.nr_dirty >= before) break;
+      }
+      background_ = false;
+    }
+    writeback_all(SyncMode::none, true);
+  }
+}
+
+}  // namespace wbsim::model

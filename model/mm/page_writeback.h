@@ -1,0 +1,62 @@
+//! Writeback control and writeback_iter(), after mm/page-writeback.c, plus the
+//! filemap_* flush and wait helpers and dirty throttling.
+//!
+//! writeback_iter() keeps the kernel's contract (W1-W5 in docs/model.md):
+//! every folio it returns is locked, was dirty and is now dirty-cleared, is
+//! not under writeback and still belongs to the mapping; the caller must call
+//! it again with that folio until it returns null; WB_SYNC_ALL visits every
+//! folio tagged TOWRITE at the start, waiting for writeback in progress, and
+//! returns the first error; WB_SYNC_NONE stops at an error or when
+//! nr_to_write runs out; folios are taken in ascending index order and the
+//! walk never wraps.
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+#include <vector>
+
+#include "model/mm/filemap.h"
+
+namespace wbsim::model {
+
+enum class SyncMode : std::uint8_t { none, all };  // WB_SYNC_NONE, WB_SYNC_ALL
+
+struct WritebackControl {
+  long nr_to_write = 1L << 30;
+  loff_t range_start = 0;
+  loff_t range_end = INT64_MAX;
+  SyncMode sync_mode = SyncMode::none;
+  bool tagged_writepages = false;
+  bool for_background = false;
+  bool for_kupdate = false;
+  bool for_reclaim = false;
+  bool range_cyclic = false;
+
+  // writeback_iter() state.
+  pgoff_t index = 0;
+  std::vector<Folio*> fbatch;
+  std::size_t fbatch_next = 0;
+  int saved_err = 0;
+  // Contract checking (W2, W4): the last folio handed out.
+  Folio* last_returned = nullptr;
+  pgoff_t last_index = 0;
+};
+
+struct AddressSpaceOps {
+  // ->writepages: write back dirty folios of the mapping under `wbc`.
+  int (*writepages)(AddressSpace& mapping, WritebackControl& wbc);
+};
+
+Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);
+
+int do_writepages(AddressSpace& mapping, WritebackControl& wbc);
+int filemap_fdatawrite_range(AddressSpace& mapping, loff_t start, loff_t end, SyncMode mode);
+// Waits for writeback on every folio in range; returns filemap_check_errors().
+int filemap_fdatawait_range(AddressSpace& mapping, loff_t start, loff_t end);
+int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end);
+
+// Called by writers after dirtying: wakes the flusher past the background
+// threshold and throttles the writer past the dirty threshold.
+void balance_dirty_pages_ratelimited(AddressSpace& mapping);
+
+}  // namespace wbsim::model

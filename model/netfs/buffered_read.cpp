@@ -1,0 +1,84 @@
+// Buffered reads (fs/netfs/buffered_read.c, reduced): a folio that is not
+// uptodate is read from the server whole; with a cache, folios read from the
+// server are marked for copying to the cache (dirty, with
+// folio->private = NETFS_FOLIO_COPY_TO_CACHE), as netfs does when the read
+// collector sees data that came from the server.
+//
+// Simplified: no readahead window (each missing folio is read on demand);
+// no read from the cache; a streaming folio is written back before it is
+// read (the kernel can fill the gaps around the dirty range instead).
+#include <algorithm>
+#include <cstring>
+
+#include "model/backend/rfs.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/netfs/netfs.h"
+#include "sim/assert.h"
+
+namespace wbsim::model {
+
+WBSIM_MARK(kMarkReadMarksCopyToCache, "netfs.read_copy_to_cache", "a folio read from the server was marked for the cache");
+
+namespace {
+
+void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
+  SIM_ASSERT(folio_test_locked(folio));
+  RfsInode& rfs = rfs_inode(ictx);
+  const auto bytes = rfs.server->read(rfs.file_id, folio.pos(), folio.size());
+  std::fill(folio.data.begin(), folio.data.end(), 0);
+  std::memcpy(folio.data.data(), bytes.data(), bytes.size());
+  folio_mark_uptodate(folio);
+  if (ictx.cache_enabled && folio.priv.kind == FolioPrivate::Kind::none && !folio_test_dirty(folio)) {
+    mark(kMarkReadMarksCopyToCache);
+    folio_attach_private(folio, {FolioPrivate::Kind::copy_to_cache, nullptr, nullptr});
+    folio_mark_dirty(folio);
+  }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
+  NetfsInode& ictx = *file.inode;
+  AddressSpace& mapping = ictx.mapping;
+  if (pos >= ictx.i_size) return {};
+  len = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(ictx.i_size - pos));
+  std::vector<std::uint8_t> out(len, 0);
+  std::uint64_t done = 0;
+  while (done < len) {
+    const loff_t at = pos + static_cast<loff_t>(done);
+    const pgoff_t index = static_cast<pgoff_t>(at) >> kPageShift;
+    Folio* folio = filemap_get_folio(mapping, index);
+    if (folio == nullptr) {
+      folio = filemap_alloc_and_add_folio(mapping, index, 0);
+    } else {
+      folio_get(*folio);
+      folio_lock(*folio);
+      if (folio->mapping != &mapping) {
+        folio_unlock(*folio);
+        folio_put(*folio);
+        continue;
+      }
+    }
+    if (!folio_test_uptodate(*folio)) {
+      if (netfs_folio_info(*folio) != nullptr) {
+        // Write the streaming data back so the server holds all of it.
+        const loff_t s = folio->pos();
+        folio_unlock(*folio);
+        filemap_write_and_wait_range(mapping, s, s + static_cast<loff_t>(folio->size()) - 1);
+        folio_put(*folio);
+        continue;
+      }
+      netfs_read_folio(ictx, *folio);
+    }
+    const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
+    const std::uint64_t part = std::min(folio->size() - offset, len - done);
+    std::memcpy(out.data() + done, folio->data.data() + offset, part);
+    folio_unlock(*folio);
+    folio_put(*folio);
+    done += part;
+  }
+  return out;
+}
+
+}  // namespace wbsim::model

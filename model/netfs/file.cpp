@@ -1,0 +1,156 @@
+// fsync, truncate and unbuffered writes for a netfs file: the parts of
+// fs/netfs/direct_write.c, mm/truncate.c and the filesystems' ->fsync that
+// the write path meets.
+#include <algorithm>
+
+#include "model/backend/rfs.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/netfs/netfs.h"
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
+WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write went through the issuer");
+
+namespace {
+
+void trace(Ev e, std::uint64_t a, std::uint64_t b) {
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
+}
+
+// folio_cancel_dirty + netfs_invalidate_folio: drop a folio's dirty state
+// and netfs private data because truncate is discarding it.
+void cancel_folio(Folio& folio) {
+  if (folio_test_dirty(folio)) {
+    sim::clear_bit(PG_dirty, folio.flags);
+    folio.mapping->mm->nr_dirty -= folio.nr_pages();
+  }
+  FolioPrivate p = folio_detach_private(folio);
+  if (p.kind == FolioPrivate::Kind::streaming) {
+    netfs_put_group(p.finfo->netfs_group);
+    delete p.finfo;
+  } else if (p.kind == FolioPrivate::Kind::group) {
+    netfs_put_group(p.group);
+  }
+}
+
+}  // namespace
+
+int netfs_fsync(NetfsFile& file) {
+  AddressSpace& mapping = file.inode->mapping;
+  // file_write_and_wait_range(): write, wait, then the error this open file
+  // has not seen yet, reported once.
+  int err = filemap_fdatawrite_range(mapping, 0, INT64_MAX, SyncMode::all);
+  if (err != kEIO) filemap_fdatawait_range(mapping, 0, INT64_MAX);
+  const int err2 = file_check_and_advance_wb_err(mapping, &file.f_wb_err);
+  return err != 0 ? err : err2;
+}
+
+int netfs_truncate(NetfsFile& file, loff_t size) {
+  NetfsInode& ictx = *file.inode;
+  AddressSpace& mapping = ictx.mapping;
+  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  const loff_t old = ictx.i_size;
+  trace(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
+  ictx.i_size = size;
+  if (size < old) {
+    // truncate_pagecache(): folios wholly beyond the new size go; the one
+    // straddling it has its tail zeroed. Both wait for writeback first.
+    for (;;) {
+      auto it = std::find_if(mapping.folios.begin(), mapping.folios.end(),
+                             [&](const auto& e) { return e.second->pos() >= size; });
+      if (it == mapping.folios.end()) break;
+      Folio& f = *it->second;
+      folio_get(f);
+      folio_lock(f);
+      if (f.mapping == &mapping && folio_test_writeback(f)) {
+        mark(kMarkTruncateWaitsWriteback);
+        folio_unlock(f);
+        folio_wait_writeback(f);
+        folio_put(f);
+        continue;
+      }
+      if (f.mapping == &mapping) {
+        cancel_folio(f);
+        folio_unlock(f);
+        filemap_remove_folio(f);
+      } else {
+        folio_unlock(f);
+      }
+      folio_put(f);
+    }
+    for (;;) {
+      Folio* straddle = filemap_get_folio(mapping, static_cast<pgoff_t>(size) >> kPageShift);
+      if (straddle == nullptr || straddle->pos() >= size) break;
+      Folio& f = *straddle;
+      folio_get(f);
+      folio_lock(f);
+      if (folio_test_writeback(f)) {
+        mark(kMarkTruncateWaitsWriteback);
+        folio_unlock(f);
+        folio_wait_writeback(f);
+        folio_put(f);
+        continue;
+      }
+      if (f.mapping == &mapping) {
+        const std::uint64_t keep = static_cast<std::uint64_t>(size - f.pos());
+        std::fill(f.data.begin() + static_cast<long>(keep), f.data.end(), 0);
+        if (NetfsFolio* finfo = netfs_folio_info(f)) {
+          if (finfo->dirty_offset >= keep) {
+            cancel_folio(f);
+          } else {
+            finfo->dirty_len =
+                static_cast<std::uint32_t>(std::min<std::uint64_t>(finfo->dirty_len, keep - finfo->dirty_offset));
+          }
+        }
+      }
+      folio_unlock(f);
+      folio_put(f);
+      break;
+    }
+    if (ictx.zero_point > size) {
+      trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(size));
+      ictx.zero_point = size;
+    }
+  }
+  RfsInode& rfs = rfs_inode(ictx);
+  rfs.server->truncate(rfs.file_id, size);
+  ictx.remote_i_size = size;
+  return 0;
+}
+
+std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
+  NetfsInode& ictx = *file.inode;
+  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  mark(kMarkUnbufferedWrite);
+  const loff_t end = pos + static_cast<loff_t>(data.size());
+  // kiocb_invalidate_pages: flush and drop cached folios over the range.
+  filemap_write_and_wait_range(ictx.mapping, pos, end - 1);
+  // Raise zero_point: the server will hold data up to here.
+  if (end > ictx.zero_point) {
+    trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
+    ictx.zero_point = end;
+  }
+  NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::unbuffered_write);
+  wreq.len = data.size();
+  wreq.bounce = data;
+  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
+  ictx.ops->begin_writeback(wreq);
+  netfs_unbuffered_write(wreq, data.size());
+  sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
+  const int error = wreq.error;
+  const std::uint64_t written = std::min<std::uint64_t>(wreq.transferred, wreq.len);
+  netfs_put_request(wreq);
+  if (error < 0) return error;
+  if (end > ictx.i_size) {
+    trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+    ictx.i_size = end;
+  }
+  return static_cast<std::int64_t>(written);
+}
+
+}  // namespace wbsim::model

@@ -1,0 +1,51 @@
+//! netfs internals shared between the write-path files, sectioned by the
+//! file that defines each declaration (as fs/netfs/internal.h is).
+#pragma once
+
+#include <vector>
+
+#include "model/netfs/request.h"
+
+namespace wbsim::model {
+
+// --- objects.cpp -------------------------------------------------------------
+NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin);
+NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq);
+void netfs_get_request(NetfsIoRequest& wreq);
+void netfs_put_request(NetfsIoRequest& wreq);
+void netfs_get_subrequest(NetfsIoSubrequest& subreq);
+void netfs_put_subrequest(NetfsIoSubrequest& subreq);
+void netfs_put_group(NetfsGroup* group);
+void netfs_put_group_many(NetfsGroup* group, int nr);
+NetfsGroup* netfs_folio_group(const Folio& folio);
+NetfsFolio* netfs_folio_info(const Folio& folio);
+// The bytes a subrequest's io_iter covers, read from the rolling buffer's
+// folios (buffered origins) or the request's own bytes (unbuffered).
+std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t pos, std::uint64_t len);
+// netfs_reset_iter(): point the io_iter at [start + transferred, start + len).
+void netfs_reset_iter(NetfsIoSubrequest& subreq);
+
+// --- write_issue.cpp ---------------------------------------------------------
+NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin);
+void netfs_prepare_write_failed(NetfsIoSubrequest& subreq);
+std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start, std::uint64_t len,
+                                  bool to_eof);
+void netfs_issue_write(NetfsIoRequest& wreq, NetfsIoStream& stream);
+void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq);
+int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
+NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos);
+int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
+                               bool to_page_end, Folio** writethrough_cache);
+int netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache);
+int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len);
+
+// --- write_collect.cpp -------------------------------------------------------
+int netfs_folio_written_back(Folio& folio);
+void netfs_write_collection_worker(NetfsIoRequest& wreq);
+void netfs_wake_write_collector(NetfsIoRequest& wreq);
+void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error);
+
+// --- write_retry.cpp ---------------------------------------------------------
+void netfs_retry_writes(NetfsIoRequest& wreq);
+
+}  // namespace wbsim::model

@@ -1,0 +1,42 @@
+//! The netfs file operations scenarios drive, as a filesystem built on netfs
+//! exposes them: buffered write and read, writethrough, unbuffered write,
+//! fsync, truncate. Each is the model of the kernel function named beside it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/netfs/request.h"
+
+namespace wbsim::model {
+
+// An open file description: its own cursor into the mapping's errseq, so an
+// error is reported once to each open file, as the kernel's f_wb_err.
+struct NetfsFile {
+  NetfsInode* inode = nullptr;
+  std::uint32_t f_wb_err = 0;
+};
+
+struct WriteOptions {
+  NetfsGroup* group = nullptr;  // the write group (Ceph snap context)
+  bool writethrough = false;    // O_SYNC / NETFS_ICTX_WRITETHROUGH
+  unsigned max_folio_order = 2; // largest folio to create
+  bool random_orders = false;   // draw each new folio's order (0..max)
+};
+
+// netfs_file_write_iter -> netfs_perform_write (buffered, or writethrough).
+// Returns bytes written or a negative errno.
+std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                              const WriteOptions& options);
+// netfs_unbuffered_write_iter (O_DIRECT / unbuffered): through the same issuer.
+std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data);
+// netfs_file_read_iter (buffered): reads folios from the server, marking
+// them copy-to-cache when the inode has a cache.
+std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len);
+// file_write_and_wait_range + file_check_and_advance_wb_err (->fsync).
+int netfs_fsync(NetfsFile& file);
+// netfs_setattr size change: truncate_pagecache (waiting for writeback on
+// affected folios), then the server's size.
+int netfs_truncate(NetfsFile& file, loff_t size);
+
+}  // namespace wbsim::model

@@ -1,0 +1,126 @@
+// Request and subrequest lifetimes (fs/netfs/objects.c) and folio->private
+// decoding (include/linux/netfs.h).
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "model/netfs/internal.h"
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin) {
+  auto owned = std::make_unique<NetfsIoRequest>();
+  NetfsIoRequest& wreq = *owned;
+  ictx.requests.push_back(std::move(owned));
+  wreq.debug_id = ictx.next_request_id++;
+  wreq.origin = origin;
+  wreq.inode = &ictx;
+  wreq.mapping = &ictx.mapping;
+  wreq.start = start;
+  wreq.len = len;
+  wreq.i_size = ictx.i_size;
+  wreq.issued_to = start;
+  wreq.collected_to = start;
+  wreq.cleaned_to = start;
+  wreq.lock = std::make_unique<sim::Spinlock>(fmt::format("R={:08x}.lock", wreq.debug_id));
+  wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.collect", wreq.debug_id),
+                                          [&wreq] { netfs_write_collection_worker(wreq); });
+  sim::set_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::wreq_alloc), sim::kNoObject, wreq.debug_id,
+                                  static_cast<std::uint64_t>(origin));
+  return wreq;
+}
+
+NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq) {
+  auto owned = std::make_unique<NetfsIoSubrequest>();
+  NetfsIoSubrequest& s = *owned;
+  wreq.all_subreqs.push_back(std::move(owned));
+  s.rreq = &wreq;
+  s.debug_index = ++wreq.subreq_counter;
+  // Two references, as netfs_alloc_subrequest() sets: one dropped when the
+  // I/O terminates, one when the collector takes it off the stream's list.
+  s.ref = 2;
+  netfs_get_request(wreq);  // a subrequest pins its request
+  return s;
+}
+
+void netfs_get_request(NetfsIoRequest& wreq) {
+  SIM_ASSERT_CMP(wreq.ref, >, 0);
+  ++wreq.ref;
+}
+
+void netfs_put_request(NetfsIoRequest& wreq) {
+  SIM_ASSERT_MSG(wreq.ref > 0, "R={:08x}: put of a request with no references", wreq.debug_id);
+  --wreq.ref;
+}
+
+void netfs_get_subrequest(NetfsIoSubrequest& subreq) {
+  SIM_ASSERT_CMP(subreq.ref, >, 0);
+  ++subreq.ref;
+}
+
+void netfs_put_subrequest(NetfsIoSubrequest& subreq) {
+  SIM_ASSERT_MSG(subreq.ref > 0, "R={:08x}[{:x}]: put of a subrequest with no references", subreq.rreq->debug_id,
+                 subreq.debug_index);
+  if (--subreq.ref == 0) netfs_put_request(*subreq.rreq);
+}
+
+void netfs_put_group(NetfsGroup* group) {
+  if (group == nullptr) return;
+  SIM_ASSERT_CMP(group->ref, >, 0);
+  --group->ref;
+}
+
+void netfs_put_group_many(NetfsGroup* group, int nr) {
+  if (group == nullptr || nr == 0) return;
+  SIM_ASSERT_CMP(group->ref, >=, nr);
+  group->ref -= nr;
+}
+
+NetfsGroup* netfs_folio_group(const Folio& folio) {
+  switch (folio.priv.kind) {
+    case FolioPrivate::Kind::streaming: return folio.priv.finfo->netfs_group;
+    case FolioPrivate::Kind::group: return folio.priv.group;
+    default: return nullptr;
+  }
+}
+
+NetfsFolio* netfs_folio_info(const Folio& folio) {
+  return folio.priv.kind == FolioPrivate::Kind::streaming ? folio.priv.finfo : nullptr;
+}
+
+std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t pos, std::uint64_t len) {
+  std::vector<std::uint8_t> out(len, 0);
+  if (wreq.origin == NetfsIoOrigin::unbuffered_write || wreq.origin == NetfsIoOrigin::dio_write) {
+    const loff_t off = pos - wreq.start;
+    SIM_ASSERT(off >= 0 && static_cast<std::uint64_t>(off) + len <= wreq.bounce.size());
+    std::memcpy(out.data(), wreq.bounce.data() + off, len);
+    return out;
+  }
+  std::uint64_t done = 0;
+  for (const Folio* f : wreq.buffer) {
+    const loff_t fpos = f->pos();
+    const loff_t fend = fpos + static_cast<loff_t>(f->size());
+    const loff_t want = pos + static_cast<loff_t>(done);
+    if (want >= fend) continue;
+    SIM_ASSERT_MSG(want >= fpos, "R={:08x}: bytes at {} are not in the rolling buffer", wreq.debug_id, want);
+    const std::uint64_t n = std::min<std::uint64_t>(len - done, static_cast<std::uint64_t>(fend - want));
+    std::memcpy(out.data() + done, f->data.data() + (want - fpos), n);
+    done += n;
+    if (done == len) break;
+  }
+  SIM_ASSERT_MSG(done == len, "R={:08x}: only {} of {} bytes at {} in the rolling buffer", wreq.debug_id, done, len,
+                 pos);
+  return out;
+}
+
+void netfs_reset_iter(NetfsIoSubrequest& subreq) {
+  subreq.io_iter_start = subreq.start + static_cast<loff_t>(subreq.transferred);
+  subreq.io_iter_count = subreq.len - subreq.transferred;
+}
+
+}  // namespace wbsim::model

@@ -1,0 +1,190 @@
+//! The netfs write request, after include/linux/netfs.h.
+//!
+//! A write request (wreq) overlays the folios it writes with up to two
+//! streams of subrequests: stream 0 uploads to the server, stream 1 writes to
+//! the local cache. Subrequests need not align between streams, may span
+//! folios or split one, and within a stream are issued in ascending order:
+//!
+//!               +---+---+-----+-----+---+----------+
+//!    Folios:    |   |   |     |     |   |          |
+//!               +---+---+-----+-----+---+----------+
+//!                 +------+------+     +----+----+
+//!    Upload:      |      |      |.....|    |    |
+//!  (Stream 0)     +------+------+     +----+----+
+//!               +------+------+------+------+------+
+//!    Cache:     |      |      |      |      |      |
+//!  (Stream 1)   +------+------+------+------+------+
+//!
+//! The model keeps the kernel's names and fields. Its rolling buffer is a
+//! deque of the folios the issuer appended, in order; a subrequest's
+//! io_iter is the byte range it covers, resolved through that buffer (or
+//! through the request's own bytes for unbuffered writes) when it is issued.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "model/mm/page_writeback.h"
+#include "sim/mutex.h"
+#include "sim/workqueue.h"
+
+namespace wbsim::model {
+
+enum class NetfsIoOrigin : std::uint8_t { writeback, writethrough, unbuffered_write, dio_write };
+enum class NetfsIoSource : std::uint8_t { upload_to_server, write_to_cache };
+
+inline constexpr int NR_IO_STREAMS = 2;
+
+// struct netfs_group: a write group (Ceph snap context).
+struct NetfsGroup {
+  int ref = 1;
+  std::uint32_t id = 0;
+};
+
+// struct netfs_folio: streaming-write record on a dirty, not-uptodate folio.
+struct NetfsFolio {
+  NetfsGroup* netfs_group = nullptr;
+  std::uint32_t dirty_offset = 0;
+  std::uint32_t dirty_len = 0;
+};
+
+// Subrequest flags (NETFS_SREQ_*).
+enum NetfsSreqFlag : unsigned {
+  NETFS_SREQ_BOUNDARY = 6,
+  NETFS_SREQ_IN_PROGRESS = 8,
+  NETFS_SREQ_NEED_RETRY = 9,
+  NETFS_SREQ_FAILED = 11,
+  NETFS_SREQ_MADE_PROGRESS = 12,
+};
+
+// Request flags (NETFS_RREQ_*).
+enum NetfsRreqFlag : unsigned {
+  NETFS_RREQ_IN_PROGRESS = 0,
+  NETFS_RREQ_FAILED = 4,
+  NETFS_RREQ_UPLOAD_TO_SERVER = 8,
+  NETFS_RREQ_PAUSE = 11,
+  NETFS_RREQ_ALL_QUEUED = 13,
+};
+
+struct NetfsIoRequest;
+struct NetfsIoStream;
+struct NetfsInode;
+
+struct NetfsIoSubrequest {
+  NetfsIoRequest* rreq = nullptr;
+  std::uint32_t debug_index = 0;
+  std::uint8_t stream_nr = 0;
+  NetfsIoSource source = NetfsIoSource::upload_to_server;
+  loff_t start = 0;
+  std::uint64_t len = 0;
+  std::uint64_t transferred = 0;
+  int error = 0;
+  unsigned nr_segs = 0;
+  unsigned retry_count = 0;
+  sim::FlagsWord flags = 0;
+  int ref = 1;
+  // The byte range of the source buffer this subrequest sends (io_iter).
+  loff_t io_iter_start = 0;
+  std::uint64_t io_iter_count = 0;
+  // Filesystem-private: credits held for this subrequest (cifs).
+  std::uint64_t credits = 0;
+  bool test(NetfsSreqFlag f) const { return sim::test_bit(f, flags); }
+};
+
+using PrepareWriteFn = void (*)(NetfsIoSubrequest& subreq);
+using IssueWriteFn = void (*)(NetfsIoSubrequest& subreq);
+
+struct NetfsIoStream {
+  std::uint8_t stream_nr = 0;
+  NetfsIoSource source = NetfsIoSource::upload_to_server;
+  bool avail = false;   // the stream may be used
+  bool active = false;  // the stream has had a subrequest
+  bool need_retry = false;
+  bool failed = false;
+  int error = 0;
+  std::list<NetfsIoSubrequest*> subrequests;  // ascending; front is collected first
+  NetfsIoSubrequest* construct = nullptr;     // being built by the issuer
+  std::uint64_t submit_off = 0;
+  std::uint64_t submit_len = 0;
+  std::uint64_t submit_extendable_to = 0;
+  std::uint64_t sreq_max_len = 0;
+  std::uint64_t sreq_max_segs = 0;
+  loff_t collected_to = 0;
+  std::uint64_t transferred = 0;
+  bool transferred_valid = false;
+  PrepareWriteFn prepare_write = nullptr;
+  IssueWriteFn issue_write = nullptr;
+
+  NetfsIoSubrequest* front() const { return subrequests.empty() ? nullptr : subrequests.front(); }
+};
+
+struct NetfsIoRequest {
+  std::uint32_t debug_id = 0;
+  NetfsIoOrigin origin = NetfsIoOrigin::writeback;
+  NetfsInode* inode = nullptr;
+  AddressSpace* mapping = nullptr;
+  NetfsIoStream io_streams[NR_IO_STREAMS];
+  NetfsGroup* group = nullptr;
+  std::uint64_t wsize = 0;
+  loff_t start = 0;
+  std::uint64_t len = 0;
+  std::uint64_t transferred = 0;
+  int error = 0;
+  loff_t i_size = 0;
+  loff_t issued_to = 0;
+  loff_t collected_to = 0;
+  loff_t cleaned_to = 0;
+  int nr_group_rel = 0;
+  sim::FlagsWord flags = 0;
+  int ref = 1;
+  std::uint32_t subreq_counter = 0;
+  std::unique_ptr<sim::Spinlock> lock;
+  std::unique_ptr<sim::Work> work;  // the collector
+  std::deque<Folio*> buffer;        // rolling buffer: folios in issue order
+  std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
+  std::vector<std::unique_ptr<NetfsIoSubrequest>> all_subreqs;  // ownership
+  bool test(NetfsRreqFlag f) const { return sim::test_bit(f, flags); }
+};
+
+// Filesystem operations (struct netfs_request_ops, the write half).
+struct NetfsRequestOps {
+  void (*begin_writeback)(NetfsIoRequest& wreq) = nullptr;
+  PrepareWriteFn prepare_write = nullptr;
+  IssueWriteFn issue_write = nullptr;
+  void (*retry_request)(NetfsIoRequest& wreq, NetfsIoStream& stream) = nullptr;
+  void (*invalidate_cache)(NetfsIoRequest& wreq) = nullptr;
+};
+
+// Cache resources for a write (fscache_begin_write_operation's result).
+struct NetfsCacheOps {
+  PrepareWriteFn prepare_write_subreq = nullptr;
+  IssueWriteFn issue_write = nullptr;
+};
+
+// struct netfs_inode plus the VFS inode fields the write path uses.
+struct NetfsInode {
+  AddressSpace mapping;
+  loff_t i_size = 0;
+  loff_t remote_i_size = 0;
+  loff_t zero_point = 0;
+  std::unique_ptr<sim::Mutex> wb_lock;  // serialises writeback and writethrough
+  std::unique_ptr<sim::Mutex> i_rwsem;  // the inode lock writers take (modelled exclusive)
+  const NetfsRequestOps* ops = nullptr;
+  const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
+  bool cache_enabled = false;
+  // Take wreq->group from the first folio (a group-aware filesystem such as
+  // Ceph with snap contexts); otherwise wreq->group is null, as mainline's
+  // netfs_writepages leaves it.
+  bool writeback_groups = false;
+  void* fs_private = nullptr;  // the filesystem's per-inode state
+  std::uint32_t next_request_id = 1;
+  std::vector<std::unique_ptr<NetfsIoRequest>> requests;  // ownership (kept for checkers)
+  sim::Workqueue* collector_wq = nullptr;  // system_unbound_wq
+};
+
+inline NetfsInode& netfs_inode(AddressSpace& mapping) { return *static_cast<NetfsInode*>(mapping.host); }
+
+}  // namespace wbsim::model

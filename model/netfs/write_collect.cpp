@@ -1,0 +1,254 @@
+// The collector: advancing each stream past completed subrequests and ending
+// folio writeback once every active stream has passed a folio
+// (fs/netfs/write_collect.c). It runs as a work item on the collector
+// workqueue and must never lock a folio (deadlock with truncate).
+#include <algorithm>
+#include <climits>
+
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+namespace {
+
+// Notes made in the collector.
+constexpr unsigned HIT_PENDING = 0x01;
+constexpr unsigned NEED_REASSESS = 0x02;
+constexpr unsigned MADE_PROGRESS = 0x04;
+constexpr unsigned BUFFERED = 0x08;
+constexpr unsigned NEED_RETRY = 0x10;
+constexpr unsigned SAW_FAILURE = 0x20;
+
+void trace(Ev e, std::uint64_t a, std::uint64_t b) {
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
+}
+
+// netfs_writeback_unlock_folios(): end writeback on every folio the
+// collection point has passed, in buffer order.
+void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
+  const loff_t collected_to = wreq.collected_to;
+  while (!wreq.buffer.empty()) {
+    Folio& folio = *wreq.buffer.front();
+    SIM_ASSERT_MSG(folio_test_writeback(folio), "R={:08x}: folio {} is not under writeback", wreq.debug_id,
+                   folio.index);
+    const loff_t fpos = folio.pos();
+    const std::uint64_t fsize = folio.size();
+    const NetfsFolio* finfo = netfs_folio_info(folio);
+    const std::uint64_t flen = finfo != nullptr ? finfo->dirty_offset + finfo->dirty_len : fsize;
+    const loff_t fend = std::min(fpos + static_cast<loff_t>(flen), wreq.i_size);
+    // Unlock any folio we've transferred all of.
+    if (collected_to < fend) break;
+    wreq.buffer.pop_front();
+    wreq.nr_group_rel += netfs_folio_written_back(folio);
+    wreq.cleaned_to = fpos + static_cast<loff_t>(fsize);
+    *notes |= MADE_PROGRESS;
+    if (fpos + static_cast<loff_t>(fsize) >= collected_to) break;
+  }
+}
+
+void netfs_collect_write_results(NetfsIoRequest& wreq) {
+  for (;;) {
+    const loff_t issued_to = wreq.issued_to;  // atomic64_read + smp_rmb
+    loff_t collected_to = LLONG_MAX;
+    unsigned notes = wreq.origin == NetfsIoOrigin::writeback || wreq.origin == NetfsIoOrigin::writethrough ? BUFFERED
+                                                                                                           : 0;
+    // Remove completed subrequests from the front of each stream and advance
+    // its collection point; stop at one still in progress. The issuer may be
+    // appending to the tail meanwhile.
+    for (NetfsIoStream& stream : wreq.io_streams) {
+      if (!stream.active) continue;  // smp_load_acquire
+      NetfsIoSubrequest* front = stream.front();
+      while (front != nullptr) {
+        if (stream.collected_to < front->start) {
+          mark(kMarkGapJumpFront);
+          stream.collected_to = front->start;
+          trace(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(stream.collected_to));
+        }
+        if (front->test(NETFS_SREQ_IN_PROGRESS)) {
+          notes |= HIT_PENDING;
+          break;
+        }
+        bool cancel = false;
+        if (stream.failed) {
+          stream.collected_to = front->start + static_cast<loff_t>(front->len);
+          notes |= MADE_PROGRESS | SAW_FAILURE;
+          cancel = true;
+        }
+        if (!cancel) {
+          if (front->start + static_cast<loff_t>(front->transferred) > stream.collected_to) {
+            stream.collected_to = front->start + static_cast<loff_t>(front->transferred);
+            stream.transferred = static_cast<std::uint64_t>(stream.collected_to - wreq.start);
+            stream.transferred_valid = true;
+            notes |= MADE_PROGRESS;
+          }
+          if (front->test(NETFS_SREQ_FAILED)) {
+            stream.failed = true;
+            stream.error = front->error;
+            if (stream.source == NetfsIoSource::upload_to_server) {
+              mark(kMarkUploadFailed);
+              mapping_set_error(*wreq.mapping, front->error);
+            }
+            notes |= NEED_REASSESS | SAW_FAILURE;
+            break;
+          }
+          if (front->transferred < front->len) {
+            stream.need_retry = true;
+            notes |= NEED_RETRY | MADE_PROGRESS;
+            break;
+          }
+        }
+        // Remove if completely consumed.
+        {
+          sim::SpinGuard guard(*wreq.lock);
+          stream.subrequests.pop_front();
+        }
+        NetfsIoSubrequest* removed = front;
+        front = stream.front();
+        netfs_put_subrequest(*removed);
+      }
+      // An empty stream jumps forward, or the collection point never moves.
+      if (front == nullptr && issued_to > stream.collected_to) {
+        mark(kMarkGapJumpEmpty);
+        stream.collected_to = issued_to;
+        trace(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(issued_to));
+      }
+      collected_to = std::min(collected_to, stream.collected_to);
+    }
+    if (collected_to != LLONG_MAX && collected_to > wreq.collected_to) wreq.collected_to = collected_to;
+    trace(Ev::collect, wreq.debug_id, static_cast<std::uint64_t>(wreq.collected_to));
+
+    // Unlock any folios that we have now finished with.
+    if (notes & BUFFERED) {
+      if (wreq.cleaned_to < wreq.collected_to) netfs_writeback_unlock_folios(wreq, &notes);
+    } else {
+      wreq.cleaned_to = wreq.collected_to;
+    }
+
+    if (notes & NEED_RETRY) {
+      // Any partially completed op has had its wholly transferred folios
+      // removed already.
+      netfs_retry_writes(wreq);
+      break;
+    }
+    if ((notes & MADE_PROGRESS) && wreq.test(NETFS_RREQ_PAUSE)) {
+      mark(kMarkPauseCleared);
+      trace(Ev::pause_clear, wreq.debug_id, 0);
+      sim::clear_and_wake_up_bit(NETFS_RREQ_PAUSE, wreq.flags);
+    }
+    if (!(notes & (NEED_REASSESS | MADE_PROGRESS))) break;
+  }
+  netfs_put_group_many(wreq.group, wreq.nr_group_rel);
+  wreq.nr_group_rel = 0;
+}
+
+}  // namespace
+
+int netfs_folio_written_back(Folio& folio) {
+  NetfsInode& ictx = netfs_inode(*folio.mapping);
+  int gcount = 0;
+  if (NetfsFolio* finfo = netfs_folio_info(folio)) {
+    // Streaming writes cannot be redirtied under writeback, so discard the
+    // record; what was written is now on the server, so raise zero_point.
+    const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
+    if (fend > ictx.zero_point) {
+      trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
+      ictx.zero_point = fend;
+    }
+    folio_detach_private(folio);
+    ++gcount;
+    delete finfo;
+  } else if (NetfsGroup* group = netfs_folio_group(folio); group != nullptr) {
+    // Detach the group only if the folio was not redirtied; a redirtied
+    // folio stays in the same group.
+    if (!folio_test_dirty(folio)) {
+      folio_detach_private(folio);
+      ++gcount;
+    }
+  } else if (folio.priv.kind == FolioPrivate::Kind::copy_to_cache) {
+    folio_detach_private(folio);
+  }
+  folio_end_writeback(folio);
+  return gcount;
+}
+
+void netfs_write_collection_worker(NetfsIoRequest& wreq) {
+  if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) {
+    netfs_put_request(wreq);
+    return;
+  }
+  netfs_collect_write_results(wreq);
+
+  // Done when the issuer has queued everything and every stream is empty.
+  if (!wreq.test(NETFS_RREQ_ALL_QUEUED)) {
+    netfs_put_request(wreq);
+    return;
+  }
+  std::uint64_t transferred = UINT64_MAX;
+  for (const NetfsIoStream& stream : wreq.io_streams) {
+    if (!stream.active) continue;
+    if (!stream.subrequests.empty()) {
+      netfs_put_request(wreq);
+      return;
+    }
+    if (stream.transferred_valid) transferred = std::min(transferred, stream.transferred);
+  }
+  wreq.transferred = transferred == UINT64_MAX ? 0 : transferred;
+  for (const NetfsIoStream& stream : wreq.io_streams) {
+    if (stream.active && stream.failed && wreq.error == 0 && stream.source == NetfsIoSource::upload_to_server)
+      wreq.error = stream.error;
+  }
+  // A cache write failure does not stop writeback completing.
+  if (wreq.io_streams[1].active && wreq.io_streams[1].failed) {
+    mark(kMarkCacheFailed);
+    if (wreq.inode->ops->invalidate_cache != nullptr) wreq.inode->ops->invalidate_cache(wreq);
+  }
+  trace(Ev::wreq_done, wreq.debug_id, wreq.transferred);
+  sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
+  netfs_put_request(wreq);
+}
+
+void netfs_wake_write_collector(NetfsIoRequest& wreq) {
+  if (!wreq.work->pending()) {
+    netfs_get_request(wreq);
+    if (!wreq.inode->collector_wq->queue_work(*wreq.work)) netfs_put_request(wreq);
+  }
+}
+
+void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error) {
+  NetfsIoRequest& wreq = *subreq.rreq;
+  NetfsIoStream& stream = wreq.io_streams[subreq.stream_nr];
+  SIM_ASSERT_MSG(subreq.test(NETFS_SREQ_IN_PROGRESS), "R={:08x}[{:x}] terminated twice", wreq.debug_id,
+                 subreq.debug_index);
+  if (transferred_or_error < 0) {
+    subreq.error = static_cast<int>(transferred_or_error);
+    // Mainline (6.16+): the filesystem sets NEED_RETRY itself for errors it
+    // wants retried; anything else fails the subrequest.
+    if (!subreq.test(NETFS_SREQ_NEED_RETRY)) sim::set_bit(NETFS_SREQ_FAILED, subreq.flags);
+    mark(kMarkPauseSet);
+    trace(Ev::pause_set, wreq.debug_id, 0);
+    sim::set_bit(NETFS_RREQ_PAUSE, wreq.flags);
+  } else {
+    std::uint64_t t = static_cast<std::uint64_t>(transferred_or_error);
+    SIM_ASSERT_MSG(t <= subreq.len - subreq.transferred, "Subreq excess write: R={:08x}[{:x}] {} > {} - {}",
+                   wreq.debug_id, subreq.debug_index, t, subreq.len, subreq.transferred);
+    subreq.error = 0;
+    subreq.transferred += t;
+    if (subreq.transferred < subreq.len) {
+      mark(kMarkShortWrite);
+      sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
+    }
+  }
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::sreq_terminated), sim::kNoObject,
+                                  std::uint64_t{subreq.debug_index} << 8 | subreq.stream_nr,
+                                  static_cast<std::uint64_t>(transferred_or_error));
+  sim::clear_and_wake_up_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
+  // At the head of the queue: wake the collector.
+  if (!stream.subrequests.empty() && stream.subrequests.front() == &subreq) netfs_wake_write_collector(wreq);
+  netfs_put_subrequest(subreq);
+}
+
+}  // namespace wbsim::model

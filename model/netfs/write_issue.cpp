@@ -1,0 +1,383 @@
+// The issuer: walking dirty folios and building subrequests on the upload
+// and cache streams (fs/netfs/write_issue.c). Function for function with the
+// kernel's file; the rolling buffer is a deque of folios.
+#include <algorithm>
+#include <climits>
+
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+namespace {
+
+void trace(Ev e, std::uint64_t a, std::uint64_t b) {
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
+}
+
+std::uint64_t sreq_tag(const NetfsIoSubrequest& s) { return std::uint64_t{s.debug_index} << 8 | s.stream_nr; }
+
+// netfs_kill_dirty_pages(): an unrecoverable error before the request
+// existed; every remaining folio is cleaned without I/O.
+void netfs_kill_dirty_pages(AddressSpace& mapping, WritebackControl& wbc, Folio* folio) {
+  int error = 0;
+  do {
+    FolioPrivate priv = folio_detach_private(*folio);
+    NetfsGroup* group = nullptr;
+    if (priv.kind == FolioPrivate::Kind::streaming) {
+      group = priv.finfo->netfs_group;
+      delete priv.finfo;
+    } else if (priv.kind == FolioPrivate::Kind::group) {
+      group = priv.group;
+    }
+    folio_start_writeback(*folio);
+    folio_unlock(*folio);
+    folio_end_writeback(*folio);
+    netfs_put_group(group);
+  } while ((folio = writeback_iter(mapping, wbc, folio, &error)) != nullptr);
+}
+
+// netfs_prepare_write(): allocate the stream's next subrequest at `start`.
+void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start) {
+  NetfsIoSubrequest& subreq = netfs_alloc_subrequest(wreq);
+  subreq.source = stream.source;
+  subreq.start = start;
+  subreq.stream_nr = stream.stream_nr;
+  subreq.io_iter_start = start;
+  trace(Ev::sreq_prepare, sreq_tag(subreq), static_cast<std::uint64_t>(start));
+
+  stream.sreq_max_len = UINT_MAX;
+  stream.sreq_max_segs = INT_MAX;
+  if (stream.source == NetfsIoSource::upload_to_server) stream.sreq_max_len = wreq.wsize;
+  // May sleep: cifs waits for credits here.
+  if (stream.prepare_write != nullptr) stream.prepare_write(subreq);
+
+  sim::set_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
+
+  // The collector may walk the list while we append; it only removes from
+  // the front, under the lock.
+  sim::SpinGuard guard(*wreq.lock);
+  stream.subrequests.push_back(&subreq);
+  if (stream.subrequests.size() == 1 && !stream.active) {
+    stream.collected_to = subreq.start;
+    stream.active = true;  // smp_store_release: list before active
+  }
+  stream.construct = &subreq;
+}
+
+// netfs_do_issue_write()
+void netfs_do_issue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
+  if (subreq.test(NETFS_SREQ_FAILED)) {
+    netfs_write_subrequest_terminated(subreq, subreq.error);
+    return;
+  }
+  trace(Ev::sreq_submit, sreq_tag(subreq), subreq.len);
+  stream.issue_write(subreq);
+}
+
+// netfs_write_folio(): attach one folio to the streams.
+int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio) {
+  NetfsIoStream& upload = wreq.io_streams[0];
+  NetfsIoStream& cache = wreq.io_streams[1];
+  const std::uint64_t fsize = folio.size();
+  std::uint64_t flen = fsize;
+  std::uint64_t foff = 0;
+  const loff_t fpos = folio.pos();
+  bool to_eof = false;
+  bool streamw = false;
+
+  // netfs_perform_write() may move i_size around this folio but not into or
+  // through it while we hold the lock.
+  const loff_t i_size = wreq.inode->i_size;
+
+  if (fpos >= i_size) {
+    // mmap beyond EOF: no I/O.
+    mark(kMarkBeyondEof);
+    folio_start_writeback(folio);
+    folio_unlock(folio);
+    wreq.nr_group_rel += netfs_folio_written_back(folio);
+    netfs_put_group_many(wreq.group, wreq.nr_group_rel);
+    wreq.nr_group_rel = 0;
+    return 0;
+  }
+  if (fpos + static_cast<loff_t>(fsize) > wreq.i_size) wreq.i_size = i_size;
+
+  NetfsGroup* fgroup = netfs_folio_group(folio);
+  const bool copy_to_cache = folio.priv.kind == FolioPrivate::Kind::copy_to_cache;
+  if (NetfsFolio* finfo = netfs_folio_info(folio)) {
+    foff = finfo->dirty_offset;
+    flen = foff + finfo->dirty_len;
+    streamw = true;
+    mark(kMarkStreamingFolio);
+  }
+
+  const std::uint64_t to_i_size = static_cast<std::uint64_t>(i_size - fpos);
+  if (wreq.origin == NetfsIoOrigin::writethrough) {
+    to_eof = false;
+    if (flen > to_i_size) flen = to_i_size;
+  } else if (flen > to_i_size) {
+    flen = to_i_size;
+    if (!streamw) std::fill(folio.data.begin() + static_cast<long>(flen), folio.data.end(), 0);  // folio_zero_segment
+    to_eof = true;
+    mark(kMarkEofTrim);
+  } else if (flen == to_i_size) {
+    to_eof = true;
+  }
+  flen -= foff;
+
+  // Discontinuities: intervening clean folios, streaming partial folios,
+  // folios of another group, and copy-to-cache folios.
+  if (copy_to_cache) {
+    netfs_issue_write(wreq, upload);
+  } else if (fgroup != wreq.group) {
+    // We can't write this folio to the server yet (the filter workaround).
+    mark(kMarkGroupRedirty);
+    folio_redirty_for_writepage(folio);
+    folio_unlock(folio);
+    netfs_issue_write(wreq, upload);
+    netfs_issue_write(wreq, cache);
+    return 0;
+  }
+  if (foff > 0) netfs_issue_write(wreq, upload);
+  if (streamw) netfs_issue_write(wreq, cache);
+
+  // From writethrough the folio is already under writeback.
+  if (wreq.origin == NetfsIoOrigin::writeback) folio_start_writeback(folio);
+  folio_unlock(folio);
+
+  if (copy_to_cache) {
+    if (!cache.avail) {
+      netfs_issue_write(wreq, upload);
+      netfs_folio_written_back(folio);
+      return 0;
+    }
+    mark(kMarkCopyToCache);
+  } else if (!upload.avail && !cache.avail) {
+    netfs_folio_written_back(folio);
+    return 0;
+  }
+
+  wreq.buffer.push_back(&folio);  // rolling_buffer_append()
+
+  // Streaming data does not go to the cache (which needs DIO alignment), and
+  // copy-to-cache data does not go to the server.
+  for (NetfsIoStream& stream : wreq.io_streams) {
+    stream.submit_off = foff;
+    stream.submit_len = flen;
+    if (!stream.avail || (stream.source == NetfsIoSource::write_to_cache && streamw) ||
+        (stream.source == NetfsIoSource::upload_to_server && copy_to_cache)) {
+      stream.submit_off = UINT_MAX;
+      stream.submit_len = 0;
+    }
+  }
+  if (upload.submit_len > 0 && cache.submit_len > 0) mark(kMarkBothStreams);
+
+  // Always add to the lowest-submitted stream first; for a big folio and a
+  // small wsize this makes many subrequests, and prepare_write may wait for
+  // credits in between.
+  for (;;) {
+    int choose_s = -1;
+    std::uint64_t lowest_off = ULONG_MAX;
+    for (int s = 0; s < NR_IO_STREAMS; ++s) {
+      NetfsIoStream& st = wreq.io_streams[s];
+      if (st.submit_len > 0 && st.submit_off < lowest_off) {
+        lowest_off = st.submit_off;
+        choose_s = s;
+      }
+    }
+    if (choose_s < 0) break;
+    NetfsIoStream& stream = wreq.io_streams[choose_s];
+    wreq.issued_to = fpos + static_cast<loff_t>(stream.submit_off);
+    stream.submit_extendable_to = fsize - stream.submit_off;
+    const std::uint64_t part = netfs_advance_write(wreq, stream, fpos + static_cast<loff_t>(stream.submit_off),
+                                                   stream.submit_len, to_eof);
+    stream.submit_off += part;
+    stream.submit_len = part > stream.submit_len ? 0 : stream.submit_len - part;
+  }
+  wreq.issued_to = fpos + static_cast<loff_t>(fsize);
+
+  if (foff + flen < fsize) {
+    for (NetfsIoStream& stream : wreq.io_streams) netfs_issue_write(wreq, stream);
+  }
+  (void)wbc;
+  return 0;
+}
+
+// netfs_end_issue_write(): let the collector know issuing is over.
+void netfs_end_issue_write(NetfsIoRequest& wreq) {
+  bool needs_poke = true;
+  sim::set_bit(NETFS_RREQ_ALL_QUEUED, wreq.flags);  // after the lists (smp_wmb)
+  for (NetfsIoStream& stream : wreq.io_streams) {
+    if (!stream.active) continue;
+    if (!stream.subrequests.empty()) needs_poke = false;
+    netfs_issue_write(wreq, stream);
+  }
+  if (needs_poke) netfs_wake_write_collector(wreq);
+}
+
+}  // namespace
+
+NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin) {
+  NetfsInode& ictx = netfs_inode(mapping);
+  const bool is_cacheable = origin == NetfsIoOrigin::writeback || origin == NetfsIoOrigin::writethrough;
+  NetfsIoRequest& wreq = netfs_alloc_request(ictx, start, 0, origin);
+
+  NetfsIoStream& upload = wreq.io_streams[0];
+  upload.stream_nr = 0;
+  upload.source = NetfsIoSource::upload_to_server;
+  upload.prepare_write = ictx.ops->prepare_write;
+  upload.issue_write = ictx.ops->issue_write;
+  upload.collected_to = start;
+
+  NetfsIoStream& cache = wreq.io_streams[1];
+  cache.stream_nr = 1;
+  cache.source = NetfsIoSource::write_to_cache;
+  cache.collected_to = start;
+  if (is_cacheable && ictx.cache_enabled && ictx.cache_ops != nullptr) {
+    // fscache_begin_write_operation() succeeded: resources are valid.
+    cache.avail = true;
+    cache.active = true;
+    cache.prepare_write = ictx.cache_ops->prepare_write_subreq;
+    cache.issue_write = ictx.cache_ops->issue_write;
+  }
+  return wreq;
+}
+
+void netfs_prepare_write_failed(NetfsIoSubrequest& subreq) { sim::set_bit(NETFS_SREQ_FAILED, subreq.flags); }
+
+void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
+  // The caller has set the io_iter (netfs_reset_iter or a re-split).
+  subreq.io_iter_count = subreq.len - subreq.transferred;
+  ++subreq.retry_count;
+  sim::clear_bit(NETFS_SREQ_MADE_PROGRESS, subreq.flags);
+  sim::set_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
+  netfs_do_issue_write(stream, subreq);
+}
+
+void netfs_issue_write(NetfsIoRequest& wreq, NetfsIoStream& stream) {
+  NetfsIoSubrequest* subreq = stream.construct;
+  if (subreq == nullptr) return;
+  stream.construct = nullptr;
+  subreq->io_iter_count = subreq->len;
+  netfs_do_issue_write(stream, *subreq);
+  (void)wreq;
+}
+
+std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start, std::uint64_t len,
+                                  bool to_eof) {
+  if (!stream.avail) return len;
+  NetfsIoSubrequest* subreq = stream.construct;
+  if (subreq != nullptr && start != subreq->start + static_cast<loff_t>(subreq->len)) {
+    mark(kMarkDiscontiguity);
+    netfs_issue_write(wreq, stream);
+  }
+  if (stream.construct == nullptr) netfs_prepare_write(wreq, stream, start);
+  subreq = stream.construct;
+
+  const std::uint64_t part = std::min(stream.sreq_max_len - subreq->len, len);
+  subreq->len += part;
+  ++subreq->nr_segs;
+  stream.submit_extendable_to -= std::min(stream.submit_extendable_to, part);
+
+  if (subreq->len >= stream.sreq_max_len || subreq->nr_segs >= stream.sreq_max_segs || to_eof) {
+    netfs_issue_write(wreq, stream);
+  }
+  return part;
+}
+
+int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc) {
+  NetfsInode& ictx = netfs_inode(mapping);
+  if (!ictx.wb_lock->trylock()) {
+    if (wbc.sync_mode == SyncMode::none) return 0;
+    ictx.wb_lock->lock();
+  }
+  int error = 0;
+  Folio* folio = writeback_iter(mapping, wbc, nullptr, &error);
+  if (folio == nullptr) {
+    ictx.wb_lock->unlock();
+    return error;
+  }
+  if (sim::fault(kFaultCreateWriteReqFails)) {
+    // netfs_create_write_req() failed (-ENOMEM): clean up every folio.
+    mark(kMarkKillDirtyPages);
+    netfs_kill_dirty_pages(mapping, wbc, folio);
+    ictx.wb_lock->unlock();
+    return -12;
+  }
+  NetfsIoRequest& wreq = netfs_create_write_req(mapping, folio->pos(), NetfsIoOrigin::writeback);
+  wreq.wsize = 0;  // set by begin_writeback from the server's current wsize
+  if (ictx.writeback_groups) wreq.group = netfs_folio_group(*folio);
+  do {
+    // It appears we don't have to handle cyclic writeback wrapping.
+    SIM_ASSERT_MSG(folio->pos() >= wreq.issued_to, "R={:08x}: folio {} below issued_to {}", wreq.debug_id,
+                   folio->pos(), wreq.issued_to);
+    if (folio->priv.kind != FolioPrivate::Kind::copy_to_cache && !wreq.test(NETFS_RREQ_UPLOAD_TO_SERVER)) {
+      sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
+      ictx.ops->begin_writeback(wreq);
+    }
+    error = netfs_write_folio(wreq, wbc, *folio);
+    if (error < 0) break;
+  } while ((folio = writeback_iter(mapping, wbc, folio, &error)) != nullptr);
+
+  netfs_end_issue_write(wreq);
+  ictx.wb_lock->unlock();
+  netfs_put_request(wreq);
+  return error;
+}
+
+NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos) {
+  ictx.wb_lock->lock();
+  NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::writethrough);
+  wreq.io_streams[0].avail = true;
+  ictx.ops->begin_writeback(wreq);
+  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
+  return wreq;
+}
+
+int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
+                               bool to_page_end, Folio** writethrough_cache) {
+  if (*writethrough_cache == nullptr) {
+    if (folio_test_dirty(folio)) folio_clear_dirty_for_io(folio);  // Sigh. mmap.
+    // We can make multiple writes to the folio...
+    folio_start_writeback(folio);
+    *writethrough_cache = &folio;
+  }
+  wreq.len += copied;
+  if (!to_page_end) return 0;
+  *writethrough_cache = nullptr;
+  return netfs_write_folio(wreq, wbc, folio);
+}
+
+int netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache) {
+  NetfsInode& ictx = *wreq.inode;
+  if (writethrough_cache != nullptr) netfs_write_folio(wreq, wbc, *writethrough_cache);
+  netfs_end_issue_write(wreq);
+  ictx.wb_lock->unlock();
+  sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
+  const int ret = wreq.error;
+  netfs_put_request(wreq);
+  return ret;
+}
+
+int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len) {
+  NetfsIoStream& upload = wreq.io_streams[0];
+  loff_t start = wreq.start;
+  while (len > 0) {
+    const std::uint64_t part = netfs_advance_write(wreq, upload, start, len, false);
+    start += static_cast<loff_t>(part);
+    len -= part;
+    wreq.issued_to = start;
+    if (wreq.test(NETFS_RREQ_PAUSE)) {
+      mark(kMarkPauseWait);
+      sim::wait_on_bit(wreq.flags, NETFS_RREQ_PAUSE);
+    }
+    if (wreq.test(NETFS_RREQ_FAILED)) break;
+  }
+  netfs_end_issue_write(wreq);
+  return 0;
+}
+
+}  // namespace wbsim::model

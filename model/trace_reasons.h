@@ -1,0 +1,46 @@
+//! Trace reasons of the model (codes 64 and up; the runtime owns 0-63).
+//! Symbols follow the kernel's netfs tracepoints where one exists.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/trace.h"
+
+namespace wbsim::model {
+
+enum class Ev : std::uint16_t {
+  folio_dirty = static_cast<std::uint16_t>(sim::Reason::sim_reasons_end),  // FDIRT a=index
+  folio_clear_dirty,     // FCLDT folio_clear_dirty_for_io, a=index
+  folio_redirty,         // FRDRT folio_redirty_for_writepage, a=index
+  folio_start_wb,        // FSTWB a=index
+  folio_end_wb,          // FENWB a=index
+  folio_lock,            // FLOCK a=index
+  folio_unlock,          // FUNLK a=index
+  folio_add,             // FADD  added to the page cache, a=index b=order
+  folio_remove,          // FDEL  removed from the page cache, a=index
+  wreq_alloc,            // WREQ  write request created, a=request id b=origin
+  wreq_done,             // WDONE write request completed, a=request id b=transferred
+  sreq_prepare,          // PREP  subrequest prepared, a=id<<8|stream b=start
+  sreq_submit,           // SUBMT subrequest issued, a=id<<8|stream b=len
+  sreq_terminated,       // TERM  subrequest terminated, a=id<<8|stream b=transferred or error
+  sreq_retry,            // RETRY subrequest re-prepared for retry, a=id<<8|stream b=start
+  sreq_discard,          // DISCD surplus subrequest dropped on retry
+  collect,               // COLCT collector pass, a=request id b=collected_to
+  collect_gap,           // CGAP  collector gap jump, a=stream b=new collected_to
+  pause_set,             // PAUSE NETFS_RREQ_PAUSE set
+  pause_clear,           // UNPAU NETFS_RREQ_PAUSE cleared
+  server_write,          // SRVWR server applied a write, a=start b=len
+  server_size,           // SRVSZ server file size changed, a=old b=new
+  cache_write,           // CHWR  cache stored, a=start b=len
+  cache_withdrawn,       // CHWDR cache withdrawn
+  mapping_error,         // MAPER mapping_set_error, a=-errno
+  i_size,                // ISIZE i_size changed, a=old b=new
+  zero_point,            // ZPNT  zero_point changed, a=old b=new
+  mark,                  // MARK  coverage mark hit, a=mark index
+  end,
+};
+
+// Registers the symbols above with the trace formatter (idempotent).
+void register_trace_reasons();
+
+}  // namespace wbsim::model

@@ -1,0 +1,76 @@
+#include "model/world.h"
+
+#include <fmt/format.h>
+
+#include "model/netfs/internal.h"
+#include "model/trace_reasons.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+namespace {
+const AddressSpaceOps kNetfsAops = {.writepages = netfs_writepages};
+}
+
+World::World(const WorldOptions& options)
+    : unbound_wq_(std::make_unique<sim::Workqueue>("system_unbound_wq", options.collector_workers)),
+      server_(options.server),
+      cache_(options.cache_granularity) {
+  register_trace_reasons();
+  mm_.background_thresh = options.background_thresh_pages;
+  mm_.dirty_thresh = options.dirty_thresh_pages;
+  if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_);
+}
+
+World::~World() {
+  // Folios hold streaming records allocated by the write path.
+  for (auto& f : mm_.arena) {
+    if (f->priv.kind == FolioPrivate::Kind::streaming) delete f->priv.finfo;
+  }
+}
+
+NetfsInode& World::create_file(const FileOptions& options) {
+  auto inode = std::make_unique<NetfsInode>();
+  NetfsInode& ictx = *inode;
+  const auto id = static_cast<std::uint32_t>(files_.size());
+  ictx.mapping.mm = &mm_;
+  ictx.mapping.host = &ictx;
+  ictx.mapping.a_ops = &kNetfsAops;
+  ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
+  ictx.i_rwsem = std::make_unique<sim::Mutex>(fmt::format("i_rwsem.{}", id));
+  ictx.ops = &kRfsRequestOps;
+  ictx.cache_ops = &kRfsCacheOps;
+  ictx.cache_enabled = options.cache;
+  ictx.writeback_groups = options.writeback_groups;
+  ictx.collector_wq = unbound_wq_.get();
+  auto rfs = std::make_unique<RfsInode>();
+  rfs->server = &server_;
+  rfs->cache = &cache_;
+  rfs->file_id = id;
+  rfs->use_credits = options.use_credits;
+  ictx.fs_private = rfs.get();
+  server_.file(id);
+  if (flusher_) flusher_->register_mapping(ictx.mapping);
+  rfs_.push_back(std::move(rfs));
+  files_.push_back(std::move(inode));
+  return ictx;
+}
+
+NetfsFile World::open(NetfsInode& inode) {
+  NetfsFile f;
+  f.inode = &inode;
+  f.f_wb_err = inode.mapping.wb_err_seq;  // errors before open are not reported
+  return f;
+}
+
+void World::heal() {
+  sim::Scheduler::current().faults().heal();
+  server_.heal();
+  cache_.heal();
+}
+
+void World::shutdown() {
+  if (flusher_) flusher_->stop();
+}
+
+}  // namespace wbsim::model

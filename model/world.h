@@ -1,0 +1,65 @@
+//! The simulated machine a scenario runs against: memory accounting and the
+//! flusher, the collector workqueue (system_unbound_wq), a remote server, a
+//! local cache, and netfs files on them. One World per run; it must be
+//! created inside the run's simulation (its kthreads and queues are fibers
+//! and wait objects of that simulation).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "model/backend/cache.h"
+#include "model/backend/rfs.h"
+#include "model/backend/server.h"
+#include "model/mm/flusher.h"
+#include "model/netfs/netfs.h"
+#include "sim/workqueue.h"
+
+namespace wbsim::model {
+
+struct WorldOptions {
+  RemoteServer::Options server;
+  std::uint64_t cache_granularity = kPageSize;
+  std::uint64_t background_thresh_pages = 256;
+  std::uint64_t dirty_thresh_pages = 512;
+  unsigned collector_workers = 4;
+  bool flusher = true;
+};
+
+struct FileOptions {
+  bool cache = false;         // the inode has a local cache
+  bool use_credits = true;    // cifs-like send credits in ->prepare_write
+  bool writeback_groups = false;
+};
+
+class World {
+ public:
+  explicit World(const WorldOptions& options = {});
+  ~World();
+
+  NetfsInode& create_file(const FileOptions& options = {});
+  NetfsFile open(NetfsInode& inode);
+
+  Mm& mm() { return mm_; }
+  RemoteServer& server() { return server_; }
+  LocalCache& cache() { return cache_; }
+  Flusher* flusher() { return flusher_.get(); }
+  const std::vector<std::unique_ptr<NetfsInode>>& files() const { return files_; }
+
+  // The liveness phase: no more faults, stalls released.
+  void heal();
+  // Stops the flusher so a phase can end quiescent.
+  void shutdown();
+
+ private:
+  Mm mm_;
+  std::unique_ptr<sim::Workqueue> unbound_wq_;
+  RemoteServer server_;
+  LocalCache cache_;
+  std::unique_ptr<Flusher> flusher_;
+  std::vector<std::unique_ptr<NetfsInode>> files_;
+  std::vector<std::unique_ptr<RfsInode>> rfs_;
+};
+
+}  // namespace wbsim::model

@@ -1,0 +1,35 @@
+// Why: folios read from the server are marked dirty with the copy-to-cache
+//      mark; writeback must send them to the cache stream only, never upload
+//      them, then clear the mark, and a cache failure must only invalidate
+//      the cache.
+// How: a file already on the server is read through a cached inode, then
+//      written back (fsync) while a writer modifies part of it; the server
+//      must hold the original data plus the modification.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_copy_to_cache_only, "netfs/copy_to_cache_only",
+               .why = "copy-to-cache folios go to the cache stream only") {
+  model::World w;
+  model::NetfsInode& inode = w.create_file({.cache = true});
+  Shadow shadow;
+  bool error_reported = false;
+  const auto original = pattern(4, 40 * 1024);
+  w.server().file(0).data = original;
+  inode.i_size = inode.remote_i_size = inode.zero_point = static_cast<model::loff_t>(original.size());
+  shadow.write(0, original);
+  const std::uint64_t uploads_before = w.server().file(0).writes;
+  s.spawn("reader", [&] {
+    model::NetfsFile f = w.open(inode);
+    const auto got = model::netfs_file_read(f, 0, original.size());
+    SIM_ASSERT(got == original);
+    if (model::netfs_fsync(f) != 0) error_reported = true;
+    // Only copy-to-cache data was dirty: nothing may have been uploaded.
+    SIM_ASSERT_CMP(w.server().file(0).writes, ==, uploads_before);
+  });
+  s.run();
+  heal_and_check(s, w, inode, shadow, error_reported);
+}
+
+}  // namespace wbsim::scenarios

@@ -1,0 +1,33 @@
+// Why: when a retry finds the server's write size smaller (a reconnect
+//      renegotiated it), the span must be re-split over the existing
+//      subrequests and extra subrequests inserted after them (the branch of
+//      "netfs: Fix ref leak on inserted extra subreq in write retry"), with
+//      credits taken again for each.
+// How: wsize 64 KiB and few credits; the first replies fail with -EAGAIN so
+//      the filesystem marks them NEED_RETRY; the wsize is cut to 8 KiB before
+//      the retry. Writes are large; a cache stream runs alongside.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_retry_shrinking_credits, "netfs/retry_shrinking_credits", .pct_steps_hint = 3000,
+               .why = "a retry with a smaller wsize re-splits and inserts subrequests") {
+  model::World w({.server = {.wsize = 64 * 1024, .credits = 2}});
+  model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
+  Shadow shadow;
+  bool error_reported = false;
+  w.server().fail_next(model::kEAGAIN);
+  w.server().fail_next(model::kEAGAIN);
+  s.spawn("writer", [&] {
+    model::NetfsFile f = w.open(inode);
+    const auto bytes = pattern(2, 128 * 1024);
+    model::netfs_file_write(f, 0, bytes, {.max_folio_order = 4});
+    shadow.write(0, bytes);
+    w.server().set_wsize(8 * 1024);
+    if (model::netfs_fsync(f) != 0) error_reported = true;
+  });
+  s.run();
+  heal_and_check(s, w, inode, shadow, error_reported);
+}
+
+}  // namespace wbsim::scenarios

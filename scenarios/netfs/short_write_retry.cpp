@@ -1,0 +1,32 @@
+// Why: a short write must be reissued from start + transferred (the iterator
+//      reset of "netfs: Fix the iov_iter reset in write retry"), repeatedly if
+//      the retry is short too, and no byte may be sent twice to the wrong
+//      place or skipped.
+// How: one large buffered write with no cache; the server's next replies
+//      are scripted short (a few bytes, then a page), and swarm faults may
+//      shorten more. Background writeback and fsync race.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_short_write_retry, "netfs/short_write_retry", .pct_steps_hint = 2000,
+               .why = "short writes are retried from start + transferred") {
+  model::World w;
+  model::NetfsInode& inode = w.create_file({.use_credits = false});
+  Shadow shadow;
+  bool error_reported = false;
+  w.server().short_write_next(1 + sim::draw(100));
+  w.server().short_write_next(4096);
+  w.server().short_write_next(1 + sim::draw(8192));
+  s.spawn("writer", [&] {
+    model::NetfsFile f = w.open(inode);
+    const auto bytes = pattern(1, 64 * 1024 + sim::draw(3) * 1000);
+    model::netfs_file_write(f, 0, bytes, {.max_folio_order = 3});
+    shadow.write(0, bytes);
+    if (model::netfs_fsync(f) != 0) error_reported = true;
+  });
+  s.run();
+  heal_and_check(s, w, inode, shadow, error_reported);
+}
+
+}  // namespace wbsim::scenarios

@@ -1,0 +1,53 @@
+//! Coverage marks (TigerBeetle's `marks`, FoundationDB's CODE_PROBE).
+//!
+//! A mark is declared once, at namespace scope, on a path that a test should
+//! be known to exercise (a rare branch, a recovery path, a race won the
+//! unusual way):
+//!
+//!     WBSIM_MARK(kMarkRequeued, "sim.work_requeued_while_running",
+//!                "a work item was queued again while it ran");
+//!     if (work.running_) sim::mark(kMarkRequeued);
+//!
+//! Each hit is counted per run by the scheduler and traced as a MARK line.
+//! `wbsim sweep --require-coverage` fails if some registered mark was never
+//! hit in the sweep: a path nobody reaches is a path nobody tests.
+//!
+//! Registration mirrors FaultSite: static initialisation only; the registry
+//! is sealed and sorted by name on first use; a duplicate name, or a mark
+//! registered after sealing, aborts at start-up.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace wbsim::sim {
+
+class CoverageMark {
+ public:
+  // Registers the mark; marks are created by static initialisation only.
+  CoverageMark(const char* name, const char* description);
+  CoverageMark(const CoverageMark&) = delete;
+  CoverageMark& operator=(const CoverageMark&) = delete;
+  const char* name() const { return name_; }
+  const char* description() const { return description_; }
+  // Position in coverage_marks() (marks sorted by name).
+  std::uint32_t index() const;
+
+ private:
+  friend struct CoverageRegistry;
+  const char* name_;
+  const char* description_;
+  mutable std::uint32_t index_ = 0;  // set once, when the registry is sealed
+};
+
+#define WBSIM_MARK(var, name, description) \
+  inline const ::wbsim::sim::CoverageMark var { name, description }
+
+// Every registered mark, sorted by name. Seals the registry (thread-safe).
+std::span<const CoverageMark* const> coverage_marks();
+
+// Records a hit of `m` in the calling thread's simulation: counted by the
+// scheduler (Scheduler::mark_hits) and traced as MARK with a = m.index().
+void mark(const CoverageMark& m);
+
+}  // namespace wbsim::sim
