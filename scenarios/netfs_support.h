@@ -42,6 +42,15 @@ inline void expect_server_matches(model::World& w, const model::NetfsInode& inod
                  diff.first - server.begin(), *diff.first, *diff.second);
 }
 
+// A read returned what the application wrote there.
+inline void expect_read_matches(const std::vector<std::uint8_t>& got, model::loff_t at, const Shadow& shadow) {
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    const std::uint8_t want = at + k < shadow.data.size() ? shadow.data[at + k] : 0;
+    SIM_ASSERT_MSG(got[k] == want, "read at {} returned {:#x} at byte {}, the application wrote {:#x}", at, got[k],
+                   at + static_cast<model::loff_t>(k), want);
+  }
+}
+
 // Every folio of the file is clean and out of writeback.
 inline void expect_quiescent(const model::NetfsInode& inode) {
   for (const auto& [index, f] : inode.mapping.folios) {
@@ -64,7 +73,10 @@ inline void heal_and_check(Context& s, model::World& w, model::NetfsInode& inode
                            bool& error_reported) {
   w.heal();
   s.spawn("final-fsync", [&] {
-    model::NetfsFile f = w.open(inode);
+    // A file description open since the file was created: it is told of
+    // every write error of the run (once), as an application holding the
+    // file open throughout would be.
+    model::NetfsFile f{&inode, 0};
     if (model::netfs_fsync(f) != 0) error_reported = true;
     w.shutdown();
   });

@@ -42,6 +42,7 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
   f->refcount = 2;
   f->data.assign(f->size(), 0);
   sim::set_bit(PG_locked, f->flags);
+  f->lock_owner = sim::Scheduler::current().current_fiber();
   mapping.folios.emplace(start, f);
   mapping.nrpages += f->nr_pages();
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::folio_add), sim::kNoObject, start, order);

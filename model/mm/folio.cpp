@@ -28,6 +28,7 @@ void folio_lock(Folio& f, std::source_location loc) {
     sim::wait_on_bit(f.flags, PG_locked, loc);
   }
   sim::set_bit(PG_locked, f.flags);
+  f.lock_owner = sim::Scheduler::current().current_fiber();
   trace(Ev::folio_lock, f);
 }
 
@@ -36,6 +37,7 @@ bool folio_trylock(Folio& f) {
   sim::yield();
   if (f.test(PG_locked)) return false;
   sim::set_bit(PG_locked, f.flags);
+  f.lock_owner = sim::Scheduler::current().current_fiber();
   trace(Ev::folio_lock, f);
   return true;
 }
@@ -44,6 +46,7 @@ void folio_unlock(Folio& f) {
   check_live(f);
   SIM_ASSERT_MSG(f.test(PG_locked), "folio_unlock of unlocked folio {}", f.index);
   trace(Ev::folio_unlock, f);
+  f.lock_owner = sim::kNoFiber;
   sim::clear_and_wake_up_bit(PG_locked, f.flags);
 }
 

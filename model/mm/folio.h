@@ -60,6 +60,7 @@ struct Folio {
   std::vector<std::uint8_t> data;  // folio_size() bytes
   std::uint32_t id = 0;            // creation order, for traces
   sim::Time dirtied_at = 0;        // for the flusher's expiry (dirtied_when)
+  sim::FiberId lock_owner = sim::kNoFiber;  // who holds PG_locked (for contract checks)
 
   std::uint64_t size() const { return kPageSize << order; }
   loff_t pos() const { return static_cast<loff_t>(index << kPageShift); }

@@ -79,7 +79,8 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
     // W2: the folio handed back is the one we handed out, now unlocked and
     // either under writeback or redirtied.
     SIM_ASSERT_MSG(folio == wbc.last_returned, "writeback_iter given back folio {} it did not return", folio->index);
-    SIM_ASSERT_MSG(!folio_test_locked(*folio), "folio {} handed back to writeback_iter still locked", folio->index);
+    SIM_ASSERT_MSG(!folio_test_locked(*folio) || folio->lock_owner != sim::Scheduler::current().current_fiber(),
+                   "folio {} handed back to writeback_iter still locked by its caller", folio->index);
     wbc.nr_to_write -= static_cast<long>(folio->nr_pages());
     SIM_ASSERT_CMP(*error, <=, 0);
     bool done = false;

@@ -17,8 +17,6 @@ void netfs_get_subrequest(NetfsIoSubrequest& subreq);
 void netfs_put_subrequest(NetfsIoSubrequest& subreq);
 void netfs_put_group(NetfsGroup* group);
 void netfs_put_group_many(NetfsGroup* group, int nr);
-NetfsGroup* netfs_folio_group(const Folio& folio);
-NetfsFolio* netfs_folio_info(const Folio& folio);
 // The bytes a subrequest's io_iter covers, read from the rolling buffer's
 // folios (buffered origins) or the request's own bytes (unbuffered).
 std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t pos, std::uint64_t len);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "sim/coverage.h"
-#include "sim/fault.h"
 
 namespace wbsim::model {
 
@@ -30,8 +29,5 @@ WBSIM_MARK(kMarkRetryDiscard, "netfs.retry_discard", "a retry needed fewer subre
 WBSIM_MARK(kMarkStreamFailed, "netfs.stream_failed", "a stream failed; later subrequests were cancelled");
 WBSIM_MARK(kMarkCacheFailed, "netfs.cache_failed", "the cache stream failed and the cache was invalidated");
 WBSIM_MARK(kMarkUploadFailed, "netfs.upload_failed", "the upload stream failed and the mapping error was set");
-
-WBSIM_FAULT_SITE(kFaultCreateWriteReqFails, "netfs.create_write_req_enomem",
-                 "netfs_create_write_req() fails with -ENOMEM");
 
 }  // namespace wbsim::model

@@ -181,9 +181,19 @@ struct NetfsInode {
   bool writeback_groups = false;
   void* fs_private = nullptr;  // the filesystem's per-inode state
   std::uint32_t next_request_id = 1;
+  // Scripted: the next netfs_create_write_req() calls fail with -ENOMEM.
+  // Not a swarm fault: the kernel then cleans the folios without writing
+  // them (netfs_kill_dirty_pages) and only the writepages caller sees the
+  // error, so under background writeback the data is lost unreported; that
+  // is outside what the engine is contracted to survive.
+  int fail_create_write_req = 0;
   std::vector<std::unique_ptr<NetfsIoRequest>> requests;  // ownership (kept for checkers)
   sim::Workqueue* collector_wq = nullptr;  // system_unbound_wq
 };
+
+// folio->private decoding (include/linux/netfs.h).
+NetfsGroup* netfs_folio_group(const Folio& folio);
+NetfsFolio* netfs_folio_info(const Folio& folio);
 
 inline NetfsInode& netfs_inode(AddressSpace& mapping) { return *static_cast<NetfsInode*>(mapping.host); }
 

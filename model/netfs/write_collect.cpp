@@ -74,6 +74,9 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
         }
         bool cancel = false;
         if (stream.failed) {
+          // Later subrequests of a failed stream are cancelled; their range
+          // counts as collected.
+          mark(kMarkStreamFailed);
           stream.collected_to = front->start + static_cast<loff_t>(front->len);
           notes |= MADE_PROGRESS | SAW_FAILURE;
           cancel = true;

@@ -300,7 +300,8 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc) {
     ictx.wb_lock->unlock();
     return error;
   }
-  if (sim::fault(kFaultCreateWriteReqFails)) {
+  if (ictx.fail_create_write_req > 0) {
+    --ictx.fail_create_write_req;
     // netfs_create_write_req() failed (-ENOMEM): clean up every folio.
     mark(kMarkKillDirtyPages);
     netfs_kill_dirty_pages(mapping, wbc, folio);
