@@ -14,6 +14,7 @@ const AddressSpaceOps kNetfsAops = {.writepages = netfs_writepages};
 
 World::World(const WorldOptions& options)
     : unbound_wq_(std::make_unique<sim::Workqueue>("system_unbound_wq", options.collector_workers)),
+      crypto_wq_(std::make_unique<sim::Workqueue>("netfs_crypto", 1)),
       server_(options.server),
       cache_(options.cache_granularity) {
   register_trace_reasons();
@@ -43,6 +44,9 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.cache_enabled = options.cache;
   ictx.writeback_groups = options.writeback_groups;
   ictx.collector_wq = unbound_wq_.get();
+  ictx.content_crypto = options.content_crypto;
+  ictx.crypto_ns_per_page = options.crypto_ns_per_page;
+  ictx.crypto_wq = crypto_wq_.get();
   auto rfs = std::make_unique<RfsInode>();
   rfs->server = &server_;
   rfs->cache = &cache_;

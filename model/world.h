@@ -31,6 +31,8 @@ struct FileOptions {
   bool cache = false;         // the inode has a local cache
   bool use_credits = true;    // cifs-like send credits in ->prepare_write
   bool writeback_groups = false;
+  bool content_crypto = false;  // the seed's asynchronous crypto stage
+  sim::Time crypto_ns_per_page = 20 * sim::kUs;
 };
 
 class World {
@@ -55,6 +57,7 @@ class World {
  private:
   Mm mm_;
   std::unique_ptr<sim::Workqueue> unbound_wq_;
+  std::unique_ptr<sim::Workqueue> crypto_wq_;
   RemoteServer server_;
   LocalCache cache_;
   std::unique_ptr<Flusher> flusher_;

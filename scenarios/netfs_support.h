@@ -34,7 +34,11 @@ struct Shadow {
 // The server's stable copy equals the shadow, byte for byte, size included.
 inline void expect_server_matches(model::World& w, const model::NetfsInode& inode, const Shadow& shadow) {
   const auto& rfs = *static_cast<const model::RfsInode*>(inode.fs_private);
-  const auto& server = w.server().file(rfs.file_id).data;
+  std::vector<std::uint8_t> server = w.server().file(rfs.file_id).data;
+  if (inode.content_crypto) {
+    for (std::size_t i = 0; i < server.size(); ++i)
+      server[i] = model::netfs_decrypt_byte(server[i], static_cast<model::loff_t>(i));
+  }
   SIM_ASSERT_MSG(server.size() == shadow.data.size(), "server file size {} but the application wrote {} bytes",
                  server.size(), shadow.data.size());
   const auto diff = std::mismatch(server.begin(), server.end(), shadow.data.begin());

@@ -28,6 +28,10 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   const auto bytes = rfs.server->read(rfs.file_id, folio.pos(), folio.size());
   std::fill(folio.data.begin(), folio.data.end(), 0);
   std::memcpy(folio.data.data(), bytes.data(), bytes.size());
+  if (ictx.content_crypto) {
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      folio.data[i] = netfs_decrypt_byte(folio.data[i], folio.pos() + static_cast<loff_t>(i));
+  }
   folio_mark_uptodate(folio);
   if (ictx.cache_enabled && folio.priv.kind == FolioPrivate::Kind::none && !folio_test_dirty(folio)) {
     mark(kMarkReadMarksCopyToCache);

@@ -43,6 +43,13 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq);
 void netfs_wake_write_collector(NetfsIoRequest& wreq);
 void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error);
 
+// --- write_crypto.cpp --------------------------------------------------------
+// Queues a folio just appended to the rolling buffer for encryption.
+void netfs_queue_encrypt(NetfsIoRequest& wreq, Folio& folio);
+// Stalls a subrequest whose range is not encrypted yet; false if it may go.
+bool netfs_stall_for_crypto(NetfsIoRequest& wreq, NetfsIoSubrequest& subreq);
+void netfs_free_crypto_below(NetfsIoRequest& wreq, loff_t cleaned_to);
+
 // --- write_retry.cpp ---------------------------------------------------------
 void netfs_retry_writes(NetfsIoRequest& wreq);
 

@@ -102,6 +102,21 @@ std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t 
     return out;
   }
   std::uint64_t done = 0;
+  if (wreq.crypto) {
+    // Ciphertext, by folio, from the crypto stage.
+    for (const auto& [fpos, bytes] : wreq.crypto_buffer) {
+      const loff_t fend = fpos + static_cast<loff_t>(bytes.size());
+      const loff_t want = pos + static_cast<loff_t>(done);
+      if (want >= fend) continue;
+      SIM_ASSERT_MSG(want >= fpos, "R={:08x}: ciphertext for {} missing", wreq.debug_id, want);
+      const std::uint64_t n = std::min<std::uint64_t>(len - done, static_cast<std::uint64_t>(fend - want));
+      std::memcpy(out.data() + done, bytes.data() + (want - fpos), n);
+      done += n;
+      if (done == len) break;
+    }
+    SIM_ASSERT_MSG(done == len, "R={:08x}: only {} of {} encrypted bytes at {}", wreq.debug_id, done, len, pos);
+    return out;
+  }
   for (const Folio* f : wreq.buffer) {
     const loff_t fpos = f->pos();
     const loff_t fend = fpos + static_cast<loff_t>(f->size());

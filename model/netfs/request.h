@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -146,6 +147,15 @@ struct NetfsIoRequest {
   std::deque<Folio*> buffer;        // rolling buffer: folios in issue order
   std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
   std::vector<std::unique_ptr<NetfsIoSubrequest>> all_subreqs;  // ownership
+  // Content encryption (the seed design's asynchronous crypto stage): folios
+  // are encrypted in issue order by a work item; a prepared subrequest whose
+  // range is not yet encrypted is stalled until the crypto catches up.
+  bool crypto = false;
+  loff_t crypto_to = 0;                                      // encrypted up to here
+  std::deque<Folio*> crypto_queue;                           // appended, not yet encrypted
+  std::map<loff_t, std::vector<std::uint8_t>> crypto_buffer; // ciphertext by folio position
+  std::deque<NetfsIoSubrequest*> crypto_stalled;             // prepared, waiting for crypto
+  std::unique_ptr<sim::Work> crypto_work;
   bool test(NetfsRreqFlag f) const { return sim::test_bit(f, flags); }
 };
 
@@ -187,9 +197,25 @@ struct NetfsInode {
   // error, so under background writeback the data is lost unreported; that
   // is outside what the engine is contracted to survive.
   int fail_create_write_req = 0;
+  // Content encryption of buffered writeback (off by default).
+  bool content_crypto = false;
+  sim::Time crypto_ns_per_page = 20 * sim::kUs;
+  sim::Workqueue* crypto_wq = nullptr;
   std::vector<std::unique_ptr<NetfsIoRequest>> requests;  // ownership (kept for checkers)
   sim::Workqueue* collector_wq = nullptr;  // system_unbound_wq
 };
+
+// The model's stand-in cipher: a position-dependent permutation of the bytes
+// 1..255 that keeps 0 as 0, so a server hole (zeros) still reads as zeros
+// after decryption, as fscrypt treats holes; any other byte changes, so a
+// missed encryption or decryption shows.
+inline std::uint8_t netfs_crypt_key(loff_t pos) { return static_cast<std::uint8_t>(1 + (pos * 13 + 0x5a) % 254); }
+inline std::uint8_t netfs_encrypt_byte(std::uint8_t b, loff_t pos) {
+  return b == 0 ? 0 : static_cast<std::uint8_t>((b - 1 + netfs_crypt_key(pos)) % 255 + 1);
+}
+inline std::uint8_t netfs_decrypt_byte(std::uint8_t c, loff_t pos) {
+  return c == 0 ? 0 : static_cast<std::uint8_t>((c - 1 + 255 - netfs_crypt_key(pos)) % 255 + 1);
+}
 
 // folio->private decoding (include/linux/netfs.h).
 NetfsGroup* netfs_folio_group(const Folio& folio);

@@ -75,6 +75,8 @@ void netfs_do_issue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
     return;
   }
   trace(Ev::sreq_submit, sreq_tag(subreq), subreq.len);
+  // With content crypto the prepared subrequest waits for its ciphertext.
+  if (netfs_stall_for_crypto(*subreq.rreq, subreq)) return;
   stream.issue_write(subreq);
 }
 
@@ -161,6 +163,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   }
 
   wreq.buffer.push_back(&folio);  // rolling_buffer_append()
+  if (wreq.crypto) netfs_queue_encrypt(wreq, folio);
 
   // Streaming data does not go to the cache (which needs DIO alignment), and
   // copy-to-cache data does not go to the server.
@@ -232,6 +235,7 @@ NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, Netf
   upload.issue_write = ictx.ops->issue_write;
   upload.collected_to = start;
 
+  wreq.crypto = ictx.content_crypto && is_cacheable;
   NetfsIoStream& cache = wreq.io_streams[1];
   cache.stream_nr = 1;
   cache.source = NetfsIoSource::write_to_cache;

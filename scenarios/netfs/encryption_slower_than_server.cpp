@@ -1,0 +1,40 @@
+// Why: with the asynchronous content-crypto stage, prepared subrequests must
+//      stall until their bytes are encrypted and then go out in ascending
+//      order per stream; nothing may reach the server or the cache in
+//      plaintext, and a folio's writeback may not end before its ciphertext
+//      was written by every active stream. Retries must resend ciphertext.
+// How: a cached, encrypted file; the crypto costs far more per page than a
+//      server write, so subrequests queue behind it; swarm faults add short
+//      writes and retries. The server's bytes, decrypted, must equal what was
+//      written.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_encryption_slower_than_server, "netfs/encryption_slower_than_server", .pct_steps_hint = 3000,
+               .why = "subrequests stall until the slower crypto stage catches up") {
+  model::World w({.server = {.wsize = 16 * 1024, .credits = 4, .latency_min = 50 * sim::kUs,
+                             .latency_max = 300 * sim::kUs}});
+  model::NetfsInode& inode = w.create_file(
+      {.cache = sim::draw(2) == 0, .content_crypto = true, .crypto_ns_per_page = (1 + sim::draw(4)) * sim::kMs});
+  Shadow shadow;
+  bool error_reported = false;
+  s.spawn("writer", [&] {
+    model::NetfsFile f = w.open(inode);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096);
+      const auto bytes = pattern(100 + i, 4096 * (1 + sim::draw(6)));
+      model::netfs_file_write(f, pos, bytes, {.max_folio_order = 2, .random_orders = true});
+      shadow.write(pos, bytes);
+    }
+    if (model::netfs_fsync(f) != 0) error_reported = true;
+    if (!error_reported) {
+      const auto got = model::netfs_file_read(f, 0, shadow.data.size());
+      expect_read_matches(got, 0, shadow);
+    }
+  });
+  s.run();
+  heal_and_check(s, w, inode, shadow, error_reported);
+}
+
+}  // namespace wbsim::scenarios
