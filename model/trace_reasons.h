@@ -36,7 +36,6 @@ enum class Ev : std::uint16_t {
   mapping_error,         // MAPER mapping_set_error, a=-errno
   i_size,                // ISIZE i_size changed, a=old b=new
   zero_point,            // ZPNT  zero_point changed, a=old b=new
-  mark,                  // MARK  coverage mark hit, a=mark index
   end,
 };
 

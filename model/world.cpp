@@ -63,7 +63,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
 NetfsFile World::open(NetfsInode& inode) {
   NetfsFile f;
   f.inode = &inode;
-  f.f_wb_err = inode.mapping.wb_err_seq;  // errors before open are not reported
+  f.f_wb_err = filemap_sample_wb_err(inode.mapping);
   return f;
 }
 

@@ -86,24 +86,62 @@ void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end) 
   }
 }
 
+int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t end) {
+  int busy = 0;
+  pgoff_t index = start;
+  for (;;) {
+    Folio* f = filemap_get_folio(mapping, index);
+    if (f == nullptr) {
+      auto it = mapping.folios.lower_bound(index);
+      if (it == mapping.folios.end() || it->first > end) break;
+      f = it->second;
+    }
+    if (f->index > end) break;
+    index = f->index + f->nr_pages();
+    folio_get(*f);
+    folio_lock(*f);
+    folio_wait_writeback(*f);
+    if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
+      FolioPrivate p = folio_detach_private(*f);
+      SIM_ASSERT(p.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
+      folio_unlock(*f);
+      filemap_remove_folio(*f);
+    } else {
+      ++busy;
+      folio_unlock(*f);
+    }
+    folio_put(*f);
+  }
+  return busy;
+}
+
 void mapping_set_error(AddressSpace& mapping, int error) {
   if (error == 0) return;
   mapping.wb_err = error;
   ++mapping.wb_err_seq;
+  mapping.wb_err_seen = false;
   mapping.as_eio = error;
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::mapping_error), sim::kNoObject,
                                   static_cast<std::uint64_t>(-error));
 }
 
 int filemap_check_errors(AddressSpace& mapping) {
-  const int err = mapping.as_eio;
+  // AS_ENOSPC reports -ENOSPC, any other error AS_EIO's -EIO.
+  const int err = mapping.as_eio == 0 ? 0 : mapping.as_eio == -28 ? -28 : -5;
   mapping.as_eio = 0;
   return err;
+}
+
+std::uint32_t filemap_sample_wb_err(const AddressSpace& mapping) {
+  // An error nobody has seen yet is reported to the new opener as well.
+  return mapping.wb_err_seen ? mapping.wb_err_seq : mapping.wb_err_seq - 1;
 }
 
 int file_check_and_advance_wb_err(AddressSpace& mapping, std::uint32_t* seen_seq) {
   if (*seen_seq == mapping.wb_err_seq) return 0;
   *seen_seq = mapping.wb_err_seq;
+  mapping.wb_err_seen = true;
+  mapping.as_eio = 0;  // reported through the errseq: the AS_EIO flag goes too
   return mapping.wb_err;
 }
 

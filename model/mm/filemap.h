@@ -51,6 +51,7 @@ struct AddressSpace {
   pgoff_t writeback_index = 0;       // range_cyclic resume point
   int wb_err = 0;                    // latest mapping_set_error() (errseq_t value)
   std::uint32_t wb_err_seq = 0;      // bumps on every new error (errseq_t counter)
+  bool wb_err_seen = true;           // errseq's SEEN flag: some file has reported it
   int as_eio = 0;                    // AS_EIO/AS_ENOSPC: for filemap_check_errors()
   sim::Time dirtied_when = 0;        // oldest dirtying since last clean
   bool dirty_inode = false;          // on the bdi's dirty list
@@ -72,6 +73,10 @@ enum class Tag : std::uint8_t { dirty, towrite };
 std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
                                            std::size_t max);
 void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end);
+// invalidate_inode_pages2_range(): drops the clean folios covering pages
+// [start, end] (waiting for writeback); dirty ones stay. Returns how many
+// folios could not be dropped.
+int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t end);
 
 // mapping_set_error(): records the error both in the errseq (reported once
 // to every open file description by fsync) and in the AS_EIO flag
@@ -79,5 +84,7 @@ void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end);
 void mapping_set_error(AddressSpace& mapping, int error);
 int file_check_and_advance_wb_err(AddressSpace& mapping, std::uint32_t* seen_seq);
 int filemap_check_errors(AddressSpace& mapping);
+// The errseq cursor a newly opened file starts from (filemap_sample_wb_err).
+std::uint32_t filemap_sample_wb_err(const AddressSpace& mapping);
 
 }  // namespace wbsim::model

@@ -86,7 +86,6 @@ bool folio_mark_dirty(Folio& f) {
   if (f.mapping) {
     AddressSpace& m = *f.mapping;
     m.mm->nr_dirty += f.nr_pages();
-    f.dirtied_at = sim::now();
     if (!m.dirty_inode) {
       m.dirty_inode = true;
       m.dirtied_when = sim::now();

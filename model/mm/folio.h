@@ -59,7 +59,6 @@ struct Folio {
   FolioPrivate priv;
   std::vector<std::uint8_t> data;  // folio_size() bytes
   std::uint32_t id = 0;            // creation order, for traces
-  sim::Time dirtied_at = 0;        // for the flusher's expiry (dirtied_when)
   sim::FiberId lock_owner = sim::kNoFiber;  // who holds PG_locked (for contract checks)
 
   std::uint64_t size() const { return kPageSize << order; }

@@ -120,6 +120,9 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
 int do_writepages(AddressSpace& mapping, WritebackControl& wbc) {
   SIM_ASSERT(mapping.a_ops != nullptr && mapping.a_ops->writepages != nullptr);
   const int ret = mapping.a_ops->writepages(mapping, wbc);
+  // W2: the caller kept calling writeback_iter() until it returned null.
+  SIM_ASSERT_MSG(wbc.last_returned == nullptr, "->writepages abandoned writeback_iter() at folio {}",
+                 wbc.last_returned->index);
   // The inode leaves the dirty list when nothing dirty is left in it.
   bool any_dirty = false;
   for (const auto& [index, f] : mapping.folios) any_dirty = any_dirty || folio_test_dirty(*f);

@@ -45,6 +45,8 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
+  // netfs_start_io_read: shared in the kernel; the model's lock is exclusive.
+  sim::MutexGuard inode_lock(*ictx.i_rwsem);
   if (pos >= ictx.i_size) return {};
   len = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(ictx.i_size - pos));
   std::vector<std::uint8_t> out(len, 0);

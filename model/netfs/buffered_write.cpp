@@ -156,11 +156,13 @@ std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std
       delete finfo;
       folio_mark_uptodate(*folio);
     }
+    // The modification must be uploaded: it is no longer copy-to-cache data,
+    // and a group takes the mark's place (netfs_set_group).
+    if (folio->priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(*folio);
     if (options.group != nullptr && folio->priv.kind == FolioPrivate::Kind::none) {
       ++options.group->ref;
       folio_attach_private(*folio, {FolioPrivate::Kind::group, options.group, nullptr});
     }
-    if (folio->priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(*folio);
     netfs_update_i_size(ictx, at + static_cast<loff_t>(part));
 
     if (wreq != nullptr) {

@@ -127,9 +127,13 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   NetfsInode& ictx = *file.inode;
   sim::MutexGuard inode_lock(*ictx.i_rwsem);
   mark(kMarkUnbufferedWrite);
-  const loff_t end = pos + static_cast<loff_t>(data.size());
+  loff_t end = pos + static_cast<loff_t>(data.size());
+  // The model encrypts buffered writeback only.
+  SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
   // kiocb_invalidate_pages: flush and drop cached folios over the range.
   filemap_write_and_wait_range(ictx.mapping, pos, end - 1);
+  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
+                                static_cast<pgoff_t>(end - 1) >> kPageShift);
   // Raise zero_point: the server will hold data up to here.
   if (end > ictx.zero_point) {
     trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
@@ -142,10 +146,14 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   ictx.ops->begin_writeback(wreq);
   netfs_unbuffered_write(wreq, data.size());
   sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
-  const int error = wreq.error;
+  // A failed upload shows as a short write: mainline does not lift the
+  // stream's error into wreq->error.
   const std::uint64_t written = std::min<std::uint64_t>(wreq.transferred, wreq.len);
   netfs_put_request(wreq);
-  if (error < 0) return error;
+  // Folios mmap may have brought in over the range meanwhile go too.
+  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
+                                static_cast<pgoff_t>(end - 1) >> kPageShift);
+  end = pos + static_cast<loff_t>(written);
   if (end > ictx.i_size) {
     trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
     ictx.i_size = end;

@@ -201,10 +201,6 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq) {
     if (stream.transferred_valid) transferred = std::min(transferred, stream.transferred);
   }
   wreq.transferred = transferred == UINT64_MAX ? 0 : transferred;
-  for (const NetfsIoStream& stream : wreq.io_streams) {
-    if (stream.active && stream.failed && wreq.error == 0 && stream.source == NetfsIoSource::upload_to_server)
-      wreq.error = stream.error;
-  }
   // A cache write failure does not stop writeback completing.
   if (wreq.io_streams[1].active && wreq.io_streams[1].failed) {
     mark(kMarkCacheFailed);

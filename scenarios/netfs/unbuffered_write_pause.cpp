@@ -22,11 +22,11 @@ WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .pc
       const model::loff_t pos = static_cast<model::loff_t>(i * 64 * 1024);
       const auto bytes = pattern(50 + i, 48 * 1024);
       const std::int64_t r = model::netfs_unbuffered_write_iter(f, pos, bytes);
-      if (r < 0) {
+      if (r != static_cast<std::int64_t>(bytes.size())) {
+        // A failed upload shows as a short write; what landed is unknown.
         error_reported = true;
         continue;
       }
-      SIM_ASSERT_CMP(r, ==, static_cast<std::int64_t>(bytes.size()));
       shadow.write(pos, bytes);
       SIM_ASSERT_CMP(inode.zero_point, >=, pos + static_cast<model::loff_t>(bytes.size()));
       if (i == 0) w.server().fail_next(model::kEAGAIN);
