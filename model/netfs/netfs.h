@@ -35,6 +35,16 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len);
 // file_write_and_wait_range + file_check_and_advance_wb_err (->fsync).
 int netfs_fsync(NetfsFile& file);
+// The model has no inode metadata to skip, so fdatasync is fsync.
+inline int netfs_fdatasync(NetfsFile& file) { return netfs_fsync(file); }
+// A store through a shared writable mapping: each folio is faulted in (read
+// if needed), then netfs_page_mkwrite makes it writable (waiting for
+// writeback, flushing data of another group), then the bytes are stored and
+// the folio is left dirty. Stores beyond i_size are dropped: a mapping
+// cannot extend the file.
+void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group = nullptr);
+// msync(MS_SYNC) over a range: write and wait, reporting the file's error.
+int netfs_msync(NetfsFile& file, loff_t start, loff_t end);
 // netfs_setattr size change: truncate_pagecache (waiting for writeback on
 // affected folios), then the server's size.
 int netfs_truncate(NetfsFile& file, loff_t size);

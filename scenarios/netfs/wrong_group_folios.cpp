@@ -6,7 +6,8 @@
 //      balance.
 // How: two groups write interleaved ranges of one file with background
 //      writeback racing; fsync repeats (as a group-aware filesystem flushes
-//      one group after another) until nothing is dirty.
+//      one group after another) until nothing is dirty. Some stores come
+//      through a mapping, where page_mkwrite must flush another group first.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
@@ -33,8 +34,15 @@ WBSIM_SCENARIO(netfs_wrong_group_folios, "netfs/wrong_group_folios", .pct_steps_
       model::NetfsGroup* g = &groups[sim::draw(2)];
       const model::loff_t pos = static_cast<model::loff_t>(sim::draw(16) * 4096);
       const auto bytes = pattern(20 + i, 4096 * (1 + sim::draw(3)));
-      model::netfs_file_write(f, pos, bytes, {.group = g, .max_folio_order = 1});
-      shadow.write(pos, bytes);
+      if (sim::draw(3) == 0 && pos < inode.i_size) {
+        // A store through a mapping under group g (page_mkwrite's group check).
+        model::netfs_mmap_write(f, pos, bytes, g);
+        const std::size_t kept = std::min<std::size_t>(bytes.size(), shadow.data.size() - pos);
+        shadow.write(pos, std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + kept));
+      } else {
+        model::netfs_file_write(f, pos, bytes, {.group = g, .max_folio_order = 1});
+        shadow.write(pos, bytes);
+      }
     }
     flush_all(f);
   });

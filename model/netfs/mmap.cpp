@@ -1,0 +1,107 @@
+// Writes through a shared mapping: the fault path and ->page_mkwrite
+// (fs/netfs/buffered_write.c: netfs_page_mkwrite), and msync.
+//
+// Simplified: the "mapping" is implicit (a store names a file range); the
+// folio stays locked from page_mkwrite's VM_FAULT_LOCKED until the store is
+// done, then is unlocked, as do_page_mkwrite does; no PTE dirty tracking
+// (the folio is marked dirty at mkwrite time, as netfs does).
+#include <algorithm>
+#include <cstring>
+
+#include "model/backend/rfs.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/netfs/netfs.h"
+#include "sim/assert.h"
+
+namespace wbsim::model {
+
+WBSIM_MARK(kMarkMkwriteWaitedWriteback, "netfs.page_mkwrite_waited_writeback",
+           "page_mkwrite waited for writeback before letting a store in");
+WBSIM_MARK(kMarkMkwriteFlushedGroup, "netfs.page_mkwrite_flushed_group",
+           "page_mkwrite flushed a folio of another group and retried the fault");
+
+namespace {
+
+enum class Fault : std::uint8_t { locked, retry };
+
+// netfs_page_mkwrite(): returns with the folio locked (VM_FAULT_LOCKED) or
+// asks for the fault to be retried.
+Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group) {
+  AddressSpace& mapping = ictx.mapping;
+  folio_lock(folio);
+  if (folio.mapping != &mapping) {
+    folio_unlock(folio);
+    return Fault::retry;
+  }
+  if (folio_test_writeback(folio)) {
+    mark(kMarkMkwriteWaitedWriteback);
+    folio_wait_writeback(folio);
+  }
+  // A streaming write cannot be seen here: the fault path read the folio.
+  SIM_ASSERT_MSG(folio_test_uptodate(folio), "page_mkwrite on folio {} that is not uptodate (SIGBUS)", folio.index);
+  NetfsGroup* group = netfs_folio_group(folio);
+  if (group != netfs_group && folio.priv.kind != FolioPrivate::Kind::copy_to_cache &&
+      folio.priv.kind != FolioPrivate::Kind::none) {
+    mark(kMarkMkwriteFlushedGroup);
+    folio_unlock(folio);
+    filemap_fdatawrite_range(mapping, folio.pos(), folio.pos() + static_cast<loff_t>(folio.size()) - 1,
+                             SyncMode::all);
+    return Fault::retry;
+  }
+  if (folio.priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(folio);
+  if (netfs_group != nullptr && folio.priv.kind == FolioPrivate::Kind::none) {
+    ++netfs_group->ref;
+    folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+  }
+  folio_mark_dirty(folio);
+  return Fault::locked;
+}
+
+// The read fault: the folio covering `index`, uptodate, referenced, unlocked.
+Folio* fault_in(NetfsFile& file, loff_t pos) {
+  NetfsInode& ictx = *file.inode;
+  for (;;) {
+    Folio* folio = filemap_get_folio(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift);
+    if (folio != nullptr && folio_test_uptodate(*folio)) {
+      folio_get(*folio);
+      return folio;
+    }
+    // filemap_fault -> ->read_folio, through the read path (which writes a
+    // streaming folio back first).
+    netfs_file_read(file, pos, 1);
+  }
+}
+
+}  // namespace
+
+void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group) {
+  NetfsInode& ictx = *file.inode;
+  std::uint64_t done = 0;
+  while (done < data.size()) {
+    const loff_t at = pos + static_cast<loff_t>(done);
+    if (at >= ictx.i_size) return;  // beyond EOF: SIGBUS, the store is lost
+    Folio* folio = fault_in(file, at);
+    if (netfs_page_mkwrite(ictx, *folio, group) == Fault::retry) {
+      folio_put(*folio);
+      continue;
+    }
+    const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
+    const std::uint64_t part = std::min(folio->size() - offset, data.size() - done);
+    std::memcpy(folio->data.data() + offset, data.data() + done, part);
+    folio_unlock(*folio);
+    folio_put(*folio);
+    balance_dirty_pages_ratelimited(ictx.mapping);
+    done += part;
+  }
+}
+
+int netfs_msync(NetfsFile& file, loff_t start, loff_t end) {
+  AddressSpace& mapping = file.inode->mapping;
+  int err = filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+  filemap_fdatawait_range(mapping, start, end);
+  const int err2 = file_check_and_advance_wb_err(mapping, &file.f_wb_err);
+  return err != 0 ? err : err2;
+}
+
+}  // namespace wbsim::model
