@@ -20,10 +20,10 @@ enum class Ev : std::uint16_t {
   folio_remove,          // FDEL  removed from the page cache, a=index
   wreq_alloc,            // WREQ  write request created, a=request id b=origin
   wreq_done,             // WDONE write request completed, a=request id b=transferred
-  sreq_prepare,          // PREP  subrequest prepared, a=id<<8|stream b=start
-  sreq_submit,           // SUBMT subrequest issued, a=id<<8|stream b=len
-  sreq_terminated,       // TERM  subrequest terminated, a=id<<8|stream b=transferred or error
-  sreq_retry,            // RETRY subrequest re-prepared for retry, a=id<<8|stream b=start
+  sreq_prepare,          // PREP  subrequest prepared, a=R<<16|index<<4|stream b=start
+  sreq_submit,           // SUBMT subrequest issued, a=R<<16|index<<4|stream b=len
+  sreq_terminated,       // TERM  subrequest terminated, a=R<<16|index<<4|stream b=transferred or error
+  sreq_retry,            // RETRY subrequest re-prepared for retry, a=R<<16|index<<4|stream b=start
   sreq_discard,          // DISCD surplus subrequest dropped on retry
   collect,               // COLCT collector pass, a=request id b=collected_to
   collect_gap,           // CGAP  collector gap jump, a=stream b=new collected_to

@@ -8,6 +8,12 @@
 
 namespace wbsim::model {
 
+// How a subrequest appears in trace lines: R=wreq, index, stream as
+// 0xRRRRRIIIS (request id, subrequest index, stream number).
+inline std::uint64_t netfs_sreq_tag(const NetfsIoSubrequest& s) {
+  return std::uint64_t{s.rreq->debug_id} << 16 | std::uint64_t{s.debug_index & 0xfff} << 4 | s.stream_nr;
+}
+
 // --- objects.cpp -------------------------------------------------------------
 NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin);
 NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq);

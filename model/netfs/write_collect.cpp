@@ -243,7 +243,7 @@ void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t t
     }
   }
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::sreq_terminated), sim::kNoObject,
-                                  std::uint64_t{subreq.debug_index} << 8 | subreq.stream_nr,
+                                  netfs_sreq_tag(subreq),
                                   static_cast<std::uint64_t>(transferred_or_error));
   sim::clear_and_wake_up_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
   // At the head of the queue: wake the collector.

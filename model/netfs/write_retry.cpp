@@ -19,7 +19,7 @@ namespace {
 
 void trace(Ev e, const NetfsIoSubrequest& s, std::uint64_t b) {
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject,
-                                  std::uint64_t{s.debug_index} << 8 | s.stream_nr, b);
+                                  netfs_sreq_tag(s), b);
 }
 
 void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
@@ -60,13 +60,16 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       to_it = next;
       len += s->len - s->transferred;
     }
-    // One contiguous source buffer, handed out piece by piece.
+    // One contiguous source buffer, handed out piece by piece. The walk
+    // stops at `to` itself, never at an end captured earlier: the issuer may
+    // append in-flight subrequests behind `to` while prepare_write sleeps.
     loff_t source = start;
     bool boundary = false;
     auto it = from_it;
-    const auto after_to = std::next(to_it);
-    for (; it != after_to && len > 0; ++it) {
+    bool reached_to = false;
+    while (len > 0 && !reached_to) {
       NetfsIoSubrequest& subreq = **it;
+      reached_to = it == to_it;
       sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
       ++subreq.retry_count;
       stream.sreq_max_len = len;  // renegotiate max_len (wsize, credits)
@@ -78,7 +81,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       subreq.transferred = 0;
       len -= part;
       start += static_cast<loff_t>(part);
-      if (len > 0 && it == to_it && subreq.test(NETFS_SREQ_BOUNDARY)) {
+      if (len > 0 && reached_to && subreq.test(NETFS_SREQ_BOUNDARY)) {
         sim::clear_bit(NETFS_SREQ_BOUNDARY, subreq.flags);
         boundary = true;
       }
@@ -88,15 +91,20 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       source += static_cast<loff_t>(part);
       --subreq.retry_count;  // netfs_reissue_write counts the retry
       netfs_reissue_write(stream, subreq);
+      ++it;
     }
-    // Fewer subrequests needed: discard the excess.
+    // Fewer subrequests needed: discard the excess, up to and including `to`.
     if (len == 0) {
-      while (it != after_to) {
-        NetfsIoSubrequest* surplus = *it;
-        mark(kMarkRetryDiscard);
-        trace(Ev::sreq_discard, *surplus, 0);
-        it = stream.subrequests.erase(it);
-        netfs_put_subrequest(*surplus);
+      if (!reached_to) {
+        for (;;) {
+          NetfsIoSubrequest* surplus = *it;
+          const bool last = it == to_it;
+          mark(kMarkRetryDiscard);
+          trace(Ev::sreq_discard, *surplus, 0);
+          it = stream.subrequests.erase(it);
+          netfs_put_subrequest(*surplus);
+          if (last) break;
+        }
       }
       next = it;
       continue;
