@@ -88,6 +88,16 @@ int cmd_bench(const BenchArgs& args) {
     scenario_rates.emplace_back(s->name, seeds_per_second(*s, quick ? 0.02 : 0.5));
   }
 
+  // The engine's figure of merit: the median netfs scenario's seeds/s.
+  std::vector<double> netfs_rates;
+  for (const auto& [name, rate] : scenario_rates) {
+    if (name.starts_with("netfs/")) netfs_rates.push_back(rate);
+  }
+  std::sort(netfs_rates.begin(), netfs_rates.end());
+  const double netfs_median =
+      netfs_rates.empty() ? 0
+      : netfs_rates.size() % 2 ? netfs_rates[netfs_rates.size() / 2]
+                               : (netfs_rates[netfs_rates.size() / 2 - 1] + netfs_rates[netfs_rates.size() / 2]) / 2;
   const double ratio = step_ns / switch_ns;
   const double switching_ratio = switching_step_ns / switch_ns;
   if (args.json) {
@@ -98,7 +108,7 @@ int cmd_bench(const BenchArgs& args) {
         switch_ns, step_ns, switching_step_ns, step2_ns, ratio, switching_ratio);
     for (std::size_t i = 0; i < prim_ns.size(); ++i)
       json += fmt::format("{}\"{}\":{:.2f}", i ? "," : "", prim_ns[i].first, prim_ns[i].second);
-    json += "},\"scenario_seeds_per_s\":{";
+    json += fmt::format("}},\"netfs_median_seeds_per_s\":{:.0f},\"scenario_seeds_per_s\":{{", netfs_median);
     for (std::size_t i = 0; i < scenario_rates.size(); ++i)
       json += fmt::format("{}\"{}\":{:.0f}", i ? "," : "", scenario_rates[i].first, scenario_rates[i].second);
     json += "}}";
@@ -115,7 +125,8 @@ int cmd_bench(const BenchArgs& args) {
   fmt::print("primitives (ns per operation, scheduling points included):\n");
   for (const auto& [name, ns] : prim_ns) fmt::print("  {:<34} {:>9.2f}\n", name, ns);
   fmt::print("scenarios (seeds/s on one core):\n");
-  for (const auto& [name, rate] : scenario_rates) fmt::print("  {:<34} {:>9.0f}\n", name, rate);
+  for (const auto& [name, rate] : scenario_rates) fmt::print("  {:<38} {:>9.0f}\n", name, rate);
+  fmt::print("  {:<38} {:>9.0f} (target >= 1000)\n", "median of netfs/*", netfs_median);
   return kPass;
 }
 
