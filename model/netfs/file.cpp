@@ -38,6 +38,35 @@ void cancel_folio(Folio& folio) {
   }
 }
 
+// Takes a reference and the lock on a folio that is not under writeback;
+// false (nothing held) if it had to wait for writeback first: look again.
+bool lock_folio_out_of_writeback(Folio& f) {
+  folio_get(f);
+  folio_lock(f);
+  if (f.mapping != nullptr && folio_test_writeback(f)) {
+    mark(kMarkTruncateWaitsWriteback);
+    folio_unlock(f);
+    folio_wait_writeback(f);
+    folio_put(f);
+    return false;
+  }
+  return true;
+}
+
+// truncate_inode_partial_folio(): zero beyond the new EOF and trim (or
+// drop) the streaming record; the folio stays.
+void truncate_partial_folio(Folio& f, std::uint64_t keep) {
+  std::fill(f.data.begin() + static_cast<long>(keep), f.data.end(), 0);
+  if (NetfsFolio* finfo = netfs_folio_info(f)) {
+    if (finfo->dirty_offset >= keep) {
+      cancel_folio(f);
+    } else {
+      finfo->dirty_len =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(finfo->dirty_len, keep - finfo->dirty_offset));
+    }
+  }
+}
+
 }  // namespace
 
 int netfs_fsync(NetfsFile& file) {
@@ -65,15 +94,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
                              [&](const auto& e) { return e.second->pos() >= size; });
       if (it == mapping.folios.end()) break;
       Folio& f = *it->second;
-      folio_get(f);
-      folio_lock(f);
-      if (f.mapping == &mapping && folio_test_writeback(f)) {
-        mark(kMarkTruncateWaitsWriteback);
-        folio_unlock(f);
-        folio_wait_writeback(f);
-        folio_put(f);
-        continue;
-      }
+      if (!lock_folio_out_of_writeback(f)) continue;
       if (f.mapping == &mapping) {
         cancel_folio(f);
         folio_unlock(f);
@@ -87,27 +108,8 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
       Folio* straddle = filemap_get_folio(mapping, static_cast<pgoff_t>(size) >> kPageShift);
       if (straddle == nullptr || straddle->pos() >= size) break;
       Folio& f = *straddle;
-      folio_get(f);
-      folio_lock(f);
-      if (folio_test_writeback(f)) {
-        mark(kMarkTruncateWaitsWriteback);
-        folio_unlock(f);
-        folio_wait_writeback(f);
-        folio_put(f);
-        continue;
-      }
-      if (f.mapping == &mapping) {
-        const std::uint64_t keep = static_cast<std::uint64_t>(size - f.pos());
-        std::fill(f.data.begin() + static_cast<long>(keep), f.data.end(), 0);
-        if (NetfsFolio* finfo = netfs_folio_info(f)) {
-          if (finfo->dirty_offset >= keep) {
-            cancel_folio(f);
-          } else {
-            finfo->dirty_len =
-                static_cast<std::uint32_t>(std::min<std::uint64_t>(finfo->dirty_len, keep - finfo->dirty_offset));
-          }
-        }
-      }
+      if (!lock_folio_out_of_writeback(f)) continue;
+      if (f.mapping == &mapping) truncate_partial_folio(f, static_cast<std::uint64_t>(size - f.pos()));
       folio_unlock(f);
       folio_put(f);
       break;
