@@ -20,7 +20,7 @@ World::World(const WorldOptions& options)
   register_trace_reasons();
   mm_.background_thresh = options.background_thresh_pages;
   mm_.dirty_thresh = options.dirty_thresh_pages;
-  if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_);
+  if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_, options.writeback_chunk_pages);
 }
 
 World::~World() {

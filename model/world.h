@@ -25,6 +25,7 @@ struct WorldOptions {
   std::uint64_t dirty_thresh_pages = 512;
   unsigned collector_workers = 4;
   bool flusher = true;
+  long writeback_chunk_pages = Flusher::kChunkPages;
 };
 
 struct FileOptions {

@@ -1,10 +1,15 @@
 #include "model/mm/flusher.h"
 
+#include "sim/coverage.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
-Flusher::Flusher(Mm& mm) : mm_(mm) {
+WBSIM_MARK(kMarkFlusherBackground, "mm.flusher_background", "the flusher wrote back past the background threshold");
+WBSIM_MARK(kMarkFlusherKupdate, "mm.flusher_kupdate", "the flusher wrote back data older than dirty_expire");
+WBSIM_MARK(kMarkFlusherSync, "mm.flusher_sync", "the flusher ran queued WB_SYNC_ALL work");
+
+Flusher::Flusher(Mm& mm, long chunk_pages) : mm_(mm), chunk_pages_(chunk_pages) {
   mm_.flusher = this;
   thread_ = std::make_unique<sim::Kthread>("flush-0:0", [this](sim::Kthread& self) { run(self); });
 }
@@ -44,12 +49,13 @@ void Flusher::writeback_all(SyncMode mode, bool kupdate_only) {
   for (AddressSpace* m : mappings_) {
     if (!m->dirty_inode) continue;
     if (kupdate_only && sim::now() < m->dirtied_when + kDirtyExpire) continue;
+    if (kupdate_only) sim::mark(kMarkFlusherKupdate);
     WritebackControl wbc;
     wbc.sync_mode = mode;
     wbc.range_cyclic = mode == SyncMode::none;
     wbc.for_background = mode == SyncMode::none && !kupdate_only;
     wbc.for_kupdate = kupdate_only;
-    wbc.nr_to_write = mode == SyncMode::all ? (1L << 30) : kChunkPages;
+    wbc.nr_to_write = mode == SyncMode::all ? (1L << 30) : chunk_pages_;
     do_writepages(*m, wbc);
   }
 }
@@ -68,12 +74,14 @@ void Flusher::run(sim::Kthread& self) {
     while (!work_.empty()) {
       SyncWork* w = work_.front();
       work_.pop_front();
+      sim::mark(kMarkFlusherSync);
       writeback_all(SyncMode::all, false);
       w->done.complete();
     }
     if (background_) {
       // Background writeback until below the threshold or out of progress.
       for (int rounds = 0; rounds < 16 && mm_.nr_dirty > mm_.background_thresh; ++rounds) {
+        sim::mark(kMarkFlusherBackground);
         const std::uint64_t before = mm_.nr_dirty;
         writeback_all(SyncMode::none, false);
         if (mm_.nr_dirty >= before) break;

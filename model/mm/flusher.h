@@ -24,7 +24,10 @@ class Flusher {
   static constexpr sim::Time kDirtyExpire = 30 * sim::kSec;            // dirty_expire_centisecs
   static constexpr long kChunkPages = 1024;                            // MAX_WRITEBACK_PAGES
 
-  explicit Flusher(Mm& mm);
+  // `chunk_pages`: nr_to_write of one background or kupdate pass per inode
+  // (MAX_WRITEBACK_PAGES in the kernel; smaller in scenarios with small
+  // files, so that the budget runs out and range_cyclic resumes).
+  explicit Flusher(Mm& mm, long chunk_pages = kChunkPages);
   ~Flusher();
 
   void register_mapping(AddressSpace& mapping) { mappings_.push_back(&mapping); }
@@ -47,6 +50,7 @@ class Flusher {
   Mm& mm_;
   std::vector<AddressSpace*> mappings_;
   std::deque<SyncWork*> work_;
+  long chunk_pages_;
   bool background_ = false;
   sim::WaitQueue wq_{"flusher.wq"};
   std::unique_ptr<sim::Kthread> thread_;

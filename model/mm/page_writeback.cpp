@@ -4,9 +4,17 @@
 
 #include "model/mm/flusher.h"
 #include "sim/assert.h"
+#include "sim/coverage.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+using sim::mark;
+
+WBSIM_MARK(kMarkWbcBudgetExhausted, "mm.wbc_budget_exhausted", "WB_SYNC_NONE writeback stopped at nr_to_write");
+WBSIM_MARK(kMarkWbcCyclicResume, "mm.wbc_cyclic_resume", "range_cyclic writeback resumed from writeback_index");
+WBSIM_MARK(kMarkSyncWaitedWriteback, "mm.sync_waited_writeback", "WB_SYNC_ALL writeback waited for a folio under writeback");
+WBSIM_MARK(kMarkDirtyThrottled, "mm.dirty_throttled", "a writer was throttled past the dirty threshold");
 
 namespace {
 
@@ -34,6 +42,7 @@ bool folio_prepare_writeback(AddressSpace& mapping, WritebackControl& wbc, Folio
   if (!folio_test_dirty(folio)) return false;   // someone else wrote it
   if (folio_test_writeback(folio)) {
     if (wbc.sync_mode == SyncMode::none) return false;
+    mark(kMarkSyncWaitedWriteback);
     folio_wait_writeback(folio);  // W5: unbounded under a server that never answers
   }
   SIM_ASSERT(!folio_test_writeback(folio));
@@ -74,6 +83,7 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
     wbc.saved_err = *error = 0;
     wbc.last_returned = nullptr;
     wbc.index = wbc.range_cyclic ? mapping.writeback_index : static_cast<pgoff_t>(wbc.range_start) >> kPageShift;
+    if (wbc.range_cyclic && wbc.index != 0) mark(kMarkWbcCyclicResume);
     if (wbc.sync_mode == SyncMode::all || wbc.tagged_writepages) tag_pages_for_writeback(mapping, wbc.index, wbc_end(wbc));
   } else {
     // W2: the folio handed back is the one we handed out, now unlocked and
@@ -91,7 +101,10 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
         done = true;
       }
     }
-    if (!done && wbc.nr_to_write <= 0 && wbc.sync_mode == SyncMode::none) done = true;
+    if (!done && wbc.nr_to_write <= 0 && wbc.sync_mode == SyncMode::none) {
+      mark(kMarkWbcBudgetExhausted);
+      done = true;
+    }
     if (done) {
       if (wbc.range_cyclic) mapping.writeback_index = folio->index + folio->nr_pages();
       release_batch(wbc);
@@ -173,6 +186,7 @@ void balance_dirty_pages_ratelimited(AddressSpace& mapping) {
   // Unbounded, as in the kernel: under a server that never completes
   // writeback the writer stays throttled and the run's budget reports it.
   while (mm.nr_dirty + mm.nr_writeback > mm.dirty_thresh) {
+    mark(kMarkDirtyThrottled);
     if (mm.flusher != nullptr) mm.flusher->wakeup_background();
     sim::sleep(10 * sim::kMs);
     if (mm.nr_dirty + mm.nr_writeback <= freerun) break;
