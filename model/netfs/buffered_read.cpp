@@ -4,8 +4,8 @@
 // folio->private = NETFS_FOLIO_COPY_TO_CACHE), as netfs does when the read
 // collector sees data that came from the server.
 //
-// Simplified: no readahead window (each missing folio is read on demand);
-// no read from the cache; a streaming folio is written back before it is
+// Simplified: a fixed readahead window of order-0 folios after each
+// synchronous read; no read from the cache; a streaming folio is written back before it is
 // read (the kernel can fill the gaps around the dirty range instead).
 #include <algorithm>
 #include <cstring>
@@ -19,6 +19,11 @@
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkReadMarksCopyToCache, "netfs.read_copy_to_cache", "a folio read from the server was marked for the cache");
+WBSIM_MARK(kMarkReadahead, "netfs.readahead", "a read brought in folios ahead of the one asked for");
+
+// Pages read ahead of a synchronous read (a fixed window; the kernel's
+// ondemand readahead grows and shrinks it).
+constexpr pgoff_t kReadaheadPages = 4;
 
 namespace {
 
@@ -37,6 +42,21 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
     mark(kMarkReadMarksCopyToCache);
     folio_attach_private(folio, {FolioPrivate::Kind::copy_to_cache, nullptr, nullptr});
     folio_mark_dirty(folio);
+  }
+}
+
+// netfs_readahead(): bring in the missing pages after `index`, below EOF,
+// each as an order-0 folio read from the server (and marked for the cache).
+void netfs_readahead(NetfsInode& ictx, pgoff_t index) {
+  AddressSpace& mapping = ictx.mapping;
+  const pgoff_t eof_index = (static_cast<pgoff_t>(ictx.i_size) + kPageSize - 1) >> kPageShift;
+  for (pgoff_t i = index; i < index + kReadaheadPages && i < eof_index; ++i) {
+    if (filemap_get_folio(mapping, i) != nullptr) break;  // stop at what is cached
+    mark(kMarkReadahead);
+    Folio* folio = filemap_alloc_and_add_folio(mapping, i, 0);
+    netfs_read_folio(ictx, *folio);
+    folio_unlock(*folio);
+    folio_put(*folio);
   }
 }
 
@@ -76,6 +96,15 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
         continue;
       }
       netfs_read_folio(ictx, *folio);
+      const pgoff_t after = folio->index + folio->nr_pages();
+      const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
+      const std::uint64_t part = std::min(folio->size() - offset, len - done);
+      std::memcpy(out.data() + done, folio->data.data() + offset, part);
+      folio_unlock(*folio);
+      folio_put(*folio);
+      done += part;
+      netfs_readahead(ictx, after);
+      continue;
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, len - done);
