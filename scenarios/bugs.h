@@ -1,7 +1,7 @@
 //! The injectable historical bugs (`--bug NAME`, `wbsim bugs`).
 //!
 //! Each entry re-creates one real kernel mistake in the model, off by
-//! default; the bug zoo fills this list as the model grows.
+//! default; the model declares them with WBSIM_BUG (sim/bug_switch.h).
 #pragma once
 
 #include <string>

@@ -39,33 +39,38 @@ inline void expect_server_matches(model::World& w, const model::NetfsInode& inod
     for (std::size_t i = 0; i < server.size(); ++i)
       server[i] = model::netfs_decrypt_byte(server[i], static_cast<model::loff_t>(i));
   }
-  SIM_ASSERT_MSG(server.size() == shadow.data.size(), "server file size {} but the application wrote {} bytes",
-                 server.size(), shadow.data.size());
+  SIM_CHECK("data-integrity", server.size() == shadow.data.size(),
+            "server file size {} but the application wrote {} bytes", server.size(), shadow.data.size());
   const auto diff = std::mismatch(server.begin(), server.end(), shadow.data.begin());
-  SIM_ASSERT_MSG(diff.first == server.end(), "server byte at {} is {:#x}, the application wrote {:#x}",
-                 diff.first - server.begin(), *diff.first, *diff.second);
+  SIM_CHECK("data-integrity", diff.first == server.end(), "server byte at {} is {:#x}, the application wrote {:#x}",
+            diff.first - server.begin(), *diff.first, *diff.second);
 }
 
 // A read returned what the application wrote there.
 inline void expect_read_matches(const std::vector<std::uint8_t>& got, model::loff_t at, const Shadow& shadow) {
   for (std::size_t k = 0; k < got.size(); ++k) {
     const std::uint8_t want = at + k < shadow.data.size() ? shadow.data[at + k] : 0;
-    SIM_ASSERT_MSG(got[k] == want, "read at {} returned {:#x} at byte {}, the application wrote {:#x}", at, got[k],
-                   at + static_cast<model::loff_t>(k), want);
+    SIM_CHECK("data-integrity", got[k] == want, "read at {} returned {:#x} at byte {}, the application wrote {:#x}",
+              at, got[k], at + static_cast<model::loff_t>(k), want);
   }
 }
 
 // Every folio of the file is clean and out of writeback.
 inline void expect_quiescent(const model::NetfsInode& inode) {
   for (const auto& [index, f] : inode.mapping.folios) {
-    SIM_ASSERT_MSG(!model::folio_test_dirty(*f), "folio {} still dirty at quiescence", index);
-    SIM_ASSERT_MSG(!model::folio_test_writeback(*f), "folio {} still under writeback at quiescence", index);
-    SIM_ASSERT_MSG(!model::folio_test_locked(*f), "folio {} still locked at quiescence", index);
+    SIM_CHECK("liveness", !model::folio_test_dirty(*f), "folio {} still dirty at quiescence", index);
+    SIM_CHECK("liveness", !model::folio_test_writeback(*f), "folio {} still under writeback at quiescence", index);
+    SIM_CHECK("liveness", !model::folio_test_locked(*f), "folio {} still locked at quiescence", index);
   }
   for (const auto& r : inode.requests) {
-    SIM_ASSERT_MSG(!r->test(model::NETFS_RREQ_IN_PROGRESS), "R={:08x} still in progress at quiescence",
-                   r->debug_id);
-    SIM_ASSERT_MSG(r->ref == 0, "R={:08x} holds {} references at quiescence", r->debug_id, r->ref);
+    SIM_CHECK("liveness", !r->test(model::NETFS_RREQ_IN_PROGRESS), "R={:08x} still in progress at quiescence",
+              r->debug_id);
+    // N12: every reference taken on a request or subrequest is dropped.
+    for (const auto& sr : r->all_subreqs) {
+      SIM_CHECK("refcount", sr->ref == 0, "R={:08x}[{:x}] holds {} references at quiescence", r->debug_id,
+                sr->debug_index, sr->ref);
+    }
+    SIM_CHECK("refcount", r->ref == 0, "R={:08x} holds {} references at quiescence", r->debug_id, r->ref);
   }
 }
 

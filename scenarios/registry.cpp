@@ -98,6 +98,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   config.step_budget = scenario.options.step_budget;
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
+  config.bugs = request.bugs;
   const bool faults = request.faults.value_or(scenario.options.faults);
   return sim::run_simulation(
       config, faults,

@@ -18,6 +18,9 @@
 namespace wbsim::sim {
 
 [[noreturn]] void assertion_failed(std::string message, std::source_location loc);
+// A property checker's failure: like an assertion, but the finding names
+// the checker (a stable name a sweep or a --bug test can match).
+[[noreturn]] void check_failed(const char* checker, std::string message, std::source_location loc);
 // True while a simulation on this thread is unwinding: assertions are off.
 bool assertions_suspended();
 
@@ -50,6 +53,16 @@ decltype(auto) printable(const T& v) {
         ::wbsim::sim::assertion_failed(                                                   \
             "assertion failed: " #cond ": " + ::fmt::format(__VA_ARGS__),                 \
             std::source_location::current());                                             \
+    }                                                                                     \
+  } while (0)
+
+// SIM_CHECK("refcount", cond, "R={} holds {} refs", ...): a checker's verdict.
+#define SIM_CHECK(checker, cond, ...)                                                     \
+  do {                                                                                    \
+    if (!(cond)) [[unlikely]] {                                                           \
+      if (!::wbsim::sim::assertions_suspended())                                          \
+        ::wbsim::sim::check_failed(checker, ::fmt::format(__VA_ARGS__),                   \
+                                   std::source_location::current());                      \
     }                                                                                     \
   } while (0)
 

@@ -7,6 +7,7 @@
 
 #include "sim/assert.h"
 #include "sim/bitwait.h"
+#include "sim/bug_switch.h"
 #include "sim/coverage.h"
 
 namespace ctx = boost::context;
@@ -42,6 +43,12 @@ Scheduler::Scheduler(const SchedulerConfig& config)
       previous_current_(t_current_scheduler) {
   t_current_scheduler = this;
   objects_.push_back({"none", "-"});  // id 0 is kNoObject
+  for (const std::string& name : config_.bugs) {
+    const BugSwitch* b = find_bug_switch(name);
+    SIM_ASSERT_MSG(b != nullptr, "unknown bug switch '{}'", name);
+    if (bugs_.size() <= b->index()) bugs_.resize(b->index() + 1, false);
+    bugs_[b->index()] = true;
+  }
   sleep_object_ = std::make_unique<SleepObject>();
   bit_waits_ = std::make_unique<BitWaitTable>();
   runnable_.reserve(64);

@@ -58,6 +58,7 @@ struct SchedulerConfig {
   std::uint64_t step_budget = 10'000'000;
   Time time_budget = 3600 * kSec;
   bool keep_full_trace = false;
+  std::vector<std::string> bugs;  // bug switches enabled for this run (by name)
 };
 
 class BitWaitTable;
@@ -137,6 +138,7 @@ class Scheduler final : public TraceNames {
   bool fiber_finished(FiberId id) const { return fibers_[id]->state == State::finished; }
   std::size_t fiber_count() const { return fibers_.size(); }
   std::uint64_t seed() const { return config_.seed; }
+  bool bug_enabled(std::uint32_t index) const { return index < bugs_.size() && bugs_[index]; }
 
   ObjectId register_object(const char* kind, const std::string& name);
   void trace(std::uint16_t reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
@@ -262,6 +264,7 @@ class Scheduler final : public TraceNames {
   std::uint64_t switches_ = 0;  // fiber-to-fiber moves, for benchmarks
   bool tearing_down_ = false;
   std::optional<Finding> finding_;
+  std::vector<bool> bugs_;  // by BugSwitch index
   Scheduler* previous_current_;
 };
 

@@ -172,5 +172,21 @@ code=$?
 [ "$code" -eq 0 ] && ok || bad "sweep without --require-coverage: exit $code, want 0"
 grep -q 'coverage' nocov2.txt && bad "coverage printed without --require-coverage" || ok
 
+# --- the bug zoo: each switch is found by its checker, and only with it ----------
+"$wbsim" bugs >bugs.txt 2>&1 && ok || bad "wbsim bugs failed"
+while read -r name scen checker fix; do
+  [ -z "$name" ] && continue
+  glob=${scen#scenarios=}
+  want=${checker#checker=}
+  [[ "$fix" =~ ^fix=\".+\"$ ]] && ok || bad "wbsim bugs line for $name: fix field '$fix'"
+  "$wbsim" sweep --scenario "$glob" --bug "$name" --seeds 2000 --out zoo >zoo-with.txt 2>&1
+  code=$?
+  [ "$code" -eq 1 ] && ok || bad "--bug $name: sweep exit $code, want 1"
+  grep -qE "^FAIL .* seed [0-9]+: $want: " zoo-with.txt && ok || bad "--bug $name: checker '$want' not named"
+  "$wbsim" sweep --scenario "$glob" --seeds 2000 --out zoo >zoo-without.txt 2>&1
+  code=$?
+  [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
+done <bugs.txt
+
 echo "cli_contract: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

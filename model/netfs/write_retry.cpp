@@ -11,9 +11,13 @@
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_BUG(kBugRetryInsertedSubreqRef, "netfs-retry-inserted-subreq-ref-leak", "netfs/retry_shrinking_credits", "refcount",
+          "netfs: Fix ref leak on inserted extra subreq in write retry");
 
 namespace {
 
@@ -118,8 +122,9 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       subreq.stream_nr = (*to_it)->stream_nr;
       subreq.retry_count = 1;
       // No extra reference here: a new subrequest already has the one its
-      // termination drops (the fix for the leak in "netfs: Fix ref leak on
-      // inserted extra subreq in write retry").
+      // termination drops. Before the fix the resubmission took one more,
+      // which nothing ever dropped.
+      if (sim::bug(kBugRetryInsertedSubreqRef)) netfs_get_subrequest(subreq);
       to_it = stream.subrequests.insert(std::next(to_it), &subreq);
       stream.sreq_max_len = len;
       stream.sreq_max_segs = INT_MAX;
