@@ -39,7 +39,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.mapping.a_ops = &kNetfsAops;
   ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
   ictx.i_rwsem = std::make_unique<sim::Mutex>(fmt::format("i_rwsem.{}", id));
-  ictx.ops = &kRfsRequestOps;
+  ictx.ops = options.prepare_write ? &kRfsRequestOps : &kRfsRequestOpsNoPrepare;
   ictx.cache_ops = &kRfsCacheOps;
   ictx.cache_enabled = options.cache;
   ictx.writeback_groups = options.writeback_groups;
@@ -51,7 +51,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   rfs->server = &server_;
   rfs->cache = &cache_;
   rfs->file_id = id;
-  rfs->use_credits = options.use_credits;
+  rfs->use_credits = options.use_credits && options.prepare_write;
   ictx.fs_private = rfs.get();
   server_.file(id);
   if (flusher_) flusher_->register_mapping(ictx.mapping);

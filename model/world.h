@@ -31,6 +31,7 @@ struct WorldOptions {
 struct FileOptions {
   bool cache = false;         // the inode has a local cache
   bool use_credits = true;    // cifs-like send credits in ->prepare_write
+  bool prepare_write = true;  // false: no ->prepare_write (afs/9p-like; no credits either)
   bool writeback_groups = false;
   bool content_crypto = false;  // the seed's asynchronous crypto stage
   sim::Time crypto_ns_per_page = 20 * sim::kUs;

@@ -4,6 +4,7 @@
 
 #include "model/netfs/internal.h"
 #include "sim/assert.h"
+#include "sim/fault.h"
 #include "sim/bitwait.h"
 
 namespace wbsim::model {
@@ -28,12 +29,26 @@ void rfs_prepare_write(NetfsIoSubrequest& subreq) {
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
 }
 
+// The RPC writes at the file position the subrequest has reached, with the
+// bytes its iterator holds; the two must agree (the iterator covers exactly
+// the residual range), or the server stores bytes at the wrong place.
+void check_iter(const NetfsIoSubrequest& subreq) {
+  SIM_CHECK("iterator",
+            subreq.io_iter_start == subreq.start + static_cast<loff_t>(subreq.transferred) &&
+                subreq.io_iter_count == subreq.len - subreq.transferred,
+            "R={:08x}[{:x}] iterator at {}+{} but the residual range is {}+{}", subreq.rreq->debug_id,
+            subreq.debug_index, subreq.io_iter_start, subreq.io_iter_count,
+            subreq.start + static_cast<loff_t>(subreq.transferred), subreq.len - subreq.transferred);
+}
+
 void rfs_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
   NetfsIoRequest& wreq = *subreq.rreq;
   SIM_ASSERT_CMP(subreq.io_iter_count, >, 0u);
+  check_iter(subreq);
   auto bytes = netfs_extract_iter(wreq, subreq.io_iter_start, subreq.io_iter_count);
-  rfs.server->write_async(rfs.file_id, subreq.io_iter_start, std::move(bytes), [&subreq, &rfs](std::int64_t r) {
+  const loff_t pos = subreq.start + static_cast<loff_t>(subreq.transferred);
+  rfs.server->write_async(rfs.file_id, pos, std::move(bytes), [&subreq, &rfs](std::int64_t r) {
     if (subreq.credits != 0) {
       rfs.server->credits().up(subreq.credits);
       subreq.credits = 0;
@@ -66,8 +81,9 @@ void rfs_cache_prepare_write(NetfsIoSubrequest& subreq) {
 
 void rfs_cache_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
+  check_iter(subreq);
   auto bytes = netfs_extract_iter(*subreq.rreq, subreq.io_iter_start, subreq.io_iter_count);
-  rfs.cache->write_async(rfs.file_id, subreq.io_iter_start, std::move(bytes),
+  rfs.cache->write_async(rfs.file_id, subreq.start + static_cast<loff_t>(subreq.transferred), std::move(bytes),
                          [&subreq](std::int64_t r) { netfs_write_subrequest_terminated(subreq, r); });
 }
 
@@ -76,6 +92,14 @@ void rfs_cache_issue_write(NetfsIoSubrequest& subreq) {
 const NetfsRequestOps kRfsRequestOps = {
     .begin_writeback = rfs_begin_writeback,
     .prepare_write = rfs_prepare_write,
+    .issue_write = rfs_issue_write,
+    .retry_request = rfs_retry_request,
+    .invalidate_cache = rfs_invalidate_cache,
+};
+
+const NetfsRequestOps kRfsRequestOpsNoPrepare = {
+    .begin_writeback = rfs_begin_writeback,
+    .prepare_write = nullptr,
     .issue_write = rfs_issue_write,
     .retry_request = rfs_retry_request,
     .invalidate_cache = rfs_invalidate_cache,

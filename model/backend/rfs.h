@@ -25,6 +25,9 @@ struct RfsInode {
 };
 
 extern const NetfsRequestOps kRfsRequestOps;
+// The same client without ->prepare_write (afs- or 9p-like): no credits,
+// and retries take netfs's non-renegotiating path.
+extern const NetfsRequestOps kRfsRequestOpsNoPrepare;
 extern const NetfsCacheOps kRfsCacheOps;
 
 inline RfsInode& rfs_inode(NetfsInode& ictx) { return *static_cast<RfsInode*>(ictx.fs_private); }

@@ -251,7 +251,8 @@ NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, Netf
 void netfs_prepare_write_failed(NetfsIoSubrequest& subreq) { sim::set_bit(NETFS_SREQ_FAILED, subreq.flags); }
 
 void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
-  // The caller has set the io_iter (netfs_reset_iter or a re-split).
+  // The caller has positioned the io_iter (netfs_reset_iter or a re-split);
+  // it carries what is left.
   subreq.io_iter_count = subreq.len - subreq.transferred;
   ++subreq.retry_count;
   sim::clear_bit(NETFS_SREQ_MADE_PROGRESS, subreq.flags);

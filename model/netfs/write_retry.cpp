@@ -16,6 +16,8 @@
 
 namespace wbsim::model {
 
+WBSIM_BUG(kBugRetryRevertIter, "netfs-retry-iter-revert", "netfs/short_write_retry", "iterator",
+          "netfs: Fix oops in write-retry from mis-resetting the subreq iterator");
 WBSIM_BUG(kBugRetryInsertedSubreqRef, "netfs-retry-inserted-subreq-ref-leak", "netfs/retry_shrinking_credits", "refcount",
           "netfs: Fix ref leak on inserted extra subreq in write retry");
 
@@ -38,7 +40,15 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       if (subreq->test(NETFS_SREQ_FAILED)) break;
       if (subreq->test(NETFS_SREQ_NEED_RETRY)) {
         sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq->flags);
-        netfs_reset_iter(*subreq);
+        if (sim::bug(kBugRetryRevertIter)) {
+          // iov_iter_revert(&source, subreq->len - source.count): right
+          // only on the first retry; the model's iterator is not advanced
+          // by a transfer, so the old rewind lands at the subrequest's start
+          // whatever was transferred.
+          subreq->io_iter_start = subreq->start;
+        } else {
+          netfs_reset_iter(*subreq);
+        }
         netfs_get_subrequest(*subreq);
         trace(Ev::sreq_retry, *subreq, static_cast<std::uint64_t>(subreq->start));
         netfs_reissue_write(stream, *subreq);

@@ -12,7 +12,8 @@ namespace wbsim::scenarios {
 WBSIM_SCENARIO(netfs_short_write_retry, "netfs/short_write_retry", .pct_steps_hint = 2000,
                .why = "short writes are retried from start + transferred") {
   model::World w;
-  model::NetfsInode& inode = w.create_file({.use_credits = false});
+  // No ->prepare_write (afs-like): retries take the non-renegotiating path.
+  model::NetfsInode& inode = w.create_file({.prepare_write = false});
   Shadow shadow;
   bool error_reported = false;
   w.server().short_write_next(1 + sim::draw(100));
