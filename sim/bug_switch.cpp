@@ -23,7 +23,9 @@ Registry& registry() {
   return r;
 }
 
-void seal() {
+}  // namespace
+
+void seal_bug_switches() {
   static std::once_flag once;
   std::call_once(once, [] {
     Registry& r = registry();
@@ -35,11 +37,10 @@ void seal() {
         std::abort();
       }
     }
+    for (std::size_t i = 0; i < r.bugs.size(); ++i) r.bugs[i]->index_ = static_cast<std::uint32_t>(i);
     r.sealed = true;
   });
 }
-
-}  // namespace
 
 BugSwitch::BugSwitch(const char* name, const char* scenarios, const char* checker, const char* fix)
     : name_(name), scenarios_(scenarios), checker_(checker), fix_(fix) {
@@ -52,13 +53,13 @@ BugSwitch::BugSwitch(const char* name, const char* scenarios, const char* checke
 }
 
 std::span<const BugSwitch* const> bug_switches() {
-  seal();
+  seal_bug_switches();
   return registry().bugs;
 }
 
 std::uint32_t BugSwitch::index() const {
-  const auto all = bug_switches();
-  return static_cast<std::uint32_t>(std::find(all.begin(), all.end(), this) - all.begin());
+  seal_bug_switches();
+  return index_;
 }
 
 const BugSwitch* find_bug_switch(std::string_view name) {

@@ -22,13 +22,16 @@ class BugSwitch {
   const char* scenarios() const { return scenarios_; }  // glob of the scenarios that expose it
   const char* checker() const { return checker_; }      // the checker that must fire
   const char* fix() const { return fix_; }              // title of the kernel fix
+  // Position in bug_switches() (switches sorted by name).
   std::uint32_t index() const;
 
  private:
+  friend void seal_bug_switches();
   const char* name_;
   const char* scenarios_;
   const char* checker_;
   const char* fix_;
+  mutable std::uint32_t index_ = 0;  // set once, when the registry is sealed
 };
 
 #define WBSIM_BUG(var, name, scenarios, checker, fix) \

@@ -24,7 +24,9 @@ Registry& registry() {
   return r;
 }
 
-void seal_once() {
+}  // namespace
+
+void seal_fault_sites() {
   Registry& r = registry();
   std::sort(r.sites.begin(), r.sites.end(), [](const FaultSite* a, const FaultSite* b) {
     return std::strcmp(a->name(), b->name()) < 0;
@@ -35,13 +37,16 @@ void seal_once() {
       std::abort();
     }
   }
+  for (std::size_t i = 0; i < r.sites.size(); ++i) r.sites[i]->index_ = static_cast<std::uint32_t>(i);
   r.sealed = true;
 }
+
+namespace {
 
 // Sweep threads may all ask for the sites at once on their first run.
 void seal() {
   static std::once_flag once;
-  std::call_once(once, seal_once);
+  std::call_once(once, seal_fault_sites);
 }
 
 constexpr std::uint32_t kRates[] = {2, 4, 16, 64};
@@ -59,11 +64,8 @@ FaultSite::FaultSite(const char* name, const char* description)
 }
 
 std::uint32_t FaultSite::index() const {
-  auto sites = fault_sites();
-  auto it = std::lower_bound(sites.begin(), sites.end(), this, [](const FaultSite* a, const FaultSite* b) {
-    return std::strcmp(a->name(), b->name()) < 0;
-  });
-  return static_cast<std::uint32_t>(it - sites.begin());
+  seal();
+  return index_;
 }
 
 std::span<const FaultSite* const> fault_sites() {

@@ -30,11 +30,14 @@ class FaultSite {
   FaultSite(const char* name, const char* description);
   const char* name() const { return name_; }
   const char* description() const { return description_; }
+  // Position in fault_sites() (sites sorted by name).
   std::uint32_t index() const;
 
  private:
+  friend void seal_fault_sites();
   const char* name_;
   const char* description_;
+  mutable std::uint32_t index_ = 0;  // set once, when the registry is sealed
 };
 
 #define WBSIM_FAULT_SITE(var, name, description) \

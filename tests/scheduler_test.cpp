@@ -188,25 +188,7 @@ TEST(Deadlock, a_fiber_blocked_forever_without_a_timer_is_a_deadlock_naming_it) 
 
 TEST(Deadlock, abba_inversion_reports_cycle_with_both_fibers) {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
-    const auto r = run_sim(
-        [&](Scheduler& s) {
-          sim::Mutex a{"lock_a"}, b{"lock_b"};
-          sim::Completion left_holds{"left_holds"}, right_holds{"right_holds"};
-          s.spawn("left", [&] {
-            a.lock();
-            left_holds.complete();
-            right_holds.wait();
-            b.lock();
-          });
-          s.spawn("right", [&] {
-            b.lock();
-            right_holds.complete();
-            left_holds.wait();
-            a.lock();
-          });
-          s.run();
-        },
-        seed);
+    const auto r = run_sim(test::forced_abba_body, seed);
     ASSERT_EQ(checker_of(r), "deadlock") << "seed " << seed;
     const std::string& d = r.finding->details;
     EXPECT_NE(d.find("cycle:"), std::string::npos) << d;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/completion.h"
+#include "sim/mutex.h"
 #include "sim/run.h"
 #include "sim/scheduler.h"
 #include "sim/strategy.h"
@@ -51,6 +53,26 @@ inline sim::RunResult replay_sim(const sim::Body& body, const sim::Tape& tape, s
   sim::SchedulerConfig c = make_config(seed, replay_spec(), keep_full_trace);
   c.replay_tape = &tape;
   return sim::run_simulation(c, /*faults=*/true, body, "");
+}
+
+// Two fibers take `lock_a` and `lock_b` in opposite order, with a rendezvous
+// after the first lock: a deadlock on every seed and schedule.
+inline void forced_abba_body(sim::Scheduler& s) {
+  sim::Mutex a{"lock_a"}, b{"lock_b"};
+  sim::Completion left_holds{"left_holds"}, right_holds{"right_holds"};
+  s.spawn("left", [&] {
+    a.lock();
+    left_holds.complete();
+    right_holds.wait();
+    b.lock();
+  });
+  s.spawn("right", [&] {
+    b.lock();
+    right_holds.complete();
+    left_holds.wait();
+    a.lock();
+  });
+  s.run();
 }
 
 inline std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : std::string(); }

@@ -85,7 +85,6 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       NetfsIoSubrequest& subreq = **it;
       reached_to = it == to_it;
       sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
-      ++subreq.retry_count;
       stream.sreq_max_len = len;  // renegotiate max_len (wsize, credits)
       stream.prepare_write(subreq);
       const std::uint64_t part = std::min(len, stream.sreq_max_len);
@@ -103,7 +102,6 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       netfs_get_subrequest(subreq);
       subreq.io_iter_start = source;
       source += static_cast<loff_t>(part);
-      --subreq.retry_count;  // netfs_reissue_write counts the retry
       netfs_reissue_write(stream, subreq);
       ++it;
     }
@@ -130,7 +128,8 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       subreq.source = (*to_it)->source;
       subreq.start = start;
       subreq.stream_nr = (*to_it)->stream_nr;
-      subreq.retry_count = 1;
+      // netfs_reissue_write counts every send as a retry (the model counts
+      // once per send; see docs/model.md).
       // No extra reference here: a new subrequest already has the one its
       // termination drops. Before the fix the resubmission took one more,
       // which nothing ever dropped.
@@ -151,7 +150,6 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       trace(Ev::sreq_retry, subreq, static_cast<std::uint64_t>(subreq.start));
       subreq.io_iter_start = source;
       source += static_cast<loff_t>(part);
-      subreq.retry_count = 0;  // netfs_reissue_write counts the retry
       netfs_reissue_write(stream, subreq);
     }
     next = std::next(to_it);
