@@ -188,6 +188,15 @@ int cmd_sweep(const SweepArgs& args) {
     all_passed = all_passed && t.passed;
   }
   const auto marks = sim::coverage_marks();
+  // Checker evaluations (marks named checker.NAME): always shown, so a
+  // checker that never looked in this sweep is visible.
+  fmt::print("\nchecker evaluations:\n");
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const std::string_view name = marks[i]->name();
+    if (!name.starts_with("checker.")) continue;
+    fmt::print("  {:<20} {:>12}{}\n", name.substr(8), report.mark_hits[i],
+               report.mark_hits[i] == 0 ? "  never evaluated" : "");
+  }
   std::vector<const sim::CoverageMark*> unhit;
   if (args.require_coverage) {
     std::size_t name_width = 0, hits_width = 1;

@@ -8,11 +8,18 @@
 #include "sim/assert.h"
 #include "sim/bitwait.h"
 #include "sim/bug_switch.h"
+#include "sim/checker.h"
 #include "sim/coverage.h"
 
 namespace ctx = boost::context;
 
 namespace wbsim::sim {
+
+// The runtime's own checkers (see docs/checkers.md).
+WBSIM_CHECKER(kCheckDeadlock, "deadlock",
+              "no wait-for cycle closes (partial form, at every block) and a phase never ends with a blocked fiber");
+WBSIM_CHECKER(kCheckLivelock, "livelock", "every phase ends within its step and virtual-time budgets");
+WBSIM_CHECKER(kCheckAtomicSleep, "atomic-sleep", "no sleeping wait while a spinlock is held");
 
 namespace {
 
@@ -209,6 +216,7 @@ void Scheduler::cancel_timer(Fiber& f) {
 }
 
 FiberId Scheduler::select_after_idle() {
+  evaluated(kCheckLivelock);
   while (runnable_.empty()) {
     if (!fire_next_timers()) {
       if (!finding_) end_phase();
@@ -255,14 +263,49 @@ bool Scheduler::fire_next_timers() {
 }
 
 void Scheduler::end_phase() {
-  for (const auto& fp : fibers_) {
-    const Fiber& f = *fp;
+  evaluated(kCheckDeadlock);
+  for (FiberId id = 0; id < fibers_.size(); ++id) {
+    const Fiber& f = *fibers_[id];
     if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
-      finding_ = make_finding("deadlock", "no fiber can run and no timer is pending");
+      bool cycle = false;
+      for (FiberId j = 0; j < fibers_.size() && !cycle; ++j) cycle = !wait_cycle(j).empty();
+      // Without a cycle, nothing holds what the stuck fibers wait for: a
+      // wake-up that never comes (lost, or never written).
+      finding_ = make_finding(
+          "deadlock", cycle ? std::string("no fiber can run and no timer is pending")
+                            : fmt::format("no fiber can run and no timer is pending: fiber '{}' waits in {}({}), "
+                                          "which nothing left can wake",
+                                          f.name, f.wait_op, f.blocked_on->name()));
       finding_->details = describe_blocked();
       return;
     }
   }
+}
+
+FiberId Scheduler::waits_for(FiberId id) const {
+  const Fiber& f = *fibers_[id];
+  if (f.state != State::blocked || f.blocked_on == nullptr || f.deadline != kNever) return kNoFiber;
+  if (f.holder_ref != nullptr) return *f.holder_ref;
+  return f.blocked_on->holder();
+}
+
+std::vector<FiberId> Scheduler::wait_cycle(FiberId start) const {
+  std::vector<FiberId> path{start};
+  for (FiberId at = start;;) {
+    const FiberId h = waits_for(at);
+    if (h == kNoFiber || h == at) return {};
+    if (h == start) return path;
+    if (std::find(path.begin(), path.end(), h) != path.end()) return {};  // a cycle not through start
+    path.push_back(h);
+    at = h;
+  }
+}
+
+std::string Scheduler::describe_cycle(const std::vector<FiberId>& cycle) const {
+  std::string out = "  cycle:";
+  for (FiberId p : cycle) out += fmt::format(" '{}' ->", fibers_[p]->name);
+  out += fmt::format(" '{}'\n", fibers_[cycle.front()]->name);
+  return out;
 }
 
 // --- scheduling points -----------------------------------------------------
@@ -271,6 +314,7 @@ bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind k
   SIM_ASSERT(in_fiber());
   SIM_ASSERT(!tearing_down_);
   Fiber& f = *fibers_[current_];
+  evaluated(kCheckAtomicSleep);
   if (f.atomic_depth > 0 && kind != WaitKind::spin) {
     Finding finding = make_finding("atomic-sleep", fmt::format("{} on {} while holding a spinlock", op,
                                                                object_name(obj.id())));
@@ -293,6 +337,22 @@ bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind k
   }
   trace(Reason::block, obj.id(), deadline == kNever ? 0 : deadline);
   ++f.steps;
+  // The partial form of deadlock: a cycle of waits closes here, while other
+  // fibers may still run. Only this fiber's new edge can close one.
+  evaluated(kCheckDeadlock);
+  if (deadline == kNever && kind != WaitKind::idle) {
+    if (const std::vector<FiberId> cycle = wait_cycle(current_); !cycle.empty()) {
+      std::size_t others = 0;
+      for (const auto& o : fibers_) others += o->state == State::runnable ? 1 : 0;
+      Finding finding = make_finding(
+          "deadlock", fmt::format("wait-for cycle of {} fibers closed by '{}' in {}({}); {} other fiber(s) still "
+                                  "runnable",
+                                  cycle.size(), f.name, op, obj.name(), others));
+      finding.where = where(loc);
+      finding.details = describe_blocked();
+      fail(std::move(finding));
+    }
+  }
   const FiberId next = select_next();
   if (next != current_) switch_to(next);
   // Resumed: woken, timed out, or (host ran a later phase) still runnable.
@@ -369,7 +429,10 @@ std::string Scheduler::describe_blocked() const {
     const std::string state = o.state();
     if (!state.empty()) out += fmt::format(" [{}]", state);
     out += "\n";
-    if (o.holder() != kNoFiber) {
+    if (f.holder_ref != nullptr && *f.holder_ref != kNoFiber) {
+      out += fmt::format("      {} '{}' is held by fiber {} '{}'\n", o.kind(), o.name(), *f.holder_ref,
+                         fiber_name(*f.holder_ref));
+    } else if (o.holder() != kNoFiber) {
       out += fmt::format("      {} '{}' is held by fiber {} '{}' since {}\n", o.kind(), o.name(), o.holder(),
                          fiber_name(o.holder()), where(o.held_at()));
     } else if (o.last_signaller() != kNoFiber) {
@@ -379,26 +442,9 @@ std::string Scheduler::describe_blocked() const {
       out += fmt::format("      {} '{}' has never been signalled\n", o.kind(), o.name());
     }
   }
-  // Follow holder edges to name a cycle, if there is one.
+  // Name a cycle, if there is one.
   for (FiberId start = 0; start < fibers_.size(); ++start) {
-    std::vector<FiberId> path{start};
-    FiberId at = start;
-    while (true) {
-      const Fiber& f = *fibers_[at];
-      if (f.state != State::blocked || f.blocked_on == nullptr) break;
-      const FiberId h = f.blocked_on->holder();
-      if (h == kNoFiber || h == at) break;
-      auto seen = std::find(path.begin(), path.end(), h);
-      if (seen == path.begin()) {
-        out += "  cycle:";
-        for (FiberId p : path) out += fmt::format(" '{}' ->", fibers_[p]->name);
-        out += fmt::format(" '{}'\n", fibers_[start]->name);
-        return out;
-      }
-      if (seen != path.end()) break;
-      path.push_back(h);
-      at = h;
-    }
+    if (const std::vector<FiberId> cycle = wait_cycle(start); !cycle.empty()) return out + describe_cycle(cycle);
   }
   return out;
 }

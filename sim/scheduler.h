@@ -109,6 +109,10 @@ class Scheduler final : public TraceNames {
   // false on timeout. The caller has put the fiber on obj's waiter list.
   bool block(WaitObject& obj, const char* op, Time deadline, WaitKind kind,
              std::source_location loc);
+  // For waits on an object that does not know its holder (a bit lock such
+  // as PG_locked): where the running fiber's next waits can read who holds
+  // what it waits for, so the wait-for graph has that edge. Null clears it.
+  void set_wait_holder(const FiberId* holder) { fibers_[current_]->holder_ref = holder; }
   // Makes a blocked fiber runnable; no-op if it is not blocked.
   void wake(FiberId id, const WaitObject& by);
   void sleep(Time duration, std::source_location loc = std::source_location::current());
@@ -188,6 +192,7 @@ class Scheduler final : public TraceNames {
     Time deadline = kNever;
     std::uint64_t steps = 0;
     const WaitObject* blocked_on = nullptr;
+    const FiberId* holder_ref = nullptr;  // set_wait_holder()
     const char* wait_op = "";
     std::source_location wait_loc{};
     std::source_location spawn_loc{};
@@ -234,6 +239,11 @@ class Scheduler final : public TraceNames {
   void cancel_timer(Fiber& f);
   Finding make_finding(std::string checker, std::string message) const;
   std::string describe_blocked() const;
+  // Who the blocked fiber `id` waits for, or kNoFiber.
+  FiberId waits_for(FiberId id) const;
+  // The wait-for cycle through `start` (start first), or empty.
+  std::vector<FiberId> wait_cycle(FiberId start) const;
+  std::string describe_cycle(const std::vector<FiberId>& cycle) const;
   std::string describe_busiest() const;
   void size_mark_hits(std::uint32_t index);
 

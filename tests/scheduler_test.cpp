@@ -199,6 +199,53 @@ TEST(Deadlock, abba_inversion_reports_cycle_with_both_fibers) {
   }
 }
 
+TEST(Deadlock, a_cycle_is_reported_when_it_closes_while_other_fibers_still_run) {
+  // The partial form: 'left' and 'right' deadlock while 'ticker' keeps
+  // running on timers for a long time. The cycle is reported at the block
+  // that closes it, not when the phase would end.
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    const auto r = run_sim(
+        [](Scheduler& s) {
+          sim::Mutex a{"lock_a"}, b{"lock_b"};
+          sim::Completion a_held{"a_held"}, b_held{"b_held"};
+          s.spawn("left", [&] {
+            sim::MutexGuard ga(a);
+            a_held.complete();
+            b_held.wait();
+            sim::MutexGuard gb(b);
+          });
+          s.spawn("right", [&] {
+            sim::MutexGuard gb(b);
+            b_held.complete();
+            a_held.wait();
+            sim::MutexGuard ga(a);
+          });
+          s.spawn("ticker", [] {
+            for (int i = 0; i < 1000; ++i) sim::sleep(kSec);
+          });
+          s.run();
+        },
+        seed);
+    ASSERT_EQ(checker_of(r), "deadlock") << "seed " << seed;
+    EXPECT_NE(r.finding->message.find("wait-for cycle of 2 fibers"), std::string::npos) << r.finding->message;
+    EXPECT_NE(r.finding->details.find("cycle:"), std::string::npos) << r.finding->details;
+    EXPECT_LT(r.time, 1000 * kSec) << "reported only when the phase ended";
+  }
+}
+
+TEST(Deadlock, a_wait_nothing_can_wake_is_named_as_such) {
+  const auto r = run_sim([&](Scheduler& s) {
+    sim::Completion never{"never_completed"};
+    s.spawn("stuck_waiter", [&] { never.wait(); });
+    s.run();
+  });
+  ASSERT_EQ(checker_of(r), "deadlock");
+  EXPECT_NE(r.finding->message.find("'stuck_waiter' waits in wait_for_completion(never_completed), which nothing "
+                                    "left can wake"),
+            std::string::npos)
+      << r.finding->message;
+}
+
 TEST(Deadlock, the_report_names_the_last_signaller_of_the_object) {
   const auto r = run_sim([&](Scheduler& s) {
     sim::WaitQueue wq{"done_wq"};
