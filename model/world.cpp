@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/trace_reasons.h"
 #include "sim/scheduler.h"
@@ -21,9 +22,11 @@ World::World(const WorldOptions& options)
   mm_.background_thresh = options.background_thresh_pages;
   mm_.dirty_thresh = options.dirty_thresh_pages;
   if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_, options.writeback_chunk_pages);
+  MODEL_EVENT(world_created(*this));
 }
 
 World::~World() {
+  MODEL_EVENT(world_destroyed(*this));
   // Folios hold streaming records allocated by the write path.
   for (auto& f : mm_.arena) {
     if (f->priv.kind == FolioPrivate::Kind::streaming) delete f->priv.finfo;
@@ -34,6 +37,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   auto inode = std::make_unique<NetfsInode>();
   NetfsInode& ictx = *inode;
   const auto id = static_cast<std::uint32_t>(files_.size());
+  ictx.ino = id;
   ictx.mapping.mm = &mm_;
   ictx.mapping.host = &ictx;
   ictx.mapping.a_ops = &kNetfsAops;
@@ -65,6 +69,12 @@ NetfsFile World::open(NetfsInode& inode) {
   f.inode = &inode;
   f.f_wb_err = filemap_sample_wb_err(inode.mapping);
   return f;
+}
+
+void World::preload(NetfsInode& inode, const std::vector<std::uint8_t>& data) {
+  server_.file(inode.ino).data = data;
+  inode.i_size = inode.remote_i_size = inode.zero_point = static_cast<loff_t>(data.size());
+  MODEL_EVENT(file_preloaded(inode, data));
 }
 
 void World::heal() {

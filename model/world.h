@@ -44,6 +44,9 @@ class World {
 
   NetfsInode& create_file(const FileOptions& options = {});
   NetfsFile open(NetfsInode& inode);
+  // Gives a new file existing contents on the server (as if written and
+  // synced before the run): i_size, remote_i_size and zero_point follow.
+  void preload(NetfsInode& inode, const std::vector<std::uint8_t>& data);
 
   Mm& mm() { return mm_; }
   RemoteServer& server() { return server_; }

@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "checkers/suite.h"
+#include "model/events.h"
 #include "scenarios/bugs.h"
+#include "sim/assert.h"
 
 namespace wbsim::scenarios {
 
@@ -85,6 +88,8 @@ std::vector<const Scenario*> match_scenarios(std::string_view glob) {
   return out;
 }
 
+void Context::liveness_phase(model::World& w) { suite_.liveness_phase(sched_, w, options_.liveness_budget); }
+
 bool Context::bug(std::string_view name) const {
   return std::find(bugs_.begin(), bugs_.end(), name) != bugs_.end();
 }
@@ -103,8 +108,12 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   return sim::run_simulation(
       config, faults,
       [&](sim::Scheduler& sched) {
-        Context ctx(sched, request.bugs);
+        checkers::Suite suite({.strict_extension = scenario.options.strict_extension});
+        model::ObserverScope scope(suite.observers());
+        Context ctx(sched, request.bugs, suite, scenario.options);
         scenario.fn(ctx);
+        SIM_CHECK("liveness", suite.worlds_without_liveness() == 0,
+                  "the scenario built a World and ended without its liveness phase");
       },
       request.crash_context);
 }

@@ -27,6 +27,13 @@
 #include "sim/scheduler.h"
 #include "sim/sweep.h"
 
+namespace wbsim::model {
+class World;
+}
+namespace wbsim::checkers {
+class Suite;
+}
+
 namespace wbsim::scenarios {
 
 struct ScenarioOptions {
@@ -36,12 +43,16 @@ struct ScenarioOptions {
   std::uint64_t step_budget = 1'000'000;    // livelock bound per run
   sim::Time time_budget = 600 * sim::kSec;  // virtual
   std::uint32_t pct_steps_hint = 200;       // scheduling choices per run, roughly
+  sim::Time liveness_budget = 120 * sim::kSec;  // virtual: healing to drained
+  bool strict_extension = false;            // ordered-extension's strict mode
   const char* why = "";                     // one line for `wbsim list --long`
 };
 
 class Context {
  public:
-  Context(sim::Scheduler& sched, const std::vector<std::string>& bugs) : sched_(sched), bugs_(bugs) {}
+  Context(sim::Scheduler& sched, const std::vector<std::string>& bugs, checkers::Suite& suite,
+          const ScenarioOptions& options)
+      : sched_(sched), bugs_(bugs), suite_(suite), options_(options) {}
 
   sim::Scheduler& sched() { return sched_; }
   sim::FiberId spawn(std::string name, std::function<void()> body,
@@ -50,11 +61,19 @@ class Context {
   }
   // One phase: runs until quiescence; a finding ends the scenario.
   void run() { sched_.run(); }
+  // The liveness phase every scenario with a World ends with: faults
+  // healed, every file synced, the flusher stopped, all within the
+  // scenario's liveness budget; then every checker's verdict on the
+  // quiescent world. A scenario that builds a World and returns without it
+  // fails.
+  void liveness_phase(model::World& w);
   bool bug(std::string_view name) const;
 
  private:
   sim::Scheduler& sched_;
   const std::vector<std::string>& bugs_;
+  checkers::Suite& suite_;
+  const ScenarioOptions& options_;
 };
 
 using ScenarioFn = void (*)(Context&);

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "checkers/suite.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
@@ -611,6 +612,9 @@ Outcome run_layout(const Layout& l, const Hooks& hooks = {}) {
   const sim::RunResult result = sim::run_simulation(
       test::make_config(l.seed, {}, /*keep_full_trace=*/true), /*faults=*/false,
       [&](sim::Scheduler& s) {
+        // Every checker watches, as in a scenario.
+        checkers::Suite suite;
+        model::ObserverScope scope(suite.observers());
         model::World w(model::WorldOptions{.flusher = false});
         model::NetfsInode& inode = w.create_file({.cache = l.cache});
         inode.ops = &kTestOps;
@@ -1237,7 +1241,16 @@ TEST(NetfsCollector, upload_stream_activated_mid_pass_can_end_writeback_early) {
       sim::sleep(sim::kMs);
       h.gate[0]->complete_all();
     };
-    if (!clean_run(l, run_layout(l, hooks))) ++early;
+    const Outcome out = run_layout(l, hooks);
+    if (clean_run(l, out)) continue;
+    ++early;
+    // The checkers report it as it happens: request-state sees the pass
+    // leave collected_to above the newly active upload stream (N2), before
+    // the folio's writeback ends early (N3, folio-state).
+    ASSERT_TRUE(out.finding.has_value()) << "seed " << seed;
+    EXPECT_EQ(out.finding->checker, "request-state") << out.finding->message;
+    EXPECT_NE(out.finding->message.find("but the slowest active stream is at"), std::string::npos)
+        << out.finding->message;
   }
   EXPECT_GT(early, 0) << "the mid-pass activation race no longer reproduces";
 }

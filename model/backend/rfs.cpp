@@ -29,23 +29,10 @@ void rfs_prepare_write(NetfsIoSubrequest& subreq) {
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
 }
 
-// The RPC writes at the file position the subrequest has reached, with the
-// bytes its iterator holds; the two must agree (the iterator covers exactly
-// the residual range), or the server stores bytes at the wrong place.
-void check_iter(const NetfsIoSubrequest& subreq) {
-  SIM_CHECK("iterator",
-            subreq.io_iter_start == subreq.start + static_cast<loff_t>(subreq.transferred) &&
-                subreq.io_iter_count == subreq.len - subreq.transferred,
-            "R={:08x}[{:x}] iterator at {}+{} but the residual range is {}+{}", subreq.rreq->debug_id,
-            subreq.debug_index, subreq.io_iter_start, subreq.io_iter_count,
-            subreq.start + static_cast<loff_t>(subreq.transferred), subreq.len - subreq.transferred);
-}
-
 void rfs_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
   NetfsIoRequest& wreq = *subreq.rreq;
   SIM_ASSERT_CMP(subreq.io_iter_count, >, 0u);
-  check_iter(subreq);
   auto bytes = netfs_extract_iter(wreq, subreq.io_iter_start, subreq.io_iter_count);
   const loff_t pos = subreq.start + static_cast<loff_t>(subreq.transferred);
   rfs.server->write_async(rfs.file_id, pos, std::move(bytes), [&subreq, &rfs](std::int64_t r) {
@@ -81,7 +68,6 @@ void rfs_cache_prepare_write(NetfsIoSubrequest& subreq) {
 
 void rfs_cache_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
-  check_iter(subreq);
   auto bytes = netfs_extract_iter(*subreq.rreq, subreq.io_iter_start, subreq.io_iter_count);
   rfs.cache->write_async(rfs.file_id, subreq.start + static_cast<loff_t>(subreq.transferred), std::move(bytes),
                          [&subreq](std::int64_t r) { netfs_write_subrequest_terminated(subreq, r); });

@@ -1,3 +1,4 @@
+#include "model/events.h"
 #include "model/backend/server.h"
 
 #include <algorithm>
@@ -76,6 +77,7 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
                   }
                   ServerFile& f = file(file_id);
                   const std::uint64_t end = static_cast<std::uint64_t>(pos) + n;
+                  const std::uint64_t old_size = f.data.size();
                   if (end > f.data.size()) {
                     trace(Ev::server_size, f.data.size(), end);
                     f.data.resize(end, 0);  // size = max(size, end): a hole below is zeros
@@ -83,6 +85,7 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
                   std::memcpy(f.data.data() + pos, bytes.data(), n);
                   ++f.writes;
                   trace(Ev::server_write, static_cast<std::uint64_t>(pos), n);
+                  MODEL_EVENT(server_wrote(file_id, pos, n, old_size, f.data.size()));
                   result = static_cast<std::int64_t>(n);
                 }
                 --in_flight_;

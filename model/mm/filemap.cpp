@@ -1,5 +1,7 @@
 #include "model/mm/filemap.h"
 
+#include "model/events.h"
+
 #include <algorithm>
 
 #include "model/trace_reasons.h"
@@ -51,8 +53,7 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
 
 void filemap_remove_folio(Folio& f) {
   SIM_ASSERT(f.mapping != nullptr);
-  SIM_ASSERT_MSG(!folio_test_writeback(f), "folio {} removed from the page cache under writeback", f.index);
-  SIM_ASSERT_MSG(!folio_test_dirty(f), "dirty folio {} removed from the page cache", f.index);
+  MODEL_EVENT(folio_removed(f));  // the folio-state checker: not under writeback, not dirty
   AddressSpace& m = *f.mapping;
   m.folios.erase(f.index);
   m.nrpages -= f.nr_pages();
@@ -123,6 +124,7 @@ void mapping_set_error(AddressSpace& mapping, int error) {
   mapping.as_eio = error;
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::mapping_error), sim::kNoObject,
                                   static_cast<std::uint64_t>(-error));
+  MODEL_EVENT(mapping_error(mapping, error));
 }
 
 int filemap_check_errors(AddressSpace& mapping) {

@@ -1,5 +1,6 @@
 #include "model/mm/folio.h"
 
+#include "model/events.h"
 #include "model/mm/filemap.h"
 #include "model/mm/flusher.h"
 #include "model/trace_reasons.h"
@@ -34,6 +35,7 @@ void folio_lock(Folio& f, std::source_location loc) {
   sim::set_bit(PG_locked, f.flags);
   f.lock_owner = sim::Scheduler::current().current_fiber();
   trace(Ev::folio_lock, f);
+  MODEL_EVENT(folio_locked(f));
 }
 
 bool folio_trylock(Folio& f) {
@@ -43,6 +45,7 @@ bool folio_trylock(Folio& f) {
   sim::set_bit(PG_locked, f.flags);
   f.lock_owner = sim::Scheduler::current().current_fiber();
   trace(Ev::folio_lock, f);
+  MODEL_EVENT(folio_locked(f));
   return true;
 }
 
@@ -50,6 +53,7 @@ void folio_unlock(Folio& f) {
   check_live(f);
   SIM_ASSERT_MSG(f.test(PG_locked), "folio_unlock of unlocked folio {}", f.index);
   trace(Ev::folio_unlock, f);
+  MODEL_EVENT(folio_unlocked(f));
   f.lock_owner = sim::kNoFiber;
   sim::clear_and_wake_up_bit(PG_locked, f.flags);
 }
@@ -57,8 +61,9 @@ void folio_unlock(Folio& f) {
 void folio_start_writeback(Folio& f) {
   check_live(f);
   sim::yield();
-  SIM_ASSERT_MSG(f.test(PG_locked), "folio_start_writeback on unlocked folio {}", f.index);
-  SIM_ASSERT_MSG(!f.test(PG_writeback), "folio_start_writeback on folio {} already under writeback", f.index);
+  // The folio-state checker holds the caller to the contract: locked, not
+  // already under writeback.
+  MODEL_EVENT(folio_start_writeback(f));
   sim::set_bit(PG_writeback, f.flags);
   // __folio_start_writeback clears the TOWRITE mark (no keep_towrite here).
   sim::clear_bit(PAGECACHE_TAG_TOWRITE, f.flags);
@@ -68,7 +73,7 @@ void folio_start_writeback(Folio& f) {
 
 void folio_end_writeback(Folio& f) {
   check_live(f);
-  SIM_ASSERT_MSG(f.test(PG_writeback), "folio_end_writeback on folio {} not under writeback", f.index);
+  MODEL_EVENT(folio_end_writeback(f));  // the folio-state checker: under writeback, once per start
   trace(Ev::folio_end_wb, f);
   if (f.mapping) {
     SIM_ASSERT_CMP(f.mapping->mm->nr_writeback, >=, f.nr_pages());
@@ -97,6 +102,7 @@ bool folio_mark_dirty(Folio& f) {
     }
   }
   trace(Ev::folio_dirty, f);
+  MODEL_EVENT(folio_dirtied(f));
   return true;
 }
 
@@ -131,8 +137,7 @@ void folio_put(Folio& f) {
   SIM_ASSERT_CMP(f.refcount, >, 0);
   if (--f.refcount == 0) {
     SIM_ASSERT_MSG(f.mapping == nullptr, "last reference to folio {} dropped while in the page cache", f.index);
-    SIM_ASSERT_MSG(!f.test(PG_writeback), "folio {} freed while under writeback", f.index);
-    SIM_ASSERT_MSG(!f.test(PG_locked), "folio {} freed while locked", f.index);
+    MODEL_EVENT(folio_freed(f));  // the folio-state checker: not under writeback, not locked
     f.freed = true;
   }
 }
@@ -143,6 +148,7 @@ void folio_attach_private(Folio& f, FolioPrivate p) {
   f.priv = p;
   sim::set_bit(PG_private, f.flags);
   folio_get(f);  // as folio_attach_private does
+  MODEL_EVENT(folio_private_changed(f, FolioPrivate::Kind::none));
 }
 
 FolioPrivate folio_detach_private(Folio& f) {
@@ -150,6 +156,7 @@ FolioPrivate folio_detach_private(Folio& f) {
   if (p.kind == FolioPrivate::Kind::none) return p;
   f.priv = {};
   sim::clear_bit(PG_private, f.flags);
+  MODEL_EVENT(folio_private_changed(f, p.kind));
   folio_put(f);
   return p;
 }

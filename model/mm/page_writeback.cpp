@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/events.h"
 #include "model/mm/flusher.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
@@ -85,12 +86,11 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
     wbc.index = wbc.range_cyclic ? mapping.writeback_index : static_cast<pgoff_t>(wbc.range_start) >> kPageShift;
     if (wbc.range_cyclic && wbc.index != 0) mark(kMarkWbcCyclicResume);
     if (wbc.sync_mode == SyncMode::all || wbc.tagged_writepages) tag_pages_for_writeback(mapping, wbc.index, wbc_end(wbc));
+    MODEL_EVENT(writeback_iter_start(mapping, wbc));
   } else {
-    // W2: the folio handed back is the one we handed out, now unlocked and
-    // either under writeback or redirtied.
-    SIM_ASSERT_MSG(folio == wbc.last_returned, "writeback_iter given back folio {} it did not return", folio->index);
-    SIM_ASSERT_MSG(!folio_test_locked(*folio) || folio->lock_owner != sim::Scheduler::current().current_fiber(),
-                   "folio {} handed back to writeback_iter still locked by its caller", folio->index);
+    // W2 (the folio-state checker): the folio handed back is the one handed
+    // out, now unlocked and either under writeback or redirtied.
+    MODEL_EVENT(writeback_iter_given_back(mapping, wbc, *folio));
     wbc.nr_to_write -= static_cast<long>(folio->nr_pages());
     SIM_ASSERT_CMP(*error, <=, 0);
     bool done = false;
@@ -109,6 +109,7 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
       if (wbc.range_cyclic) mapping.writeback_index = folio->index + folio->nr_pages();
       release_batch(wbc);
       wbc.last_returned = nullptr;
+      MODEL_EVENT(writeback_iter_returned(mapping, wbc, nullptr));
       return nullptr;
     }
   }
@@ -117,14 +118,10 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
     if (wbc.range_cyclic) mapping.writeback_index = 0;
     *error = wbc.saved_err;
     wbc.last_returned = nullptr;
+    MODEL_EVENT(writeback_iter_returned(mapping, wbc, nullptr));
     return nullptr;
   }
-  // W1 and W4.
-  SIM_ASSERT(folio_test_locked(*next));
-  SIM_ASSERT(!folio_test_dirty(*next));
-  SIM_ASSERT(!folio_test_writeback(*next));
-  SIM_ASSERT(next->mapping == &mapping);
-  SIM_ASSERT_IMPLIES(wbc.last_returned != nullptr, next->index > wbc.last_index);
+  MODEL_EVENT(writeback_iter_returned(mapping, wbc, next));  // W1 and W4: the folio-state checker
   wbc.last_returned = next;
   wbc.last_index = next->index;
   return next;
@@ -133,9 +130,7 @@ Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio
 int do_writepages(AddressSpace& mapping, WritebackControl& wbc) {
   SIM_ASSERT(mapping.a_ops != nullptr && mapping.a_ops->writepages != nullptr);
   const int ret = mapping.a_ops->writepages(mapping, wbc);
-  // W2: the caller kept calling writeback_iter() until it returned null.
-  SIM_ASSERT_MSG(wbc.last_returned == nullptr, "->writepages abandoned writeback_iter() at folio {}",
-                 wbc.last_returned->index);
+  MODEL_EVENT(writepages_returned(mapping, wbc, ret));  // W2: writeback_iter() was run to its end
   // The inode leaves the dirty list when nothing dirty is left in it.
   bool any_dirty = false;
   for (const auto& [index, f] : mapping.folios) any_dirty = any_dirty || folio_test_dirty(*f);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/events.h"
 #include "model/backend/rfs.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -67,7 +68,11 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
   AddressSpace& mapping = ictx.mapping;
   // netfs_start_io_read: shared in the kernel; the model's lock is exclusive.
   sim::MutexGuard inode_lock(*ictx.i_rwsem);
-  if (pos >= ictx.i_size) return {};
+  MODEL_EVENT(read_begin(ictx));
+  if (pos >= ictx.i_size) {
+    MODEL_EVENT(read_returned(ictx, pos, {}));
+    return {};
+  }
   len = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(ictx.i_size - pos));
   std::vector<std::uint8_t> out(len, 0);
   std::uint64_t done = 0;
@@ -113,6 +118,7 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
     folio_put(*folio);
     done += part;
   }
+  MODEL_EVENT(read_returned(ictx, pos, out));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/events.h"
 #include "model/backend/rfs.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -47,16 +48,16 @@ void flush_folio(NetfsInode& ictx, Folio& folio) {
 void netfs_update_i_size(NetfsInode& ictx, loff_t end) {
   if (end <= ictx.i_size) return;
   trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+  const loff_t old = ictx.i_size;
   ictx.i_size = end;
+  MODEL_EVENT(i_size_changed(ictx, old, end, false));
 }
 
-}  // namespace
-
-std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
-                              const WriteOptions& options) {
+// netfs_perform_write(), called with the inode locked.
+std::int64_t netfs_perform_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                                 const WriteOptions& options) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
-  sim::MutexGuard inode_lock(*ictx.i_rwsem);
 
   NetfsIoRequest* wreq = nullptr;
   Folio* writethrough_cache = nullptr;
@@ -149,6 +150,7 @@ std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std
       continue;
     }
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
+    MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, part)));
     if (finfo != nullptr && finfo->dirty_offset == 0 && finfo->dirty_len == fsize) {
       // The streaming record now covers the whole folio: it is uptodate.
       folio_detach_private(*folio);
@@ -192,6 +194,18 @@ std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std
     }
   }
   return static_cast<std::int64_t>(done);
+}
+
+}  // namespace
+
+std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                              const WriteOptions& options) {
+  NetfsInode& ictx = *file.inode;
+  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
+  const std::int64_t ret = netfs_perform_write(file, pos, data, options);
+  MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
+  return ret;
 }
 
 }  // namespace wbsim::model

@@ -3,6 +3,7 @@
 // the write path meets.
 #include <algorithm>
 
+#include "model/events.h"
 #include "model/backend/rfs.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -71,12 +72,15 @@ void truncate_partial_folio(Folio& f, std::uint64_t keep) {
 
 int netfs_fsync(NetfsFile& file) {
   AddressSpace& mapping = file.inode->mapping;
+  MODEL_EVENT(fsync_begin(*file.inode));
   // file_write_and_wait_range(): write, wait, then the error this open file
   // has not seen yet, reported once.
   int err = filemap_fdatawrite_range(mapping, 0, INT64_MAX, SyncMode::all);
   if (err != kEIO) filemap_fdatawait_range(mapping, 0, INT64_MAX);
   const int err2 = file_check_and_advance_wb_err(mapping, &file.f_wb_err);
-  return err != 0 ? err : err2;
+  const int ret = err != 0 ? err : err2;
+  MODEL_EVENT(fsync_returned(*file.inode, ret));
+  return ret;
 }
 
 int netfs_truncate(NetfsFile& file, loff_t size) {
@@ -86,6 +90,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   const loff_t old = ictx.i_size;
   trace(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
   ictx.i_size = size;
+  MODEL_EVENT(i_size_changed(ictx, old, size, true));
   if (size < old) {
     // truncate_pagecache(): folios wholly beyond the new size go; the one
     // straddling it has its tail zeroed. Both wait for writeback first.
@@ -122,12 +127,14 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   RfsInode& rfs = rfs_inode(ictx);
   rfs.server->truncate(rfs.file_id, size);
   ictx.remote_i_size = size;
+  MODEL_EVENT(truncate_returned(ictx, size, 0));
   return 0;
 }
 
 std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
   NetfsInode& ictx = *file.inode;
   sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
   mark(kMarkUnbufferedWrite);
   loff_t end = pos + static_cast<loff_t>(data.size());
   // The model encrypts buffered writeback only.
@@ -155,11 +162,16 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   // Folios mmap may have brought in over the range meanwhile go too.
   invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
                                 static_cast<pgoff_t>(end - 1) >> kPageShift);
+  // Only bytes that were written extend the file: a write that failed
+  // outright must not leave the file longer (with a hole) than before.
   end = pos + static_cast<loff_t>(written);
-  if (end > ictx.i_size) {
+  if (written > 0 && end > ictx.i_size) {
     trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+    const loff_t old = ictx.i_size;
     ictx.i_size = end;
+    MODEL_EVENT(i_size_changed(ictx, old, end, false));
   }
+  MODEL_EVENT(write_returned(ictx, pos, data, static_cast<std::int64_t>(written), true));
   return static_cast<std::int64_t>(written);
 }
 

@@ -44,7 +44,8 @@ int netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* w
 int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len);
 
 // --- write_collect.cpp -------------------------------------------------------
-int netfs_folio_written_back(Folio& folio);
+// `wreq` (may be null) is the request ending writeback, for the checkers.
+int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq);
 void netfs_write_collection_worker(NetfsIoRequest& wreq);
 void netfs_wake_write_collector(NetfsIoRequest& wreq);
 void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error);

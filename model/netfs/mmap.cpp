@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/events.h"
 #include "model/backend/rfs.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -89,6 +90,9 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, data.size() - done);
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
+    // Bytes past EOF in the last folio are not part of the file.
+    const std::uint64_t stored = std::min<std::uint64_t>(part, static_cast<std::uint64_t>(ictx.i_size - at));
+    MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, stored)));
     folio_unlock(*folio);
     folio_put(*folio);
     balance_dirty_pages_ratelimited(ictx.mapping);

@@ -177,6 +177,7 @@ struct NetfsCacheOps {
 // struct netfs_inode plus the VFS inode fields the write path uses.
 struct NetfsInode {
   AddressSpace mapping;
+  std::uint32_t ino = 0;  // the World's file number (the server's file id)
   loff_t i_size = 0;
   loff_t remote_i_size = 0;
   loff_t zero_point = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
@@ -43,7 +44,7 @@ void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
     // Unlock any folio we've transferred all of.
     if (collected_to < fend) break;
     wreq.buffer.pop_front();
-    wreq.nr_group_rel += netfs_folio_written_back(folio);
+    wreq.nr_group_rel += netfs_folio_written_back(folio, &wreq);
     wreq.cleaned_to = fpos + static_cast<loff_t>(fsize);
     *notes |= MADE_PROGRESS;
     if (fpos + static_cast<loff_t>(fsize) >= collected_to) break;
@@ -118,11 +119,13 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
         mark(kMarkGapJumpEmpty);
         stream.collected_to = issued_to;
         trace(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(issued_to));
+        MODEL_EVENT(stream_jumped(wreq, stream));
       }
       collected_to = std::min(collected_to, stream.collected_to);
     }
     if (collected_to != LLONG_MAX && collected_to > wreq.collected_to) wreq.collected_to = collected_to;
     trace(Ev::collect, wreq.debug_id, static_cast<std::uint64_t>(wreq.collected_to));
+    MODEL_EVENT(collected(wreq));
 
     // Unlock any folios that we have now finished with.
     if (notes & BUFFERED) {
@@ -151,13 +154,15 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
 
 }  // namespace
 
-int netfs_folio_written_back(Folio& folio) {
+int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
   NetfsInode& ictx = netfs_inode(*folio.mapping);
   int gcount = 0;
+  loff_t streaming_end = -1;
   if (NetfsFolio* finfo = netfs_folio_info(folio)) {
     // Streaming writes cannot be redirtied under writeback, so discard the
     // record; what was written is now on the server, so raise zero_point.
     const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
+    streaming_end = fend;
     if (fend > ictx.zero_point) {
       trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
       ictx.zero_point = fend;
@@ -175,6 +180,7 @@ int netfs_folio_written_back(Folio& folio) {
   } else if (folio.priv.kind == FolioPrivate::Kind::copy_to_cache) {
     folio_detach_private(folio);
   }
+  MODEL_EVENT(folio_written_back(wreq, folio, streaming_end));
   folio_end_writeback(folio);
   return gcount;
 }
@@ -184,7 +190,9 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq) {
     netfs_put_request(wreq);
     return;
   }
+  MODEL_EVENT(collector_begin(wreq));
   netfs_collect_write_results(wreq);
+  MODEL_EVENT(collector_end(wreq));
 
   // Done when the issuer has queued everything and every stream is empty.
   if (!wreq.test(NETFS_RREQ_ALL_QUEUED)) {
@@ -207,6 +215,7 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq) {
     if (wreq.inode->ops->invalidate_cache != nullptr) wreq.inode->ops->invalidate_cache(wreq);
   }
   trace(Ev::wreq_done, wreq.debug_id, wreq.transferred);
+  MODEL_EVENT(wreq_done(wreq));
   sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
   netfs_put_request(wreq);
 }
@@ -245,6 +254,7 @@ void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t t
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::sreq_terminated), sim::kNoObject,
                                   netfs_sreq_tag(subreq),
                                   static_cast<std::uint64_t>(transferred_or_error));
+  MODEL_EVENT(subreq_terminated(subreq));
   sim::clear_and_wake_up_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
   // At the head of the queue: wake the collector.
   if (!stream.subrequests.empty() && stream.subrequests.front() == &subreq) netfs_wake_write_collector(wreq);

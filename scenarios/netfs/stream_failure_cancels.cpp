@@ -23,7 +23,7 @@ WBSIM_SCENARIO(netfs_stream_failure_cancels, "netfs/stream_failure_cancels", .fa
   });
   s.run();
   SIM_ASSERT_CMP(err, ==, model::kEIO);
-  expect_quiescent(inode);
+  s.liveness_phase(w);
 }
 
 }  // namespace wbsim::scenarios

@@ -13,8 +13,6 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
                .why = "truncate waits for writeback; writeback respects the new EOF") {
   model::World w({.background_thresh_pages = 2, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
-  Shadow shadow;
-  bool error_reported = false;
   // Writers and the truncater take i_rwsem, so the shadow follows their order.
   for (std::uint32_t wr = 0; wr < 2; ++wr) {
     s.spawn("writer", [&, wr] {
@@ -23,7 +21,6 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
         const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096 + sim::draw(2) * 100);
         const auto bytes = pattern(60 + wr * 10 + i, 1 + sim::draw(8192));
         model::netfs_file_write(f, pos, bytes, {.max_folio_order = 2, .random_orders = true});
-        shadow.write(pos, bytes);
         sim::sleep(sim::draw(3) * sim::kMs);
       }
     });
@@ -34,11 +31,10 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
       sim::sleep(sim::draw(4) * sim::kMs);
       const model::loff_t size = static_cast<model::loff_t>(sim::draw(40 * 1024));
       model::netfs_truncate(f, size);
-      shadow.truncate(size);
     }
   });
   s.run();
-  heal_and_check(s, w, inode, shadow, error_reported);
+  s.liveness_phase(w);
 }
 
 }  // namespace wbsim::scenarios

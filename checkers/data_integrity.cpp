@@ -1,0 +1,109 @@
+// data-integrity: what the application wrote is what the server keeps and
+// what reads return.
+//
+// - After fsync returns 0, every byte whose last store came before fsync
+//   began (and that no error may have lost) is on the server.
+// - Every read returns, for each byte not stored since the read began, the
+//   shadow's value.
+// - At quiescence the server's file equals the shadow: every known byte,
+//   and the size when no error occurred.
+#include <map>
+
+#include "checkers/shadow.h"
+#include "model/backend/rfs.h"
+#include "model/world.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kDataIntegrity, "data-integrity",
+              "the server's copy and every read equal a shadow of what the application wrote");
+
+namespace {
+
+class DataIntegrity final : public Checker {
+ public:
+  explicit DataIntegrity(Shadow& shadow) : shadow_(shadow) {}
+
+  void world_created(model::World& w) override { world_ = &w; }
+  void world_destroyed(model::World& w) override { world_ = nullptr; }
+
+  void fsync_begin(const model::NetfsInode& inode) override { fsync_begin_[current_fiber()] = shadow_.seq(); }
+  void fsync_returned(const model::NetfsInode& inode, int ret) override {
+    const std::uint64_t began = fsync_begin_[current_fiber()];
+    // With write groups (Ceph snap contexts) one fsync pass writes only the
+    // oldest group and redirties the rest; the filesystem loops. Such a
+    // file is held to the quiescence check only.
+    if (ret != 0 || world_ == nullptr || inode.writeback_groups) return;
+    compare_server(inode, began, "after fsync returned 0");
+  }
+
+  void read_begin(const model::NetfsInode& inode) override { read_begin_[current_fiber()] = shadow_.seq(); }
+  void read_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
+    const std::uint64_t began = read_begin_[current_fiber()];
+    Shadow::File& f = shadow_.file(inode.ino);
+    for (std::size_t k = 0; k < data.size(); ++k) {
+      const std::uint64_t b = static_cast<std::uint64_t>(pos) + k;
+      if (b >= f.size() || !f.known[b] || f.gen[b] > began) continue;
+      WBSIM_CHECK(kDataIntegrity, data[k] == f.data[b],
+                  "read of {}+{} returned {:#x} at byte {}, the application last wrote {:#x} there", pos,
+                  data.size(), data[k], b, f.data[b]);
+    }
+    evaluated(kDataIntegrity);
+  }
+
+  void quiescent(model::World& w) override {
+    for (const auto& inode : w.files()) {
+      compare_server(*inode, shadow_.seq(), "at quiescence");
+      const Shadow::File& f = shadow_.file(inode->ino);
+      if (f.errors == 0) {
+        const auto& server = server_file(*inode);
+        WBSIM_CHECK(kDataIntegrity, server.size() == f.size(),
+                    "file {}: server size {} at quiescence, but the application's file is {} bytes (no error)",
+                    inode->ino, server.size(), f.size());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::uint8_t> server_file(const model::NetfsInode& inode) const {
+    const auto& rfs = *static_cast<const model::RfsInode*>(inode.fs_private);
+    std::vector<std::uint8_t> bytes = world_->server().file(rfs.file_id).data;
+    if (inode.content_crypto) {
+      for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = model::netfs_decrypt_byte(bytes[i], static_cast<model::loff_t>(i));
+    }
+    return bytes;
+  }
+
+  void compare_server(const model::NetfsInode& inode, std::uint64_t stored_before, const char* when) {
+    Shadow::File& f = shadow_.file(inode.ino);
+    const std::vector<std::uint8_t> server = server_file(inode);
+    evaluated(kDataIntegrity);
+    for (std::uint64_t b = 0; b < f.size(); ++b) {
+      if (!f.known[b] || f.gen[b] > stored_before) continue;
+      const bool present = b < server.size();
+      if (present && server[b] == f.data[b]) continue;
+      // One finding names the first differing byte and the extent of the run.
+      std::uint64_t e = b;
+      while (e < f.size() && f.known[e] && f.gen[e] <= stored_before &&
+             !(e < server.size() && server[e] == f.data[e]))
+        ++e;
+      WBSIM_CHECK(kDataIntegrity, false,
+                  "file {} {}: server byte {} is {}, the application wrote {:#x} (bytes {}..{} differ; server size "
+                  "{})",
+                  inode.ino, when, b, present ? fmt::format("{:#x}", server[b]) : std::string("beyond EOF"),
+                  f.data[b], b, e, server.size());
+    }
+  }
+
+  Shadow& shadow_;
+  model::World* world_ = nullptr;
+  std::map<sim::FiberId, std::uint64_t> fsync_begin_;
+  std::map<sim::FiberId, std::uint64_t> read_begin_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow) { return std::make_unique<DataIntegrity>(shadow); }
+
+}  // namespace wbsim::checkers

@@ -1,0 +1,131 @@
+// ordered-extension (N19): the server extends a file to the end of every
+// write it applies (AFS's rule: size = max(size, end)), so a write landing
+// beyond EOF leaves a hole of zeros below it. Such a hole is transient only
+// while the client still holds the data that belongs there (dirty, under
+// writeback, or in an unbuffered write in flight); at quiescence none may
+// remain unless an error may have lost that data.
+//
+// Strict mode (Options::strict_extension) also requires extension in
+// ascending order: no extending write is issued while an extending write
+// with a lower start is still in flight.
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "checkers/shadow.h"
+#include "model/mm/filemap.h"
+#include "model/world.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kOrderedExtension, "ordered-extension",
+              "a hole below data written past EOF exists only while its data is pending (N19)");
+
+namespace {
+
+class OrderedExtension final : public Checker {
+ public:
+  OrderedExtension(Shadow& shadow, const Options& options) : shadow_(shadow), strict_(options.strict_extension) {}
+
+  void world_created(model::World& w) override { world_ = &w; }
+  void world_destroyed(model::World& w) override { world_ = nullptr; }
+
+  void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
+    if (unbuffered) dio_[inode.ino] = {pos, pos + static_cast<model::loff_t>(len)};
+  }
+  void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
+                      std::int64_t ret, bool unbuffered) override {
+    if (unbuffered) dio_.erase(inode.ino);
+  }
+
+  void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
+    if (r.source != model::NetfsIoSource::upload_to_server || world_ == nullptr) return;
+    const model::NetfsInode& inode = *r.rreq->inode;
+    const model::loff_t end = r.start + static_cast<model::loff_t>(r.len);
+    const auto server_size = static_cast<model::loff_t>(world_->server().file(inode.ino).data.size());
+    if (end <= server_size) return;
+    auto& mine = extending_[inode.ino];
+    if (strict_) {
+      for (const auto& [k, e] : mine) {
+        WBSIM_CHECK(kOrderedExtension, e.start >= r.start,
+                    "strict: {} extends the file (server size {}) while R={:08x}[{:x}] at {} below it is still in "
+                    "flight",
+                    sreq_name(r), server_size, e.debug_id, e.index, e.start);
+      }
+      evaluated(kOrderedExtension);
+    }
+    mine[sreq_key(r)] = {r.start, r.rreq->debug_id, r.debug_index};
+  }
+
+  void subreq_terminated(const model::NetfsIoSubrequest& r) override {
+    auto it = extending_.find(r.rreq->inode->ino);
+    if (it != extending_.end()) it->second.erase(sreq_key(r));
+  }
+
+  void server_wrote(std::uint32_t file_id, model::loff_t pos, std::uint64_t len, std::uint64_t old_size,
+                    std::uint64_t new_size) override {
+    if (world_ == nullptr || static_cast<std::uint64_t>(pos) <= old_size) return;
+    const model::NetfsInode& inode = *world_->files()[file_id];
+    evaluated(kOrderedExtension);
+    for (std::uint64_t b = old_size; b < static_cast<std::uint64_t>(pos); ++b) {
+      if (!shadow_.client_has_data(inode.ino, b) || pending(inode, b)) continue;
+      WBSIM_CHECK(kOrderedExtension, false,
+                  "file {}: a write at {}+{} extended the server from {} and left a hole at {} where the "
+                  "application's data is neither dirty, under writeback nor in flight",
+                  file_id, pos, len, old_size, b);
+    }
+    holes_[file_id].push_back({old_size, static_cast<std::uint64_t>(pos)});
+  }
+
+  void quiescent(model::World& w) override {
+    for (const auto& [file_id, holes] : holes_) {
+      const Shadow::File& f = shadow_.file(file_id);
+      if (f.errors > 0) continue;  // the error reached the application (data-integrity checks it saw it)
+      const auto& server = w.server().file(file_id).data;
+      for (const auto& [from, to] : holes) {
+        evaluated(kOrderedExtension);
+        for (std::uint64_t b = from; b < to && b < f.size(); ++b) {
+          const bool hole = b >= server.size() || server[b] == 0;
+          WBSIM_CHECK(kOrderedExtension, !(hole && f.known[b] && f.data[b] != 0),
+                      "file {}: the hole {}..{} left by an extending write still has a hole at {} at quiescence, "
+                      "where the application wrote {:#x}",
+                      file_id, from, to, b, f.data[b]);
+        }
+      }
+    }
+  }
+
+ private:
+  struct Extending {
+    model::loff_t start;
+    std::uint32_t debug_id;
+    std::uint32_t index;
+  };
+  static std::uint64_t sreq_key(const model::NetfsIoSubrequest& r) {
+    return std::uint64_t{r.rreq->debug_id} << 32 | r.debug_index;
+  }
+  bool pending(const model::NetfsInode& inode, std::uint64_t b) const {
+    if (auto it = dio_.find(inode.ino);
+        it != dio_.end() && static_cast<model::loff_t>(b) >= it->second.first &&
+        static_cast<model::loff_t>(b) < it->second.second)
+      return true;
+    const model::Folio* f =
+        model::filemap_get_folio(const_cast<model::AddressSpace&>(inode.mapping), b >> model::kPageShift);
+    return f != nullptr && (model::folio_test_dirty(*f) || model::folio_test_writeback(*f));
+  }
+
+  Shadow& shadow_;
+  bool strict_;
+  model::World* world_ = nullptr;
+  std::map<std::uint32_t, std::pair<model::loff_t, model::loff_t>> dio_;  // unbuffered write in flight, per inode
+  std::map<std::uint32_t, std::map<std::uint64_t, Extending>> extending_;   // in-flight extending writes
+  std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> holes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_ordered_extension_checker(Shadow& shadow, const Options& options) {
+  return std::make_unique<OrderedExtension>(shadow, options);
+}
+
+}  // namespace wbsim::checkers

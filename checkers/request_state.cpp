@@ -1,0 +1,144 @@
+// request-state: the bookkeeping of requests and their streams.
+//
+// N1  within a stream, subrequests are in ascending, non-overlapping order,
+//     after retries too.
+// N2  a stream's collected_to and a request's collected_to, cleaned_to and
+//     issued_to never go back; after each collector pass the request's
+//     collected_to is the minimum over its active streams.
+// N7  after the collector jumped an empty stream to issued_to = X, nothing
+//     is appended to that stream below X.
+// N8  ALL_QUEUED is set only after the last append (the retry path's
+//     inserted extras aside); IN_PROGRESS clears only with ALL_QUEUED set
+//     and every active stream's list empty.
+// N20 at most one writeback or writethrough request per inode is issuing.
+#include <map>
+
+#include "checkers/checker.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kRequestState, "request-state",
+              "stream order, monotonic cursors, issued_to safety, ALL_QUEUED publication, wb_lock (N1 N2 N7 N8 N20)");
+
+namespace {
+
+using model::NetfsIoRequest;
+using model::NetfsIoStream;
+using model::NetfsIoSubrequest;
+
+class RequestState final : public Checker {
+ public:
+  void wreq_created(const NetfsIoRequest& wreq) override {
+    Rec& r = recs_[wreq_key(wreq)];
+    r.issued_to = r.collected_to = r.cleaned_to = wreq.start;
+    if (wreq.origin == model::NetfsIoOrigin::writeback || wreq.origin == model::NetfsIoOrigin::writethrough) {
+      auto [it, fresh] = issuing_.try_emplace(wreq.inode->ino, wreq.debug_id);
+      WBSIM_CHECK(kRequestState, fresh, "{} starts issuing on inode {} while R={:08x} is still issuing (N20)",
+                  wreq_name(wreq), wreq.inode->ino, it->second);
+      it->second = wreq.debug_id;
+    }
+  }
+
+  void subreq_added(const NetfsIoRequest& wreq, const NetfsIoStream& s, const NetfsIoSubrequest& r,
+                    bool retry) override {
+    if (retry) return;  // checked when it is issued, once its range is set
+    WBSIM_CHECK(kRequestState, !wreq.test(model::NETFS_RREQ_ALL_QUEUED),
+                "{} appended after ALL_QUEUED was set on {} (N8)", sreq_name(r), wreq_name(wreq));
+    const Rec& rec = recs_[wreq_key(wreq)];
+    WBSIM_CHECK(kRequestState, r.start >= rec.jumped_to[s.stream_nr],
+                "{} appended below {}, where the collector already jumped the empty stream (N7)", sreq_name(r),
+                rec.jumped_to[s.stream_nr]);
+    // A retry pass may be re-splitting the stream meanwhile; retry_end
+    // checks the whole list.
+    if (!rec.retrying) check_order(s);
+  }
+
+  void subreq_issued(const NetfsIoSubrequest& r, bool retry) override {
+    // Mid-retry, re-split subrequests move one at a time; see retry_end.
+    if (!recs_[wreq_key(*r.rreq)].retrying) check_order(r.rreq->io_streams[r.stream_nr]);
+  }
+
+  void retry_begin(const NetfsIoRequest& wreq) override { recs_[wreq_key(wreq)].retrying = true; }
+  void retry_end(const NetfsIoRequest& wreq) override {
+    recs_[wreq_key(wreq)].retrying = false;
+    for (const NetfsIoStream& s : wreq.io_streams) check_order(s);
+  }
+
+  void stream_jumped(const NetfsIoRequest& wreq, const NetfsIoStream& s) override {
+    recs_[wreq_key(wreq)].jumped_to[s.stream_nr] = s.collected_to;
+  }
+
+  void all_queued(const NetfsIoRequest& wreq) override {
+    auto it = issuing_.find(wreq.inode->ino);
+    if (it != issuing_.end() && it->second == wreq.debug_id) issuing_.erase(it);
+  }
+
+  void collected(const NetfsIoRequest& wreq) override {
+    Rec& rec = recs_[wreq_key(wreq)];
+    model::loff_t min_active = INT64_MAX;
+    for (const NetfsIoStream& s : wreq.io_streams) {
+      if (!s.active) continue;
+      // A stream's cursor starts where its first subrequest does.
+      if (!rec.seen_active[s.stream_nr]) rec.stream_collected_to[s.stream_nr] = s.collected_to;
+      rec.seen_active[s.stream_nr] = true;
+      WBSIM_CHECK(kRequestState, s.collected_to >= rec.stream_collected_to[s.stream_nr],
+                  "{} stream {}: collected_to went back from {} to {} (N2)", wreq_name(wreq), s.stream_nr,
+                  rec.stream_collected_to[s.stream_nr], s.collected_to);
+      rec.stream_collected_to[s.stream_nr] = s.collected_to;
+      min_active = std::min(min_active, s.collected_to);
+    }
+    WBSIM_CHECK(kRequestState,
+                wreq.collected_to >= rec.collected_to && wreq.cleaned_to >= rec.cleaned_to &&
+                    wreq.issued_to >= rec.issued_to,
+                "{}: a cursor went back: collected_to {} -> {}, cleaned_to {} -> {}, issued_to {} -> {} (N2)",
+                wreq_name(wreq), rec.collected_to, wreq.collected_to, rec.cleaned_to, wreq.cleaned_to, rec.issued_to,
+                wreq.issued_to);
+    if (min_active != INT64_MAX && min_active > wreq.start) {
+      WBSIM_CHECK(kRequestState, wreq.collected_to == min_active,
+                  "{}: collected_to is {} after a pass but the slowest active stream is at {} (N2)", wreq_name(wreq),
+                  wreq.collected_to, min_active);
+    }
+    rec.collected_to = wreq.collected_to;
+    rec.cleaned_to = wreq.cleaned_to;
+    rec.issued_to = wreq.issued_to;
+  }
+
+  void wreq_done(const NetfsIoRequest& wreq) override {
+    bool empty = true;
+    for (const NetfsIoStream& s : wreq.io_streams) empty = empty && (!s.active || s.subrequests.empty());
+    WBSIM_CHECK(kRequestState, wreq.test(model::NETFS_RREQ_ALL_QUEUED) && empty,
+                "{} completes with ALL_QUEUED={} and {} (N8)", wreq_name(wreq),
+                wreq.test(model::NETFS_RREQ_ALL_QUEUED), empty ? "every stream empty" : "subrequests outstanding");
+    recs_.erase(wreq_key(wreq));
+  }
+
+ private:
+  struct Rec {
+    model::loff_t issued_to = 0, collected_to = 0, cleaned_to = 0;
+    model::loff_t stream_collected_to[model::NR_IO_STREAMS] = {};
+    model::loff_t jumped_to[model::NR_IO_STREAMS] = {};
+    bool seen_active[model::NR_IO_STREAMS] = {};
+    bool retrying = false;
+  };
+
+  void check_order(const NetfsIoStream& s) {
+    const NetfsIoSubrequest* prev = nullptr;
+    for (const NetfsIoSubrequest* r : s.subrequests) {
+      if (prev != nullptr && r->len > 0) {
+        WBSIM_CHECK(kRequestState, prev->start + static_cast<model::loff_t>(prev->len) <= r->start,
+                    "stream {}: {} follows {} but does not start after it (N1)", s.stream_nr, sreq_name(*r),
+                    sreq_name(*prev));
+      }
+      if (r->len > 0) prev = r;
+    }
+  }
+
+  std::map<std::uint64_t, Rec> recs_;              // by wreq_key
+  std::map<std::uint32_t, std::uint32_t> issuing_;  // inode -> issuing writeback/writethrough request
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_request_state_checker() { return std::make_unique<RequestState>(); }
+
+}  // namespace wbsim::checkers

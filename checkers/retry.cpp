@@ -1,0 +1,46 @@
+// iterator and refcount: retry conservation (N12).
+//
+// iterator  every time a subrequest is issued (first send or retry), its
+//           io_iter covers exactly the residual range
+//           [start + transferred, start + len): a wrong rewind sends bytes
+//           from the wrong place of the buffer (C16).
+// refcount  once the world is quiescent, every reference taken on a request
+//           or a subrequest has been dropped: an extra subrequest inserted
+//           by the retry path is no exception (C15).
+#include "checkers/checker.h"
+#include "model/world.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kIterator, "iterator", "an issued subrequest's iterator covers exactly its residual range (N12)");
+WBSIM_CHECKER(kRefcount, "refcount", "request and subrequest references all return to zero (N12)");
+
+namespace {
+
+class Retry final : public Checker {
+ public:
+  void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
+    const model::loff_t from = r.start + static_cast<model::loff_t>(r.transferred);
+    WBSIM_CHECK(kIterator, r.io_iter_start == from && r.io_iter_count == r.len - r.transferred,
+                "{} {} with its iterator at {}+{} but the residual range is {}+{}", sreq_name(r),
+                retry ? "reissued" : "issued", r.io_iter_start, r.io_iter_count, from, r.len - r.transferred);
+  }
+
+  void quiescent(model::World& w) override {
+    for (const auto& inode : w.files()) {
+      for (const auto& r : inode->requests) {
+        for (const auto& sr : r->all_subreqs) {
+          WBSIM_CHECK(kRefcount, sr->ref == 0, "{} holds {} references at quiescence{}", sreq_name(*sr), sr->ref,
+                      sr->retry_count > 0 ? " (it was retried)" : "");
+        }
+        WBSIM_CHECK(kRefcount, r->ref == 0, "{} holds {} references at quiescence", wreq_name(*r), r->ref);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_retry_checker() { return std::make_unique<Retry>(); }
+
+}  // namespace wbsim::checkers

@@ -1,0 +1,76 @@
+#include "checkers/shadow.h"
+
+#include <algorithm>
+
+#include "model/mm/page_writeback.h"
+
+namespace wbsim::checkers {
+
+void Shadow::resize(File& f, std::uint64_t size) {
+  const std::uint64_t old = f.size();
+  f.data.resize(size, 0);
+  f.gen.resize(size, seq_);
+  f.known.resize(size, 1);
+  // Bytes a shrink dropped and an extension brought back are zeros now.
+  for (std::uint64_t b = old; b < size; ++b) f.gen[b] = seq_;
+  for (const auto& [from, to] : f.limbo) {
+    for (std::uint64_t b = std::max(from, old); b < std::min(to, size); ++b) f.known[b] = 0;
+  }
+}
+
+void Shadow::forget(File& f, std::uint64_t from, std::uint64_t to) {
+  ++f.errors;
+  to = std::min(to, f.size());
+  for (std::uint64_t b = from; b < to; ++b) f.known[b] = 0;
+}
+
+void Shadow::data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) {
+  File& f = file(inode.ino);
+  ++seq_;
+  const auto p = static_cast<std::uint64_t>(pos);
+  if (f.size() < p + data.size()) resize(f, p + data.size());
+  for (std::size_t k = 0; k < data.size(); ++k) {
+    f.data[p + k] = data[k];
+    f.gen[p + k] = seq_;
+    f.known[p + k] = 1;
+  }
+}
+
+void Shadow::write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
+                            std::int64_t ret, bool unbuffered) {
+  if (!unbuffered) return;  // buffered bytes were recorded as they were stored
+  // An unbuffered write stores on the server directly: the returned count
+  // is known written; past it, some bytes may or may not have landed.
+  const std::uint64_t done = ret > 0 ? std::min<std::uint64_t>(static_cast<std::uint64_t>(ret), data.size()) : 0;
+  if (done > 0) data_stored(inode, pos, data.first(done));
+  if (done < data.size()) {
+    File& f = file(inode.ino);
+    const auto from = static_cast<std::uint64_t>(pos) + done;
+    const auto to = static_cast<std::uint64_t>(pos) + data.size();
+    forget(f, from, to);
+    if (to > f.size()) f.limbo.emplace_back(std::max(from, f.size()), to);
+  }
+}
+
+void Shadow::i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
+                            bool truncate) {
+  File& f = file(inode.ino);
+  ++seq_;
+  // A truncate cuts the server's file too: nothing is left past it.
+  if (truncate) f.limbo.clear();
+  if (truncate || static_cast<std::uint64_t>(new_size) > f.size()) resize(f, static_cast<std::uint64_t>(new_size));
+}
+
+void Shadow::mapping_error(const model::AddressSpace& m, int error) {
+  const auto& inode = *static_cast<const model::NetfsInode*>(m.host);
+  File& f = file(inode.ino);
+  forget(f, 0, f.size());
+}
+
+void Shadow::writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) {
+  // ->writepages failing before I/O (netfs_kill_dirty_pages) cleans folios
+  // without writing them and records no mapping error.
+  if (ret < 0) mapping_error(m, ret);
+}
+
+}  // namespace wbsim::checkers

@@ -1,0 +1,61 @@
+//! The shadow model of every file: what the application has written, byte
+//! by byte (last store wins; truncate and extension fill with zeros), with
+//! for each byte the sequence number of its last store and whether its
+//! value is still known. A writeback error makes every byte of the file
+//! unknown until it is stored again: the kernel does not say which data
+//! an error lost. data-integrity compares the server and reads against it;
+//! ordered-extension asks it whether the client ever wrote a byte.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "checkers/checker.h"
+
+namespace wbsim::checkers {
+
+class Shadow : public Checker {
+ public:
+  struct File {
+    std::vector<std::uint8_t> data;
+    std::vector<std::uint64_t> gen;   // sequence number of the last store
+    std::vector<std::uint8_t> known;  // 0 once an error may have lost it
+    std::uint64_t errors = 0;         // errors that may have lost data
+    std::uint64_t size() const { return data.size(); }
+    // Bytes past EOF a failed unbuffered write may have stored on the
+    // server: unknown, not zero, should the file grow over them.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> limbo;
+  };
+
+  File& file(std::uint32_t ino) {
+    if (files_.size() <= ino) files_.resize(ino + 1);
+    return files_[ino];
+  }
+  std::uint64_t seq() const { return seq_; }
+  // Whether the application has data (not a hole) at `pos`, as far as known.
+  // Bytes an error may have lost are not counted: the owning write failed.
+  bool client_has_data(std::uint32_t ino, std::uint64_t pos) {
+    const File& f = file(ino);
+    return pos < f.size() && f.known[pos] && f.data[pos] != 0;
+  }
+
+  void data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override;
+  void file_preloaded(const model::NetfsInode& inode, std::span<const std::uint8_t> data) override {
+    data_stored(inode, 0, data);
+  }
+  void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
+                      std::int64_t ret, bool unbuffered) override;
+  void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
+                      bool truncate) override;
+  void mapping_error(const model::AddressSpace& m, int error) override;
+  void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override;
+
+ private:
+  void resize(File& f, std::uint64_t size);
+  void forget(File& f, std::uint64_t from, std::uint64_t to);
+  std::vector<File> files_;  // by inode number
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace wbsim::checkers

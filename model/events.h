@@ -1,0 +1,128 @@
+//! Model events: the state transitions the property checkers subscribe to.
+//!
+//! The model announces what happened (a folio's writeback started, a
+//! subrequest was appended to a stream, the server applied a write, a
+//! system call returned) and does not know who listens. The checkers
+//! (checkers/) implement Observer and may also inspect the model's state
+//! through the references they are given; they never change it.
+//!
+//! An event is announced after the transition it names, unless its name
+//! says otherwise (`*_begin`, `folio_start_writeback` which is announced
+//! before the flag is set so a checker sees the state being left).
+//! Observers are installed per thread, for one run, by the harness
+//! (ObserverScope); with none installed an event costs one load.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/mm/folio.h"
+
+namespace wbsim::model {
+
+struct AddressSpace;
+struct WritebackControl;
+struct NetfsInode;
+struct NetfsIoRequest;
+struct NetfsIoStream;
+struct NetfsIoSubrequest;
+class World;
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+
+  // --- folios (mm/) ---------------------------------------------------------
+  virtual void folio_start_writeback(const Folio& f) {}  // before PG_writeback is set
+  virtual void folio_end_writeback(const Folio& f) {}    // before PG_writeback is cleared
+  virtual void folio_locked(const Folio& f) {}
+  virtual void folio_unlocked(const Folio& f) {}         // before PG_locked is cleared
+  virtual void folio_private_changed(const Folio& f, FolioPrivate::Kind old_kind) {}
+  virtual void folio_removed(const Folio& f) {}          // from the page cache, before
+  virtual void folio_freed(const Folio& f) {}            // last reference dropped
+  virtual void folio_dirtied(const Folio& f) {}
+  // writeback_iter(): a folio handed out (null: the walk ended) and one
+  // handed back (the caller's previous folio).
+  virtual void writeback_iter_start(const AddressSpace& m, const WritebackControl& wbc) {}
+  virtual void writeback_iter_given_back(const AddressSpace& m, const WritebackControl& wbc, const Folio& f) {}
+  virtual void writeback_iter_returned(const AddressSpace& m, const WritebackControl& wbc, const Folio* f) {}
+  virtual void writepages_returned(const AddressSpace& m, const WritebackControl& wbc, int ret) {}
+  virtual void mapping_error(const AddressSpace& m, int error) {}
+
+  // --- netfs requests (model/netfs/) -----------------------------------------
+  virtual void wreq_created(const NetfsIoRequest& wreq) {}
+  // A subrequest joined a stream's list; `retry` for extras the retry path inserts.
+  virtual void subreq_added(const NetfsIoRequest& wreq, const NetfsIoStream& s, const NetfsIoSubrequest& r,
+                            bool retry) {}
+  // Handed to the filesystem or the cache with its io_iter set (first issue or reissue).
+  virtual void subreq_issued(const NetfsIoSubrequest& r, bool retry) {}
+  virtual void subreq_terminated(const NetfsIoSubrequest& r) {}
+  // The collector moved an empty stream's collected_to up to issued_to.
+  virtual void stream_jumped(const NetfsIoRequest& wreq, const NetfsIoStream& s) {}
+  virtual void all_queued(const NetfsIoRequest& wreq) {}
+  virtual void collector_begin(const NetfsIoRequest& wreq) {}
+  virtual void collector_end(const NetfsIoRequest& wreq) {}
+  virtual void collected(const NetfsIoRequest& wreq) {}  // after each pass over the streams
+  // netfs_retry_writes(): the streams are re-split and reissued in between;
+  // a stream's list is consistent again only at retry_end.
+  virtual void retry_begin(const NetfsIoRequest& wreq) {}
+  virtual void retry_end(const NetfsIoRequest& wreq) {}
+  // netfs_folio_written_back(), before it ends writeback on `f`. `wreq` is
+  // null when the issuer ends writeback on a folio it sent nowhere.
+  virtual void folio_written_back(const NetfsIoRequest* wreq, const Folio& f, loff_t dirty_end) {}
+  virtual void wreq_done(const NetfsIoRequest& wreq) {}  // IN_PROGRESS cleared
+  virtual void issuer_begin(const NetfsIoRequest& wreq) {}  // netfs_writepages / writethrough owns it
+  virtual void issuer_end(const NetfsIoRequest& wreq) {}
+  virtual void i_size_changed(const NetfsInode& inode, loff_t old_size, loff_t new_size, bool truncate) {}
+
+  // --- system calls (what the application sees) -------------------------------
+  // Announced under the inode lock, so writers' events come in their order.
+  virtual void write_begin(const NetfsInode& inode, loff_t pos, std::uint64_t len, bool unbuffered) {}
+  virtual void write_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data,
+                              std::int64_t ret, bool unbuffered) {}
+  // Bytes stored into the page cache: by a buffered write's copy, or through
+  // a shared mapping (only the bytes below EOF: the rest are dropped).
+  virtual void data_stored(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
+  virtual void truncate_returned(const NetfsInode& inode, loff_t size, int ret) {}
+  virtual void read_begin(const NetfsInode& inode) {}
+  virtual void read_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
+  virtual void fsync_begin(const NetfsInode& inode) {}
+  virtual void fsync_returned(const NetfsInode& inode, int ret) {}
+
+  // --- the server (model/backend/) ---------------------------------------------
+  // A write RPC was applied: bytes [pos, pos+len) stored, size old -> new.
+  virtual void server_wrote(std::uint32_t file_id, loff_t pos, std::uint64_t len, std::uint64_t old_size,
+                            std::uint64_t new_size) {}
+
+  // --- the world ------------------------------------------------------------
+  virtual void world_created(World& w) {}
+  // A file given contents on the server before the run (World::preload).
+  virtual void file_preloaded(const NetfsInode& inode, std::span<const std::uint8_t> data) {}
+  virtual void world_destroyed(World& w) {}
+};
+
+// The observers of the calling thread's run.
+inline thread_local std::vector<Observer*>* t_observers = nullptr;
+
+// Installs observers for the lifetime of the scope (one run).
+class ObserverScope {
+ public:
+  explicit ObserverScope(std::vector<Observer*>& observers) : previous_(t_observers) { t_observers = &observers; }
+  ~ObserverScope() { t_observers = previous_; }
+  ObserverScope(const ObserverScope&) = delete;
+  ObserverScope& operator=(const ObserverScope&) = delete;
+
+ private:
+  std::vector<Observer*>* previous_;
+};
+
+}  // namespace wbsim::model
+
+// MODEL_EVENT(folio_locked(f)): tells every installed observer.
+#define MODEL_EVENT(call)                                                              \
+  do {                                                                                 \
+    if (auto* wbsim_obs_ = ::wbsim::model::t_observers) {                                \
+      for (::wbsim::model::Observer* wbsim_o_ : *wbsim_obs_) wbsim_o_->call;           \
+    }                                                                                  \
+  } while (0)
