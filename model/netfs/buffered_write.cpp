@@ -11,6 +11,7 @@
 #include "model/netfs/netfs.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -21,6 +22,9 @@ WBSIM_MARK(kMarkFlushIncompatible, "netfs.flush_incompatible",
            "a write flushed a folio first (discontiguous streaming data or another group)");
 WBSIM_MARK(kMarkModifyAndClear, "netfs.modify_and_clear", "a write above zero_point cleared the folio first");
 WBSIM_MARK(kMarkWritethrough, "netfs.writethrough", "a write went through the page cache to the server");
+
+WBSIM_BUG(kBugWritethroughAppendNoFlush, "netfs-writethrough-append-no-preflush", "netfs/writethrough_append",
+          "folio-state", "netfs: Fix the pre-flush when appending to a file in writethrough mode");
 
 namespace {
 
@@ -64,8 +68,11 @@ std::int64_t netfs_perform_write(NetfsFile& file, loff_t pos, const std::vector<
   WritebackControl wbc;
   if (options.writethrough) {
     mark(kMarkWritethrough);
-    // Flush what is already dirty in the range first, appends included.
-    filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(data.size()) - 1);
+    // Flush what is already dirty in the range first, appends included:
+    // the partial EOF folio may be under background writeback, and
+    // writethrough must not start writeback on it a second time.
+    if (!(sim::bug(kBugWritethroughAppendNoFlush) && pos >= ictx.i_size))
+      filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(data.size()) - 1);
     wreq = &netfs_begin_writethrough(ictx, pos);
   }
 
@@ -183,15 +190,13 @@ std::int64_t netfs_perform_write(NetfsFile& file, loff_t pos, const std::vector<
     if (wreq == nullptr) balance_dirty_pages_ratelimited(mapping);
   }
   if (wreq != nullptr) {
-    if (writethrough_cache != nullptr) {
-      // netfs_end_writethrough writes the cached partial folio, which is
-      // still locked from the copy.
-      const int ret = netfs_end_writethrough(*wreq, wbc, writethrough_cache);
-      if (ret < 0) return ret;
-    } else {
-      const int ret = netfs_end_writethrough(*wreq, wbc, nullptr);
-      if (ret < 0) return ret;
-    }
+    // netfs_end_writethrough writes the cached partial folio, which is
+    // still locked from the copy, and waits for the request.
+    const std::int64_t ret = netfs_end_writethrough(*wreq, wbc, writethrough_cache);
+    if (ret < 0) return ret;
+    // An asynchronous kiocb completes with the request's count
+    // (ki_complete); a synchronous write returns what it copied.
+    if (options.aio) return ret;
   }
   return static_cast<std::int64_t>(done);
 }

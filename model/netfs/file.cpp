@@ -155,24 +155,26 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   ictx.ops->begin_writeback(wreq);
   netfs_unbuffered_write(wreq, data.size());
   sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
-  // A failed upload shows as a short write: mainline does not lift the
-  // stream's error into wreq->error.
-  const std::uint64_t written = std::min<std::uint64_t>(wreq.transferred, wreq.len);
+  // netfs_wait_for_write(): the request's error, else what it transferred
+  // (a failure after some progress shows as a short write).
+  const int error = wreq.error;
+  const std::uint64_t written = wreq.transferred;
   netfs_put_request(wreq);
   // Folios mmap may have brought in over the range meanwhile go too.
   invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
                                 static_cast<pgoff_t>(end - 1) >> kPageShift);
   // Only bytes that were written extend the file: a write that failed
   // outright must not leave the file longer (with a hole) than before.
-  end = pos + static_cast<loff_t>(written);
+  end = pos + static_cast<loff_t>(std::min<std::uint64_t>(written, data.size()));
   if (written > 0 && end > ictx.i_size) {
     trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
     const loff_t old = ictx.i_size;
     ictx.i_size = end;
     MODEL_EVENT(i_size_changed(ictx, old, end, false));
   }
-  MODEL_EVENT(write_returned(ictx, pos, data, static_cast<std::int64_t>(written), true));
-  return static_cast<std::int64_t>(written);
+  const std::int64_t ret = error != 0 ? error : static_cast<std::int64_t>(written);
+  MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
+  return ret;
 }
 
 }  // namespace wbsim::model

@@ -40,7 +40,8 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
 NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos);
 int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
                                bool to_page_end, Folio** writethrough_cache);
-int netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache);
+// Returns the request's completion value: an error or the bytes written.
+std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache);
 int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len);
 
 // --- write_collect.cpp -------------------------------------------------------

@@ -22,6 +22,7 @@ struct WriteOptions {
   bool writethrough = false;    // O_SYNC / NETFS_ICTX_WRITETHROUGH
   unsigned max_folio_order = 2; // largest folio to create
   bool random_orders = false;   // draw each new folio's order (0..max)
+  bool aio = false;             // an asynchronous kiocb (io_uring): writethrough returns ki_complete's value
 };
 
 // netfs_file_write_iter -> netfs_perform_write (buffered, or writethrough).

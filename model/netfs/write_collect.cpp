@@ -10,9 +10,13 @@
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max", "netfs/unbuffered_write_pause",
+          "returned-bytes", "netfs: Fix unbuffered write error handling");
 
 namespace {
 
@@ -199,16 +203,35 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq) {
     netfs_put_request(wreq);
     return;
   }
-  std::uint64_t transferred = UINT64_MAX;
+  // LONG_MAX is the "no stream has reported" sentinel the minimum starts from.
+  constexpr auto kLongMax = static_cast<std::uint64_t>(INT64_MAX);
+  std::uint64_t transferred = kLongMax;
+  const NetfsIoStream* failed = nullptr;
   for (const NetfsIoStream& stream : wreq.io_streams) {
     if (!stream.active) continue;
     if (!stream.subrequests.empty()) {
       netfs_put_request(wreq);
       return;
     }
-    if (stream.transferred_valid) transferred = std::min(transferred, stream.transferred);
+    if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
+      // Before the fix every stream counted, valid or not: a stream whose
+      // every subrequest failed still holds the sentinel.
+      transferred = std::min(transferred, stream.transferred_valid ? stream.transferred : kLongMax);
+    } else if (stream.transferred_valid) {
+      transferred = std::min(transferred, stream.transferred);
+    }
+    if (stream.failed && stream.source == NetfsIoSource::upload_to_server && failed == nullptr) failed = &stream;
   }
-  wreq.transferred = transferred == UINT64_MAX ? 0 : transferred;
+  if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
+    wreq.transferred = transferred;
+  } else if (transferred == kLongMax) {
+    // Nothing was transferred: the result is the upload's error, if any,
+    // never the sentinel as a count (N10).
+    wreq.transferred = 0;
+    if (failed != nullptr) wreq.error = failed->error;
+  } else {
+    wreq.transferred = transferred;
+  }
   // A cache write failure does not stop writeback completing.
   if (wreq.io_streams[1].active && wreq.io_streams[1].failed) {
     mark(kMarkCacheFailed);

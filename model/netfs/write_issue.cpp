@@ -9,9 +9,13 @@
 #include "model/netfs/marks.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_BUG(kBugWritethroughCompleteUnclamped, "netfs-writethrough-complete-unclamped", "netfs/writethrough_append",
+          "returned-bytes", "netfs: Fix io_uring based write-through");
 
 namespace {
 
@@ -360,13 +364,21 @@ int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Foli
   return netfs_write_folio(wreq, wbc, folio);
 }
 
-int netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache) {
+std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache) {
   NetfsInode& ictx = *wreq.inode;
   if (writethrough_cache != nullptr) netfs_write_folio(wreq, wbc, *writethrough_cache);
   netfs_end_issue_write(wreq);
   ictx.wb_lock->unlock();
   sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
-  const int ret = wreq.error;
+  // What ki_complete reports for an asynchronous kiocb: the bytes the
+  // request transferred, which count from wreq->start to the collection
+  // point and so may run past the caller's data to the end of the last
+  // folio; clamped to what was asked for.
+  std::int64_t ret = wreq.error;
+  if (ret == 0) {
+    ret = static_cast<std::int64_t>(sim::bug(kBugWritethroughCompleteUnclamped) ? wreq.transferred
+                                                                              : std::min(wreq.transferred, wreq.len));
+  }
   netfs_put_request(wreq);
   return ret;
 }

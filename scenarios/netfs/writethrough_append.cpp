@@ -5,7 +5,9 @@
 //      a folio it appends into.
 // How: buffered writes leave the tail folio dirty, background writeback
 //      starts on it, and writethrough appends land in and after that folio;
-//      a second writer keeps dirtying earlier data.
+//      a second writer keeps dirtying earlier data; asynchronous
+//      writethroughs into the middle of the file, around stores through a
+//      mapping, must complete with no more than the bytes asked for.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
@@ -24,13 +26,24 @@ WBSIM_SCENARIO(netfs_writethrough_append, "netfs/writethrough_append", .pct_step
       const auto through = pattern(40 + i, 1 + sim::draw(9000));
       const std::uint32_t errors_before = inode.mapping.wb_err_seq;
       const std::int64_t r = model::netfs_file_write(f, at, through, {.writethrough = true, .max_folio_order = 1});
-      // A failed upload is not the write's return value (mainline does not
-      // lift it into wreq->error): it reaches the application through fsync.
+      // A failed upload reaches the application through fsync (and as the
+      // return value only when nothing at all was transferred).
       if (r >= 0 && inode.mapping.wb_err_seq == errors_before) {
         // On return the server holds the appended bytes.
         const auto& server = w.server().file(0).data;
         SIM_ASSERT_CMP(server.size(), >=, static_cast<std::size_t>(at) + through.size());
         for (std::size_t k = 0; k < through.size(); ++k) SIM_ASSERT_CMP(server[at + k], ==, through[k]);
+      }
+      if (sim::draw(2) == 0 && inode.i_size > 4096) {
+        // An asynchronous (io_uring) writethrough into the middle of the
+        // file, after a store through the mapping dirtied the folio around
+        // it: the request sends whole folios, more than was asked for, and
+        // ki_complete must still report only the caller's bytes.
+        const auto len = 1 + sim::draw(3000);
+        const model::loff_t mid = static_cast<model::loff_t>(sim::draw(static_cast<std::uint32_t>(inode.i_size - len)));
+        model::netfs_mmap_write(f, mid - mid % 4096, pattern(50 + i, 64));
+        const auto bytes = pattern(60 + i, len);
+        model::netfs_file_write(f, mid, bytes, {.writethrough = true, .max_folio_order = 1, .aio = true});
       }
     }
     model::netfs_fsync(f);
