@@ -10,7 +10,7 @@
 namespace wbsim::model {
 
 namespace {
-const AddressSpaceOps kNetfsAops = {.writepages = netfs_writepages};
+const AddressSpaceOps kNetfsAops = {.writepages = netfs_writepages, .release_folio = netfs_release_folio};
 }
 
 World::World(const WorldOptions& options)

@@ -1,9 +1,9 @@
 #include "model/mm/filemap.h"
 
-#include "model/events.h"
-
 #include <algorithm>
 
+#include "model/events.h"
+#include "model/mm/page_writeback.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/scheduler.h"
@@ -103,6 +103,7 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
     folio_lock(*f);
     folio_wait_writeback(*f);
     if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
+      if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
       FolioPrivate p = folio_detach_private(*f);
       SIM_ASSERT(p.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
       folio_unlock(*f);

@@ -45,6 +45,8 @@ struct WritebackControl {
 struct AddressSpaceOps {
   // ->writepages: write back dirty folios of the mapping under `wbc`.
   int (*writepages)(AddressSpace& mapping, WritebackControl& wbc);
+  // ->release_folio: a clean folio is leaving the page cache (may be null).
+  void (*release_folio)(Folio& folio) = nullptr;
 };
 
 Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);

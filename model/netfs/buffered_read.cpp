@@ -26,12 +26,21 @@ WBSIM_MARK(kMarkReadahead, "netfs.readahead", "a read brought in folios ahead of
 // ondemand readahead grows and shrinks it).
 constexpr pgoff_t kReadaheadPages = 4;
 
+WBSIM_MARK(kMarkReadZeroFill, "netfs.read_zero_fill", "a read filled bytes past zero_point with zeros");
+
 namespace {
 
 void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));
   RfsInode& rfs = rfs_inode(ictx);
-  const auto bytes = rfs.server->read(rfs.file_id, folio.pos(), folio.size());
+  // Past zero_point the server is assumed to hold nothing: that part is
+  // filled with zeros, not read (NETFS_FILL_WITH_ZEROES).
+  const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
+  const std::uint64_t from_server =
+      zp <= folio.pos() ? 0 : std::min<std::uint64_t>(folio.size(), static_cast<std::uint64_t>(zp - folio.pos()));
+  if (from_server < folio.size()) mark(kMarkReadZeroFill);
+  const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{}
+                                      : rfs.server->read(rfs.file_id, folio.pos(), from_server);
   std::fill(folio.data.begin(), folio.data.end(), 0);
   std::memcpy(folio.data.data(), bytes.data(), bytes.size());
   if (ictx.content_crypto) {
@@ -62,6 +71,13 @@ void netfs_readahead(NetfsInode& ictx, pgoff_t index) {
 }
 
 }  // namespace
+
+void netfs_release_folio(Folio& folio) {
+  NetfsInode& ictx = netfs_inode(*folio.mapping);
+  if (folio_test_dirty(folio)) return;
+  const loff_t end = std::min(folio.pos() + static_cast<loff_t>(folio.size()), ictx.i_size);
+  if (end > ictx.zero_point) ictx.zero_point = end;
+}
 
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;

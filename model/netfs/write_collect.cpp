@@ -15,6 +15,8 @@
 
 namespace wbsim::model {
 
+WBSIM_BUG(kBugStreamingZeroPoint, "netfs-streaming-write-zero-point", "netfs/streaming_append_unaligned_eof",
+          "zero-point", "netfs: Fix interaction of streaming writes with zero-point tracker");
 WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max", "netfs/unbuffered_write_pause",
           "returned-bytes", "netfs: Fix unbuffered write error handling");
 
@@ -167,7 +169,7 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
     // record; what was written is now on the server, so raise zero_point.
     const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
     streaming_end = fend;
-    if (fend > ictx.zero_point) {
+    if (fend > ictx.zero_point && !sim::bug(kBugStreamingZeroPoint)) {
       trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
       ictx.zero_point = fend;
     }

@@ -17,6 +17,9 @@ namespace wbsim::model {
 WBSIM_BUG(kBugWritethroughCompleteUnclamped, "netfs-writethrough-complete-unclamped", "netfs/writethrough_append",
           "returned-bytes", "netfs: Fix io_uring based write-through");
 
+WBSIM_BUG(kBugEarlyIssuePartialTail, "netfs-early-issue-partial-folio-tail", "netfs/streaming_partial_folios",
+          "coalescing", "netfs: Fix early issue of write op on partial write to folio tail");
+
 namespace {
 
 void trace(Ev e, std::uint64_t a, std::uint64_t b) {
@@ -207,7 +210,12 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   }
   wreq.issued_to = fpos + static_cast<loff_t>(fsize);
 
-  if (foff + flen < fsize) {
+  // A folio whose data stops short of its end breaks contiguity: issue what
+  // is built. The test is on the end of the data (foff + flen), not its
+  // length: a streaming write running to the folio's end is contiguous
+  // with the next folio.
+  const bool short_of_end = sim::bug(kBugEarlyIssuePartialTail) ? flen < fsize : foff + flen < fsize;
+  if (short_of_end) {
     for (NetfsIoStream& stream : wreq.io_streams) netfs_issue_write(wreq, stream);
   }
   (void)wbc;
