@@ -42,7 +42,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.mapping.host = &ictx;
   ictx.mapping.a_ops = &kNetfsAops;
   ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
-  ictx.i_rwsem = std::make_unique<sim::Mutex>(fmt::format("i_rwsem.{}", id));
+  ictx.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("i_rwsem.{}", id));
   ictx.ops = options.prepare_write ? &kRfsRequestOps : &kRfsRequestOpsNoPrepare;
   ictx.cache_ops = &kRfsCacheOps;
   ictx.cache_enabled = options.cache;

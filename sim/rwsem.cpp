@@ -75,4 +75,12 @@ std::string RwSem::state() const {
                      writer_ == kNoFiber ? std::string("none") : sched_.fiber_name(writer_), writers_waiting_);
 }
 
+ReadGuard::~ReadGuard() noexcept(false) {
+  if (!Scheduler::current().tearing_down()) sem_.up_read(loc_);
+}
+
+WriteGuard::~WriteGuard() noexcept(false) {
+  if (!Scheduler::current().tearing_down()) sem_.up_write(loc_);
+}
+
 }  // namespace wbsim::sim

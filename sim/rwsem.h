@@ -40,4 +40,33 @@ class RwSem : public WaitObject {
   WaitList waiters_;
 };
 
+// RAII holders, with the same teardown rule as Guard (sim/mutex.h).
+class ReadGuard {
+ public:
+  explicit ReadGuard(RwSem& sem, std::source_location loc = std::source_location::current()) : sem_(sem), loc_(loc) {
+    sem_.down_read(loc);
+  }
+  ~ReadGuard() noexcept(false);
+  ReadGuard(const ReadGuard&) = delete;
+  ReadGuard& operator=(const ReadGuard&) = delete;
+
+ private:
+  RwSem& sem_;
+  std::source_location loc_;
+};
+
+class WriteGuard {
+ public:
+  explicit WriteGuard(RwSem& sem, std::source_location loc = std::source_location::current()) : sem_(sem), loc_(loc) {
+    sem_.down_write(loc);
+  }
+  ~WriteGuard() noexcept(false);
+  WriteGuard(const WriteGuard&) = delete;
+  WriteGuard& operator=(const WriteGuard&) = delete;
+
+ private:
+  RwSem& sem_;
+  std::source_location loc_;
+};
+
 }  // namespace wbsim::sim

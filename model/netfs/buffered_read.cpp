@@ -83,7 +83,7 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
   // netfs_start_io_read: shared in the kernel; the model's lock is exclusive.
-  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  sim::WriteGuard inode_lock(*ictx.i_rwsem);
   MODEL_EVENT(read_begin(ictx));
   if (pos >= ictx.i_size) {
     MODEL_EVENT(read_returned(ictx, pos, {}));

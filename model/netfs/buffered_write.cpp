@@ -206,7 +206,7 @@ std::int64_t netfs_perform_write(NetfsFile& file, loff_t pos, const std::vector<
 std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                               const WriteOptions& options) {
   NetfsInode& ictx = *file.inode;
-  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  sim::WriteGuard inode_lock(*ictx.i_rwsem);
   MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
   const std::int64_t ret = netfs_perform_write(file, pos, data, options);
   MODEL_EVENT(write_returned(ictx, pos, data, ret, false));

@@ -10,11 +10,15 @@
 #include "model/netfs/netfs.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
+WBSIM_BUG(kBugDioISizeRace, "netfs-dio-i-size-race", "netfs/dio_extend_concurrent", "i-size",
+          "netfs: Fix i_size updating");
+WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered write stopped the file's cache use");
 WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write went through the issuer");
 
 namespace {
@@ -86,7 +90,7 @@ int netfs_fsync(NetfsFile& file) {
 int netfs_truncate(NetfsFile& file, loff_t size) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
-  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  sim::WriteGuard inode_lock(*ictx.i_rwsem);
   const loff_t old = ictx.i_size;
   trace(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
   ictx.i_size = size;
@@ -133,7 +137,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
 
 std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
   NetfsInode& ictx = *file.inode;
-  sim::MutexGuard inode_lock(*ictx.i_rwsem);
+  sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
   MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
   mark(kMarkUnbufferedWrite);
   loff_t end = pos + static_cast<loff_t>(data.size());
@@ -148,6 +152,15 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
     trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
     ictx.zero_point = end;
   }
+  // fscache_invalidate(FSCACHE_INVAL_DIO_WRITE): the cache stops being used
+  // for this file (for the rest of the run, in the model).
+  if (ictx.cache_enabled) {
+    mark(kMarkDioDisablesCache);
+    ictx.cache_enabled = false;
+  }
+  // Before the fix the "did we extend the file" test was made against the
+  // i_size seen before the I/O, and acted on after it without a lock.
+  const bool extends_as_sampled = end > ictx.i_size;
   NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::unbuffered_write);
   wreq.len = data.size();
   wreq.bounce = data;
@@ -166,7 +179,10 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   // Only bytes that were written extend the file: a write that failed
   // outright must not leave the file longer (with a hole) than before.
   end = pos + static_cast<loff_t>(std::min<std::uint64_t>(written, data.size()));
-  if (written > 0 && end > ictx.i_size) {
+  // netfs_update_i_size(): test and set under i_lock (no scheduling point
+  // between them here), so a concurrent larger extension is never undone.
+  const bool extend = sim::bug(kBugDioISizeRace) ? extends_as_sampled : end > ictx.i_size;
+  if (written > 0 && extend) {
     trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
     const loff_t old = ictx.i_size;
     ictx.i_size = end;

@@ -30,6 +30,7 @@
 
 #include "model/mm/page_writeback.h"
 #include "sim/mutex.h"
+#include "sim/rwsem.h"
 #include "sim/workqueue.h"
 
 namespace wbsim::model {
@@ -182,7 +183,11 @@ struct NetfsInode {
   loff_t remote_i_size = 0;
   loff_t zero_point = 0;
   std::unique_ptr<sim::Mutex> wb_lock;  // serialises writeback and writethrough
-  std::unique_ptr<sim::Mutex> i_rwsem;  // the inode lock writers take (modelled exclusive)
+  // The inode lock: buffered writes, reads and truncate take it exclusive;
+  // unbuffered writes share it with each other (netfs's locking.c lets
+  // DIO run concurrently and excludes buffered I/O through
+  // NETFS_ICTX_ODIRECT, which the exclusive side models).
+  std::unique_ptr<sim::RwSem> i_rwsem;
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;

@@ -17,6 +17,10 @@ namespace wbsim::model {
 WBSIM_BUG(kBugWritethroughCompleteUnclamped, "netfs-writethrough-complete-unclamped", "netfs/writethrough_append",
           "returned-bytes", "netfs: Fix io_uring based write-through");
 
+WBSIM_BUG(kBugCopyToCacheNoCache, "netfs-copy-to-cache-cache-disabled", "netfs/copy_to_cache_after_dio", "deadlock",
+          "netfs: Fix the (non-)cancellation of copy when cache is temporarily disabled");
+WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
+          "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
 WBSIM_BUG(kBugEarlyIssuePartialTail, "netfs-early-issue-partial-folio-tail", "netfs/streaming_partial_folios",
           "coalescing", "netfs: Fix early issue of write op on partial write to folio tail");
 
@@ -159,7 +163,10 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   folio_unlock(folio);
 
   if (copy_to_cache) {
-    if (!cache.avail) {
+    // Before the fix the folio went on with no stream to carry it: nothing
+    // is issued, nothing drives the collector past it, and it stays under
+    // writeback.
+    if (!cache.avail && !sim::bug(kBugCopyToCacheNoCache)) {
       netfs_issue_write(wreq, upload);
       netfs_folio_written_back(folio, &wreq);
       return 0;
@@ -395,6 +402,13 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len) {
   NetfsIoStream& upload = wreq.io_streams[0];
   loff_t start = wreq.start;
   while (len > 0) {
+    if (sim::bug(kBugAllQueuedEarly) && len <= wreq.wsize && !wreq.test(NETFS_RREQ_ALL_QUEUED)) {
+      // ALL_QUEUED published as soon as the last subrequest is decided,
+      // before it is on the list; the delay is the msleep() that provoked
+      // the race on AFS.
+      sim::set_bit(NETFS_RREQ_ALL_QUEUED, wreq.flags);
+      sim::sleep(sim::draw(3) * sim::kMs);
+    }
     const std::uint64_t part = netfs_advance_write(wreq, upload, start, len, false);
     start += static_cast<loff_t>(part);
     len -= part;

@@ -1,0 +1,35 @@
+// Why: unbuffered writes share the inode lock, so several extending ones
+//      can be in flight at once and complete in any order. Each decides at
+//      completion whether it extended the file; the test and the update of
+//      i_size must be one step, or a smaller extension completing last
+//      shrinks i_size below a larger one that already completed ("netfs:
+//      Fix i_size updating").
+// How: writers append disjoint ranges past EOF concurrently with widely
+//      varying server latency; i_size must never go down and must cover
+//      every write that returned. No swarm faults: latency alone reorders
+//      completions (retries meet netfs/dio_pause_final_construct).
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_dio_extend_concurrent, "netfs/dio_extend_concurrent", .faults = false, .pct_steps_hint = 2000,
+               .why = "concurrent extending unbuffered writes never shrink i_size") {
+  model::World w({.server = {.wsize = 8 * 1024, .credits = 8, .latency_min = 10 * sim::kUs,
+                             .latency_max = 5 * sim::kMs}});
+  model::NetfsInode& inode = w.create_file({.prepare_write = sim::draw(2) == 0});
+  const std::uint32_t writers = 2 + sim::draw(2);
+  for (std::uint32_t k = 0; k < writers; ++k) {
+    s.spawn(fmt::format("direct{}", k), [&, k] {
+      model::NetfsFile f = w.open(inode);
+      for (std::uint32_t round = 0; round < 2; ++round) {
+        // Slot (round, k): disjoint ranges, each past the others' starts.
+        const model::loff_t pos = static_cast<model::loff_t>((round * writers + k) * 24 * 1024);
+        model::netfs_unbuffered_write_iter(f, pos, pattern(70 + round * writers + k, 4096 + sim::draw(16 * 1024)));
+      }
+    });
+  }
+  s.run();
+  s.liveness_phase(w);
+}
+
+}  // namespace wbsim::scenarios

@@ -1,0 +1,34 @@
+// Why: a finding in mainline's shape, kept as mainline has it. The
+//      unbuffered issuer (netfs_unbuffered_write) checks PAUSE after every
+//      part, the last one included, and the last part may leave a partial
+//      subrequest under construction: prepared, on the stream's list with
+//      IN_PROGRESS set, not yet issued (netfs_end_issue_write would issue
+//      it). If an earlier subrequest failed with a retriable error, the
+//      issuer now waits for PAUSE to clear, while the collector's retry
+//      (netfs_retry_writes) first waits for every listed subrequest's
+//      IN_PROGRESS to clear, the unissued one included. Neither can move.
+// How: an unbuffered write of a few wsize pieces and a short tail, send
+//      credits scarce so the tail's ->prepare_write waits, the first RPC
+//      failing with -EAGAIN meanwhile. Expected to deadlock on some seeds;
+//      the sweep fails if it never does, so a change that closes the window
+//      shows up.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_dio_pause_final_construct, "netfs/dio_pause_final_construct", .expect = sim::Expect::fail_sometimes,
+               .expect_checker = "deadlock", .faults = false,
+               .why = "mainline's unbuffered issuer waits on PAUSE over an unissued tail (finding)") {
+  model::World w({.server = {.wsize = 8 * 1024, .credits = 1 + sim::draw(2), .latency_min = 100 * sim::kUs,
+                             .latency_max = 2 * sim::kMs}});
+  model::NetfsInode& inode = w.create_file();
+  w.server().fail_next(model::kEAGAIN);
+  s.spawn("direct", [&] {
+    model::NetfsFile f = w.open(inode);
+    model::netfs_unbuffered_write_iter(f, 0, pattern(80, 8 * 1024 * (1 + sim::draw(3)) + 1 + sim::draw(4000)));
+  });
+  s.run();
+  s.liveness_phase(w);
+}
+
+}  // namespace wbsim::scenarios
