@@ -31,11 +31,11 @@ class OrderedExtension final : public Checker {
   void world_destroyed(model::World& w) override { world_ = nullptr; }
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
-    if (unbuffered) dio_[inode.ino] = {pos, pos + static_cast<model::loff_t>(len)};
+    if (unbuffered) dio_[current_fiber()] = {inode.ino, pos, pos + static_cast<model::loff_t>(len)};
   }
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
                       std::int64_t ret, bool unbuffered) override {
-    if (unbuffered) dio_.erase(inode.ino);
+    if (unbuffered) dio_.erase(current_fiber());
   }
 
   void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
@@ -69,6 +69,7 @@ class OrderedExtension final : public Checker {
     evaluated(kOrderedExtension);
     for (std::uint64_t b = old_size; b < static_cast<std::uint64_t>(pos); ++b) {
       if (!shadow_.client_has_data(inode.ino, b) || pending(inode, b)) continue;
+      // The first byte that breaks the rule ends the run.
       WBSIM_CHECK(kOrderedExtension, false,
                   "file {}: a write at {}+{} extended the server from {} and left a hole at {} where the "
                   "application's data is neither dirty, under writeback nor in flight",
@@ -86,7 +87,8 @@ class OrderedExtension final : public Checker {
         evaluated(kOrderedExtension);
         for (std::uint64_t b = from; b < to && b < f.size(); ++b) {
           const bool hole = b >= server.size() || server[b] == 0;
-          WBSIM_CHECK(kOrderedExtension, !(hole && f.known[b] && f.data[b] != 0),
+          if (!(hole && f.known[b] && f.data[b] != 0)) continue;
+          WBSIM_CHECK(kOrderedExtension, false,
                       "file {}: the hole {}..{} left by an extending write still has a hole at {} at quiescence, "
                       "where the application wrote {:#x}",
                       file_id, from, to, b, f.data[b]);
@@ -105,10 +107,10 @@ class OrderedExtension final : public Checker {
     return std::uint64_t{r.rreq->debug_id} << 32 | r.debug_index;
   }
   bool pending(const model::NetfsInode& inode, std::uint64_t b) const {
-    if (auto it = dio_.find(inode.ino);
-        it != dio_.end() && static_cast<model::loff_t>(b) >= it->second.first &&
-        static_cast<model::loff_t>(b) < it->second.second)
-      return true;
+    for (const auto& [fiber, d] : dio_) {
+      if (d.ino == inode.ino && static_cast<model::loff_t>(b) >= d.from && static_cast<model::loff_t>(b) < d.to)
+        return true;
+    }
     const model::Folio* f =
         model::filemap_get_folio(const_cast<model::AddressSpace&>(inode.mapping), b >> model::kPageShift);
     return f != nullptr && (model::folio_test_dirty(*f) || model::folio_test_writeback(*f));
@@ -117,7 +119,11 @@ class OrderedExtension final : public Checker {
   Shadow& shadow_;
   bool strict_;
   model::World* world_ = nullptr;
-  std::map<std::uint32_t, std::pair<model::loff_t, model::loff_t>> dio_;  // unbuffered write in flight, per inode
+  struct Dio {
+    std::uint32_t ino;
+    model::loff_t from, to;
+  };
+  std::map<sim::FiberId, Dio> dio_;  // unbuffered writes in flight, by fiber
   std::map<std::uint32_t, std::map<std::uint64_t, Extending>> extending_;   // in-flight extending writes
   std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> holes_;
 };

@@ -26,6 +26,7 @@ class Results final : public Checker {
  public:
   void wreq_created(const model::NetfsIoRequest& wreq) override {
     err_seq_at_create_[wreq_key(wreq)] = wreq.mapping->wb_err_seq;
+    if (wreq.origin == model::NetfsIoOrigin::unbuffered_write) unbuffered_[current_fiber()] = wreq_key(wreq);
   }
 
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
@@ -33,10 +34,10 @@ class Results final : public Checker {
     WBSIM_CHECK(kReturnedBytes, ret <= static_cast<std::int64_t>(data.size()),
                 "{} write of {} bytes at {} returned {}, more than requested", unbuffered ? "unbuffered" : "buffered",
                 data.size(), pos, ret);
-    if (unbuffered && ret > 0 && !inode.requests.empty()) {
-      const model::NetfsIoRequest& wreq = *inode.requests.back();
-      WBSIM_CHECK(kReturnedBytes, progress_[wreq_key(wreq)],
-                  "{}: no subrequest transferred a byte but the write returned {}", wreq_name(wreq), ret);
+    if (unbuffered && ret > 0) {
+      const std::uint64_t key = unbuffered_[current_fiber()];
+      WBSIM_CHECK(kReturnedBytes, progress_[key], "R={:08x}: no subrequest transferred a byte but the write returned {}",
+                  static_cast<std::uint32_t>(key), ret);
     }
     if (ret > 0) {
       WBSIM_CHECK(kISize, inode.i_size >= pos + ret, "write of {} bytes at {} returned, but i_size is {} (N18)", ret,
@@ -67,6 +68,7 @@ class Results final : public Checker {
  private:
   std::map<std::uint64_t, std::uint32_t> err_seq_at_create_;
   std::map<std::uint64_t, bool> progress_;  // some subrequest transferred bytes (by wreq_key)
+  std::map<sim::FiberId, std::uint64_t> unbuffered_;  // the unbuffered write each fiber is in
 };
 
 }  // namespace

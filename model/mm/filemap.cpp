@@ -62,10 +62,26 @@ void filemap_remove_folio(Folio& f) {
   folio_put(f);  // the page cache's reference
 }
 
+namespace {
+
+// The first folio covering `start` or after it: a large folio that begins
+// before `start` but spans it is found, as the xarray's multi-index entries
+// are.
+std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgoff_t start) {
+  auto it = mapping.folios.lower_bound(start);
+  if (it != mapping.folios.begin()) {
+    auto prev = std::prev(it);
+    if (prev->first + prev->second->nr_pages() > start) return prev;
+  }
+  return it;
+}
+
+}  // namespace
+
 std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
                                            std::size_t max) {
   std::vector<Folio*> batch;
-  for (auto it = mapping.folios.lower_bound(*start); it != mapping.folios.end() && it->first <= end; ++it) {
+  for (auto it = first_folio_from(mapping, *start); it != mapping.folios.end() && it->first <= end; ++it) {
     Folio* f = it->second;
     // The DIRTY mark follows PG_dirty (__folio_start_writeback clears it only
     // when the folio is no longer dirty).
@@ -81,7 +97,7 @@ std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start
 }
 
 void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end) {
-  for (auto it = mapping.folios.lower_bound(start); it != mapping.folios.end() && it->first <= end; ++it) {
+  for (auto it = first_folio_from(mapping, start); it != mapping.folios.end() && it->first <= end; ++it) {
     Folio* f = it->second;
     if (folio_test_dirty(*f)) sim::set_bit(PAGECACHE_TAG_TOWRITE, f->flags);
   }

@@ -162,12 +162,13 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   // i_size seen before the I/O, and acted on after it without a lock.
   const bool extends_as_sampled = end > ictx.i_size;
   NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::unbuffered_write);
+  wreq.offload_collection = false;  // a synchronous write collects while it waits
   wreq.len = data.size();
   wreq.bounce = data;
   sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
   ictx.ops->begin_writeback(wreq);
   netfs_unbuffered_write(wreq, data.size());
-  sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
+  netfs_wait_for_request(wreq);
   // netfs_wait_for_write(): the request's error, else what it transferred
   // (a failure after some progress shows as a short write).
   const int error = wreq.error;

@@ -53,6 +53,12 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len);
 // `wreq` (may be null) is the request ending writeback, for the checkers.
 int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq);
 void netfs_write_collection_worker(NetfsIoRequest& wreq);
+// One collection pass and, if everything is in, completion; true if the
+// request completed (netfs_write_collection).
+bool netfs_write_collection(NetfsIoRequest& wreq);
+// fs/netfs/misc.c: the waits of a caller that may collect in its own thread.
+void netfs_wait_for_pause(NetfsIoRequest& wreq);
+void netfs_wait_for_request(NetfsIoRequest& wreq);
 void netfs_wake_write_collector(NetfsIoRequest& wreq);
 void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error);
 

@@ -29,6 +29,7 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
   wreq.lock = std::make_unique<sim::Spinlock>(fmt::format("R={:08x}.lock", wreq.debug_id));
   wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.collect", wreq.debug_id),
                                           [&wreq] { netfs_write_collection_worker(wreq); });
+  wreq.waitq = std::make_unique<sim::WaitQueue>(fmt::format("R={:08x}.waitq", wreq.debug_id));
   sim::set_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::wreq_alloc), sim::kNoObject, wreq.debug_id,
                                   static_cast<std::uint64_t>(origin));

@@ -31,6 +31,7 @@
 #include "model/mm/page_writeback.h"
 #include "sim/mutex.h"
 #include "sim/rwsem.h"
+#include "sim/waitqueue.h"
 #include "sim/workqueue.h"
 
 namespace wbsim::model {
@@ -145,6 +146,11 @@ struct NetfsIoRequest {
   std::uint32_t subreq_counter = 0;
   std::unique_ptr<sim::Spinlock> lock;
   std::unique_ptr<sim::Work> work;  // the collector
+  // NETFS_RREQ_OFFLOAD_COLLECTION: collect on the workqueue; clear for a
+  // synchronous unbuffered write, whose caller collects in its own thread
+  // while it waits (netfs_collect_in_app), woken through waitq.
+  bool offload_collection = true;
+  std::unique_ptr<sim::WaitQueue> waitq;
   std::deque<Folio*> buffer;        // rolling buffer: folios in issue order
   std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
   std::vector<std::unique_ptr<NetfsIoSubrequest>> all_subreqs;  // ownership

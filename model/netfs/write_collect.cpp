@@ -151,6 +151,7 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
       mark(kMarkPauseCleared);
       trace(Ev::pause_clear, wreq.debug_id, 0);
       sim::clear_and_wake_up_bit(NETFS_RREQ_PAUSE, wreq.flags);
+      wreq.waitq->wake_up();
     }
     if (!(notes & (NEED_REASSESS | MADE_PROGRESS))) break;
   }
@@ -192,29 +193,24 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
 }
 
 void netfs_write_collection_worker(NetfsIoRequest& wreq) {
-  if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) {
-    netfs_put_request(wreq);
-    return;
-  }
+  if (wreq.test(NETFS_RREQ_IN_PROGRESS)) netfs_write_collection(wreq);
+  netfs_put_request(wreq);
+}
+
+bool netfs_write_collection(NetfsIoRequest& wreq) {
   MODEL_EVENT(collector_begin(wreq));
   netfs_collect_write_results(wreq);
   MODEL_EVENT(collector_end(wreq));
 
   // Done when the issuer has queued everything and every stream is empty.
-  if (!wreq.test(NETFS_RREQ_ALL_QUEUED)) {
-    netfs_put_request(wreq);
-    return;
-  }
+  if (!wreq.test(NETFS_RREQ_ALL_QUEUED)) return false;
   // LONG_MAX is the "no stream has reported" sentinel the minimum starts from.
   constexpr auto kLongMax = static_cast<std::uint64_t>(INT64_MAX);
   std::uint64_t transferred = kLongMax;
   const NetfsIoStream* failed = nullptr;
   for (const NetfsIoStream& stream : wreq.io_streams) {
     if (!stream.active) continue;
-    if (!stream.subrequests.empty()) {
-      netfs_put_request(wreq);
-      return;
-    }
+    if (!stream.subrequests.empty()) return false;
     if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
       // Before the fix every stream counted, valid or not: a stream whose
       // every subrequest failed still holds the sentinel.
@@ -242,10 +238,15 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq) {
   trace(Ev::wreq_done, wreq.debug_id, wreq.transferred);
   MODEL_EVENT(wreq_done(wreq));
   sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
-  netfs_put_request(wreq);
+  wreq.waitq->wake_up();
+  return true;
 }
 
 void netfs_wake_write_collector(NetfsIoRequest& wreq) {
+  if (!wreq.offload_collection) {
+    wreq.waitq->wake_up();  // the caller collects in its own thread
+    return;
+  }
   if (!wreq.work->pending()) {
     netfs_get_request(wreq);
     if (!wreq.inode->collector_wq->queue_work(*wreq.work)) netfs_put_request(wreq);

@@ -415,7 +415,7 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len) {
     wreq.issued_to = start;
     if (wreq.test(NETFS_RREQ_PAUSE)) {
       mark(kMarkPauseWait);
-      sim::wait_on_bit(wreq.flags, NETFS_RREQ_PAUSE);
+      netfs_wait_for_pause(wreq);
     }
     if (wreq.test(NETFS_RREQ_FAILED)) break;
   }

@@ -9,7 +9,8 @@
 
 namespace wbsim::scenarios {
 
-WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .pct_steps_hint = 3000,
+WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .step_budget = 50'000,
+               .pct_steps_hint = 3000,
                .why = "unbuffered writes wait on PAUSE and retry through the issuer") {
   model::World w({.server = {.wsize = 8 * 1024, .credits = 2}});
   model::NetfsInode& inode = w.create_file();

@@ -1,0 +1,88 @@
+// The waits of fs/netfs/misc.c for a caller that may have to collect in its
+// own thread (NETFS_RREQ_OFFLOAD_COLLECTION clear): netfs_collect_in_app,
+// netfs_wait_for_pause and netfs_wait_for_request.
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "sim/assert.h"
+#include "sim/bug_switch.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+WBSIM_BUG(kBugCollectInAppLoops, "netfs-wait-loops-collecting-in-app", "netfs/unbuffered_write_pause", "livelock",
+          "netfs: Fix looping in wait functions");
+WBSIM_MARK(kMarkCollectInApp, "netfs.collect_in_app", "a waiting caller ran the collector in its own thread");
+
+namespace {
+
+// Whether a collection could do anything: a stream's front subrequest has
+// finished, or every stream is empty and the issuer has queued everything.
+bool netfs_write_needs_collect(const NetfsIoRequest& wreq, bool* nothing_left) {
+  bool empty = true;
+  for (const NetfsIoStream& stream : wreq.io_streams) {
+    if (!stream.active) continue;
+    const NetfsIoSubrequest* front = stream.front();
+    if (front == nullptr) continue;
+    empty = false;
+    if (!front->test(NETFS_SREQ_IN_PROGRESS) || front->test(NETFS_SREQ_MADE_PROGRESS)) return true;
+  }
+  *nothing_left = empty;
+  return empty && wreq.test(NETFS_RREQ_ALL_QUEUED);
+}
+
+// netfs_collect_in_app(): 0 sleep, 1 done, 2 collect again.
+int netfs_collect_in_app(NetfsIoRequest& wreq) {
+  if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) return 1;
+  bool nothing_left = false;
+  if (!netfs_write_needs_collect(wreq, &nothing_left)) {
+    // Nothing left and ALL_QUEUED not set: only the caller itself can set
+    // it, after the wait. Before the fix this ran the collector, which
+    // cannot finish, and asked to be called again, forever.
+    if (!(nothing_left && sim::bug(kBugCollectInAppLoops))) return 0;
+  }
+  mark(kMarkCollectInApp);
+  if (netfs_write_collection(wreq)) return 1;
+  return 2;
+}
+
+}  // namespace
+
+void netfs_wait_for_pause(NetfsIoRequest& wreq) {
+  for (;;) {
+    if (!wreq.offload_collection) {
+      const int r = netfs_collect_in_app(wreq);
+      if (r == 1) return;
+      if (r == 2) {
+        sim::yield();  // cond_resched()
+        continue;
+      }
+    }
+    if (!wreq.test(NETFS_RREQ_IN_PROGRESS) || !wreq.test(NETFS_RREQ_PAUSE)) return;
+    bool unused = false;
+    wreq.waitq->wait_event([&] {
+      return !wreq.test(NETFS_RREQ_IN_PROGRESS) || !wreq.test(NETFS_RREQ_PAUSE) ||
+             (!wreq.offload_collection && netfs_write_needs_collect(wreq, &unused));
+    });
+  }
+}
+
+void netfs_wait_for_request(NetfsIoRequest& wreq) {
+  for (;;) {
+    if (!wreq.offload_collection) {
+      const int r = netfs_collect_in_app(wreq);
+      if (r == 1) return;
+      if (r == 2) {
+        sim::yield();
+        continue;
+      }
+    }
+    if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) return;
+    bool unused = false;
+    wreq.waitq->wait_event([&] {
+      return !wreq.test(NETFS_RREQ_IN_PROGRESS) ||
+             (!wreq.offload_collection && netfs_write_needs_collect(wreq, &unused));
+    });
+  }
+}
+
+}  // namespace wbsim::model
