@@ -1,0 +1,244 @@
+// The checkers that no zoo entry exercises, each shown firing on a planted
+// violation and staying quiet on the same run without it. (Every zoo entry
+// is such a pair too: tests/cli_test.sh sweeps each `wbsim bugs` line with
+// and without its switch.)
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "checkers/suite.h"
+#include "model/events.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/netfs.h"
+#include "model/world.h"
+#include "sim_test_util.h"
+
+namespace wbsim {
+namespace {
+
+using model::loff_t;
+
+std::vector<std::uint8_t> bytes(std::uint8_t v, std::size_t n) { return std::vector<std::uint8_t>(n, v); }
+
+// A run with every checker installed, as a scenario has.
+sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
+                           checkers::Options options = {}, std::uint64_t seed = 1) {
+  return sim::run_simulation(test::make_config(seed), /*faults=*/false,
+                             [&](sim::Scheduler& s) {
+                               checkers::Suite suite(options);
+                               model::ObserverScope scope(suite.observers());
+                               body(s, suite);
+                             },
+                             "");
+}
+
+std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
+std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
+
+// --- data-integrity ---------------------------------------------------------------
+
+// Writes two pieces, fsyncs, optionally scribbles on the server's copy, and
+// runs the liveness phase.
+sim::RunResult write_sync_and(bool scribble, bool read_after) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x11, 6000), {});
+      model::netfs_file_write(f, 6000, bytes(0x22, 3000), {});
+      model::netfs_fsync(f);
+      if (scribble) w.server().file(0).data[7000] = 0x99;  // a server that lost a byte
+      if (read_after) {
+        // Evict the cached copy so the read goes to the server.
+        model::invalidate_inode_pages2_range(inode.mapping, 0, 8);
+        model::netfs_file_read(f, 0, 9000);
+      }
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(DataIntegrityChecker, fires_when_the_server_loses_a_synced_byte) {
+  const auto r = write_sync_and(/*scribble=*/true, /*read_after=*/false);
+  ASSERT_EQ(checker_of(r), "data-integrity");
+  EXPECT_NE(message_of(r).find("server byte 7000 is 0x99, the application wrote 0x22"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(DataIntegrityChecker, fires_when_a_read_returns_what_was_not_written) {
+  const auto r = write_sync_and(/*scribble=*/true, /*read_after=*/true);
+  ASSERT_EQ(checker_of(r), "data-integrity");
+  EXPECT_NE(message_of(r).find("read of 0+9000 returned 0x99 at byte 7000"), std::string::npos) << message_of(r);
+}
+
+TEST(DataIntegrityChecker, stays_quiet_on_the_same_run_without_the_loss) {
+  const auto r = write_sync_and(/*scribble=*/false, /*read_after=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- error-propagation ------------------------------------------------------------
+
+// A request whose upload stream failed ends writeback on a folio; with or
+// without the mapping having recorded the error first.
+sim::RunResult failed_upload_ends_writeback(bool error_recorded) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("collector", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_create_write_req(inode.mapping, 0, model::NetfsIoOrigin::writeback);
+      model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
+      wreq.io_streams[0].failed = true;
+      wreq.io_streams[0].error = model::kEIO;
+      if (error_recorded) model::mapping_set_error(inode.mapping, model::kEIO);
+      MODEL_EVENT(folio_written_back(&wreq, *folio, -1));
+      model::folio_unlock(*folio);
+    });
+    s.run();
+  });
+}
+
+TEST(ErrorPropagationChecker, fires_when_writeback_ends_before_the_mapping_records_the_failure) {
+  const auto r = failed_upload_ends_writeback(false);
+  ASSERT_EQ(checker_of(r), "error-propagation");
+  EXPECT_NE(message_of(r).find("no error recorded on the mapping"), std::string::npos) << message_of(r);
+}
+
+TEST(ErrorPropagationChecker, stays_quiet_once_the_error_is_recorded) {
+  EXPECT_EQ(checker_of(failed_upload_ends_writeback(true)), "none");
+}
+
+// --- ordered-extension ---------------------------------------------------------------
+
+// The application's data at [4096, 8192) is written back, then lost by the
+// server (as if its store were undone); a later write past EOF leaves a hole
+// there that nothing on the client will fill.
+sim::RunResult extend_over_lost_data(bool lose) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x33, 8192), {});
+      model::netfs_fsync(f);
+      if (lose) w.server().file(0).data.resize(4096);
+      model::netfs_file_write(f, 8192, bytes(0x44, 4096), {});
+      model::netfs_fsync(f);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(OrderedExtensionChecker, fires_on_a_hole_whose_data_is_no_longer_pending) {
+  const auto r = extend_over_lost_data(true);
+  ASSERT_EQ(checker_of(r), "ordered-extension");
+  EXPECT_NE(message_of(r).find("extended the server from 4096 and left a hole at 4096"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(OrderedExtensionChecker, stays_quiet_when_the_lower_data_is_on_the_server) {
+  EXPECT_EQ(checker_of(extend_over_lost_data(false)), "none");
+}
+
+// Strict mode: two extending unbuffered writes in flight at once, the upper
+// one issued while the lower one is still out.
+TEST(OrderedExtensionChecker, strict_mode_fires_on_extension_out_of_order_and_default_mode_does_not) {
+  auto body = [](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.server = {.wsize = 4096, .credits = 4}});
+    model::NetfsInode& inode = w.create_file({.prepare_write = false});
+    s.spawn("direct", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_unbuffered_write_iter(f, 0, bytes(0x55, 16384));
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  };
+  const auto strict = run_checked(body, {.strict_extension = true});
+  ASSERT_EQ(checker_of(strict), "ordered-extension");
+  EXPECT_NE(message_of(strict).find("strict:"), std::string::npos) << message_of(strict);
+  EXPECT_EQ(checker_of(run_checked(body)), "none");
+}
+
+// --- liveness ----------------------------------------------------------------------
+
+// A fiber holds a folio's lock through the liveness phase (for longer than
+// its budget when `stuck`), so the final fsync cannot write it.
+sim::RunResult liveness_with_lock_held_for(sim::Time hold) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.flusher = false});  // the folio stays dirty until the final fsync
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x66, 4096), {});
+    });
+    s.run();
+    s.spawn("holder", [&] {
+      model::Folio& folio = *inode.mapping.folios.begin()->second;
+      model::folio_lock(folio);
+      sim::sleep(hold);
+      model::folio_unlock(folio);
+    });
+    suite.liveness_phase(s, w, 10 * sim::kSec);
+  });
+}
+
+TEST(LivenessChecker, fires_when_dirty_data_does_not_drain_within_the_budget) {
+  const auto r = liveness_with_lock_held_for(1000 * sim::kSec);
+  ASSERT_EQ(checker_of(r), "liveness");
+  EXPECT_NE(message_of(r).find("did not drain within 10000 ms of healing"), std::string::npos) << message_of(r);
+  EXPECT_NE(message_of(r).find("folio 1 (index 0) dirty"), std::string::npos) << message_of(r);
+}
+
+TEST(LivenessChecker, stays_quiet_when_the_drain_finishes_in_time) {
+  EXPECT_EQ(checker_of(liveness_with_lock_held_for(5 * sim::kSec)), "none");
+}
+
+TEST(LivenessChecker, the_verdict_names_a_folio_left_dirty) {
+  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x77, 100), {});
+    });
+    s.run();
+    suite.quiescent(w);  // without draining first
+  });
+  ASSERT_EQ(checker_of(r), "liveness");
+  EXPECT_NE(message_of(r).find("at quiescence: dirty=true"), std::string::npos) << message_of(r);
+}
+
+TEST(LivenessChecker, a_world_without_its_liveness_phase_is_counted) {
+  run_checked([&](sim::Scheduler&, checkers::Suite& suite) {
+    EXPECT_EQ(suite.worlds_without_liveness(), 0);
+    model::World w;
+    EXPECT_EQ(suite.worlds_without_liveness(), 1);
+  });
+}
+
+// --- folio-state (a violation no zoo entry plants) ------------------------------------
+
+TEST(FolioStateChecker, fires_when_a_folio_leaves_the_cache_under_writeback) {
+  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("truncater", [&] {
+      model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
+      model::folio_start_writeback(*folio);
+      model::folio_unlock(*folio);
+      model::filemap_remove_folio(*folio);
+    });
+    s.run();
+  });
+  ASSERT_EQ(checker_of(r), "folio-state");
+  EXPECT_NE(message_of(r).find("removed from the page cache while under writeback"), std::string::npos)
+      << message_of(r);
+}
+
+}  // namespace
+}  // namespace wbsim
