@@ -11,8 +11,8 @@ void Shadow::resize(File& f, std::uint64_t size) {
   f.data.resize(size, 0);
   f.gen.resize(size, seq_);
   f.known.resize(size, 1);
-  // Bytes a shrink dropped and an extension brought back are zeros now.
-  for (std::uint64_t b = old; b < size; ++b) f.gen[b] = seq_;
+  // Bytes a shrink dropped and an extension brought back are zeros now
+  // (resize filled them with the current sequence number).
   for (const auto& [from, to] : f.limbo) {
     for (std::uint64_t b = std::max(from, old); b < std::min(to, size); ++b) f.known[b] = 0;
   }
@@ -21,7 +21,7 @@ void Shadow::resize(File& f, std::uint64_t size) {
 void Shadow::forget(File& f, std::uint64_t from, std::uint64_t to) {
   ++f.errors;
   to = std::min(to, f.size());
-  for (std::uint64_t b = from; b < to; ++b) f.known[b] = 0;
+  if (from < to) std::fill(f.known.begin() + static_cast<std::ptrdiff_t>(from), f.known.begin() + static_cast<std::ptrdiff_t>(to), std::uint8_t{0});
 }
 
 void Shadow::data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) {
@@ -29,11 +29,9 @@ void Shadow::data_stored(const model::NetfsInode& inode, model::loff_t pos, std:
   ++seq_;
   const auto p = static_cast<std::uint64_t>(pos);
   if (f.size() < p + data.size()) resize(f, p + data.size());
-  for (std::size_t k = 0; k < data.size(); ++k) {
-    f.data[p + k] = data[k];
-    f.gen[p + k] = seq_;
-    f.known[p + k] = 1;
-  }
+  std::copy(data.begin(), data.end(), f.data.begin() + static_cast<std::ptrdiff_t>(p));
+  std::fill_n(f.gen.begin() + static_cast<std::ptrdiff_t>(p), data.size(), seq_);
+  std::fill_n(f.known.begin() + static_cast<std::ptrdiff_t>(p), data.size(), std::uint8_t{1});
 }
 
 void Shadow::write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,

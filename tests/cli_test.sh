@@ -172,6 +172,20 @@ code=$?
 [ "$code" -eq 0 ] && ok || bad "sweep without --require-coverage: exit $code, want 0"
 grep -q 'coverage' nocov2.txt && bad "coverage printed without --require-coverage" || ok
 
+# --- checker evaluations: always listed; a checker that never looked fails coverage --
+grep -q '^checker evaluations:$' nocov2.txt && ok || bad "no 'checker evaluations:' table"
+grep -qE '^  deadlock +[1-9][0-9]*$' nocov2.txt && ok || bad "deadlock not evaluated: $(grep -A3 'checker eval' nocov2.txt)"
+grep -qE '^  data-integrity +0  never evaluated$' nocov2.txt && ok ||
+  bad "a sim scenario shows data-integrity evaluated: $(grep data-integrity nocov2.txt)"
+grep -q "^FAIL coverage: mark 'checker.data-integrity' was never hit$" nocov.txt && ok ||
+  bad "--require-coverage does not fail on a checker that never looked"
+"$wbsim" sweep --scenario 'netfs/*' --seeds 10 >netfsck.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "sweep netfs/* --seeds 10: exit $code: $(tail -3 netfsck.txt)"
+ncheckers=$(sed -n '/^checker evaluations:$/,/^$/p' netfsck.txt | grep -cE '^  [a-z-]+ +[0-9]+')
+[ "$ncheckers" -ge 15 ] && ok || bad "only $ncheckers checkers listed"
+grep -q 'never evaluated' netfsck.txt && bad "a checker never looked in netfs/*: $(grep 'never evaluated' netfsck.txt)" || ok
+
 # --- the bug zoo: each switch is found by its checker, and only with it ----------
 "$wbsim" bugs >bugs.txt 2>&1 && ok || bad "wbsim bugs failed"
 while read -r name scen checker fix; do
