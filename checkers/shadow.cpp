@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/backend/server.h"
 #include "model/mm/page_writeback.h"
 
 namespace wbsim::checkers {
@@ -57,6 +58,49 @@ void Shadow::i_size_changed(const model::NetfsInode& inode, model::loff_t old_si
   // A truncate cuts the server's file too: nothing is left past it.
   if (truncate) f.limbo.clear();
   if (truncate || static_cast<std::uint64_t>(new_size) > f.size()) resize(f, static_cast<std::uint64_t>(new_size));
+}
+
+void Shadow::range_op_done(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset,
+                           std::uint64_t len, model::loff_t dest, bool keep_size) {
+  File& f = file(inode.ino);
+  ++seq_;
+  // The bytes follow the operation's one definition; their sequence
+  // numbers and known flags move with them, and bytes the operation wrote
+  // (zeros, copies) are stores of this moment.
+  const auto off = static_cast<std::uint64_t>(offset);
+  const auto dst = static_cast<std::uint64_t>(dest);
+  const std::uint64_t old_size = f.size();
+  std::vector<std::uint8_t> known_src;
+  if (op == model::RangeOp::copy_range) known_src.assign(f.known.begin() + static_cast<long>(off), f.known.begin() + static_cast<long>(off + len));
+  model::apply_range_op(f.data, op, off, len, dst, keep_size);
+  auto stamp = [&](std::uint64_t from, std::uint64_t to) {
+    to = std::min<std::uint64_t>(to, f.gen.size());
+    for (std::uint64_t b = from; b < to; ++b) {
+      f.gen[b] = seq_;
+      f.known[b] = 1;
+    }
+  };
+  switch (op) {
+    case model::RangeOp::collapse_range:
+      f.gen.erase(f.gen.begin() + static_cast<long>(off), f.gen.begin() + static_cast<long>(off + len));
+      f.known.erase(f.known.begin() + static_cast<long>(off), f.known.begin() + static_cast<long>(off + len));
+      break;
+    case model::RangeOp::insert_range:
+      f.gen.insert(f.gen.begin() + static_cast<long>(off), len, seq_);
+      f.known.insert(f.known.begin() + static_cast<long>(off), len, 1);
+      break;
+    default:
+      f.gen.resize(f.data.size(), seq_);
+      f.known.resize(f.data.size(), 1);
+      if (op == model::RangeOp::punch_hole || op == model::RangeOp::zero_range) stamp(off, off + len);
+      if (op == model::RangeOp::copy_range) {
+        stamp(dst, dst + len);
+        for (std::uint64_t k = 0; k < len; ++k) f.known[dst + k] = known_src[k];
+      }
+      if (f.data.size() > old_size) stamp(old_size, f.data.size());
+      break;
+  }
+  SIM_ASSERT(f.gen.size() == f.data.size() && f.known.size() == f.data.size());
 }
 
 void Shadow::mapping_error(const model::AddressSpace& m, int error) {

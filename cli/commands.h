@@ -44,6 +44,15 @@ int cmd_sweep(const SweepArgs& args);
 
 int cmd_list(bool long_form);
 
+struct FsxArgs {
+  std::string ops_file;
+  std::string seed = "1";
+  std::string faults = "none";
+  std::string transcript_file;  // default: standard output
+  std::string expected_file;    // compare with this transcript
+};
+int cmd_fsx(const FsxArgs& args);
+
 
 struct BenchArgs {
   bool json = false;

@@ -71,6 +71,14 @@ int main(int argc, char** argv) {
   sweep->add_flag("--require-coverage", sweep_args.require_coverage,
                   "list coverage mark hits; fail if a registered mark was never hit");
 
+  FsxArgs fsx_args;
+  auto* fsx = app.add_subcommand("fsx", "replay an fsx operation log through the engine, print the transcript");
+  fsx->add_option("opsfile", fsx_args.ops_file, "an .fsxops log")->required();
+  fsx->add_option("--seed", fsx_args.seed, "seed (default 1)");
+  fsx->add_option("--faults", fsx_args.faults, "none | all (the seed's swarm draw of every lossless fault site)");
+  fsx->add_option("--transcript", fsx_args.transcript_file, "write the transcript to FILE (default: stdout)");
+  fsx->add_option("--expected", fsx_args.expected_file, "compare with this transcript; exit 1 on a difference");
+
   auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
   auto* marks = app.add_subcommand("marks", "list coverage marks, one per line");
 
@@ -109,6 +117,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
     if (*sweep) return cmd_sweep(sweep_args);
+    if (*fsx) return cmd_fsx(fsx_args);
     if (*bugs) return cmd_bugs();
     if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);

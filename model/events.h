@@ -28,6 +28,7 @@ struct NetfsIoRequest;
 struct NetfsIoStream;
 struct NetfsIoSubrequest;
 class World;
+enum class RangeOp : std::uint8_t;
 
 class Observer {
  public:
@@ -85,6 +86,10 @@ class Observer {
   // a shared mapping (only the bytes below EOF: the rest are dropped).
   virtual void data_stored(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
   virtual void truncate_returned(const NetfsInode& inode, loff_t size, int ret) {}
+  // A range operation the server carried out (fallocate's modes,
+  // copy_file_range), announced under the inode lock once it succeeded.
+  virtual void range_op_done(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
+                             bool keep_size) {}
   virtual void read_begin(const NetfsInode& inode) {}
   virtual void read_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
   virtual void fsync_begin(const NetfsInode& inode) {}

@@ -36,6 +36,7 @@ enum class Ev : std::uint16_t {
   mapping_error,         // MAPER mapping_set_error, a=-errno
   i_size,                // ISIZE i_size changed, a=old b=new
   zero_point,            // ZPNT  zero_point changed, a=old b=new
+  server_range_op,       // SRVOP server-side range operation, a=RangeOp b=offset
   end,
 };
 

@@ -1,4 +1,3 @@
-#include "model/events.h"
 #include "model/backend/server.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "model/events.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/fault.h"
@@ -100,6 +100,55 @@ std::vector<std::uint8_t> RemoteServer::read(std::uint32_t file_id, loff_t pos, 
   const std::uint64_t n = std::min<std::uint64_t>(len, f.data.size() - pos);
   return std::vector<std::uint8_t>(f.data.begin() + pos, f.data.begin() + pos + static_cast<long>(n));
 }
+
+void apply_range_op(std::vector<std::uint8_t>& data, RangeOp op, std::uint64_t offset, std::uint64_t len,
+                    std::uint64_t dest, bool keep_size) {
+  const std::uint64_t end = offset + len;
+  auto zero = [&](std::uint64_t from, std::uint64_t to) {
+    to = std::min<std::uint64_t>(to, data.size());
+    if (from < to) std::fill(data.begin() + static_cast<long>(from), data.begin() + static_cast<long>(to), 0);
+  };
+  switch (op) {
+    case RangeOp::allocate:
+      if (!keep_size && end > data.size()) data.resize(end, 0);
+      break;
+    case RangeOp::punch_hole:
+      zero(offset, end);
+      break;
+    case RangeOp::zero_range:
+      zero(offset, end);
+      if (!keep_size && end > data.size()) data.resize(end, 0);
+      break;
+    case RangeOp::collapse_range:
+      SIM_ASSERT_CMP(end, <, data.size());
+      data.erase(data.begin() + static_cast<long>(offset), data.begin() + static_cast<long>(end));
+      break;
+    case RangeOp::insert_range:
+      SIM_ASSERT_CMP(offset, <, data.size());
+      data.insert(data.begin() + static_cast<long>(offset), len, 0);
+      break;
+    case RangeOp::copy_range: {
+      SIM_ASSERT_CMP(end, <=, data.size());
+      const std::vector<std::uint8_t> src(data.begin() + static_cast<long>(offset), data.begin() + static_cast<long>(end));
+      if (dest + len > data.size()) data.resize(dest + len, 0);
+      std::copy(src.begin(), src.end(), data.begin() + static_cast<long>(dest));
+      break;
+    }
+  }
+}
+
+int RemoteServer::range_op(std::uint32_t file_id, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
+                           bool keep_size) {
+  sim::sleep(options_.latency_min);
+  ServerFile& f = file(file_id);
+  const std::uint64_t old_size = f.data.size();
+  trace(Ev::server_range_op, static_cast<std::uint64_t>(op), static_cast<std::uint64_t>(offset));
+  apply_range_op(f.data, op, static_cast<std::uint64_t>(offset), len, static_cast<std::uint64_t>(dest), keep_size);
+  if (f.data.size() != old_size) trace(Ev::server_size, old_size, f.data.size());
+  return 0;
+}
+
+void RemoteServer::forbid_data_loss() { sim::Scheduler::current().faults().disable(kServerEio); }
 
 void RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
   sim::sleep(options_.latency_min);

@@ -31,6 +31,14 @@ inline constexpr int kENOMEM = -12;
 inline constexpr int kENOBUFS = -105;
 inline constexpr int kENOSPC = -28;
 
+// Server-side range operations (fallocate's modes, copy_file_range).
+enum class RangeOp : std::uint8_t { allocate, punch_hole, zero_range, collapse_range, insert_range, copy_range };
+
+// Applies `op` to a file's bytes: the one definition of what each range
+// operation does, shared by the server and the checkers' shadow model.
+void apply_range_op(std::vector<std::uint8_t>& data, RangeOp op, std::uint64_t offset, std::uint64_t len,
+                    std::uint64_t dest, bool keep_size);
+
 struct ServerFile {
   std::vector<std::uint8_t> data;  // data.size() is the file size
   std::uint64_t writes = 0;
@@ -58,6 +66,13 @@ class RemoteServer {
   std::vector<std::uint8_t> read(std::uint32_t file_id, loff_t pos, std::uint64_t len);
   // Size-changing RPCs (setattr for truncate).
   void truncate(std::uint32_t file_id, loff_t size);
+  // Range operations the server carries out itself (fallocate's modes and
+  // copy_file_range offloaded to the server, as SMB3 and NFSv4.2 do):
+  // synchronous RPCs. Returns 0 or -errno.
+  int range_op(std::uint32_t file_id, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size);
+  // For workloads whose oracle cannot know what an error lost (fsx replay):
+  // the permanent-error fault site stays off.
+  void forbid_data_loss();
 
   // Scripted faults.
   void stall_until_released() { stalled_ = true; }

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "model/events.h"
 #include "model/backend/rfs.h"
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"

@@ -3,8 +3,8 @@
 // the write path meets.
 #include <algorithm>
 
-#include "model/events.h"
 #include "model/backend/rfs.h"
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "model/events.h"
 #include "model/backend/rfs.h"
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
@@ -98,6 +98,31 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     balance_dirty_pages_ratelimited(ictx.mapping);
     done += part;
   }
+}
+
+std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
+  NetfsInode& ictx = *file.inode;
+  MODEL_EVENT(read_begin(ictx));
+  std::vector<std::uint8_t> out(len, 0);
+  std::uint64_t done = 0;
+  while (done < len) {
+    const loff_t at = pos + static_cast<loff_t>(done);
+    Folio* folio = fault_in(file, at);
+    const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
+    const std::uint64_t part = std::min(folio->size() - offset, len - done);
+    std::memcpy(out.data() + done, folio->data.data() + offset, part);
+    folio_put(*folio);
+    done += part;
+  }
+  MODEL_EVENT(read_returned(ictx, pos, out));
+  return out;
+}
+
+int netfs_drop_page_cache(NetfsFile& file) {
+  AddressSpace& mapping = file.inode->mapping;
+  const int err = netfs_fsync(file);
+  invalidate_inode_pages2_range(mapping, 0, ~pgoff_t{0} >> 1);
+  return err;
 }
 
 int netfs_msync(NetfsFile& file, loff_t start, loff_t end) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/backend/server.h"
 #include "model/netfs/request.h"
 
 namespace wbsim::model {
@@ -44,6 +45,18 @@ inline int netfs_fdatasync(NetfsFile& file) { return netfs_fsync(file); }
 // the folio is left dirty. Stores beyond i_size are dropped: a mapping
 // cannot extend the file.
 void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group = nullptr);
+// Loads through a shared mapping: each folio faulted in (read if needed),
+// then copied; no inode lock, as page faults take none.
+std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint64_t len);
+// fallocate(2)'s allocate, punch-hole, zero-range, collapse-range and
+// insert-range modes, and copy_file_range(2) within the file (`dest`),
+// carried out by the server after the client wrote back and dropped the
+// affected page cache (model/netfs/range_ops.cpp). The caller has checked
+// the arguments as the VFS does. Returns 0 or -errno.
+int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size);
+// Writes the file back and drops its whole page cache (close, then
+// echo 1 > drop_caches, then open).
+int netfs_drop_page_cache(NetfsFile& file);
 // msync(MS_SYNC) over a range: write and wait, reporting the file's error.
 int netfs_msync(NetfsFile& file, loff_t start, loff_t end);
 // netfs_setattr size change: truncate_pagecache (waiting for writeback on
