@@ -202,5 +202,32 @@ while read -r name scen checker fix; do
   [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
 done <bugs.txt
 
+# --- wbsim fsx: replay, comparison, bad logs ------------------------------------------
+fsxdir="$src/tests/data/fsx"
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --expected "$fsxdir/edge-cases.expected" >fsx-ok.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "wbsim fsx edge-cases: exit $code: $(tail -3 fsx-ok.txt)"
+grep -q '^PASS: 25 operations, transcript equals' fsx-ok.txt && ok || bad "fsx pass line: $(cat fsx-ok.txt)"
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --seed 3 --faults all >fsx-t.txt 2>fsx-err.txt
+cmp -s fsx-t.txt "$fsxdir/edge-cases.expected" && ok || bad "fsx transcript on stdout differs from the kernel's"
+grep -q '^faults: ' fsx-err.txt && ok || bad "fsx --faults all: no fault line on stderr"
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --transcript t.out >/dev/null 2>&1
+cmp -s t.out "$fsxdir/edge-cases.expected" && ok || bad "fsx --transcript FILE differs"
+sed '3s/size=[0-9]*/size=1/' "$fsxdir/edge-cases.expected" >tampered.expected
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --expected tampered.expected >fsx-bad.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "fsx mismatch: exit $code, want 1"
+grep -q '^FAIL transcript: line 3 differs from tampered.expected$' fsx-bad.txt && ok || bad "fsx mismatch line: $(head -2 fsx-bad.txt)"
+grep -q '^  expected: 3 .* size=1$' fsx-bad.txt && ok || bad "fsx mismatch: no expected line: $(cat fsx-bad.txt)"
+grep -q '^  actual:   3 ' fsx-bad.txt && ok || bad "fsx mismatch: no actual line"
+grep -q '^reproduce: wbsim fsx .*edge-cases.fsxops --seed 1 --faults none --expected tampered.expected$' fsx-bad.txt && ok ||
+  bad "fsx mismatch: no reproduce line: $(tail -1 fsx-bad.txt)"
+printf 'write 0x0 0x10 0x0\nwrite 0x0 zz 0x0\n' >malformed.fsxops
+expect_usage "malformed.fsxops:2: " fsx malformed.fsxops
+printf 'write 0x0 0x10 0x0\ndedupe_range 0x0 0x10 0x20 0x0\n' >unsupported.fsxops
+expect_usage "unsupported.fsxops:2: unsupported operation 'dedupe_range'" fsx unsupported.fsxops
+expect_usage "--faults: 'some' is not none or all" fsx "$fsxdir/edge-cases.fsxops" --faults some
+expect_usage "cannot read fsx log 'nope.fsxops'" fsx nope.fsxops
+
 echo "cli_contract: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
