@@ -100,6 +100,8 @@ bool FaultPlan::fire(Scheduler& sched, const FaultSite& site, std::source_locati
   return true;
 }
 
+void FaultPlan::disable(const FaultSite& site) { state(site).on = false; }
+
 void FaultPlan::force(const FaultSite& site, std::uint32_t one_in) {
   SiteState& s = state(site);
   s.on = true;

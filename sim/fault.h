@@ -63,6 +63,7 @@ class FaultPlan {
   // Scripted: switch a site on with the given rate (1 = always).
   void force(const FaultSite& site, std::uint32_t one_in);
   void heal();  // every site off (the liveness phase)
+  void disable(const FaultSite& site);  // one site off for the rest of the run
   // "faults: name=1/4 name=off ..." (one line, no newline)
   std::string describe() const;
   const std::vector<SiteState>& sites() const { return sites_; }

@@ -293,8 +293,9 @@ std::vector<FiberId> Scheduler::wait_cycle(FiberId start) const {
   std::vector<FiberId> path{start};
   for (FiberId at = start;;) {
     const FiberId h = waits_for(at);
-    if (h == kNoFiber || h == at) return {};
-    if (h == start) return path;
+    if (h == kNoFiber) return {};
+    if (h == start) return path;  // a fiber waiting for itself is a cycle of one
+    if (h == at) return {};
     if (std::find(path.begin(), path.end(), h) != path.end()) return {};  // a cycle not through start
     path.push_back(h);
     at = h;
@@ -426,6 +427,7 @@ std::string Scheduler::describe_blocked() const {
     const WaitObject& o = *f.blocked_on;
     out += fmt::format("  fiber {} '{}' blocked in {}({}) at {}", id, f.name, f.wait_op, o.name(),
                        where(f.wait_loc));
+    for (std::size_t i = 0; i < f.notes.size(); ++i) out += fmt::format("{} {}", i == 0 ? " during" : " >", f.notes[i]);
     const std::string state = o.state();
     if (!state.empty()) out += fmt::format(" [{}]", state);
     out += "\n";

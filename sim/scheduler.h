@@ -113,6 +113,11 @@ class Scheduler final : public TraceNames {
   // as PG_locked): where the running fiber's next waits can read who holds
   // what it waits for, so the wait-for graph has that edge. Null clears it.
   void set_wait_holder(const FiberId* holder) { fibers_[current_]->holder_ref = holder; }
+  // What the running fiber is in the middle of, outermost first ("the FUSE
+  // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
+  // shown beside its waits in deadlock reports. Static strings only.
+  void push_note(const char* note) { fibers_[current_]->notes.push_back(note); }
+  void pop_note() { fibers_[current_]->notes.pop_back(); }
   // Makes a blocked fiber runnable; no-op if it is not blocked.
   void wake(FiberId id, const WaitObject& by);
   void sleep(Time duration, std::source_location loc = std::source_location::current());
@@ -193,6 +198,7 @@ class Scheduler final : public TraceNames {
     std::uint64_t steps = 0;
     const WaitObject* blocked_on = nullptr;
     const FiberId* holder_ref = nullptr;  // set_wait_holder()
+    std::vector<const char*> notes;       // push_note()
     const char* wait_op = "";
     std::source_location wait_loc{};
     std::source_location spawn_loc{};

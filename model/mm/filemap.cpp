@@ -38,6 +38,7 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
   Folio* f = owned.get();
   mapping.mm->arena.push_back(std::move(owned));
   f->id = mapping.mm->next_folio_id++;
+  mapping.mm->free_pages -= static_cast<std::int64_t>(std::uint64_t{1} << order);
   f->index = start;
   f->order = order;
   f->mapping = &mapping;
@@ -57,6 +58,7 @@ void filemap_remove_folio(Folio& f) {
   AddressSpace& m = *f.mapping;
   m.folios.erase(f.index);
   m.nrpages -= f.nr_pages();
+  m.mm->free_pages += static_cast<std::int64_t>(f.nr_pages());
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::folio_remove), sim::kNoObject, f.index);
   f.mapping = nullptr;
   folio_put(f);  // the page cache's reference
@@ -122,8 +124,8 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
       if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
       FolioPrivate p = folio_detach_private(*f);
       SIM_ASSERT(p.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
+      filemap_remove_folio(*f);  // under the folio lock: nobody else removes it meanwhile
       folio_unlock(*f);
-      filemap_remove_folio(*f);
     } else {
       ++busy;
       folio_unlock(*f);

@@ -33,6 +33,16 @@ struct Mm {
   std::uint32_t next_folio_id = 1;
   Flusher* flusher = nullptr;  // woken when writers cross background_thresh
   std::vector<std::unique_ptr<Folio>> arena;  // every folio ever made (see folio.h)
+  // The page budget (model/mm/reclaim.h). Page-cache folios are charged
+  // when added and uncharged when removed; alloc_pages() below the low
+  // watermark enters direct reclaim. Unlimited unless a scenario sets it.
+  std::int64_t free_pages = std::int64_t{1} << 40;
+  std::int64_t low_pages = 0;
+  // Legacy (cgroup v1) memcg reclaim without sane writeback throttling:
+  // the one context in which reclaim waits for writeback (shrink_folio_list's
+  // case 3).
+  bool legacy_memcg = false;
+  std::vector<AddressSpace*> reclaimable;  // mappings reclaim scans, in registration order
 };
 
 // Tag bits kept beside the folio flags (xarray marks).
@@ -55,6 +65,10 @@ struct AddressSpace {
   int as_eio = 0;                    // AS_EIO/AS_ENOSPC: for filemap_check_errors()
   sim::Time dirtied_when = 0;        // oldest dirtying since last clean
   bool dirty_inode = false;          // on the bdi's dirty list
+  // AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM: writeback may wait on something
+  // reclaim itself may be blocking (a FUSE server), so reclaim never waits
+  // for this mapping's writeback.
+  bool writeback_may_deadlock_on_reclaim = false;
 };
 
 // The folio containing page `index`, or null.

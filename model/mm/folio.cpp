@@ -75,6 +75,8 @@ void folio_end_writeback(Folio& f) {
   check_live(f);
   MODEL_EVENT(folio_end_writeback(f));  // the folio-state checker: under writeback, once per start
   trace(Ev::folio_end_wb, f);
+  sim::clear_bit(PG_reclaim, f.flags);  // folio_end_writeback -> folio_rotate_reclaimable
+  f.wb_owner = sim::kNoFiber;
   if (f.mapping) {
     SIM_ASSERT_CMP(f.mapping->mm->nr_writeback, >=, f.nr_pages());
     f.mapping->mm->nr_writeback -= f.nr_pages();

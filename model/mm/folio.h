@@ -35,6 +35,7 @@ enum PageFlag : unsigned {
   PG_dirty = 2,
   PG_writeback = 3,
   PG_private = 4,
+  PG_reclaim = 5,  // reclaim met the folio under writeback (shrink_folio_list)
 };
 
 struct AddressSpace;
@@ -60,6 +61,10 @@ struct Folio {
   std::vector<std::uint8_t> data;  // folio_size() bytes
   std::uint32_t id = 0;            // creation order, for traces
   sim::FiberId lock_owner = sim::kNoFiber;  // who holds PG_locked (for contract checks)
+  // Who alone can end this folio's writeback, when one fiber can (a
+  // single-threaded FUSE server): the wait-for graph's edge for waits on
+  // PG_writeback.
+  sim::FiberId wb_owner = sim::kNoFiber;
 
   std::uint64_t size() const { return kPageSize << order; }
   loff_t pos() const { return static_cast<loff_t>(index << kPageShift); }

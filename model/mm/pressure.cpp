@@ -25,8 +25,8 @@ int shrink_clean_folios(AddressSpace& mapping) {
       if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
         if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
         folio_detach_private(*f);
+        filemap_remove_folio(*f);  // under the folio lock
         folio_unlock(*f);
-        filemap_remove_folio(*f);
         ++evicted;
       } else {
         folio_unlock(*f);

@@ -106,8 +106,8 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
       if (!lock_folio_out_of_writeback(f)) continue;
       if (f.mapping == &mapping) {
         cancel_folio(f);
+        filemap_remove_folio(f);  // under the folio lock, as truncate_inode_folio
         folio_unlock(f);
-        filemap_remove_folio(f);
       } else {
         folio_unlock(f);
       }

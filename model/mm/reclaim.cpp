@@ -1,0 +1,91 @@
+#include "model/mm/reclaim.h"
+
+#include <vector>
+
+#include "model/mm/page_writeback.h"
+#include "sim/bug_switch.h"
+#include "sim/coverage.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+using sim::mark;
+
+WBSIM_BUG(kBugReclaimWaitsDeadlockable, "fuse-reclaim-waits-on-writeback", "fuse/reclaim_deadlock", "deadlock",
+          "mm: skip folio reclaim in legacy memcg contexts for deadlockable mappings");
+WBSIM_MARK(kMarkDirectReclaim, "mm.direct_reclaim", "an allocation below the low watermark reclaimed first");
+WBSIM_MARK(kMarkReclaimMarked, "mm.reclaim_marked_writeback", "reclaim marked a folio under writeback PG_reclaim");
+WBSIM_MARK(kMarkReclaimWaited, "mm.reclaim_waited_writeback", "legacy memcg reclaim waited for writeback (case 3)");
+WBSIM_MARK(kMarkReclaimSkippedFlagged, "mm.reclaim_skipped_deadlockable",
+           "reclaim did not wait on writeback of a mapping that may deadlock on reclaim");
+WBSIM_MARK(kMarkReclaimEvicted, "mm.reclaim_evicted", "reclaim evicted a clean folio");
+
+std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) {
+  std::uint64_t reclaimed = 0;
+  const bool may_enter_fs = (gfp & __GFP_FS) != 0;
+  for (AddressSpace* mapping : mm.reclaimable) {
+    std::vector<Folio*> list;
+    for (const auto& [index, f] : mapping->folios) list.push_back(f);
+    for (Folio* f : list) {
+      if (reclaimed >= nr_to_reclaim) return reclaimed;
+      if (f->mapping != mapping) continue;
+      if (folio_test_writeback(*f)) {
+        const bool deadlockable = mapping->writeback_may_deadlock_on_reclaim && !sim::bug(kBugReclaimWaitsDeadlockable);
+        if (mm.legacy_memcg && f->test(PG_reclaim) && may_enter_fs && !deadlockable) {
+          // Case 3: legacy memcg, no sane writeback throttling, the folio
+          // was met before: wait for its writeback.
+          mark(kMarkReclaimWaited);
+          folio_get(*f);
+          sim::Scheduler& sched = sim::Scheduler::current();
+          sched.push_note("shrink_folio_list case 3: wait for writeback");
+          sched.set_wait_holder(&f->wb_owner);
+          folio_wait_writeback(*f);
+          sched.set_wait_holder(nullptr);
+          sched.pop_note();
+          folio_put(*f);
+          continue;
+        }
+        if (deadlockable && mm.legacy_memcg && f->test(PG_reclaim)) mark(kMarkReclaimSkippedFlagged);
+        // Case 2: mark for immediate reclaim and move on.
+        mark(kMarkReclaimMarked);
+        sim::set_bit(PG_reclaim, f->flags);
+        continue;
+      }
+      if (folio_test_dirty(*f) || folio_test_locked(*f)) continue;
+      folio_get(*f);
+      if (folio_trylock(*f)) {
+        if (f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
+          if (mapping->a_ops != nullptr && mapping->a_ops->release_folio != nullptr) mapping->a_ops->release_folio(*f);
+          folio_detach_private(*f);
+          reclaimed += f->nr_pages();
+          mark(kMarkReclaimEvicted);
+          filemap_remove_folio(*f);  // under the folio lock, as __remove_mapping
+          folio_unlock(*f);
+        } else {
+          folio_unlock(*f);
+        }
+      }
+      folio_put(*f);
+    }
+  }
+  return reclaimed;
+}
+
+void alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
+  if (mm.free_pages - nr < mm.low_pages && (gfp & __GFP_DIRECT_RECLAIM) != 0) {
+    mark(kMarkDirectReclaim);
+    sim::Scheduler::current().push_note((gfp & __GFP_FS) != 0 ? "alloc_pages(GFP_KERNEL) direct reclaim"
+                                                              : "alloc_pages(GFP_NOFS/NOIO) direct reclaim");
+    // __alloc_pages_slowpath: a few rounds of direct reclaim.
+    for (int round = 0; round < 3 && mm.free_pages - nr < mm.low_pages; ++round) {
+      const std::uint64_t want = static_cast<std::uint64_t>(mm.low_pages - (mm.free_pages - nr));
+      if (shrink_folio_list(mm, gfp, want) == 0) sim::sleep(sim::kMs);  // reclaim_throttle
+    }
+    sim::Scheduler::current().pop_note();
+  }
+  mm.free_pages -= nr;
+}
+
+void free_pages(Mm& mm, unsigned nr) { mm.free_pages += nr; }
+
+}  // namespace wbsim::model
