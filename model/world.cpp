@@ -81,6 +81,7 @@ void World::heal() {
   sim::Scheduler::current().faults().heal();
   server_.heal();
   cache_.heal();
+  for (auto& fn : heal_hooks_) fn();
 }
 
 void World::shutdown() {

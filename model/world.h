@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -56,6 +57,10 @@ class World {
 
   // The liveness phase: no more faults, stalls released.
   void heal();
+  // Something else to heal then (a FUSE server that stopped answering).
+  void on_heal(std::function<void()> fn) { heal_hooks_.push_back(std::move(fn)); }
+  // sync(2): sync_inodes_sb for the one superblock (model/mm/sync.cpp).
+  void sync();
   // Stops the flusher so a phase can end quiescent.
   void shutdown();
 
@@ -68,6 +73,7 @@ class World {
   std::unique_ptr<Flusher> flusher_;
   std::vector<std::unique_ptr<NetfsInode>> files_;
   std::vector<std::unique_ptr<RfsInode>> rfs_;
+  std::vector<std::function<void()>> heal_hooks_;
 };
 
 }  // namespace wbsim::model

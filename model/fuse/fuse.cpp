@@ -29,6 +29,7 @@ FuseInode& fuse_inode(AddressSpace& mapping) { return *static_cast<FuseInode*>(m
 }  // namespace
 
 FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(options) {
+  w.on_heal([this] { heal(); });
   SIM_ASSERT_CMP(options.server_threads, >=, 1u);
   for (unsigned i = 0; i < options.server_threads; ++i) {
     threads_.push_back(std::make_unique<sim::Kthread>(fmt::format("fuse-server{}", i),
@@ -49,6 +50,7 @@ FuseInode& FuseConn::create_file() {
   // 0c58a97f919c sets the flag on every FUSE mapping along with dropping
   // the temporary pages.
   fi.mapping.writeback_may_deadlock_on_reclaim = !options_.temp_pages && options_.flag_mapping;
+  fi.mapping.no_data_integrity = options_.flag_no_data_integrity;
   fi.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("fuse.i_rwsem.{}", fi.nodeid));
   fi.in_flight_wq = std::make_unique<sim::WaitQueue>(fmt::format("fuse.in_flight.{}", fi.nodeid));
   w_.mm().reclaimable.push_back(&fi.mapping);
@@ -110,6 +112,13 @@ int FuseConn::fsync(FuseInode& inode) {
   return err;
 }
 
+void FuseConn::heal() {
+  dropping_ = false;
+  for (auto& req : dropped_) pending_.push_back(std::move(req));
+  dropped_.clear();
+  queue_wq_.wake_up();
+}
+
 void FuseConn::stop() {
   for (auto& t : threads_) t->stop();
 }
@@ -126,6 +135,10 @@ void FuseConn::serve(sim::Kthread& self) {
     if (self.should_stop()) return;
     std::unique_ptr<Request> req = std::move(pending_.front());
     pending_.pop_front();
+    if (dropping_) {
+      dropped_.push_back(std::move(req));  // taken, never answered
+      continue;
+    }
     // The handler's own memory: buffers, its backing file's page cache.
     sim::Scheduler& sched = sim::Scheduler::current();
     sched.push_note("the FUSE server's WRITE handler");

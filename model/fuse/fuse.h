@@ -37,6 +37,7 @@ struct FuseOptions {
   bool flag_mapping = true;           // AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM on no-temp-page mappings
   unsigned handler_alloc_pages = 1;   // pages the server allocates per request
   sim::Time handler_time = 50 * sim::kUs;
+  bool flag_no_data_integrity = true;  // AS_NO_DATA_INTEGRITY on every FUSE mapping (f9a49aa302a0)
 };
 
 class FuseConn;
@@ -70,6 +71,10 @@ class FuseConn {
   int fsync(FuseInode& inode);
   // Stops the server threads (they are idle daemons otherwise).
   void stop();
+  // A buggy server: WRITE requests are taken and never answered, until
+  // heal() (the World's liveness phase) answers them.
+  void drop_write_replies() { dropping_ = true; }
+  void heal();
 
   const FuseOptions& options() const { return options_; }
   const FuseStats& stats() const { return stats_; }
@@ -96,6 +101,8 @@ class FuseConn {
   sim::WaitQueue queue_wq_{"fuse.queue"};
   std::vector<std::unique_ptr<sim::Kthread>> threads_;
   std::vector<std::unique_ptr<FuseInode>> files_;
+  bool dropping_ = false;
+  std::vector<std::unique_ptr<Request>> dropped_;
 };
 
 int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc);

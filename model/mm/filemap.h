@@ -69,6 +69,9 @@ struct AddressSpace {
   // reclaim itself may be blocking (a FUSE server), so reclaim never waits
   // for this mapping's writeback.
   bool writeback_may_deadlock_on_reclaim = false;
+  // AS_NO_DATA_INTEGRITY: sync(2) does not wait for this mapping's
+  // writeback (wait_sb_inodes skips it); fd-based fsync still does.
+  bool no_data_integrity = false;
 };
 
 // The folio containing page `index`, or null.

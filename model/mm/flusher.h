@@ -37,6 +37,8 @@ class Flusher {
   // Queues WB_SYNC_ALL writeback of every inode and waits for it (the part
   // of sync(2) that goes through the flusher).
   void sync_all_and_wait();
+  // The mappings the flusher writes back (one superblock, in the model).
+  const std::vector<AddressSpace*>& mappings() const { return mappings_; }
   void stop();
 
  private:

@@ -1,0 +1,32 @@
+// sync(2) for the model's one superblock (fs/sync.c ksys_sync ->
+// sync_inodes_sb in fs/fs-writeback.c): WB_SYNC_ALL writeback of every
+// inode by the flusher, waited for (wb_wait_for_completion), then
+// wait_sb_inodes() waits for writeback on every inode's pages, except, since
+// f9a49aa302a0, mappings flagged AS_NO_DATA_INTEGRITY.
+#include "model/mm/flusher.h"
+#include "model/mm/page_writeback.h"
+#include "model/world.h"
+#include "sim/bug_switch.h"
+#include "sim/coverage.h"
+
+namespace wbsim::model {
+
+WBSIM_BUG(kBugSyncWaitsNoDataIntegrity, "fuse-sync-waits-no-data-integrity", "fuse/sync_unresponsive_server",
+          "liveness", "fs/writeback: skip AS_NO_DATA_INTEGRITY mappings in wait_sb_inodes()");
+WBSIM_MARK(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity",
+           "wait_sb_inodes skipped a mapping without data integrity guarantees");
+
+void World::sync() {
+  if (flusher_ != nullptr) flusher_->sync_all_and_wait();  // the flusher's WB_SYNC_ALL work
+  if (flusher_ == nullptr) return;
+  // wait_sb_inodes()
+  for (AddressSpace* m : flusher_->mappings()) {
+    if (m->no_data_integrity && !sim::bug(kBugSyncWaitsNoDataIntegrity)) {
+      sim::mark(kMarkSyncSkippedNoIntegrity);
+      continue;
+    }
+    filemap_fdatawait_range(*m, 0, INT64_MAX);
+  }
+}
+
+}  // namespace wbsim::model
