@@ -61,6 +61,8 @@ class World {
   void on_heal(std::function<void()> fn) { heal_hooks_.push_back(std::move(fn)); }
   // sync(2): sync_inodes_sb for the one superblock (model/mm/sync.cpp).
   void sync();
+  // SB_I_NO_DATA_INTEGRITY: sync only wakes the flusher and returns.
+  bool sb_no_data_integrity = false;
   // Stops the flusher so a phase can end quiescent.
   void shutdown();
 

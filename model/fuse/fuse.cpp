@@ -22,14 +22,17 @@ WBSIM_MARK(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "a write waited
 
 namespace {
 
-const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages};
-
 FuseInode& fuse_inode(AddressSpace& mapping) { return *static_cast<FuseInode*>(mapping.host); }
+
+void fuse_write_inode(AddressSpace& mapping) { fuse_inode(mapping).fc->write_inode(fuse_inode(mapping)); }
+
+const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages, .write_inode = fuse_write_inode};
 
 }  // namespace
 
 FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(options) {
   w.on_heal([this] { heal(); });
+  w.sb_no_data_integrity = options.sb_no_data_integrity;
   SIM_ASSERT_CMP(options.server_threads, >=, 1u);
   for (unsigned i = 0; i < options.server_threads; ++i) {
     threads_.push_back(std::make_unique<sim::Kthread>(fmt::format("fuse-server{}", i),
@@ -112,8 +115,20 @@ int FuseConn::fsync(FuseInode& inode) {
   return err;
 }
 
+void FuseConn::write_inode(FuseInode& inode) {
+  sim::Completion done{"fuse.setattr_reply"};
+  auto req = std::make_unique<Request>();
+  req->inode = &inode;
+  req->setattr_done = &done;
+  queue(std::move(req));
+  sim::Scheduler::current().push_note("fuse_write_inode: synchronous SETATTR");
+  done.wait();
+  sim::Scheduler::current().pop_note();
+}
+
 void FuseConn::heal() {
   dropping_ = false;
+  frozen_ = false;
   for (auto& req : dropped_) pending_.push_back(std::move(req));
   dropped_.clear();
   queue_wq_.wake_up();
@@ -131,10 +146,14 @@ void FuseConn::queue(std::unique_ptr<Request> req) {
 
 void FuseConn::serve(sim::Kthread& self) {
   for (;;) {
-    queue_wq_.wait_event_idle([&] { return !pending_.empty() || self.should_stop(); });
+    queue_wq_.wait_event_idle([&] { return (!pending_.empty() && !frozen_) || self.should_stop(); });
     if (self.should_stop()) return;
     std::unique_ptr<Request> req = std::move(pending_.front());
     pending_.pop_front();
+    if (req->setattr_done != nullptr) {
+      req->setattr_done->complete();
+      continue;
+    }
     if (dropping_) {
       dropped_.push_back(std::move(req));  // taken, never answered
       continue;

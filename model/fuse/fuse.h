@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "model/world.h"
+#include "sim/completion.h"
 #include "sim/kthread.h"
 #include "sim/rwsem.h"
 #include "sim/waitqueue.h"
@@ -38,6 +39,7 @@ struct FuseOptions {
   unsigned handler_alloc_pages = 1;   // pages the server allocates per request
   sim::Time handler_time = 50 * sim::kUs;
   bool flag_no_data_integrity = true;  // AS_NO_DATA_INTEGRITY on every FUSE mapping (f9a49aa302a0)
+  bool sb_no_data_integrity = true;    // SB_I_NO_DATA_INTEGRITY on the superblock (the 2026 fix)
 };
 
 class FuseConn;
@@ -74,7 +76,12 @@ class FuseConn {
   // A buggy server: WRITE requests are taken and never answered, until
   // heal() (the World's liveness phase) answers them.
   void drop_write_replies() { dropping_ = true; }
+  // The daemon is frozen (as systemd does before suspend): no request is
+  // taken until heal() thaws it.
+  void freeze() { frozen_ = true; }
   void heal();
+  // ->write_inode: a synchronous SETATTR (fuse_write_inode).
+  void write_inode(FuseInode& inode);
 
   const FuseOptions& options() const { return options_; }
   const FuseStats& stats() const { return stats_; }
@@ -88,6 +95,7 @@ class FuseConn {
     Folio* folio;        // no-temp design: the folio under writeback
     pgoff_t temp_index;  // temp design: the in-flight copy's index
     sim::Time started;
+    sim::Completion* setattr_done = nullptr;  // a SETATTR, not a WRITE
   };
   friend int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc);
   void queue(std::unique_ptr<Request> req);
@@ -102,6 +110,7 @@ class FuseConn {
   std::vector<std::unique_ptr<sim::Kthread>> threads_;
   std::vector<std::unique_ptr<FuseInode>> files_;
   bool dropping_ = false;
+  bool frozen_ = false;
   std::vector<std::unique_ptr<Request>> dropped_;
 };
 

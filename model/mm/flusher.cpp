@@ -57,6 +57,7 @@ void Flusher::writeback_all(SyncMode mode, bool kupdate_only) {
     wbc.for_kupdate = kupdate_only;
     wbc.nr_to_write = mode == SyncMode::all ? (1L << 30) : chunk_pages_;
     do_writepages(*m, wbc);
+    if (mode == SyncMode::all && m->a_ops->write_inode != nullptr) m->a_ops->write_inode(*m);
   }
 }
 

@@ -47,6 +47,9 @@ struct AddressSpaceOps {
   int (*writepages)(AddressSpace& mapping, WritebackControl& wbc);
   // ->release_folio: a clean folio is leaving the page cache (may be null).
   void (*release_folio)(Folio& folio) = nullptr;
+  // ->write_inode: write the inode's metadata at the end of WB_SYNC_ALL
+  // writeback (may be null). FUSE sends a synchronous SETATTR.
+  void (*write_inode)(AddressSpace& mapping) = nullptr;
 };
 
 Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);

@@ -13,12 +13,22 @@ namespace wbsim::model {
 
 WBSIM_BUG(kBugSyncWaitsNoDataIntegrity, "fuse-sync-waits-no-data-integrity", "fuse/sync_unresponsive_server",
           "liveness", "fs/writeback: skip AS_NO_DATA_INTEGRITY mappings in wait_sb_inodes()");
+WBSIM_BUG(kBugSyncWaitsForFlusher, "fuse-sync-waits-for-flusher", "fuse/suspend_frozen_daemon", "liveness",
+          "writeback: don't block sync for filesystems with no data integrity guarantees");
+WBSIM_MARK(kMarkSyncNoIntegritySb, "mm.sync_no_integrity_sb",
+           "sync only woke the flusher for a superblock without data integrity guarantees");
 WBSIM_MARK(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity",
            "wait_sb_inodes skipped a mapping without data integrity guarantees");
 
 void World::sync() {
-  if (flusher_ != nullptr) flusher_->sync_all_and_wait();  // the flusher's WB_SYNC_ALL work
   if (flusher_ == nullptr) return;
+  if (sb_no_data_integrity && !sim::bug(kBugSyncWaitsForFlusher)) {
+    // wakeup_flusher_threads_bdi(bdi, WB_REASON_SYNC) and return.
+    sim::mark(kMarkSyncNoIntegritySb);
+    flusher_->wakeup_background();
+    return;
+  }
+  flusher_->sync_all_and_wait();  // the flusher's WB_SYNC_ALL work, wb_wait_for_completion
   // wait_sb_inodes()
   for (AddressSpace* m : flusher_->mappings()) {
     if (m->no_data_integrity && !sim::bug(kBugSyncWaitsNoDataIntegrity)) {

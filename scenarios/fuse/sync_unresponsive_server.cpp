@@ -16,7 +16,11 @@ namespace wbsim::scenarios {
 WBSIM_SCENARIO(fuse_sync_unresponsive_server, "fuse/sync_unresponsive_server", .pct_steps_hint = 1000,
                .why = "sync(2) returns although the FUSE server never answers writes") {
   model::World w({.background_thresh_pages = 1, .dirty_thresh_pages = 256});
-  model::FuseConn fc(w, {.server_threads = 1 + sim::draw(2)});
+  // The kernel between the two fixes: mappings flagged AS_NO_DATA_INTEGRITY,
+  // the superblock not yet SB_I_NO_DATA_INTEGRITY, so sync still runs and
+  // waits for the flusher's WB_SYNC_ALL pass (which sends nothing: the
+  // folios are clean and under writeback).
+  model::FuseConn fc(w, {.server_threads = 1 + sim::draw(2), .sb_no_data_integrity = false});
   model::FuseInode& inode = fc.create_file();
   fc.drop_write_replies();
   sim::Completion synced{"sync.returned"};
