@@ -1,0 +1,77 @@
+#include "model/mm/migrate.h"
+
+#include <vector>
+
+#include "model/mm/page_writeback.h"
+#include "sim/bug_switch.h"
+#include "sim/coverage.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+using sim::mark;
+
+WBSIM_BUG(kBugMigrateWaits, "fuse-migrate-waits-on-writeback", "fuse/migrate_under_writeback", "liveness",
+          "mm/migrate: skip migrating folios under writeback with AS_WRITEBACK_MAY_BLOCK mappings");
+WBSIM_MARK(kMarkMigrateBusy, "mm.migrate_busy_writeback", "migration gave up on a folio under writeback");
+WBSIM_MARK(kMarkMigrateWaited, "mm.migrate_waited_writeback", "MIGRATE_SYNC waited for writeback");
+WBSIM_MARK(kMarkMigrated, "mm.migrated", "a folio was migrated");
+WBSIM_MARK(kMarkOfflineGaveUp, "mm.offline_pages_gave_up", "offline_pages gave up after its tries");
+
+namespace {
+constexpr int kEBUSY = -16;
+constexpr int kEAGAIN = -11;
+constexpr int kOfflineTries = 5;  // the v4 proposal's limit
+}  // namespace
+
+int migrate_folio(Folio& folio, MigrateMode mode) {
+  if (folio.mapping == nullptr) return 0;
+  folio_get(folio);
+  if (mode == MigrateMode::async) {
+    if (!folio_trylock(folio)) {
+      folio_put(folio);
+      return kEAGAIN;
+    }
+  } else {
+    folio_lock(folio);
+  }
+  if (folio_test_writeback(folio)) {
+    const bool flagged = folio.mapping != nullptr && folio.mapping->writeback_may_deadlock_on_reclaim;
+    if (mode != MigrateMode::sync || (flagged && !sim::bug(kBugMigrateWaits))) {
+      mark(kMarkMigrateBusy);
+      folio_unlock(folio);
+      folio_put(folio);
+      return kEBUSY;
+    }
+    // migrate_folio_unmap in MIGRATE_SYNC: wait (with the folio lock held,
+    // as the kernel does).
+    mark(kMarkMigrateWaited);
+    sim::Scheduler& sched = sim::Scheduler::current();
+    sched.push_note("migrate_folio (MIGRATE_SYNC) waiting for writeback");
+    sched.set_wait_holder(&folio.wb_owner);
+    folio_wait_writeback(folio);
+    sched.set_wait_holder(nullptr);
+    sched.pop_note();
+  }
+  mark(kMarkMigrated);
+  folio_unlock(folio);
+  folio_put(folio);
+  return 0;
+}
+
+int offline_pages(AddressSpace& mapping) {
+  for (int tries = 1;; ++tries) {
+    std::vector<Folio*> folios;
+    for (const auto& [index, f] : mapping.folios) folios.push_back(f);
+    int busy = 0;
+    for (Folio* f : folios) busy += migrate_folio(*f, MigrateMode::sync) != 0 ? 1 : 0;
+    if (busy == 0) return 0;
+    if (!sim::bug(kBugMigrateWaits) && tries >= kOfflineTries) {
+      mark(kMarkOfflineGaveUp);
+      return kEBUSY;
+    }
+    sim::sleep(sim::kMs);  // the retry loop's cond_resched and lru drain
+  }
+}
+
+}  // namespace wbsim::model

@@ -1,0 +1,32 @@
+//! Page migration and memory hotplug (mm/migrate.c, mm/memory_hotplug.c,
+//! reduced to what writeback meets).
+//!
+//! migrate_folio() moves a folio's contents to a new page: it needs the
+//! folio lock and, for a folio under writeback, either gives up (async
+//! and sync-light modes) or waits (MIGRATE_SYNC). offline_pages() migrates
+//! everything off a memory block and retries until nothing is left.
+//!
+//! For mappings flagged AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM (FUSE) the
+//! model follows the v4 proposal of the temp-page series by default:
+//! MIGRATE_SYNC returns -EBUSY instead of waiting on their writeback, and
+//! offline_pages gives up after five tries. Mainline (the proposal was
+//! dropped) waits and retries forever: `--bug fuse-migrate-waits-on-writeback`.
+//!
+//! Simplified: the folio keeps its identity (only the move's effects on
+//! locking and writeback are modelled); a memory block is a mapping's
+//! folios.
+#pragma once
+
+#include "model/mm/filemap.h"
+
+namespace wbsim::model {
+
+enum class MigrateMode : std::uint8_t { async, sync_light, sync };
+
+// 0, or -EBUSY / -EAGAIN when the folio cannot be moved now.
+int migrate_folio(Folio& folio, MigrateMode mode);
+// 0 once no folio of `mapping` needs moving; -EBUSY after the proposal's
+// five tries.
+int offline_pages(AddressSpace& mapping);
+
+}  // namespace wbsim::model
