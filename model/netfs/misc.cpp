@@ -45,9 +45,12 @@ int netfs_collect_in_app(NetfsIoRequest& wreq) {
   return 2;
 }
 
-}  // namespace
-
-void netfs_wait_for_pause(NetfsIoRequest& wreq) {
+// The loop both waits share (netfs_wait_for_pause and netfs_wait_for_request
+// in mainline are two copies of it): collect in this thread if the request
+// does not offload collection, stop once `done` holds, else sleep until a
+// completion or `done` wakes us.
+template <typename Done>
+void netfs_wait_collecting(NetfsIoRequest& wreq, Done done) {
   for (;;) {
     if (!wreq.offload_collection) {
       const int r = netfs_collect_in_app(wreq);
@@ -57,32 +60,22 @@ void netfs_wait_for_pause(NetfsIoRequest& wreq) {
         continue;
       }
     }
-    if (!wreq.test(NETFS_RREQ_IN_PROGRESS) || !wreq.test(NETFS_RREQ_PAUSE)) return;
+    if (done()) return;
     bool unused = false;
-    wreq.waitq->wait_event([&] {
-      return !wreq.test(NETFS_RREQ_IN_PROGRESS) || !wreq.test(NETFS_RREQ_PAUSE) ||
-             (!wreq.offload_collection && netfs_write_needs_collect(wreq, &unused));
-    });
+    wreq.waitq->wait_event(
+        [&] { return done() || (!wreq.offload_collection && netfs_write_needs_collect(wreq, &unused)); });
   }
 }
 
+}  // namespace
+
+void netfs_wait_for_pause(NetfsIoRequest& wreq) {
+  netfs_wait_collecting(wreq,
+                        [&] { return !wreq.test(NETFS_RREQ_IN_PROGRESS) || !wreq.test(NETFS_RREQ_PAUSE); });
+}
+
 void netfs_wait_for_request(NetfsIoRequest& wreq) {
-  for (;;) {
-    if (!wreq.offload_collection) {
-      const int r = netfs_collect_in_app(wreq);
-      if (r == 1) return;
-      if (r == 2) {
-        sim::yield();
-        continue;
-      }
-    }
-    if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) return;
-    bool unused = false;
-    wreq.waitq->wait_event([&] {
-      return !wreq.test(NETFS_RREQ_IN_PROGRESS) ||
-             (!wreq.offload_collection && netfs_write_needs_collect(wreq, &unused));
-    });
-  }
+  netfs_wait_collecting(wreq, [&] { return !wreq.test(NETFS_RREQ_IN_PROGRESS); });
 }
 
 }  // namespace wbsim::model

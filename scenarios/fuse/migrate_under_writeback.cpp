@@ -9,10 +9,8 @@
 // How: the server drops write replies; background writeback puts folios
 //      under writeback; compaction migrates them (sync) and hotplug
 //      offlines the block, under a 30 s watchdog.
-#include "model/fuse/fuse.h"
 #include "model/mm/migrate.h"
-#include "scenarios/netfs_support.h"
-#include "sim/completion.h"
+#include "scenarios/fuse_support.h"
 
 namespace wbsim::scenarios {
 
@@ -22,19 +20,13 @@ WBSIM_SCENARIO(fuse_migrate_under_writeback, "fuse/migrate_under_writeback", .pc
   model::FuseConn fc(w, {.server_threads = 1 + sim::draw(2)});
   model::FuseInode& inode = fc.create_file();
   fc.drop_write_replies();
-  sim::Completion done{"migration.returned"};
-  s.spawn("writer", [&] {
+  spawn_bounded(s, "writer", 30 * sim::kSec, "migration / offline_pages (F4)", [&] {
     fc.write(inode, 0, pattern(62, 4096 * (2 + sim::draw(6))));
     sim::sleep(sim::kSec);  // background writeback sends it; no reply comes
     for (const auto& [index, f] : inode.mapping.folios) {
       model::migrate_folio(*f, sim::draw(2) == 0 ? model::MigrateMode::sync : model::MigrateMode::async);
     }
     model::offline_pages(inode.mapping);
-    done.complete();
-  });
-  s.spawn("watchdog", [&] {
-    const bool returned = done.wait_timeout(30 * sim::kSec);
-    SIM_CHECK("liveness", returned, "migration / offline_pages has not returned {} s later (F4)", 30);
   });
   s.run();
   s.liveness_phase(w);

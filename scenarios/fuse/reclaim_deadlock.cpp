@@ -11,8 +11,7 @@
 //      writer dirties more than the budget's slack and fsyncs. Either
 //      writeback design is drawn: the temporary-page design ends writeback
 //      at once and cannot deadlock this way.
-#include "model/fuse/fuse.h"
-#include "scenarios/netfs_support.h"
+#include "scenarios/fuse_support.h"
 
 namespace wbsim::scenarios {
 
