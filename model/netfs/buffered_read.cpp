@@ -107,25 +107,19 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
         continue;
       }
     }
-    if (!folio_test_uptodate(*folio)) {
-      if (netfs_folio_info(*folio) != nullptr) {
-        // Write the streaming data back so the server holds all of it.
-        const loff_t s = folio->pos();
-        folio_unlock(*folio);
-        filemap_write_and_wait_range(mapping, s, s + static_cast<loff_t>(folio->size()) - 1);
-        folio_put(*folio);
-        continue;
-      }
-      netfs_read_folio(ictx, *folio);
-      const pgoff_t after = folio->index + folio->nr_pages();
-      const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
-      const std::uint64_t part = std::min(folio->size() - offset, len - done);
-      std::memcpy(out.data() + done, folio->data.data() + offset, part);
+    if (!folio_test_uptodate(*folio) && netfs_folio_info(*folio) != nullptr) {
+      // Write the streaming data back so the server holds all of it.
+      const loff_t s = folio->pos();
       folio_unlock(*folio);
+      filemap_write_and_wait_range(mapping, s, s + static_cast<loff_t>(folio->size()) - 1);
       folio_put(*folio);
-      done += part;
-      netfs_readahead(ictx, after);
       continue;
+    }
+    // A folio read synchronously starts readahead of the ones after it.
+    pgoff_t readahead_from = 0;
+    if (!folio_test_uptodate(*folio)) {
+      netfs_read_folio(ictx, *folio);
+      readahead_from = folio->index + folio->nr_pages();
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, len - done);
@@ -133,6 +127,7 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
     folio_unlock(*folio);
     folio_put(*folio);
     done += part;
+    if (readahead_from != 0) netfs_readahead(ictx, readahead_from);
   }
   MODEL_EVENT(read_returned(ictx, pos, out));
   return out;
