@@ -204,13 +204,28 @@ int cmd_sweep(const SweepArgs& args) {
       name_width = std::max(name_width, std::string_view(marks[i]->name()).size());
       hits_width = std::max(hits_width, fmt::formatted_size("{}", report.mark_hits[i]));
     }
+    // A mark is demanded only of sweeps that run a scenario in its scope.
+    auto in_scope = [&](const sim::CoverageMark& m) {
+      for (const sim::TargetSummary& t : report.targets) {
+        if (scenarios::glob_match(m.scope(), t.name)) return true;
+      }
+      return false;
+    };
     fmt::print("\ncoverage marks:\n");
     for (std::size_t i = 0; i < marks.size(); ++i) {
+      const bool required = in_scope(*marks[i]);
+      if (report.mark_hits[i] == 0 && !required) {
+        fmt::print("  {:>{}}  {:<{}}  {} (not required: only {} reach it)\n", "-", hits_width, marks[i]->name(),
+                   name_width, marks[i]->description(), marks[i]->scope());
+        continue;
+      }
       fmt::print("  {:>{}}  {:<{}}  {}\n", report.mark_hits[i], hits_width, marks[i]->name(), name_width,
                  marks[i]->description());
       if (report.mark_hits[i] == 0) unhit.push_back(marks[i]);
     }
-    fmt::print("coverage: {} of {} marks hit\n", marks.size() - unhit.size(), marks.size());
+    std::size_t hit = 0;
+    for (std::size_t i = 0; i < marks.size(); ++i) hit += report.mark_hits[i] > 0 ? 1 : 0;
+    fmt::print("coverage: {} of {} marks hit\n", hit, marks.size());
     for (const sim::CoverageMark* m : unhit) fmt::print("FAIL coverage: mark '{}' was never hit\n", m->name());
   }
   for (const FailureLine& f : failures) {

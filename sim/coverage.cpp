@@ -42,7 +42,8 @@ struct CoverageRegistry {
   }
 };
 
-CoverageMark::CoverageMark(const char* name, const char* description) : name_(name), description_(description) {
+CoverageMark::CoverageMark(const char* name, const char* description, const char* scope)
+    : name_(name), description_(description), scope_(scope) {
   CoverageRegistry& r = CoverageRegistry::get();
   if (r.sealed.load(std::memory_order_acquire)) {
     std::fprintf(stderr, "wbsim: coverage mark '%s' registered after start-up\n", name);

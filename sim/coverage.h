@@ -25,11 +25,16 @@ namespace wbsim::sim {
 class CoverageMark {
  public:
   // Registers the mark; marks are created by static initialisation only.
-  CoverageMark(const char* name, const char* description);
+  // `scope` is the glob of scenarios expected to reach it: --require-coverage
+  // demands the mark only of sweeps that include such a scenario. "-" is a
+  // mark no scenario reaches by default (only a --bug switch or an fsx
+  // replay does); sweeps list it without demanding it.
+  CoverageMark(const char* name, const char* description, const char* scope = "*");
   CoverageMark(const CoverageMark&) = delete;
   CoverageMark& operator=(const CoverageMark&) = delete;
   const char* name() const { return name_; }
   const char* description() const { return description_; }
+  const char* scope() const { return scope_; }
   // Position in coverage_marks() (marks sorted by name).
   std::uint32_t index() const;
 
@@ -37,11 +42,15 @@ class CoverageMark {
   friend struct CoverageRegistry;
   const char* name_;
   const char* description_;
+  const char* scope_;
   mutable std::uint32_t index_ = 0;  // set once, when the registry is sealed
 };
 
 #define WBSIM_MARK(var, name, description) \
   inline const ::wbsim::sim::CoverageMark var { name, description }
+// A mark only scenarios matching `scope` are expected to reach.
+#define WBSIM_MARK_IN(var, name, scope, description) \
+  inline const ::wbsim::sim::CoverageMark var { name, description, scope }
 
 // Every registered mark, sorted by name. Seals the registry (thread-safe).
 std::span<const CoverageMark* const> coverage_marks();

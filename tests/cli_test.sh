@@ -158,7 +158,7 @@ grep -qE '^FAIL' simcov.txt && want=1
 [ "$code" -eq "$want" ] && ok || bad "sweep sim/* --require-coverage: exit $code, want $want: $(tail -5 simcov.txt)"
 nmarks=$(wc -l <marks.txt)
 grep -qE "^coverage: [0-9]+ of $nmarks marks hit\$" simcov.txt && ok || bad "coverage line does not count $nmarks marks"
-listed=$(sed -n '/^coverage marks:$/,/^coverage: /p' simcov.txt | grep -cE '^  +[0-9]+  ')
+listed=$(sed -n '/^coverage marks:$/,/^coverage: /p' simcov.txt | grep -cE '^  +([0-9]+|-)  ')
 [ "$listed" -eq "$nmarks" ] && ok || bad "coverage section lists $listed marks, wbsim marks $nmarks"
 unhit=$(sed -n '/^coverage marks:$/,/^coverage: /p' simcov.txt | grep -cE '^  +0  ')
 [ "$(grep -c '^FAIL coverage: ' simcov.txt)" -eq "$unhit" ] && ok || bad "FAIL coverage lines do not match the unhit marks"

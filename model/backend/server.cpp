@@ -142,6 +142,13 @@ int RemoteServer::range_op(std::uint32_t file_id, RangeOp op, loff_t offset, std
   sim::sleep(options_.latency_min);
   ServerFile& f = file(file_id);
   const std::uint64_t old_size = f.data.size();
+  // The server checks against its own size, which a failed writeback may
+  // have left below the client's.
+  const auto end = static_cast<std::uint64_t>(offset) + len;
+  if ((op == RangeOp::collapse_range && end >= old_size) ||
+      (op == RangeOp::insert_range && static_cast<std::uint64_t>(offset) >= old_size) ||
+      (op == RangeOp::copy_range && end > old_size))
+    return -22;  // -EINVAL
   trace(Ev::server_range_op, static_cast<std::uint64_t>(op), static_cast<std::uint64_t>(offset));
   apply_range_op(f.data, op, static_cast<std::uint64_t>(offset), len, static_cast<std::uint64_t>(dest), keep_size);
   if (f.data.size() != old_size) trace(Ev::server_size, old_size, f.data.size());

@@ -16,9 +16,9 @@ namespace wbsim::model {
 
 using sim::mark;
 
-WBSIM_MARK(kMarkFuseTempCopy, "fuse.temp_page_copy", "writeback copied a folio to a temporary page");
-WBSIM_MARK(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "a write waited for an in-flight temporary copy");
-WBSIM_MARK(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "a write waited for a folio under writeback");
+WBSIM_MARK_IN(kMarkFuseTempCopy, "fuse.temp_page_copy", "fuse/*", "writeback copied a folio to a temporary page");
+WBSIM_MARK_IN(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "-", "a write waited for an in-flight temporary copy");
+WBSIM_MARK_IN(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "-", "a write waited for a folio under writeback");
 
 namespace {
 
@@ -71,6 +71,20 @@ void FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_
     Folio* folio = filemap_get_folio(inode.mapping, index);
     if (folio == nullptr) {
       folio = filemap_alloc_and_add_folio(inode.mapping, index, 0);
+      // A partial write needs the rest of the page: read it from the server
+      // (fuse_do_readpage), after any copy of it still in flight lands.
+      if (options_.temp_pages && inode.writeback_in_flight.count(index) != 0) {
+        folio_unlock(*folio);
+        inode.in_flight_wq->wait_event([&] { return inode.writeback_in_flight.count(index) == 0; });
+        folio_lock(*folio);
+      }
+      const auto& store = inode.server_data;
+      const std::size_t from = static_cast<std::size_t>(folio->pos());
+      if (from < store.size()) {
+        const std::size_t n = std::min<std::size_t>(folio->size(), store.size() - from);
+        std::copy(store.begin() + static_cast<long>(from), store.begin() + static_cast<long>(from + n),
+                  folio->data.begin());
+      }
       folio_mark_uptodate(*folio);
     } else {
       folio_get(*folio);

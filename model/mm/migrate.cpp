@@ -13,10 +13,10 @@ using sim::mark;
 
 WBSIM_BUG(kBugMigrateWaits, "fuse-migrate-waits-on-writeback", "fuse/migrate_under_writeback", "liveness",
           "mm/migrate: skip migrating folios under writeback with AS_WRITEBACK_MAY_BLOCK mappings");
-WBSIM_MARK(kMarkMigrateBusy, "mm.migrate_busy_writeback", "migration gave up on a folio under writeback");
-WBSIM_MARK(kMarkMigrateWaited, "mm.migrate_waited_writeback", "MIGRATE_SYNC waited for writeback");
-WBSIM_MARK(kMarkMigrated, "mm.migrated", "a folio was migrated");
-WBSIM_MARK(kMarkOfflineGaveUp, "mm.offline_pages_gave_up", "offline_pages gave up after its tries");
+WBSIM_MARK_IN(kMarkMigrateBusy, "mm.migrate_busy_writeback", "fuse/*", "migration gave up on a folio under writeback");
+WBSIM_MARK_IN(kMarkMigrateWaited, "mm.migrate_waited_writeback", "-", "MIGRATE_SYNC waited for writeback");
+WBSIM_MARK_IN(kMarkMigrated, "mm.migrated", "fuse/*", "a folio was migrated");
+WBSIM_MARK_IN(kMarkOfflineGaveUp, "mm.offline_pages_gave_up", "fuse/*", "offline_pages gave up after its tries");
 
 namespace {
 constexpr int kEBUSY = -16;

@@ -13,12 +13,12 @@ using sim::mark;
 
 WBSIM_BUG(kBugReclaimWaitsDeadlockable, "fuse-reclaim-waits-on-writeback", "fuse/reclaim_deadlock", "deadlock",
           "mm: skip folio reclaim in legacy memcg contexts for deadlockable mappings");
-WBSIM_MARK(kMarkDirectReclaim, "mm.direct_reclaim", "an allocation below the low watermark reclaimed first");
-WBSIM_MARK(kMarkReclaimMarked, "mm.reclaim_marked_writeback", "reclaim marked a folio under writeback PG_reclaim");
-WBSIM_MARK(kMarkReclaimWaited, "mm.reclaim_waited_writeback", "legacy memcg reclaim waited for writeback (case 3)");
-WBSIM_MARK(kMarkReclaimSkippedFlagged, "mm.reclaim_skipped_deadlockable",
+WBSIM_MARK_IN(kMarkDirectReclaim, "mm.direct_reclaim", "fuse/*", "an allocation below the low watermark reclaimed first");
+WBSIM_MARK_IN(kMarkReclaimMarked, "mm.reclaim_marked_writeback", "fuse/*", "reclaim marked a folio under writeback PG_reclaim");
+WBSIM_MARK_IN(kMarkReclaimWaited, "mm.reclaim_waited_writeback", "fuse/*", "legacy memcg reclaim waited for writeback (case 3)");
+WBSIM_MARK_IN(kMarkReclaimSkippedFlagged, "mm.reclaim_skipped_deadlockable", "fuse/*",
            "reclaim did not wait on writeback of a mapping that may deadlock on reclaim");
-WBSIM_MARK(kMarkReclaimEvicted, "mm.reclaim_evicted", "reclaim evicted a clean folio");
+WBSIM_MARK_IN(kMarkReclaimEvicted, "mm.reclaim_evicted", "fuse/*", "reclaim evicted a clean folio");
 
 std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) {
   std::uint64_t reclaimed = 0;

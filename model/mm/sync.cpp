@@ -15,9 +15,9 @@ WBSIM_BUG(kBugSyncWaitsNoDataIntegrity, "fuse-sync-waits-no-data-integrity", "fu
           "liveness", "fs/writeback: skip AS_NO_DATA_INTEGRITY mappings in wait_sb_inodes()");
 WBSIM_BUG(kBugSyncWaitsForFlusher, "fuse-sync-waits-for-flusher", "fuse/suspend_frozen_daemon", "liveness",
           "writeback: don't block sync for filesystems with no data integrity guarantees");
-WBSIM_MARK(kMarkSyncNoIntegritySb, "mm.sync_no_integrity_sb",
+WBSIM_MARK_IN(kMarkSyncNoIntegritySb, "mm.sync_no_integrity_sb", "fuse/*",
            "sync only woke the flusher for a superblock without data integrity guarantees");
-WBSIM_MARK(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity",
+WBSIM_MARK_IN(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity", "fuse/*",
            "wait_sb_inodes skipped a mapping without data integrity guarantees");
 
 void World::sync() {

@@ -18,7 +18,7 @@
 
 namespace wbsim::model {
 
-WBSIM_MARK(kMarkRangeOpDroppedFolios, "netfs.range_op_dropped_folios",
+WBSIM_MARK_IN(kMarkRangeOpDroppedFolios, "netfs.range_op_dropped_folios", "-",
            "a server-side range operation wrote back and dropped cached folios first");
 
 namespace {
