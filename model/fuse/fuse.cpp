@@ -17,8 +17,8 @@ namespace wbsim::model {
 using sim::mark;
 
 WBSIM_MARK_IN(kMarkFuseTempCopy, "fuse.temp_page_copy", "fuse/*", "writeback copied a folio to a temporary page");
-WBSIM_MARK_IN(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "-", "a write waited for an in-flight temporary copy");
-WBSIM_MARK_IN(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "-", "a write waited for a folio under writeback");
+WBSIM_MARK_IN(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "fuse/*", "a write waited for an in-flight temporary copy");
+WBSIM_MARK_IN(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "fuse/*", "a write waited for a folio under writeback");
 
 namespace {
 

@@ -54,7 +54,9 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) 
       if (folio_test_dirty(*f) || folio_test_locked(*f)) continue;
       folio_get(*f);
       if (folio_trylock(*f)) {
-        if (f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
+        // __remove_mapping's folio_ref_freeze: only the page cache's
+        // reference and ours; anyone else holding the folio keeps it.
+        if (f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && f->refcount == 2) {
           if (mapping->a_ops != nullptr && mapping->a_ops->release_folio != nullptr) mapping->a_ops->release_folio(*f);
           folio_detach_private(*f);
           reclaimed += f->nr_pages();

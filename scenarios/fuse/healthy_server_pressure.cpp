@@ -4,7 +4,7 @@
 //      that rewrite data still being written back, which must wait for the
 //      folio's writeback (no temporary pages) or for the in-flight copy
 //      (temporary pages) so the server never receives bytes out of order.
-// How: two writers rewrite overlapping ranges with fsyncs between; the
+// How: a writer rewrites overlapping ranges with fsyncs between; the
 //      server's bytes must equal the last data written.
 #include "scenarios/fuse_support.h"
 
