@@ -92,12 +92,14 @@ void Shadow::range_op_done(const model::NetfsInode& inode, model::RangeOp op, mo
     default:
       f.gen.resize(f.data.size(), seq_);
       f.known.resize(f.data.size(), 1);
+      if (f.data.size() > old_size) stamp(old_size, f.data.size());
       if (op == model::RangeOp::punch_hole || op == model::RangeOp::zero_range) stamp(off, off + len);
       if (op == model::RangeOp::copy_range) {
+        // The copies are as known as their sources (an error may have lost
+        // a source byte), also where the copy extends the file.
         stamp(dst, dst + len);
         for (std::uint64_t k = 0; k < len; ++k) f.known[dst + k] = known_src[k];
       }
-      if (f.data.size() > old_size) stamp(old_size, f.data.size());
       break;
   }
   SIM_ASSERT(f.gen.size() == f.data.size() && f.known.size() == f.data.size());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "sim/scheduler.h"
 #include "sim/trace.h"
 
 namespace wbsim::model {
@@ -42,5 +43,10 @@ enum class Ev : std::uint16_t {
 
 // Registers the symbols above with the trace formatter (idempotent).
 void register_trace_reasons();
+
+// One trace line for a model transition with no object of its own.
+inline void trace_ev(Ev e, std::uint64_t a, std::uint64_t b) {
+  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
+}
 
 }  // namespace wbsim::model

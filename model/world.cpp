@@ -22,6 +22,17 @@ World::World(const WorldOptions& options)
   mm_.background_thresh = options.background_thresh_pages;
   mm_.dirty_thresh = options.dirty_thresh_pages;
   if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_, options.writeback_chunk_pages);
+  if (options.free_pages >= 0) {
+    mm_.free_pages = options.free_pages;
+    mm_.min_pages = options.min_pages;
+    mm_.low_pages = options.low_pages;
+  }
+  request_pool_ = std::make_unique<Mempool>(mm_, "netfs_request_pool", options.mempool_min_nr);
+  subrequest_pool_ = std::make_unique<Mempool>(mm_, "netfs_subrequest_pool", options.mempool_min_nr);
+  if (options.kswapd) {
+    kswapd_ = std::make_unique<Kswapd>(mm_);
+    kcompactd_ = std::make_unique<Kcompactd>(mm_);
+  }
   MODEL_EVENT(world_created(*this));
 }
 
@@ -48,6 +59,9 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.cache_enabled = options.cache;
   ictx.writeback_groups = options.writeback_groups;
   ictx.collector_wq = unbound_wq_.get();
+  ictx.request_pool = request_pool_.get();
+  ictx.subrequest_pool = subrequest_pool_.get();
+  mm_.reclaimable.push_back(&ictx.mapping);
   ictx.content_crypto = options.content_crypto;
   ictx.crypto_ns_per_page = options.crypto_ns_per_page;
   ictx.crypto_wq = crypto_wq_.get();
@@ -85,6 +99,8 @@ void World::heal() {
 }
 
 void World::shutdown() {
+  if (kcompactd_) kcompactd_->stop();
+  if (kswapd_) kswapd_->stop();
   if (flusher_) flusher_->stop();
 }
 

@@ -13,7 +13,10 @@
 #include "model/backend/cache.h"
 #include "model/backend/rfs.h"
 #include "model/backend/server.h"
+#include "model/mm/compaction.h"
 #include "model/mm/flusher.h"
+#include "model/mm/kswapd.h"
+#include "model/mm/mempool.h"
 #include "model/netfs/netfs.h"
 #include "sim/workqueue.h"
 
@@ -27,6 +30,12 @@ struct WorldOptions {
   unsigned collector_workers = 4;
   bool flusher = true;
   long writeback_chunk_pages = Flusher::kChunkPages;
+  // The page budget (model/mm/reclaim.h); unlimited unless free_pages >= 0.
+  std::int64_t free_pages = -1;
+  std::int64_t min_pages = 0;
+  std::int64_t low_pages = 0;
+  bool kswapd = false;              // kswapd0 and kcompactd0 run
+  unsigned mempool_min_nr = 100;    // netfs_request_pool / netfs_subrequest_pool reserve
 };
 
 struct FileOptions {
@@ -53,6 +62,8 @@ class World {
   RemoteServer& server() { return server_; }
   LocalCache& cache() { return cache_; }
   Flusher* flusher() { return flusher_.get(); }
+  Kswapd* kswapd() { return kswapd_.get(); }
+  Kcompactd* kcompactd() { return kcompactd_.get(); }
   const std::vector<std::unique_ptr<NetfsInode>>& files() const { return files_; }
 
   // The liveness phase: no more faults, stalls released.
@@ -73,6 +84,10 @@ class World {
   RemoteServer server_;
   LocalCache cache_;
   std::unique_ptr<Flusher> flusher_;
+  std::unique_ptr<Mempool> request_pool_;
+  std::unique_ptr<Mempool> subrequest_pool_;
+  std::unique_ptr<Kswapd> kswapd_;
+  std::unique_ptr<Kcompactd> kcompactd_;
   std::vector<std::unique_ptr<NetfsInode>> files_;
   std::vector<std::unique_ptr<RfsInode>> rfs_;
   std::vector<std::function<void()>> heal_hooks_;

@@ -21,10 +21,6 @@ WBSIM_FAULT_SITE(kServerWsizeShrink, "server.wsize_shrink", "a reconnect renegot
 
 namespace {
 
-void trace(Ev e, std::uint64_t a, std::uint64_t b) {
-  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
-}
-
 }  // namespace
 
 RemoteServer::RemoteServer(Options options)
@@ -79,12 +75,12 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
                   const std::uint64_t end = static_cast<std::uint64_t>(pos) + n;
                   const std::uint64_t old_size = f.data.size();
                   if (end > f.data.size()) {
-                    trace(Ev::server_size, f.data.size(), end);
+                    trace_ev(Ev::server_size, f.data.size(), end);
                     f.data.resize(end, 0);  // size = max(size, end): a hole below is zeros
                   }
                   std::memcpy(f.data.data() + pos, bytes.data(), n);
                   ++f.writes;
-                  trace(Ev::server_write, static_cast<std::uint64_t>(pos), n);
+                  trace_ev(Ev::server_write, static_cast<std::uint64_t>(pos), n);
                   MODEL_EVENT(server_wrote(file_id, pos, n, old_size, f.data.size()));
                   result = static_cast<std::int64_t>(n);
                 }
@@ -149,9 +145,9 @@ int RemoteServer::range_op(std::uint32_t file_id, RangeOp op, loff_t offset, std
       (op == RangeOp::insert_range && static_cast<std::uint64_t>(offset) >= old_size) ||
       (op == RangeOp::copy_range && end > old_size))
     return -22;  // -EINVAL
-  trace(Ev::server_range_op, static_cast<std::uint64_t>(op), static_cast<std::uint64_t>(offset));
+  trace_ev(Ev::server_range_op, static_cast<std::uint64_t>(op), static_cast<std::uint64_t>(offset));
   apply_range_op(f.data, op, static_cast<std::uint64_t>(offset), len, static_cast<std::uint64_t>(dest), keep_size);
-  if (f.data.size() != old_size) trace(Ev::server_size, old_size, f.data.size());
+  if (f.data.size() != old_size) trace_ev(Ev::server_size, old_size, f.data.size());
   return 0;
 }
 
@@ -160,7 +156,7 @@ void RemoteServer::forbid_data_loss() { sim::Scheduler::current().faults().disab
 void RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
   sim::sleep(options_.latency_min);
   ServerFile& f = file(file_id);
-  trace(Ev::server_size, f.data.size(), static_cast<std::uint64_t>(size));
+  trace_ev(Ev::server_size, f.data.size(), static_cast<std::uint64_t>(size));
   f.data.resize(static_cast<std::size_t>(size), 0);
 }
 

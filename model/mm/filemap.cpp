@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/events.h"
+#include "model/mm/kswapd.h"
 #include "model/mm/page_writeback.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
@@ -39,6 +40,9 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
   mapping.mm->arena.push_back(std::move(owned));
   f->id = mapping.mm->next_folio_id++;
   mapping.mm->free_pages -= static_cast<std::int64_t>(std::uint64_t{1} << order);
+  // filemap_alloc_folio below the low watermark wakes kswapd. (The model's
+  // page-cache allocations do not enter direct reclaim; docs/model.md.)
+  if (mapping.mm->kswapd != nullptr && mapping.mm->free_pages < mapping.mm->low_pages) mapping.mm->kswapd->wakeup();
   f->index = start;
   f->order = order;
   f->mapping = &mapping;

@@ -25,6 +25,9 @@ class Flusher;
 
 // Global page accounting and the dirty thresholds (mm/page-writeback.c's
 // global_dirty_limits, reduced to two fixed thresholds in pages).
+class Kswapd;
+class Kcompactd;
+
 struct Mm {
   std::uint64_t nr_dirty = 0;      // NR_FILE_DIRTY
   std::uint64_t nr_writeback = 0;  // NR_WRITEBACK
@@ -37,7 +40,11 @@ struct Mm {
   // when added and uncharged when removed; alloc_pages() below the low
   // watermark enters direct reclaim. Unlimited unless a scenario sets it.
   std::int64_t free_pages = std::int64_t{1} << 40;
-  std::int64_t low_pages = 0;
+  std::int64_t min_pages = 0;   // WMARK_MIN: what only non-blocking and reserve allocations go below
+  std::int64_t low_pages = 0;   // WMARK_LOW: kswapd is woken, direct reclaim begins
+  std::int64_t high_pages = 0;  // WMARK_HIGH: where kswapd stops (0: low + low/4)
+  Kswapd* kswapd = nullptr;        // woken below the low watermark (model/mm/kswapd.h)
+  Kcompactd* kcompactd = nullptr;  // woken by kswapd after it balanced (model/mm/compaction.h)
   // Legacy (cgroup v1) memcg reclaim without sane writeback throttling:
   // the one context in which reclaim waits for writeback (shrink_folio_list's
   // case 3).

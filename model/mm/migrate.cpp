@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "model/mm/page_writeback.h"
+#include "sim/assert.h"
 #include "sim/bug_switch.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
@@ -14,7 +15,8 @@ using sim::mark;
 WBSIM_BUG(kBugMigrateWaits, "fuse-migrate-waits-on-writeback", "fuse/migrate_under_writeback", "liveness",
           "mm/migrate: skip migrating folios under writeback with AS_WRITEBACK_MAY_BLOCK mappings");
 WBSIM_MARK_IN(kMarkMigrateBusy, "mm.migrate_busy_writeback", "fuse/*", "migration gave up on a folio under writeback");
-WBSIM_MARK_IN(kMarkMigrateWaited, "mm.migrate_waited_writeback", "-", "MIGRATE_SYNC waited for writeback");
+WBSIM_MARK_IN(kMarkMigrateWaited, "mm.migrate_waited_writeback", "netfs/range_ops_vs_writeback", "MIGRATE_SYNC waited for writeback");
+WBSIM_MARK_IN(kMarkMigrateRefs, "mm.migrate_extra_refs", "-", "migration met a folio someone else holds (-EAGAIN)");
 WBSIM_MARK_IN(kMarkMigrated, "mm.migrated", "fuse/*", "a folio was migrated");
 WBSIM_MARK_IN(kMarkOfflineGaveUp, "mm.offline_pages_gave_up", "fuse/*", "offline_pages gave up after its tries");
 
@@ -25,13 +27,10 @@ constexpr int kOfflineTries = 5;  // the v4 proposal's limit
 }  // namespace
 
 int migrate_folio(Folio& folio, MigrateMode mode) {
-  if (folio.mapping == nullptr) return 0;
-  folio_get(folio);
+  if (folio.mapping == nullptr) return 0;  // truncated since isolation: nothing to move
+  SIM_ASSERT_MSG(folio.refcount >= 2, "migrate_folio on folio {} without the isolation reference", folio.index);
   if (mode == MigrateMode::async) {
-    if (!folio_trylock(folio)) {
-      folio_put(folio);
-      return kEAGAIN;
-    }
+    if (!folio_trylock(folio)) return kEAGAIN;
   } else {
     folio_lock(folio);
   }
@@ -40,7 +39,6 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
     if (mode != MigrateMode::sync || (flagged && !sim::bug(kBugMigrateWaits))) {
       mark(kMarkMigrateBusy);
       folio_unlock(folio);
-      folio_put(folio);
       return kEBUSY;
     }
     // migrate_folio_unmap in MIGRATE_SYNC: wait (with the folio lock held,
@@ -53,19 +51,38 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
     sched.set_wait_holder(nullptr);
     sched.pop_note();
   }
+  // folio_migrate_mapping: the page cache's reference, ours, and the one
+  // private data holds; anyone else still using the folio makes it -EAGAIN.
+  const int expected = 2 + (folio.test(PG_private) ? 1 : 0);
+  if (folio.mapping == nullptr || folio.refcount != expected) {
+    mark(kMarkMigrateRefs);
+    folio_unlock(folio);
+    return folio.mapping == nullptr ? 0 : kEAGAIN;
+  }
   mark(kMarkMigrated);
   folio_unlock(folio);
-  folio_put(folio);
   return 0;
+}
+
+int migrate_mapping(AddressSpace& mapping, MigrateMode mode) {
+  // isolate_migratepages: a reference on each folio first, so none can be
+  // freed under us while another is being moved.
+  std::vector<Folio*> isolated;
+  for (const auto& [index, f] : mapping.folios) {
+    folio_get(*f);
+    isolated.push_back(f);
+  }
+  int busy = 0;
+  for (Folio* f : isolated) {
+    if (migrate_folio(*f, mode) != 0) ++busy;
+    folio_put(*f);
+  }
+  return busy;
 }
 
 int offline_pages(AddressSpace& mapping) {
   for (int tries = 1;; ++tries) {
-    std::vector<Folio*> folios;
-    for (const auto& [index, f] : mapping.folios) folios.push_back(f);
-    int busy = 0;
-    for (Folio* f : folios) busy += migrate_folio(*f, MigrateMode::sync) != 0 ? 1 : 0;
-    if (busy == 0) return 0;
+    if (migrate_mapping(mapping, MigrateMode::sync) == 0) return 0;
     if (!sim::bug(kBugMigrateWaits) && tries >= kOfflineTries) {
       mark(kMarkOfflineGaveUp);
       return kEBUSY;

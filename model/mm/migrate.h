@@ -23,8 +23,12 @@ namespace wbsim::model {
 
 enum class MigrateMode : std::uint8_t { async, sync_light, sync };
 
-// 0, or -EBUSY / -EAGAIN when the folio cannot be moved now.
+// 0, or -EBUSY / -EAGAIN when the folio cannot be moved now. The caller
+// holds a reference on the folio (it isolated it).
 int migrate_folio(Folio& folio, MigrateMode mode);
+// Isolates every folio of `mapping` and migrates each (compaction of the
+// blocks they sit in); returns how many could not be moved.
+int migrate_mapping(AddressSpace& mapping, MigrateMode mode);
 // 0 once no folio of `mapping` needs moving; -EBUSY after the proposal's
 // five tries.
 int offline_pages(AddressSpace& mapping);

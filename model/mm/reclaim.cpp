@@ -1,7 +1,10 @@
 #include "model/mm/reclaim.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "model/mm/flusher.h"
+#include "model/mm/kswapd.h"
 #include "model/mm/page_writeback.h"
 #include "sim/bug_switch.h"
 #include "sim/coverage.h"
@@ -18,11 +21,14 @@ WBSIM_MARK_IN(kMarkReclaimMarked, "mm.reclaim_marked_writeback", "fuse/*", "recl
 WBSIM_MARK_IN(kMarkReclaimWaited, "mm.reclaim_waited_writeback", "fuse/*", "legacy memcg reclaim waited for writeback (case 3)");
 WBSIM_MARK_IN(kMarkReclaimSkippedFlagged, "mm.reclaim_skipped_deadlockable", "fuse/*",
            "reclaim did not wait on writeback of a mapping that may deadlock on reclaim");
+WBSIM_MARK_IN(kMarkReclaimWokeFlusher, "mm.reclaim_woke_flusher", "mm/*", "reclaim met dirty folios and woke the flusher");
+WBSIM_MARK_IN(kMarkAllocFailed, "mm.alloc_failed", "mm/*", "an allocation that may not block (or retry) failed");
 WBSIM_MARK_IN(kMarkReclaimEvicted, "mm.reclaim_evicted", "fuse/*", "reclaim evicted a clean folio");
 
-std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) {
+std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, bool is_kswapd) {
   std::uint64_t reclaimed = 0;
   const bool may_enter_fs = (gfp & __GFP_FS) != 0;
+  bool woke_flusher = false;
   for (AddressSpace* mapping : mm.reclaimable) {
     std::vector<Folio*> list;
     for (const auto& [index, f] : mapping->folios) list.push_back(f);
@@ -31,7 +37,7 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) 
       if (f->mapping != mapping) continue;
       if (folio_test_writeback(*f)) {
         const bool deadlockable = mapping->writeback_may_deadlock_on_reclaim && !sim::bug(kBugReclaimWaitsDeadlockable);
-        if (mm.legacy_memcg && f->test(PG_reclaim) && may_enter_fs && !deadlockable) {
+        if (!is_kswapd && mm.legacy_memcg && f->test(PG_reclaim) && may_enter_fs && !deadlockable) {
           // Case 3: legacy memcg, no sane writeback throttling, the folio
           // was met before: wait for its writeback.
           mark(kMarkReclaimWaited);
@@ -51,7 +57,17 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) 
         sim::set_bit(PG_reclaim, f->flags);
         continue;
       }
-      if (folio_test_dirty(*f) || folio_test_locked(*f)) continue;
+      if (folio_test_dirty(*f)) {
+        // Reclaim does not write filesystem folios: it wakes the flusher
+        // (wakeup_flusher_threads(WB_REASON_VMSCAN)) and moves on.
+        if (mm.flusher != nullptr && !woke_flusher) {
+          mark(kMarkReclaimWokeFlusher);
+          mm.flusher->wakeup_background();
+          woke_flusher = true;
+        }
+        continue;
+      }
+      if (folio_test_locked(*f)) continue;
       folio_get(*f);
       if (folio_trylock(*f)) {
         // __remove_mapping's folio_ref_freeze: only the page cache's
@@ -73,19 +89,42 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim) 
   return reclaimed;
 }
 
-void alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
-  if (mm.free_pages - nr < mm.low_pages && (gfp & __GFP_DIRECT_RECLAIM) != 0) {
+std::int64_t high_wmark(const Mm& mm) {
+  return mm.high_pages != 0 ? mm.high_pages : mm.low_pages + std::max<std::int64_t>(1, mm.low_pages / 4);
+}
+
+bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
+  const auto n = static_cast<std::int64_t>(nr);
+  if (mm.free_pages - n < mm.low_pages) {
+    if (mm.kswapd != nullptr) mm.kswapd->wakeup();  // wake_all_kswapds
+    if ((gfp & __GFP_DIRECT_RECLAIM) == 0) {
+      // No reclaim: the min watermark is the floor (GFP_ATOMIC may take
+      // half of what lies below it).
+      const std::int64_t floor = (gfp & __GFP_HIGH) != 0 ? mm.min_pages / 2 : mm.min_pages;
+      if (mm.free_pages - n < floor) {
+        mark(kMarkAllocFailed);
+        return false;
+      }
+      mm.free_pages -= n;
+      return true;
+    }
     mark(kMarkDirectReclaim);
     sim::Scheduler::current().push_note((gfp & __GFP_FS) != 0 ? "alloc_pages(GFP_KERNEL) direct reclaim"
                                                               : "alloc_pages(GFP_NOFS/NOIO) direct reclaim");
-    // __alloc_pages_slowpath: a few rounds of direct reclaim.
-    for (int round = 0; round < 3 && mm.free_pages - nr < mm.low_pages; ++round) {
-      const std::uint64_t want = static_cast<std::uint64_t>(mm.low_pages - (mm.free_pages - nr));
+    // __alloc_pages_slowpath: rounds of direct reclaim.
+    const int rounds = (gfp & __GFP_NORETRY) != 0 ? 1 : 3;
+    for (int round = 0; round < rounds && mm.free_pages - n < mm.low_pages; ++round) {
+      const std::uint64_t want = static_cast<std::uint64_t>(mm.low_pages - (mm.free_pages - n));
       if (shrink_folio_list(mm, gfp, want) == 0) sim::sleep(sim::kMs);  // reclaim_throttle
     }
     sim::Scheduler::current().pop_note();
+    if ((gfp & __GFP_NORETRY) != 0 && mm.free_pages - n < mm.min_pages) {
+      mark(kMarkAllocFailed);
+      return false;
+    }
   }
-  mm.free_pages -= nr;
+  mm.free_pages -= n;
+  return true;
 }
 
 void free_pages(Mm& mm, unsigned nr) { mm.free_pages += nr; }

@@ -12,8 +12,15 @@
 //! on reclaim. Dirty folios are skipped (reclaim does not write filesystem
 //! folios); clean ones are evicted.
 //!
-//! Not modelled: zones, per-memcg budgets, LRU ageing and activation,
-//! kswapd (direct reclaim only), compaction, OOM.
+//! kswapd (model/mm/kswapd.h) is woken below the low watermark and reclaims
+//! in the background up to the high one; it never waits on writeback and
+//! wakes the flusher when it meets dirty folios. Allocations without
+//! __GFP_DIRECT_RECLAIM fail below the min watermark; __GFP_NORETRY ones
+//! (mempools) fail after one fruitless round of direct reclaim.
+//!
+//! Not modelled: zones, per-memcg budgets, LRU ageing and activation, the
+//! OOM killer (a blocking allocation that reclaims nothing in three rounds
+//! takes its pages anyway, as if the OOM killer had freed them).
 #pragma once
 
 #include <cstdint>
@@ -26,19 +33,26 @@ using gfp_t = unsigned;
 inline constexpr gfp_t __GFP_IO = 1u;
 inline constexpr gfp_t __GFP_FS = 2u;
 inline constexpr gfp_t __GFP_DIRECT_RECLAIM = 4u;
+inline constexpr gfp_t __GFP_NORETRY = 8u;
+inline constexpr gfp_t __GFP_HIGH = 16u;  // may dip into the reserves below min (GFP_ATOMIC)
 inline constexpr gfp_t GFP_KERNEL = __GFP_IO | __GFP_FS | __GFP_DIRECT_RECLAIM;
 inline constexpr gfp_t GFP_NOFS = __GFP_IO | __GFP_DIRECT_RECLAIM;
 inline constexpr gfp_t GFP_NOIO = __GFP_DIRECT_RECLAIM;
-inline constexpr gfp_t GFP_ATOMIC = 0u;
+inline constexpr gfp_t GFP_NOWAIT = 0u;
+inline constexpr gfp_t GFP_ATOMIC = __GFP_HIGH;
 
-// Takes `nr` pages. Below the low watermark a context with
-// __GFP_DIRECT_RECLAIM reclaims first (it may sleep there); the pages are
-// then taken from the reserves whatever reclaim achieved (no OOM here).
-void alloc_pages(Mm& mm, unsigned nr, gfp_t gfp);
+// Takes `nr` pages, or returns false. Below the low watermark kswapd is
+// woken; a context with __GFP_DIRECT_RECLAIM reclaims first (it may sleep
+// there). Without __GFP_DIRECT_RECLAIM the allocation fails below min
+// (GFP_ATOMIC: below half of min); with __GFP_NORETRY it fails after one
+// fruitless round; otherwise it succeeds (see "OOM" above).
+bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp);
 void free_pages(Mm& mm, unsigned nr);
+std::int64_t high_wmark(const Mm& mm);
 
 // One pass of shrink_folio_list over every reclaimable mapping, trying to
-// free `nr_to_reclaim` pages; returns the pages freed.
-std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim);
+// free `nr_to_reclaim` pages; returns the pages freed. kswapd never waits
+// on writeback (it is not legacy memcg reclaim).
+std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, bool is_kswapd = false);
 
 }  // namespace wbsim::model

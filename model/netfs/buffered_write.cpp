@@ -28,10 +28,6 @@ WBSIM_BUG(kBugWritethroughAppendNoFlush, "netfs-writethrough-append-no-preflush"
 
 namespace {
 
-void trace(Ev e, std::uint64_t a, std::uint64_t b) {
-  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
-}
-
 unsigned order_for(const WriteOptions& o, std::uint64_t len_left) {
   if (o.random_orders) return sim::draw(o.max_folio_order + 1);
   unsigned order = 0;
@@ -51,7 +47,7 @@ void flush_folio(NetfsInode& ictx, Folio& folio) {
 
 void netfs_update_i_size(NetfsInode& ictx, loff_t end) {
   if (end <= ictx.i_size) return;
-  trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+  trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
   const loff_t old = ictx.i_size;
   ictx.i_size = end;
   MODEL_EVENT(i_size_changed(ictx, old, end, false));

@@ -23,10 +23,6 @@ WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write 
 
 namespace {
 
-void trace(Ev e, std::uint64_t a, std::uint64_t b) {
-  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
-}
-
 // folio_cancel_dirty + netfs_invalidate_folio: drop a folio's dirty state
 // and netfs private data because truncate is discarding it.
 void cancel_folio(Folio& folio) {
@@ -92,7 +88,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   AddressSpace& mapping = ictx.mapping;
   sim::WriteGuard inode_lock(*ictx.i_rwsem);
   const loff_t old = ictx.i_size;
-  trace(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
+  trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
   ictx.i_size = size;
   MODEL_EVENT(i_size_changed(ictx, old, size, true));
   if (size < old) {
@@ -124,7 +120,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
       break;
     }
     if (ictx.zero_point > size) {
-      trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(size));
+      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(size));
       ictx.zero_point = size;
     }
   }
@@ -149,7 +145,7 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
                                 static_cast<pgoff_t>(end - 1) >> kPageShift);
   // Raise zero_point: the server will hold data up to here.
   if (end > ictx.zero_point) {
-    trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
+    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
     ictx.zero_point = end;
   }
   // fscache_invalidate(FSCACHE_INVAL_DIO_WRITE): the cache stops being used
@@ -184,7 +180,7 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   // between them here), so a concurrent larger extension is never undone.
   const bool extend = sim::bug(kBugDioISizeRace) ? extends_as_sampled : end > ictx.i_size;
   if (written > 0 && extend) {
-    trace(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+    trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
     const loff_t old = ictx.i_size;
     ictx.i_size = end;
     MODEL_EVENT(i_size_changed(ictx, old, end, false));

@@ -13,6 +13,9 @@
 namespace wbsim::model {
 
 NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin) {
+  // mempool_alloc(&netfs_request_pool, GFP_KERNEL): may reclaim and wait,
+  // never fails.
+  if (ictx.request_pool != nullptr) mempool_alloc(*ictx.request_pool, GFP_KERNEL);
   auto owned = std::make_unique<NetfsIoRequest>();
   NetfsIoRequest& wreq = *owned;
   ictx.requests.push_back(std::move(owned));
@@ -37,6 +40,7 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
 }
 
 NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq) {
+  if (wreq.inode->subrequest_pool != nullptr) mempool_alloc(*wreq.inode->subrequest_pool, GFP_KERNEL);
   auto owned = std::make_unique<NetfsIoSubrequest>();
   NetfsIoSubrequest& s = *owned;
   wreq.all_subreqs.push_back(std::move(owned));
@@ -56,7 +60,9 @@ void netfs_get_request(NetfsIoRequest& wreq) {
 
 void netfs_put_request(NetfsIoRequest& wreq) {
   SIM_ASSERT_MSG(wreq.ref > 0, "R={:08x}: put of a request with no references", wreq.debug_id);
-  --wreq.ref;
+  // netfs_free_request: the memory goes back to the pool (the object is
+  // kept for the checkers).
+  if (--wreq.ref == 0 && wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
 }
 
 void netfs_get_subrequest(NetfsIoSubrequest& subreq) {
@@ -67,7 +73,11 @@ void netfs_get_subrequest(NetfsIoSubrequest& subreq) {
 void netfs_put_subrequest(NetfsIoSubrequest& subreq) {
   SIM_ASSERT_MSG(subreq.ref > 0, "R={:08x}[{:x}]: put of a subrequest with no references", subreq.rreq->debug_id,
                  subreq.debug_index);
-  if (--subreq.ref == 0) netfs_put_request(*subreq.rreq);
+  if (--subreq.ref == 0) {
+    NetfsIoRequest& wreq = *subreq.rreq;
+    if (wreq.inode->subrequest_pool != nullptr) mempool_free(*wreq.inode->subrequest_pool);
+    netfs_put_request(wreq);
+  }
 }
 
 void netfs_put_group(NetfsGroup* group) {

@@ -18,7 +18,7 @@
 
 namespace wbsim::model {
 
-WBSIM_MARK_IN(kMarkRangeOpDroppedFolios, "netfs.range_op_dropped_folios", "-",
+WBSIM_MARK_IN(kMarkRangeOpDroppedFolios, "netfs.range_op_dropped_folios", "netfs/range_ops_vs_writeback",
            "a server-side range operation wrote back and dropped cached folios first");
 
 namespace {
@@ -89,7 +89,7 @@ int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len
   const loff_t old = ictx.i_size;
   const loff_t size = size_after(op, old, offset, len, dest, keep_size);
   if (size != old) {
-    sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::i_size), static_cast<std::uint64_t>(old),
+    trace_ev(Ev::i_size, static_cast<std::uint64_t>(old),
                                     static_cast<std::uint64_t>(size));
     ictx.i_size = size;
     // A shrink is a truncate of the folios past the new end; they were
@@ -100,8 +100,7 @@ int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len
   ictx.remote_i_size = server_size;
   // The server may now hold data anywhere below its size.
   if (ictx.zero_point != server_size) {
-    sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::zero_point),
-                                    static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(server_size));
+    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(server_size));
     ictx.zero_point = server_size;
   }
   return 0;

@@ -28,6 +28,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/mm/mempool.h"
 #include "model/mm/page_writeback.h"
 #include "sim/mutex.h"
 #include "sim/rwsem.h"
@@ -215,6 +216,8 @@ struct NetfsInode {
   sim::Workqueue* crypto_wq = nullptr;
   std::vector<std::unique_ptr<NetfsIoRequest>> requests;  // ownership (kept for checkers)
   sim::Workqueue* collector_wq = nullptr;  // system_unbound_wq
+  Mempool* request_pool = nullptr;         // netfs_request_pool
+  Mempool* subrequest_pool = nullptr;      // netfs_subrequest_pool
 };
 
 // The model's stand-in cipher: a position-dependent permutation of the bytes

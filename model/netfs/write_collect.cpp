@@ -30,10 +30,6 @@ constexpr unsigned BUFFERED = 0x08;
 constexpr unsigned NEED_RETRY = 0x10;
 constexpr unsigned SAW_FAILURE = 0x20;
 
-void trace(Ev e, std::uint64_t a, std::uint64_t b) {
-  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
-}
-
 // netfs_writeback_unlock_folios(): end writeback on every folio the
 // collection point has passed, in buffer order.
 void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
@@ -73,7 +69,7 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
         if (stream.collected_to < front->start) {
           mark(kMarkGapJumpFront);
           stream.collected_to = front->start;
-          trace(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(stream.collected_to));
+          trace_ev(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(stream.collected_to));
         }
         if (front->test(NETFS_SREQ_IN_PROGRESS)) {
           notes |= HIT_PENDING;
@@ -124,13 +120,13 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
       if (front == nullptr && issued_to > stream.collected_to) {
         mark(kMarkGapJumpEmpty);
         stream.collected_to = issued_to;
-        trace(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(issued_to));
+        trace_ev(Ev::collect_gap, stream.stream_nr, static_cast<std::uint64_t>(issued_to));
         MODEL_EVENT(stream_jumped(wreq, stream));
       }
       collected_to = std::min(collected_to, stream.collected_to);
     }
     if (collected_to != LLONG_MAX && collected_to > wreq.collected_to) wreq.collected_to = collected_to;
-    trace(Ev::collect, wreq.debug_id, static_cast<std::uint64_t>(wreq.collected_to));
+    trace_ev(Ev::collect, wreq.debug_id, static_cast<std::uint64_t>(wreq.collected_to));
     MODEL_EVENT(collected(wreq));
 
     // Unlock any folios that we have now finished with.
@@ -149,7 +145,7 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
     }
     if ((notes & MADE_PROGRESS) && wreq.test(NETFS_RREQ_PAUSE)) {
       mark(kMarkPauseCleared);
-      trace(Ev::pause_clear, wreq.debug_id, 0);
+      trace_ev(Ev::pause_clear, wreq.debug_id, 0);
       sim::clear_and_wake_up_bit(NETFS_RREQ_PAUSE, wreq.flags);
       wreq.waitq->wake_up();
     }
@@ -171,7 +167,7 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
     const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
     streaming_end = fend;
     if (fend > ictx.zero_point && !sim::bug(kBugStreamingZeroPoint)) {
-      trace(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
+      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
       ictx.zero_point = fend;
     }
     folio_detach_private(folio);
@@ -235,7 +231,7 @@ bool netfs_write_collection(NetfsIoRequest& wreq) {
     mark(kMarkCacheFailed);
     if (wreq.inode->ops->invalidate_cache != nullptr) wreq.inode->ops->invalidate_cache(wreq);
   }
-  trace(Ev::wreq_done, wreq.debug_id, wreq.transferred);
+  trace_ev(Ev::wreq_done, wreq.debug_id, wreq.transferred);
   MODEL_EVENT(wreq_done(wreq));
   sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
   wreq.waitq->wake_up();
@@ -264,7 +260,7 @@ void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t t
     // wants retried; anything else fails the subrequest.
     if (!subreq.test(NETFS_SREQ_NEED_RETRY)) sim::set_bit(NETFS_SREQ_FAILED, subreq.flags);
     mark(kMarkPauseSet);
-    trace(Ev::pause_set, wreq.debug_id, 0);
+    trace_ev(Ev::pause_set, wreq.debug_id, 0);
     sim::set_bit(NETFS_RREQ_PAUSE, wreq.flags);
   } else {
     std::uint64_t t = static_cast<std::uint64_t>(transferred_or_error);

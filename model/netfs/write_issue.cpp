@@ -26,10 +26,6 @@ WBSIM_BUG(kBugEarlyIssuePartialTail, "netfs-early-issue-partial-folio-tail", "ne
 
 namespace {
 
-void trace(Ev e, std::uint64_t a, std::uint64_t b) {
-  sim::Scheduler::current().trace(static_cast<std::uint16_t>(e), sim::kNoObject, a, b);
-}
-
 // netfs_kill_dirty_pages(): an unrecoverable error before the request
 // existed; every remaining folio is cleaned without I/O.
 void netfs_kill_dirty_pages(AddressSpace& mapping, WritebackControl& wbc, Folio* folio) {
@@ -57,7 +53,7 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
   subreq.start = start;
   subreq.stream_nr = stream.stream_nr;
   subreq.io_iter_start = start;
-  trace(Ev::sreq_prepare, netfs_sreq_tag(subreq), static_cast<std::uint64_t>(start));
+  trace_ev(Ev::sreq_prepare, netfs_sreq_tag(subreq), static_cast<std::uint64_t>(start));
 
   stream.sreq_max_len = UINT_MAX;
   stream.sreq_max_segs = INT_MAX;
@@ -85,7 +81,7 @@ void netfs_do_issue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
     netfs_write_subrequest_terminated(subreq, subreq.error);
     return;
   }
-  trace(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len);
+  trace_ev(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len);
   MODEL_EVENT(subreq_issued(subreq, subreq.retry_count > 0));
   // With content crypto the prepared subrequest waits for its ciphertext.
   if (netfs_stall_for_crypto(*subreq.rreq, subreq)) return;

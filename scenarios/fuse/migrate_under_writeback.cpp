@@ -23,9 +23,7 @@ WBSIM_SCENARIO(fuse_migrate_under_writeback, "fuse/migrate_under_writeback", .pc
   spawn_bounded(s, "writer", 30 * sim::kSec, "migration / offline_pages (F4)", [&] {
     fc.write(inode, 0, pattern(62, 4096 * (2 + sim::draw(6))));
     sim::sleep(sim::kSec);  // background writeback sends it; no reply comes
-    for (const auto& [index, f] : inode.mapping.folios) {
-      model::migrate_folio(*f, sim::draw(2) == 0 ? model::MigrateMode::sync : model::MigrateMode::async);
-    }
+    model::migrate_mapping(inode.mapping, sim::draw(2) == 0 ? model::MigrateMode::sync : model::MigrateMode::async);
     model::offline_pages(inode.mapping);
   });
   s.run();

@@ -49,11 +49,7 @@ WBSIM_SCENARIO(netfs_range_ops_vs_writeback, "netfs/range_ops_vs_writeback", .pc
   s.spawn("compaction", [&] {
     while (!done) {
       sim::sleep(sim::draw(3) * sim::kMs);
-      std::vector<model::Folio*> folios;
-      for (const auto& [index, folio] : inode.mapping.folios) folios.push_back(folio);
-      for (model::Folio* folio : folios) {
-        model::migrate_folio(*folio, sim::draw(2) == 0 ? model::MigrateMode::sync : model::MigrateMode::async);
-      }
+      model::migrate_mapping(inode.mapping, sim::draw(2) == 0 ? model::MigrateMode::sync : model::MigrateMode::async);
     }
   });
   s.run();
