@@ -50,6 +50,7 @@ std::unique_ptr<Checker> make_results_checker();
 std::unique_ptr<Checker> make_zero_point_checker();
 std::unique_ptr<Checker> make_coalescing_checker();
 std::unique_ptr<Checker> make_liveness_checker();
+std::unique_ptr<Checker> make_writeback_truth_checker();
 class Shadow;
 std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow);
 std::unique_ptr<Checker> make_ordered_extension_checker(Shadow& shadow, const Options& options);

@@ -106,6 +106,7 @@ void Shadow::range_op_done(const model::NetfsInode& inode, model::RangeOp op, mo
 }
 
 void Shadow::mapping_error(const model::AddressSpace& m, int error) {
+  if (m.host_kind != model::AddressSpace::HostKind::netfs) return;  // FUSE files: writeback-truth's own shadow
   const auto& inode = *static_cast<const model::NetfsInode*>(m.host);
   File& f = file(inode.ino);
   forget(f, 0, f.size());

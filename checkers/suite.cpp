@@ -30,6 +30,7 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_coalescing_checker());
   checkers_.push_back(make_ordered_extension_checker(*shadow_, options));
   checkers_.push_back(make_data_integrity_checker(*shadow_));
+  checkers_.push_back(make_writeback_truth_checker());
   // The shadow sees each event before the checkers that consult it.
   observers_.push_back(shadow_.get());
   observers_.push_back(tracker_.get());
@@ -74,6 +75,7 @@ void Suite::liveness_phase(sim::Scheduler& sched, model::World& w, sim::Time bud
       model::NetfsFile f{inode.get(), 0};
       model::netfs_fsync(f);
     }
+    w.drain();
     w.shutdown();
     drained.complete();
   });

@@ -188,14 +188,24 @@ int cmd_sweep(const SweepArgs& args) {
     all_passed = all_passed && t.passed;
   }
   const auto marks = sim::coverage_marks();
+  // A mark is demanded only of sweeps that run a scenario in its scope.
+  auto in_scope = [&](const sim::CoverageMark& m) {
+    for (const sim::TargetSummary& t : report.targets) {
+      if (scenarios::glob_match(m.scope(), t.name)) return true;
+    }
+    return false;
+  };
   // Checker evaluations (marks named checker.NAME): always shown, so a
   // checker that never looked in this sweep is visible.
   fmt::print("\nchecker evaluations:\n");
   for (std::size_t i = 0; i < marks.size(); ++i) {
     const std::string_view name = marks[i]->name();
     if (!name.starts_with("checker.")) continue;
-    fmt::print("  {:<20} {:>12}{}\n", name.substr(8), report.mark_hits[i],
-               report.mark_hits[i] == 0 ? "  never evaluated" : "");
+    std::string note;
+    if (report.mark_hits[i] == 0) {
+      note = in_scope(*marks[i]) ? "  never evaluated" : fmt::format("  (only {} reach it)", marks[i]->scope());
+    }
+    fmt::print("  {:<20} {:>12}{}\n", name.substr(8), report.mark_hits[i], note);
   }
   std::vector<const sim::CoverageMark*> unhit;
   if (args.require_coverage) {
@@ -204,13 +214,6 @@ int cmd_sweep(const SweepArgs& args) {
       name_width = std::max(name_width, std::string_view(marks[i]->name()).size());
       hits_width = std::max(hits_width, fmt::formatted_size("{}", report.mark_hits[i]));
     }
-    // A mark is demanded only of sweeps that run a scenario in its scope.
-    auto in_scope = [&](const sim::CoverageMark& m) {
-      for (const sim::TargetSummary& t : report.targets) {
-        if (scenarios::glob_match(m.scope(), t.name)) return true;
-      }
-      return false;
-    };
     fmt::print("\ncoverage marks:\n");
     for (std::size_t i = 0; i < marks.size(); ++i) {
       const bool required = in_scope(*marks[i]);

@@ -28,6 +28,7 @@ struct NetfsIoRequest;
 struct NetfsIoStream;
 struct NetfsIoSubrequest;
 class World;
+struct FuseInode;
 enum class RangeOp : std::uint8_t;
 
 class Observer {
@@ -99,6 +100,13 @@ class Observer {
   // A write RPC was applied: bytes [pos, pos+len) stored, size old -> new.
   virtual void server_wrote(std::uint32_t file_id, loff_t pos, std::uint64_t len, std::uint64_t old_size,
                             std::uint64_t new_size) {}
+
+  // --- FUSE (model/fuse/) -----------------------------------------------------
+  // A buffered write stored bytes in the page cache.
+  virtual void fuse_data_stored(const FuseInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
+  virtual void fuse_fsync_begin(const FuseInode& inode) {}
+  // fsync / fdatasync returned; the server's file is inode.server_data.
+  virtual void fuse_fsync_returned(const FuseInode& inode, int ret) {}
 
   // --- the world ------------------------------------------------------------
   virtual void world_created(World& w) {}

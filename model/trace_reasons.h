@@ -38,6 +38,10 @@ enum class Ev : std::uint16_t {
   i_size,                // ISIZE i_size changed, a=old b=new
   zero_point,            // ZPNT  zero_point changed, a=old b=new
   server_range_op,       // SRVOP server-side range operation, a=RangeOp b=offset
+  fuse_queue,            // FQUE  FUSE request queued (pending), a=unique b=opcode
+  fuse_read,             // FREAD FUSE request read by a server thread (processing), a=unique
+  fuse_end,              // FEND  FUSE request ended, a=unique b=-error
+  fuse_conn,             // FCONN FUSE server/connection state: a=0 crash, 1 restart, 2 abort; b=lost requests
   end,
 };
 

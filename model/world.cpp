@@ -22,14 +22,23 @@ World::World(const WorldOptions& options)
   mm_.background_thresh = options.background_thresh_pages;
   mm_.dirty_thresh = options.dirty_thresh_pages;
   if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_, options.writeback_chunk_pages);
+  unsigned mempool_min_nr = options.mempool_min_nr;
+  bool kswapd = options.kswapd;
   if (options.free_pages >= 0) {
     mm_.free_pages = options.free_pages;
     mm_.min_pages = options.min_pages;
     mm_.low_pages = options.low_pages;
+  } else if (t_memory_pressure != nullptr) {
+    const MemoryPressure& p = *t_memory_pressure;
+    mm_.free_pages = static_cast<std::int64_t>(options.dirty_thresh_pages) + p.extra_pages;
+    mm_.min_pages = p.min_pages;
+    mm_.low_pages = p.low_pages;
+    mempool_min_nr = p.mempool_min_nr;
+    kswapd = true;
   }
-  request_pool_ = std::make_unique<Mempool>(mm_, "netfs_request_pool", options.mempool_min_nr);
-  subrequest_pool_ = std::make_unique<Mempool>(mm_, "netfs_subrequest_pool", options.mempool_min_nr);
-  if (options.kswapd) {
+  request_pool_ = std::make_unique<Mempool>(mm_, "netfs_request_pool", mempool_min_nr);
+  subrequest_pool_ = std::make_unique<Mempool>(mm_, "netfs_subrequest_pool", mempool_min_nr);
+  if (kswapd) {
     kswapd_ = std::make_unique<Kswapd>(mm_);
     kcompactd_ = std::make_unique<Kcompactd>(mm_);
   }

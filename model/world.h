@@ -38,6 +38,30 @@ struct WorldOptions {
   unsigned mempool_min_nr = 100;    // netfs_request_pool / netfs_subrequest_pool reserve
 };
 
+// A memory-pressure profile the scenario runner may impose on every World of
+// a run (the mm/pressure/* variants of the netfs scenarios): a page budget
+// just above the dirty limit, so reclaim and compaction run while writeback
+// is in flight; mempools keep the kernel's reserve (a reserve smaller than
+// what one request holds lets the issuer and the retry wait on each other;
+// docs/model.md).
+struct MemoryPressure {
+  std::int64_t extra_pages = 12;  // free pages beyond dirty_thresh_pages
+  std::int64_t min_pages = 8;
+  std::int64_t low_pages = 16;
+  unsigned mempool_min_nr = 100;
+};
+inline thread_local const MemoryPressure* t_memory_pressure = nullptr;
+class MemoryPressureScope {
+ public:
+  explicit MemoryPressureScope(const MemoryPressure* p) : saved_(t_memory_pressure) { t_memory_pressure = p; }
+  ~MemoryPressureScope() { t_memory_pressure = saved_; }
+  MemoryPressureScope(const MemoryPressureScope&) = delete;
+  MemoryPressureScope& operator=(const MemoryPressureScope&) = delete;
+
+ private:
+  const MemoryPressure* saved_;
+};
+
 struct FileOptions {
   bool cache = false;         // the inode has a local cache
   bool use_credits = true;    // cifs-like send credits in ->prepare_write
@@ -70,6 +94,12 @@ class World {
   void heal();
   // Something else to heal then (a FUSE server that stopped answering).
   void on_heal(std::function<void()> fn) { heal_hooks_.push_back(std::move(fn)); }
+  // Something else to write back and wait for in the liveness phase, from
+  // its fiber, before the World shuts down (a FUSE connection's files).
+  void on_drain(std::function<void()> fn) { drain_hooks_.push_back(std::move(fn)); }
+  void drain() {
+    for (auto& fn : drain_hooks_) fn();
+  }
   // sync(2): sync_inodes_sb for the one superblock (model/mm/sync.cpp).
   void sync();
   // SB_I_NO_DATA_INTEGRITY: sync only wakes the flusher and returns.
@@ -91,6 +121,7 @@ class World {
   std::vector<std::unique_ptr<NetfsInode>> files_;
   std::vector<std::unique_ptr<RfsInode>> rfs_;
   std::vector<std::function<void()>> heal_hooks_;
+  std::vector<std::function<void()>> drain_hooks_;
 };
 
 }  // namespace wbsim::model

@@ -6,6 +6,7 @@
 
 #include "checkers/suite.h"
 #include "model/events.h"
+#include "model/world.h"
 #include "scenarios/bugs.h"
 #include "sim/assert.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 struct Registry {
   std::vector<Scenario> scenarios;  // filled by static initialisers
+  std::vector<Scenario> derived;    // the mm/pressure/* copies, made when sealed
   std::vector<const Scenario*> sorted;
   bool sealed = false;
 };
@@ -39,7 +41,19 @@ const std::vector<const Scenario*>& all_scenarios() {
   Registry& r = registry();
   if (!r.sealed) {
     r.sealed = true;
+    // Every netfs scenario runs a second time as mm/pressure/NAME: the same
+    // script with reclaim, compaction and mempool pressure underneath.
+    constexpr std::string_view kNetfs = "netfs/";
+    r.derived.reserve(r.scenarios.size());
+    for (const Scenario& s : r.scenarios) {
+      if (s.name.compare(0, kNetfs.size(), kNetfs) != 0) continue;
+      Scenario copy = s;
+      copy.name = "mm/pressure/" + s.name.substr(kNetfs.size());
+      copy.options.memory_pressure = true;
+      r.derived.push_back(std::move(copy));
+    }
     for (const Scenario& s : r.scenarios) r.sorted.push_back(&s);
+    for (const Scenario& s : r.derived) r.sorted.push_back(&s);
     std::sort(r.sorted.begin(), r.sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
     for (std::size_t i = 1; i < r.sorted.size(); ++i) {
       if (r.sorted[i - 1]->name == r.sorted[i]->name) {
@@ -111,6 +125,8 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
         checkers::Suite suite({.strict_extension = scenario.options.strict_extension});
         model::ObserverScope scope(suite.observers());
         Context ctx(sched, request.bugs, suite, scenario.options);
+        static const model::MemoryPressure kPressure;
+        model::MemoryPressureScope pressure(scenario.options.memory_pressure ? &kPressure : nullptr);
         scenario.fn(ctx);
         SIM_CHECK("liveness", suite.worlds_without_liveness() == 0,
                   "the scenario built a World and ended without its liveness phase");

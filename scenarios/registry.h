@@ -45,6 +45,10 @@ struct ScenarioOptions {
   std::uint32_t pct_steps_hint = 200;       // scheduling choices per run, roughly
   sim::Time liveness_budget = 120 * sim::kSec;  // virtual: healing to drained
   bool strict_extension = false;            // ordered-extension's strict mode
+  // Every World of the run under model::MemoryPressure (kswapd, kcompactd,
+  // a tight page budget, small mempools). Set on the mm/pressure/* copies
+  // the registry makes of every netfs scenario.
+  bool memory_pressure = false;
   const char* why = "";                     // one line for `wbsim list --long`
 };
 

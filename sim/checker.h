@@ -19,8 +19,8 @@ namespace wbsim::sim {
 
 class CheckerInfo {
  public:
-  CheckerInfo(const char* name, const char* mark_name, const char* description)
-      : name_(name), mark_(mark_name, description) {}
+  CheckerInfo(const char* name, const char* mark_name, const char* description, const char* scope = "*")
+      : name_(name), mark_(mark_name, description, scope) {}
   const char* name() const { return name_; }
   const CoverageMark& mark() const { return mark_; }
 
@@ -31,6 +31,9 @@ class CheckerInfo {
 
 #define WBSIM_CHECKER(var, name, description) \
   inline const ::wbsim::sim::CheckerInfo var { name, "checker." name, description }
+// A checker only scenarios matching `scope` are expected to evaluate.
+#define WBSIM_CHECKER_IN(var, name, scope, description) \
+  inline const ::wbsim::sim::CheckerInfo var { name, "checker." name, description, scope }
 
 // Counts one evaluation in the calling thread's simulation (no trace line:
 // checkers look far more often than anything else happens).

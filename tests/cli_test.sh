@@ -112,8 +112,13 @@ grep -q '^PASS' pass.txt && ok || bad "no PASS line"
 # Every scenario file registers exactly one scenario, and nothing is lost.
 files=$(find "$src/scenarios" -mindepth 2 -name '*.cpp' | wc -l)
 macros=$(grep -l 'WBSIM_SCENARIO(' $(find "$src/scenarios" -mindepth 2 -name '*.cpp') | wc -l)
+netfs_files=$(find "$src/scenarios/netfs" -name '*.cpp' | wc -l)
 registered=$("$wbsim" list | wc -l)
-[ "$files" -eq "$registered" ] && ok || bad "$files scenario files but $registered registered"
+# ... and every netfs scenario runs again as mm/pressure/NAME.
+[ "$((files + netfs_files))" -eq "$registered" ] && ok ||
+  bad "$files scenario files (+$netfs_files mm/pressure copies) but $registered registered"
+pressure=$("$wbsim" list | grep -c '^mm/pressure/')
+[ "$pressure" -eq "$netfs_files" ] && ok || bad "$pressure mm/pressure scenarios for $netfs_files netfs ones"
 [ "$macros" -eq "$files" ] && ok || bad "$files scenario files, $macros with WBSIM_SCENARIO"
 
 # --- sweep: exit codes, expected failures, shards, reports ----------------------

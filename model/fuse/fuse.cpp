@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "model/events.h"
 #include "model/mm/flusher.h"
 #include "model/mm/page_writeback.h"
 #include "model/mm/reclaim.h"
+#include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
@@ -19,8 +21,15 @@ using sim::mark;
 WBSIM_MARK_IN(kMarkFuseTempCopy, "fuse.temp_page_copy", "fuse/*", "writeback copied a folio to a temporary page");
 WBSIM_MARK_IN(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "fuse/*", "a write waited for an in-flight temporary copy");
 WBSIM_MARK_IN(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "fuse/*", "a write waited for a folio under writeback");
+WBSIM_MARK_IN(kMarkFuseLostInCrash, "fuse.request_lost_in_crash", "fuse/crash_restart",
+              "the server died holding requests it had read");
+WBSIM_MARK_IN(kMarkFuseResend, "fuse.notify_resend", "fuse/crash_restart", "FUSE_NOTIFY_RESEND requeued lost requests");
+WBSIM_MARK_IN(kMarkFuseAborted, "fuse.request_aborted", "fuse/*", "a request ended with the connection's abort");
 
 namespace {
+
+constexpr int kENOTCONN = -107;
+constexpr int kECONNABORTED = -103;
 
 FuseInode& fuse_inode(AddressSpace& mapping) { return *static_cast<FuseInode*>(mapping.host); }
 
@@ -32,6 +41,9 @@ const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages, .write_inode =
 
 FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(options) {
   w.on_heal([this] { heal(); });
+  // The liveness phase writes back and fsyncs every FUSE file too, then
+  // stops the server.
+  w.on_drain([this] { drain(sim::Scheduler::current()); });
   w.sb_no_data_integrity = options.sb_no_data_integrity;
   SIM_ASSERT_CMP(options.server_threads, >=, 1u);
   for (unsigned i = 0; i < options.server_threads; ++i) {
@@ -49,6 +61,7 @@ FuseInode& FuseConn::create_file() {
   fi.fc = this;
   fi.mapping.mm = &w_.mm();
   fi.mapping.host = &fi;
+  fi.mapping.host_kind = AddressSpace::HostKind::fuse;
   fi.mapping.a_ops = &kFuseAops;
   // 0c58a97f919c sets the flag on every FUSE mapping along with dropping
   // the temporary pages.
@@ -62,7 +75,7 @@ FuseInode& FuseConn::create_file() {
   return fi;
 }
 
-void FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t>& data) {
+int FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t>& data) {
   sim::WriteGuard lock(*inode.i_rwsem);
   std::uint64_t done = 0;
   while (done < data.size()) {
@@ -78,9 +91,19 @@ void FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_
         inode.in_flight_wq->wait_event([&] { return inode.writeback_in_flight.count(index) == 0; });
         folio_lock(*folio);
       }
+      const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
+      const bool whole = offset == 0 && data.size() - done >= folio->size();
+      if (!whole && !connected_) {
+        // The read fails; the new folio goes (filemap_remove_folio under
+        // its lock, as a failed read_folio leaves it to be dropped).
+        filemap_remove_folio(*folio);
+        folio_unlock(*folio);
+        folio_put(*folio);
+        return kENOTCONN;
+      }
       const auto& store = inode.server_data;
       const std::size_t from = static_cast<std::size_t>(folio->pos());
-      if (from < store.size()) {
+      if (!whole && from < store.size()) {
         const std::size_t n = std::min<std::size_t>(folio->size(), store.size() - from);
         std::copy(store.begin() + static_cast<long>(from), store.begin() + static_cast<long>(from + n),
                   folio->data.begin());
@@ -114,80 +137,190 @@ void FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, data.size() - done);
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
+    MODEL_EVENT(fuse_data_stored(inode, at, std::span<const std::uint8_t>(data.data() + done, part)));
+    // i_size moves before the folio is unlocked (generic_write_end), so
+    // writeback never sees the new bytes past a stale size.
+    inode.i_size = std::max(inode.i_size, at + static_cast<loff_t>(part));
     folio_mark_dirty(*folio);
     folio_unlock(*folio);
     folio_put(*folio);
     done += part;
-    inode.i_size = std::max(inode.i_size, at + static_cast<loff_t>(part));
     balance_dirty_pages_ratelimited(inode.mapping);
   }
+  return 0;
 }
 
-int FuseConn::fsync(FuseInode& inode) {
-  const int err = filemap_write_and_wait_range(inode.mapping, 0, INT64_MAX);
-  if (options_.temp_pages) inode.in_flight_wq->wait_event([&] { return inode.writeback_in_flight.empty(); });
+int FuseConn::fsync(FuseInode& inode, bool datasync) {
+  MODEL_EVENT(fuse_fsync_begin(inode));
+  int err = filemap_write_and_wait_range(inode.mapping, 0, INT64_MAX);
+  // fuse_sync_writes: the copies still in flight are part of the file.
+  if (options_.temp_pages && options_.fsync_waits_in_flight) {
+    inode.in_flight_wq->wait_event([&] { return inode.writeback_in_flight.empty(); });
+    if (err == 0) err = filemap_check_errors(inode.mapping);
+  }
+  // fdatasync skips the metadata (sync_inode_metadata); both send FUSE_FSYNC
+  // with the datasync flag.
+  if (!datasync && err == 0) write_inode(inode);
+  if (err == 0) err = send_sync(inode, FuseOpcode::fsync, "fuse_fsync: FUSE_FSYNC");
+  MODEL_EVENT(fuse_fsync_returned(inode, err));
   return err;
 }
 
-void FuseConn::write_inode(FuseInode& inode) {
-  sim::Completion done{"fuse.setattr_reply"};
+int FuseConn::sync_file_range(FuseInode& inode, loff_t offset, loff_t nbytes, unsigned flags) {
+  return model::sync_file_range(inode.mapping, offset, nbytes, flags);
+}
+
+void FuseConn::write_inode(FuseInode& inode) { send_sync(inode, FuseOpcode::setattr, "fuse_write_inode: synchronous SETATTR"); }
+
+int FuseConn::send_sync(FuseInode& inode, FuseOpcode opcode, const char* note) {
+  sim::Completion done{"fuse.reply"};
+  int error = 0;
   auto req = std::make_unique<Request>();
+  req->opcode = opcode;
   req->inode = &inode;
-  req->setattr_done = &done;
+  req->done = &done;
+  req->error = &error;
   queue(std::move(req));
-  sim::Scheduler::current().push_note("fuse_write_inode: synchronous SETATTR");
+  sim::Scheduler::current().push_note(note);
   done.wait();
   sim::Scheduler::current().pop_note();
+  return error;
 }
 
 void FuseConn::heal() {
+  if (!connected_) return;
   dropping_ = false;
   frozen_ = false;
-  for (auto& req : dropped_) pending_.push_back(std::move(req));
-  dropped_.clear();
+  alive_ = true;
+  // Requests a buggy or crashed server read and never answered are
+  // answered now (the liveness phase's stand-in for a recovered server).
+  // A malicious server stays as it is: only abort() ends that.
+  if (!malicious_) {
+    for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
+    processing_.clear();
+  }
+  queue_wq_.wake_up();
+}
+
+void FuseConn::crash(bool keep_fd) {
+  alive_ = false;
+  ++generation_;
+  trace_ev(Ev::fuse_conn, 0, processing_.size());
+  if (!processing_.empty()) mark(kMarkFuseLostInCrash);
+  if (!keep_fd) abort();
+}
+
+void FuseConn::restart(bool resend) {
+  if (!connected_) return;
+  alive_ = true;
+  trace_ev(Ev::fuse_conn, 1, resend ? processing_.size() : 0);
+  if (resend && !processing_.empty()) {
+    mark(kMarkFuseResend);
+    for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
+    processing_.clear();
+  }
+  queue_wq_.wake_up();
+}
+
+void FuseConn::abort() {
+  if (!connected_) return;
+  connected_ = false;
+  ++generation_;
+  trace_ev(Ev::fuse_conn, 2, processing_.size() + pending_.size());
+  // end_requests on the processing and pending lists, in that order.
+  std::vector<std::unique_ptr<Request>> ended;
+  for (auto& [unique, req] : processing_) ended.push_back(std::move(req));
+  processing_.clear();
+  for (auto& req : pending_) ended.push_back(std::move(req));
+  pending_.clear();
+  for (auto& req : ended) {
+    mark(kMarkFuseAborted);
+    end_request(*req, kECONNABORTED);
+  }
   queue_wq_.wake_up();
 }
 
 void FuseConn::stop() {
-  for (auto& t : threads_) t->stop();
+  for (auto& t : threads_) {
+    if (!t->exited()) t->stop();
+  }
+}
+
+void FuseConn::drain(sim::Scheduler& sched) {
+  for (auto& inode : files_) fsync(*inode);
+  stop();
 }
 
 void FuseConn::queue(std::unique_ptr<Request> req) {
+  req->unique = next_unique_++;
   ++stats_.requests;
+  if (req->opcode == FuseOpcode::write && stats_.folios_sent++ == 0) stats_.first_send = sim::now();
+  if (!connected_) {
+    end_request(*req, kENOTCONN);
+    return;
+  }
+  trace_ev(Ev::fuse_queue, req->unique, static_cast<std::uint64_t>(req->opcode));
   pending_.push_back(std::move(req));
   queue_wq_.wake_up();
 }
 
 void FuseConn::serve(sim::Kthread& self) {
+  sim::Scheduler& sched = sim::Scheduler::current();
   for (;;) {
-    queue_wq_.wait_event_idle([&] { return (!pending_.empty() && !frozen_) || self.should_stop(); });
+    queue_wq_.wait_event_idle(
+        [&] { return (!pending_.empty() && !frozen_ && alive_ && connected_) || self.should_stop(); });
     if (self.should_stop()) return;
-    std::unique_ptr<Request> req = std::move(pending_.front());
+    // fuse_dev_do_read: the request moves to the processing list.
+    const std::uint64_t unique = pending_.front()->unique;
+    processing_[unique] = std::move(pending_.front());
     pending_.pop_front();
-    if (req->setattr_done != nullptr) {
-      req->setattr_done->complete();
-      continue;
+    Request* req = processing_[unique].get();
+    trace_ev(Ev::fuse_read, unique, 0);
+    if (malicious_ || (dropping_ && req->opcode == FuseOpcode::write)) continue;  // read, never answered
+    const std::uint64_t generation = generation_;
+    if (req->opcode == FuseOpcode::write) {
+      // The handler's own memory: buffers, its backing file's page cache.
+      sched.push_note("the FUSE server's WRITE handler");
+      const bool got = alloc_pages(w_.mm(), options_.handler_alloc_pages, GFP_KERNEL);
+      sched.pop_note();
+      sim::sleep(options_.handler_time +
+                 options_.handler_ns_per_kib * static_cast<sim::Time>(req->data.size() / 1024));
+      if (got) free_pages(w_.mm(), options_.handler_alloc_pages);
+    } else {
+      sim::sleep(options_.handler_time);
     }
-    if (dropping_) {
-      dropped_.push_back(std::move(req));  // taken, never answered
-      continue;
+    // The process died (or the connection was aborted) while handling it:
+    // no answer is written; the request is lost with the process or was
+    // ended by the abort.
+    if (generation != generation_ || processing_.count(unique) == 0) continue;
+    auto owned = std::move(processing_[unique]);
+    processing_.erase(unique);
+    if (owned->opcode == FuseOpcode::write) {
+      auto& store = owned->inode->server_data;
+      const auto end = static_cast<std::size_t>(owned->pos) + owned->data.size();
+      if (store.size() < end) store.resize(end, 0);
+      std::copy(owned->data.begin(), owned->data.end(), store.begin() + owned->pos);
     }
-    // The handler's own memory: buffers, its backing file's page cache.
-    sim::Scheduler& sched = sim::Scheduler::current();
-    sched.push_note("the FUSE server's WRITE handler");
-    alloc_pages(w_.mm(), options_.handler_alloc_pages, GFP_KERNEL);
-    sched.pop_note();
-    sim::sleep(options_.handler_time);
-    auto& store = req->inode->server_data;
-    const auto end = static_cast<std::size_t>(req->pos) + req->data.size();
-    if (store.size() < end) store.resize(end, 0);
-    std::copy(req->data.begin(), req->data.end(), store.begin() + req->pos);
-    free_pages(w_.mm(), options_.handler_alloc_pages);
-    reply(*req);
+    end_request(*owned, 0);
   }
 }
 
-void FuseConn::reply(Request& req) {
+void FuseConn::end_request(Request& req, int error) {
+  trace_ev(Ev::fuse_end, req.unique, static_cast<std::uint64_t>(-error));
+  if (req.opcode != FuseOpcode::write) {
+    *req.error = error;
+    req.done->complete();
+    return;
+  }
+  // fuse_writepage_end
+  if (error != 0) {
+    mapping_set_error(req.inode->mapping, -5);  // -EIO
+  } else {
+    ++stats_.folios_written;
+    stats_.bytes_written += req.data.size();
+    stats_.last_reply = sim::now();
+  }
+  stats_.request_time += sim::now() - req.started;
   if (req.folio != nullptr) {
     stats_.writeback_time += sim::now() - req.started;
     folio_end_writeback(*req.folio);
@@ -213,16 +346,20 @@ int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
     req->pos = pos;
     req->data.assign(folio->data.begin(), folio->data.begin() + static_cast<long>(len));
     req->started = sim::now();
+    const sim::Time wb_started = sim::now();
     folio_start_writeback(*folio);
     if (fc.options().temp_pages) {
       // fuse_writepage_args_page_fill: copy to a temporary page, end
       // writeback on the original now, track the copy until the reply.
       mark(kMarkFuseTempCopy);
-      alloc_pages(fc.world().mm(), 1, GFP_NOFS);
+      const bool got = alloc_pages(fc.world().mm(), 1, GFP_NOFS);
+      SIM_ASSERT(got);  // GFP_NOFS without __GFP_NORETRY does not fail
+      if (fc.options().temp_copy_ns_per_page != 0) sim::sleep(fc.options().temp_copy_ns_per_page);
       ++fc.stats_.temp_copies;
       req->folio = nullptr;
       req->temp_index = folio->index;
       inode.writeback_in_flight.insert(folio->index);
+      fc.stats_.writeback_time += sim::now() - wb_started;  // the original's writeback ends now
       folio_unlock(*folio);
       folio_end_writeback(*folio);
     } else {

@@ -7,6 +7,8 @@
 namespace wbsim::model {
 
 WBSIM_FAULT_SITE(kCompact, "mm.compact", "kcompactd finds the page cache's blocks worth compacting when woken");
+WBSIM_FAULT_SITE(kCompactSync, "mm.compact_sync",
+                 "a round is a contiguous allocation (CMA, alloc_contig_range): MIGRATE_SYNC, waiting on writeback");
 WBSIM_MARK_IN(kMarkKcompactdRound, "mm.kcompactd_round", "mm/*", "kcompactd migrated the page cache's folios");
 
 Kcompactd::Kcompactd(Mm& mm) : mm_(mm) {
@@ -39,9 +41,10 @@ void Kcompactd::run(sim::Kthread& self) {
     ++rounds_;
     // Snapshot: migration may sleep, and mappings do not go away.
     const std::vector<AddressSpace*> mappings = mm_.reclaimable;
+    const MigrateMode mode = sim::fault(kCompactSync) ? MigrateMode::sync : MigrateMode::sync_light;
     for (AddressSpace* mapping : mappings) {
       if (self.should_stop()) return;
-      migrate_mapping(*mapping, MigrateMode::sync_light);
+      migrate_mapping(*mapping, mode);
     }
   }
 }

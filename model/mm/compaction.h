@@ -3,7 +3,9 @@
 //! (the blocks they sit in) in MIGRATE_SYNC_LIGHT mode, which may sleep on
 //! a folio lock but never waits for writeback. Each wake-up is a chance,
 //! not a certainty: the mm.compact fault site decides whether this round
-//! finds a block worth compacting.
+//! finds a block worth compacting, and mm.compact_sync whether the round
+//! stands for a contiguous allocation (CMA, alloc_contig_range), which
+//! migrates in MIGRATE_SYNC and so waits on writeback.
 //!
 //! Simplified: no fragmentation score, no proactive timer, no free-page
 //! scanner; a "block" is one mapping's folios.

@@ -10,7 +10,7 @@ namespace wbsim::model {
 using sim::mark;
 
 WBSIM_MARK_IN(kMarkKswapdBalanced, "mm.kswapd_balanced", "mm/*", "kswapd reclaimed up to the high watermark");
-WBSIM_MARK_IN(kMarkKswapdGaveUp, "mm.kswapd_gave_up", "-", "kswapd gave up after MAX_RECLAIM_RETRIES fruitless passes");
+WBSIM_MARK_IN(kMarkKswapdGaveUp, "mm.kswapd_gave_up", "mm/*", "kswapd gave up after MAX_RECLAIM_RETRIES fruitless passes");
 
 Kswapd::Kswapd(Mm& mm) : mm_(mm) {
   mm_.kswapd = this;
@@ -22,7 +22,7 @@ Kswapd::~Kswapd() {
 }
 
 void Kswapd::wakeup() {
-  if (woken_) return;
+  if (woken_ || failures_ >= kMaxReclaimRetries) return;
   woken_ = true;
   wait_.wake_up();
 }
@@ -40,13 +40,15 @@ void Kswapd::run(sim::Kthread& self) {
     if (self.should_stop()) return;
     woken_ = false;
     // balance_pgdat: reclaim to the high watermark.
-    int failures = 0;
-    while (!balanced() && !self.should_stop()) {
+    while (!balanced() && !self.should_stop() && failures_ < kMaxReclaimRetries) {
       const auto want = static_cast<std::uint64_t>(high_wmark(mm_) - mm_.free_pages);
       const std::uint64_t got = shrink_folio_list(mm_, GFP_KERNEL, want, /*is_kswapd=*/true);
       reclaimed_ += got;
-      if (got != 0) continue;
-      if (++failures >= kMaxReclaimRetries) {
+      if (got != 0) {
+        failures_ = 0;
+        continue;
+      }
+      if (++failures_ >= kMaxReclaimRetries) {
         mark(kMarkKswapdGaveUp);
         break;
       }

@@ -3,8 +3,8 @@
 //! the high watermark holds (balance_pgdat), then wakes kcompactd and
 //! sleeps. It never waits on writeback: a folio under writeback is marked
 //! PG_reclaim and skipped, dirty folios wake the flusher. After
-//! MAX_RECLAIM_RETRIES fruitless passes it gives up until woken again
-//! (pgdat->kswapd_failures).
+//! MAX_RECLAIM_RETRIES fruitless passes the node is hopeless: wake-ups are
+//! ignored until a direct reclaimer frees something (pgdat->kswapd_failures).
 //!
 //! Simplified: one node, one zone; no order or classzone; no sleep
 //! prediction (kswapd_try_to_sleep's short nap).
@@ -26,6 +26,9 @@ class Kswapd {
   ~Kswapd();
   // wakeup_kswapd: from an allocation below the low watermark.
   void wakeup();
+  // A direct reclaimer freed pages: the node is reclaimable again
+  // (kswapd_failures = 0).
+  void reclaim_progress() { failures_ = 0; }
   void stop();
   std::uint64_t reclaimed() const { return reclaimed_; }
 
@@ -35,6 +38,7 @@ class Kswapd {
 
   Mm& mm_;
   bool woken_ = false;
+  int failures_ = 0;  // pgdat->kswapd_failures
   std::uint64_t reclaimed_ = 0;
   sim::WaitQueue wait_{"kswapd_wait"};
   std::unique_ptr<sim::Kthread> thread_;

@@ -10,10 +10,9 @@ using sim::mark;
 WBSIM_MARK_IN(kMarkMempoolReserve, "mm.mempool_reserve", "mm/*", "a mempool allocation took an element from the reserve");
 WBSIM_MARK_IN(kMarkMempoolWait, "mm.mempool_wait", "-", "a mempool allocation waited for an element to be freed");
 
-Mempool::Mempool(Mm& m, std::string name, unsigned min) : mm(m), min_nr(min), curr_nr(min), wait(std::move(name)) {
-  // mempool_init preallocates the reserve.
-  mm.free_pages -= static_cast<std::int64_t>(min);
-}
+// mempool_init preallocates the reserve; the model sets it aside before
+// the page budget (Mm::free_pages) is counted.
+Mempool::Mempool(Mm& m, std::string name, unsigned min) : mm(m), min_nr(min), curr_nr(min), wait(std::move(name)) {}
 
 bool mempool_alloc(Mempool& pool, gfp_t gfp) {
   gfp |= __GFP_NORETRY;

@@ -9,7 +9,8 @@
 //! element to be returned by mempool_free, which refills the reserve before
 //! giving memory back.
 //!
-//! Simplified: an element costs one page of the budget, whatever its size.
+//! Simplified: an element taken from the page allocator costs one page of
+//! the budget, whatever its size; the reserve is set aside outside the budget.
 #pragma once
 
 #include <string>

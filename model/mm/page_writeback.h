@@ -64,4 +64,13 @@ int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end
 // threshold and throttles the writer past the dirty threshold.
 void balance_dirty_pages_ratelimited(AddressSpace& mapping);
 
+// sync_file_range(2) (fs/sync.c): WAIT_BEFORE waits for writeback already
+// under way over the range, WRITE starts writeback (WB_SYNC_ALL only with
+// both waits), WAIT_AFTER waits again. No data-integrity promise: nothing
+// is waited for that writeback does not cover (FUSE's in-flight copies).
+inline constexpr unsigned SYNC_FILE_RANGE_WAIT_BEFORE = 1;
+inline constexpr unsigned SYNC_FILE_RANGE_WRITE = 2;
+inline constexpr unsigned SYNC_FILE_RANGE_WAIT_AFTER = 4;
+int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigned flags);
+
 }  // namespace wbsim::model

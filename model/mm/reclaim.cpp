@@ -115,7 +115,9 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
     const int rounds = (gfp & __GFP_NORETRY) != 0 ? 1 : 3;
     for (int round = 0; round < rounds && mm.free_pages - n < mm.low_pages; ++round) {
       const std::uint64_t want = static_cast<std::uint64_t>(mm.low_pages - (mm.free_pages - n));
-      if (shrink_folio_list(mm, gfp, want) == 0) sim::sleep(sim::kMs);  // reclaim_throttle
+      const std::uint64_t got = shrink_folio_list(mm, gfp, want);
+      if (got != 0 && mm.kswapd != nullptr) mm.kswapd->reclaim_progress();
+      if (got == 0) sim::sleep(sim::kMs);  // reclaim_throttle
     }
     sim::Scheduler::current().pop_note();
     if ((gfp & __GFP_NORETRY) != 0 && mm.free_pages - n < mm.min_pages) {
