@@ -11,7 +11,6 @@
 // when fsync returns 0. A writeback error on the mapping makes the file's
 // bytes unknown until stored again (the error was reported instead).
 #include <map>
-#include <unordered_map>
 
 #include "checkers/checker.h"
 #include "model/fuse/fuse.h"
@@ -26,7 +25,7 @@ namespace {
 class WritebackTruth final : public Checker {
  public:
   void fuse_data_stored(const model::FuseInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
-    File& f = files_[&inode];  // looked up, never iterated: the address does not order anything
+    File& f = files_[inode.ino];
     ++seq_;
     const auto p = static_cast<std::size_t>(pos);
     if (f.data.size() < p + data.size()) {
@@ -43,7 +42,7 @@ class WritebackTruth final : public Checker {
 
   void mapping_error(const model::AddressSpace& m, int error) override {
     if (m.host_kind != model::AddressSpace::HostKind::fuse) return;
-    File& f = files_[static_cast<const model::FuseInode*>(m.host)];
+    File& f = files_[static_cast<const model::FuseInode*>(m.host)->ino];
     std::fill(f.known.begin(), f.known.end(), std::uint8_t{0});
   }
 
@@ -53,7 +52,7 @@ class WritebackTruth final : public Checker {
     const std::uint64_t began = began_[current_fiber()];
     if (ret != 0) return;
     evaluated(kWritebackTruth);
-    const File& f = files_[&inode];
+    const File& f = files_[inode.ino];
     const auto& server = inode.server_data;
     for (std::size_t b = 0; b < f.data.size(); ++b) {
       if (!f.known[b] || f.gen[b] > began) continue;
@@ -75,7 +74,7 @@ class WritebackTruth final : public Checker {
     std::vector<std::uint64_t> gen;
     std::vector<std::uint8_t> known;
   };
-  std::unordered_map<const model::FuseInode*, File> files_;
+  std::map<std::uint32_t, File> files_;  // by FuseInode::ino
   std::map<sim::FiberId, std::uint64_t> began_;
   std::uint64_t seq_ = 0;
 };

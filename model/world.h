@@ -97,6 +97,8 @@ class World {
   // Something else to write back and wait for in the liveness phase, from
   // its fiber, before the World shuts down (a FUSE connection's files).
   void on_drain(std::function<void()> fn) { drain_hooks_.push_back(std::move(fn)); }
+  // A superblock-wide inode number for files other filesystems create (FUSE).
+  std::uint32_t next_ino() { return next_ino_++; }
   void drain() {
     for (auto& fn : drain_hooks_) fn();
   }
@@ -122,6 +124,7 @@ class World {
   std::vector<std::unique_ptr<RfsInode>> rfs_;
   std::vector<std::function<void()>> heal_hooks_;
   std::vector<std::function<void()>> drain_hooks_;
+  std::uint32_t next_ino_ = 1u << 20;
 };
 
 }  // namespace wbsim::model

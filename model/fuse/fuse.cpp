@@ -58,6 +58,7 @@ FuseInode& FuseConn::create_file() {
   auto inode = std::make_unique<FuseInode>();
   FuseInode& fi = *inode;
   fi.nodeid = static_cast<std::uint32_t>(files_.size() + 1);
+  fi.ino = w_.next_ino();
   fi.fc = this;
   fi.mapping.mm = &w_.mm();
   fi.mapping.host = &fi;

@@ -65,7 +65,8 @@ class FuseConn;
 
 struct FuseInode {
   AddressSpace mapping;
-  std::uint32_t nodeid = 0;
+  std::uint32_t nodeid = 0;  // the connection's
+  std::uint32_t ino = 0;     // the World's: unique across connections
   loff_t i_size = 0;
   FuseConn* fc = nullptr;
   std::unique_ptr<sim::RwSem> i_rwsem;
