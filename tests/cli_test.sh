@@ -206,6 +206,11 @@ while read -r name scen checker fix; do
   code=$?
   [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
 done <bugs.txt
+# F6: C23 also stalls the flusher for the rest of the superblock.
+"$wbsim" sweep --scenario fuse/flusher_isolation --bug fuse-sync-waits-for-flusher --seeds 200 --out zoo >f6.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "flusher_isolation with C23: sweep exit $code, want 1"
+grep -qE "^FAIL .* seed [0-9]+: flusher-isolation: " f6.txt && ok || bad "flusher-isolation not named with C23"
 
 # --- wbsim fsx: replay, comparison, bad logs ------------------------------------------
 fsxdir="$src/tests/data/fsx"

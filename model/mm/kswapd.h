@@ -29,6 +29,7 @@ class Kswapd {
   // A direct reclaimer freed pages: the node is reclaimable again
   // (kswapd_failures = 0).
   void reclaim_progress() { failures_ = 0; }
+  bool hopeless() const { return failures_ >= kMaxReclaimRetries; }
   void stop();
   std::uint64_t reclaimed() const { return reclaimed_; }
 

@@ -4,18 +4,22 @@
 //      that rewrite data still being written back, which must wait for the
 //      folio's writeback (no temporary pages) or for the in-flight copy
 //      (temporary pages) so the server never receives bytes out of order.
-// How: a writer rewrites overlapping ranges with fsyncs between; the
-//      server's bytes must equal the last data written.
+// How: a writer rewrites overlapping ranges with fsyncs between, with
+//      direct reclaim in the server's handlers and, on half the seeds,
+//      kswapd and kcompactd; the server's bytes must equal the last data
+//      written.
 #include "scenarios/fuse_support.h"
 
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(fuse_healthy_server_pressure, "fuse/healthy_server_pressure", .pct_steps_hint = 2000,
                .why = "a healthy FUSE server under memory pressure keeps every write in order") {
-  model::World w({.background_thresh_pages = 2, .dirty_thresh_pages = 64});
-  model::Mm& mm = w.mm();
-  mm.free_pages = 40;
-  mm.low_pages = 24;
+  model::World w({.background_thresh_pages = 2,
+                  .dirty_thresh_pages = 64,
+                  .free_pages = 40,
+                  .min_pages = 8,
+                  .low_pages = 24,
+                  .kswapd = sim::draw(2) == 0});
   model::FuseConn fc(w, {.server_threads = 2 + sim::draw(3), .temp_pages = sim::draw(2) == 0});
   model::FuseInode& inode = fc.create_file();
   std::vector<std::uint8_t> shadow(12 * 4096, 0);
