@@ -206,6 +206,12 @@ while read -r name scen checker fix; do
   code=$?
   [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
 done <bugs.txt
+# F1 beyond the server's own thread: C21 hangs any task reclaiming in legacy memcg.
+"$wbsim" sweep --scenario mm/reclaim_hung_fuse --bug fuse-reclaim-waits-on-writeback --seeds 200 --out zoo >f1.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "reclaim_hung_fuse with C21: sweep exit $code, want 1"
+grep -qE "^FAIL .* seed [0-9]+: liveness: an allocation in legacy memcg reclaim" f1.txt && ok ||
+  bad "reclaim_hung_fuse with C21: no liveness finding"
 # F6: C23 also stalls the flusher for the rest of the superblock.
 "$wbsim" sweep --scenario fuse/flusher_isolation --bug fuse-sync-waits-for-flusher --seeds 200 --out zoo >f6.txt 2>&1
 code=$?
