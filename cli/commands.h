@@ -60,4 +60,11 @@ struct BenchArgs {
 };
 int cmd_bench(const BenchArgs& args);
 
+struct FuseTablesArgs {
+  std::string which = "all";  // all | policies | designs
+  std::string seeds = "1000";
+  std::string jobs;
+};
+int cmd_fuse_tables(const FuseTablesArgs& args);
+
 }  // namespace wbsim::cli

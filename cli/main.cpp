@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
   bench->add_flag("--json", bench_args.json, "one JSON object");
   bench->add_option("--quick", bench_args.quick, "1: short runs (smoke test)");
 
+  FuseTablesArgs fuse_tables_args;
+  auto* fuse_tables = app.add_subcommand("fuse-tables", "docs/fuse.md's policy x scenario and writeback-design tables");
+  fuse_tables->add_option("table", fuse_tables_args.which, "all (default), policies or designs");
+  fuse_tables->add_option("--seeds", fuse_tables_args.seeds, "seeds per policy and scenario (default 1000)");
+  fuse_tables->add_option("--jobs", fuse_tables_args.jobs, "threads (default: cores)");
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
@@ -121,6 +127,7 @@ int main(int argc, char** argv) {
     if (*bugs) return cmd_bugs();
     if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);
+    if (*fuse_tables) return cmd_fuse_tables(fuse_tables_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "wbsim: {}\n", e.what());
     return kUsage;

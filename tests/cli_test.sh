@@ -218,6 +218,21 @@ code=$?
 [ "$code" -eq 1 ] && ok || bad "flusher_isolation with C23: sweep exit $code, want 1"
 grep -qE "^FAIL .* seed [0-9]+: flusher-isolation: " f6.txt && ok || bad "flusher-isolation not named with C23"
 
+# --- wbsim fuse-tables: docs/fuse.md's tables, from runs -----------------------------
+"$wbsim" fuse-tables designs >designs.txt 2>&1 && ok || bad "fuse-tables designs failed: $(tail -3 designs.txt)"
+[ "$(grep -cE '^\| (4 KiB|1 MiB) \| (temp pages|no temp pages)' designs.txt)" -eq 4 ] && ok ||
+  bad "fuse-tables designs: not four rows: $(cat designs.txt)"
+grep -qE '^\| 4 KiB \| no temp pages \| 0 \|' designs.txt && ok || bad "no-temp design made copies: $(cat designs.txt)"
+grep -q 'run failed' designs.txt && bad "a design run failed: $(cat designs.txt)" || ok
+"$wbsim" fuse-tables policies --seeds 30 >policies.txt 2>&1 && ok || bad "fuse-tables policies failed"
+# Each policy switch breaks its own scenario; the defaults break none.
+c21=$(head -3 policies.txt | grep '^| scenario' | tr '|' '\n' | grep -n 'fuse-reclaim-waits-on-writeback' | cut -d: -f1)
+grep '^| fuse/reclaim_deadlock ' policies.txt | cut -d'|' -f"$c21" | grep -q '\*\*deadlock\*\*' && ok ||
+  bad "C21 column: $(grep reclaim_deadlock policies.txt)"
+grep -E '^\| (fuse|mm)/' policies.txt | cut -d'|' -f3 | grep -qv ' pass ' && bad "defaults fail somewhere: $(cat policies.txt)" || ok
+"$wbsim" fuse-tables nonsense >/dev/null 2>bad-table.txt
+[ $? -eq 2 ] && grep -q "unknown table 'nonsense'" bad-table.txt && ok || bad "fuse-tables with a bad table name"
+
 # --- wbsim fsx: replay, comparison, bad logs ------------------------------------------
 fsxdir="$src/tests/data/fsx"
 "$wbsim" fsx "$fsxdir/edge-cases.fsxops" --expected "$fsxdir/edge-cases.expected" >fsx-ok.txt 2>&1

@@ -46,6 +46,7 @@ FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(optio
   w.on_drain([this] { drain(sim::Scheduler::current()); });
   w.sb_no_data_integrity = options.sb_no_data_integrity;
   SIM_ASSERT_CMP(options.server_threads, >=, 1u);
+  if (options.cpus != 0) cpus_ = std::make_unique<sim::Semaphore>("cpus", options.cpus);
   for (unsigned i = 0; i < options.server_threads; ++i) {
     threads_.push_back(std::make_unique<sim::Kthread>(fmt::format("fuse-server{}", i),
                                                       [this](sim::Kthread& self) { serve(self); }));
@@ -78,6 +79,7 @@ FuseInode& FuseConn::create_file() {
 
 int FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t>& data) {
   sim::WriteGuard lock(*inode.i_rwsem);
+  cpu_work(options_.write_call_ns);
   std::uint64_t done = 0;
   while (done < data.size()) {
     const loff_t at = pos + static_cast<loff_t>(done);
@@ -137,6 +139,7 @@ int FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, data.size() - done);
+    cpu_work(options_.write_ns_per_page);  // copy_folio_from_iter, folio locked
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
     MODEL_EVENT(fuse_data_stored(inode, at, std::span<const std::uint8_t>(data.data() + done, part)));
     // i_size moves before the folio is unlocked (generic_write_end), so
@@ -252,6 +255,17 @@ void FuseConn::drain(sim::Scheduler& sched) {
   stop();
 }
 
+void FuseConn::cpu_work(sim::Time ns) {
+  if (ns == 0) return;
+  if (cpus_ == nullptr) {
+    sim::sleep(ns);
+    return;
+  }
+  cpus_->down();
+  sim::sleep(ns);
+  cpus_->up();
+}
+
 void FuseConn::queue(std::unique_ptr<Request> req) {
   req->unique = next_unique_++;
   ++stats_.requests;
@@ -284,11 +298,10 @@ void FuseConn::serve(sim::Kthread& self) {
       sched.push_note("the FUSE server's WRITE handler");
       const bool got = alloc_pages(w_.mm(), options_.handler_alloc_pages, GFP_KERNEL);
       sched.pop_note();
-      sim::sleep(options_.handler_time +
-                 options_.handler_ns_per_kib * static_cast<sim::Time>(req->data.size() / 1024));
+      cpu_work(options_.handler_time + options_.handler_ns_per_kib * static_cast<sim::Time>(req->data.size() / 1024));
       if (got) free_pages(w_.mm(), options_.handler_alloc_pages);
     } else {
-      sim::sleep(options_.handler_time);
+      cpu_work(options_.handler_time);
     }
     // The process died (or the connection was aborted) while handling it:
     // no answer is written; the request is lost with the process or was
@@ -328,6 +341,7 @@ void FuseConn::end_request(Request& req, int error) {
     folio_put(*req.folio);
   } else {
     req.inode->writeback_in_flight.erase(req.temp_index);
+    --w_.mm().nr_writeback;
     free_pages(w_.mm(), 1);  // the temporary page
     req.inode->in_flight_wq->wake_up();
   }
@@ -355,11 +369,12 @@ int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
       mark(kMarkFuseTempCopy);
       const bool got = alloc_pages(fc.world().mm(), 1, GFP_NOFS);
       SIM_ASSERT(got);  // GFP_NOFS without __GFP_NORETRY does not fail
-      if (fc.options().temp_copy_ns_per_page != 0) sim::sleep(fc.options().temp_copy_ns_per_page);
+      fc.cpu_work(fc.options().temp_copy_ns_per_page);
       ++fc.stats_.temp_copies;
       req->folio = nullptr;
       req->temp_index = folio->index;
       inode.writeback_in_flight.insert(folio->index);
+      ++fc.world().mm().nr_writeback;  // the copy is accounted as writeback until the reply (inc_wb_stat)
       fc.stats_.writeback_time += sim::now() - wb_started;  // the original's writeback ends now
       folio_unlock(*folio);
       folio_end_writeback(*folio);

@@ -40,6 +40,7 @@
 #include "sim/completion.h"
 #include "sim/kthread.h"
 #include "sim/rwsem.h"
+#include "sim/semaphore.h"
 #include "sim/waitqueue.h"
 
 namespace wbsim::model {
@@ -56,6 +57,13 @@ struct FuseOptions {
   // The legacy design's cost of a copy in virtual time: the page
   // allocation and the memcpy (docs/fuse.md, "Figures").
   sim::Time temp_copy_ns_per_page = 0;
+  // The application's side of a buffered write in virtual time: the call
+  // itself and the copy into each page (0: writes take no time).
+  sim::Time write_call_ns = 0;
+  sim::Time write_ns_per_page = 0;
+  // CPUs the costs above compete for (the writer, the flusher's copies and
+  // the server's handlers); 0: as many as there are fibers.
+  unsigned cpus = 0;
   // fuse_sync_writes: fsync waits for in-flight copies. Off only in tests
   // that plant a violation of writeback-truth (F5).
   bool fsync_waits_in_flight = true;
@@ -157,6 +165,8 @@ class FuseConn {
   void serve(sim::Kthread& self);
   void end_request(Request& req, int error);
   void drain(sim::Scheduler& sched);
+  // `ns` of CPU time: on one of options.cpus CPUs when they are counted.
+  void cpu_work(sim::Time ns);
 
   World& w_;
   FuseOptions options_;
@@ -165,6 +175,7 @@ class FuseConn {
   std::deque<std::unique_ptr<Request>> pending_;
   std::map<std::uint64_t, std::unique_ptr<Request>> processing_;  // read by the server, unanswered
   sim::WaitQueue queue_wq_{"fuse.queue"};
+  std::unique_ptr<sim::Semaphore> cpus_;
   std::vector<std::unique_ptr<sim::Kthread>> threads_;
   std::vector<std::unique_ptr<FuseInode>> files_;
   bool dropping_ = false;

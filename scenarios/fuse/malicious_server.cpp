@@ -6,8 +6,10 @@
 //      the connection (/sys/fs/fuse/connections/N/abort), reporting an
 //      error, and that nothing else is left hanging after the abort.
 // How: the server answers nothing; writers dirty a file under a tight page
-//      budget with kswapd; sync() runs against a bound, fsync waits until an
-//      administrator aborts the connection ten seconds in.
+//      budget with kswapd; sync() and a MIGRATE_SYNC migration of the file's
+//      folios run against bounds, fsync waits until an administrator aborts
+//      the connection ten seconds in.
+#include "model/mm/migrate.h"
 #include "scenarios/fuse_support.h"
 
 namespace wbsim::scenarios {
@@ -35,6 +37,12 @@ WBSIM_SCENARIO(fuse_malicious_server, "fuse/malicious_server", .pct_steps_hint =
   spawn_bounded(s, "syncer", 30 * sim::kSec, "sync() with a server that answers nothing (F2)", [&] {
     sim::sleep(2 * sim::kSec);
     w.sync();
+  });
+  // F4 per policy: the v4 proposal's -EBUSY returns at once; mainline's
+  // MIGRATE_SYNC waits until the abort.
+  spawn_bounded(s, "migrator", 5 * sim::kSec, "migration of folios the server never finishes (F4)", [&] {
+    sim::sleep(2 * sim::kSec);
+    model::migrate_mapping(inode.mapping, model::MigrateMode::sync);
   });
   s.spawn("admin", [&] {
     sim::sleep(10 * sim::kSec);
