@@ -25,6 +25,9 @@ int shrink_clean_folios(AddressSpace& mapping) {
       if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
         if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
         folio_detach_private(*f);
+      }
+      // __remove_mapping's reference freeze, as in shrink_folio_list.
+      if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && f->refcount == 2) {
         filemap_remove_folio(*f);  // under the folio lock
         folio_unlock(*f);
         ++evicted;

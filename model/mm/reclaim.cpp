@@ -70,11 +70,16 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
       if (folio_test_locked(*f)) continue;
       folio_get(*f);
       if (folio_trylock(*f)) {
-        // __remove_mapping's folio_ref_freeze: only the page cache's
-        // reference and ours; anyone else holding the folio keeps it.
-        if (f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && f->refcount == 2) {
+        bool removable = f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f);
+        if (removable) {
+          // filemap_release_folio, then __remove_mapping's folio_ref_freeze:
+          // only the page cache's reference and ours may be left; anyone
+          // else holding the folio keeps it in the cache.
           if (mapping->a_ops != nullptr && mapping->a_ops->release_folio != nullptr) mapping->a_ops->release_folio(*f);
           folio_detach_private(*f);
+          removable = f->refcount == 2;
+        }
+        if (removable) {
           reclaimed += f->nr_pages();
           mark(kMarkReclaimEvicted);
           filemap_remove_folio(*f);  // under the folio lock, as __remove_mapping
