@@ -2,7 +2,7 @@
 // write it applies (AFS's rule: size = max(size, end)), so a write landing
 // beyond EOF leaves a hole of zeros below it. Such a hole is transient only
 // while the client still holds the data that belongs there (dirty, under
-// writeback, or in an unbuffered write in flight); at quiescence none may
+// writeback, or in a write that has not returned); at quiescence none may
 // remain unless an error may have lost that data.
 //
 // Strict mode (Options::strict_extension) also requires extension in
@@ -30,12 +30,15 @@ class OrderedExtension final : public Checker {
   void world_created(model::World& w) override { world_ = &w; }
   void world_destroyed(model::World& w) override { world_ = nullptr; }
 
+  // A write that has not returned is in flight as a whole: an unbuffered
+  // one until its RPCs end, a buffered one between storing a byte and
+  // marking its folio dirty (the kernel does both under the folio lock).
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
-    if (unbuffered) dio_[current_fiber()] = {inode.ino, pos, pos + static_cast<model::loff_t>(len)};
+    writes_[current_fiber()] = {inode.ino, pos, pos + static_cast<model::loff_t>(len)};
   }
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
                       std::int64_t ret, bool unbuffered) override {
-    if (unbuffered) dio_.erase(current_fiber());
+    writes_.erase(current_fiber());
   }
 
   void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
@@ -67,8 +70,8 @@ class OrderedExtension final : public Checker {
     if (world_ == nullptr || static_cast<std::uint64_t>(pos) <= old_size) return;
     const model::NetfsInode& inode = *world_->files()[file_id];
     evaluated(kOrderedExtension);
-    // Page by page: data in a dirty or writeback folio, or inside an
-    // unbuffered write in flight, is pending as a whole.
+    // Page by page: data in a dirty or writeback folio, or inside a
+    // write that has not returned, is pending as a whole.
     for (std::uint64_t b = old_size; b < static_cast<std::uint64_t>(pos);) {
       const std::uint64_t page_end = std::min<std::uint64_t>((b / model::kPageSize + 1) * model::kPageSize,
                                                              static_cast<std::uint64_t>(pos));
@@ -76,7 +79,7 @@ class OrderedExtension final : public Checker {
         b = page_end;
         continue;
       }
-      while (b < page_end && (!shadow_.client_has_data(inode.ino, b) || dio_pending(inode, b))) ++b;
+      while (b < page_end && (!shadow_.client_has_data(inode.ino, b) || write_pending(inode, b))) ++b;
       if (b == page_end) continue;
       // The first byte that breaks the rule ends the run.
       WBSIM_CHECK(kOrderedExtension, false,
@@ -125,8 +128,8 @@ class OrderedExtension final : public Checker {
   static std::uint64_t sreq_key(const model::NetfsIoSubrequest& r) {
     return std::uint64_t{r.rreq->debug_id} << 32 | r.debug_index;
   }
-  bool dio_pending(const model::NetfsInode& inode, std::uint64_t b) const {
-    for (const auto& [fiber, d] : dio_) {
+  bool write_pending(const model::NetfsInode& inode, std::uint64_t b) const {
+    for (const auto& [fiber, d] : writes_) {
       if (d.ino == inode.ino && static_cast<model::loff_t>(b) >= d.from && static_cast<model::loff_t>(b) < d.to)
         return true;
     }
@@ -141,11 +144,11 @@ class OrderedExtension final : public Checker {
   Shadow& shadow_;
   bool strict_;
   model::World* world_ = nullptr;
-  struct Dio {
+  struct Write {
     std::uint32_t ino;
     model::loff_t from, to;
   };
-  std::map<sim::FiberId, Dio> dio_;  // unbuffered writes in flight, by fiber
+  std::map<sim::FiberId, Write> writes_;  // writes in flight, by fiber
   std::map<std::uint32_t, std::map<std::uint64_t, Extending>> extending_;   // in-flight extending writes
   std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> holes_;
 };

@@ -125,9 +125,9 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
     folio_lock(*f);
     folio_wait_writeback(*f);
     if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
-      if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
-      FolioPrivate p = folio_detach_private(*f);
-      SIM_ASSERT(p.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
+      SIM_ASSERT(f->priv.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
+      const bool released = filemap_release_folio(*f);
+      SIM_ASSERT_MSG(released, "clean folio {} with private data refused invalidation", f->index);
       filemap_remove_folio(*f);  // under the folio lock: nobody else removes it meanwhile
       folio_unlock(*f);
     } else {

@@ -172,6 +172,13 @@ int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end
   return err != 0 ? err : err2;
 }
 
+bool filemap_release_folio(Folio& folio) {
+  const AddressSpace& m = *folio.mapping;
+  if (m.a_ops != nullptr && m.a_ops->release_folio != nullptr && !m.a_ops->release_folio(folio)) return false;
+  folio_detach_private(folio);
+  return true;
+}
+
 void balance_dirty_pages_ratelimited(AddressSpace& mapping) {
   Mm& mm = *mapping.mm;
   if (mm.flusher != nullptr && mm.nr_dirty > mm.background_thresh) mm.flusher->wakeup_background();

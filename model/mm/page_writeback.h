@@ -45,8 +45,9 @@ struct WritebackControl {
 struct AddressSpaceOps {
   // ->writepages: write back dirty folios of the mapping under `wbc`.
   int (*writepages)(AddressSpace& mapping, WritebackControl& wbc);
-  // ->release_folio: a clean folio is leaving the page cache (may be null).
-  void (*release_folio)(Folio& folio) = nullptr;
+  // ->release_folio: may a clean folio leave the page cache? False keeps
+  // it (and its private data); null: yes (filemap_release_folio).
+  bool (*release_folio)(Folio& folio) = nullptr;
   // ->write_inode: write the inode's metadata at the end of WB_SYNC_ALL
   // writeback (may be null). FUSE sends a synchronous SETATTR.
   void (*write_inode)(AddressSpace& mapping) = nullptr;
@@ -63,6 +64,11 @@ int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end
 // Called by writers after dirtying: wakes the flusher past the background
 // threshold and throttles the writer past the dirty threshold.
 void balance_dirty_pages_ratelimited(AddressSpace& mapping);
+
+// filemap_release_folio: asks the filesystem whether a clean folio may
+// leave the cache, then drops its private data. False: it stays, private
+// data and all.
+bool filemap_release_folio(Folio& folio);
 
 // sync_file_range(2) (fs/sync.c): WAIT_BEFORE waits for writeback already
 // under way over the range, WRITE starts writeback (WB_SYNC_ALL only with

@@ -22,12 +22,10 @@ int shrink_clean_folios(AddressSpace& mapping) {
     folio_get(*f);
     // Reclaim only trylocks; a folio that changed meanwhile stays.
     if (folio_trylock(*f)) {
-      if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
-        if (mapping.a_ops != nullptr && mapping.a_ops->release_folio != nullptr) mapping.a_ops->release_folio(*f);
-        folio_detach_private(*f);
-      }
-      // __remove_mapping's reference freeze, as in shrink_folio_list.
-      if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && f->refcount == 2) {
+      // filemap_release_folio, then __remove_mapping's reference freeze, as
+      // in shrink_folio_list.
+      if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && filemap_release_folio(*f) &&
+          f->refcount == 2) {
         filemap_remove_folio(*f);  // under the folio lock
         folio_unlock(*f);
         ++evicted;

@@ -75,9 +75,7 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
           // filemap_release_folio, then __remove_mapping's folio_ref_freeze:
           // only the page cache's reference and ours may be left; anyone
           // else holding the folio keeps it in the cache.
-          if (mapping->a_ops != nullptr && mapping->a_ops->release_folio != nullptr) mapping->a_ops->release_folio(*f);
-          folio_detach_private(*f);
-          removable = f->refcount == 2;
+          removable = filemap_release_folio(*f) && f->refcount == 2;
         }
         if (removable) {
           reclaimed += f->nr_pages();

@@ -72,11 +72,12 @@ void netfs_readahead(NetfsInode& ictx, pgoff_t index) {
 
 }  // namespace
 
-void netfs_release_folio(Folio& folio) {
+bool netfs_release_folio(Folio& folio) {
   NetfsInode& ictx = netfs_inode(*folio.mapping);
-  if (folio_test_dirty(folio)) return;
+  if (folio_test_dirty(folio)) return false;
   const loff_t end = std::min(folio.pos() + static_cast<loff_t>(folio.size()), ictx.i_size);
   if (end > ictx.zero_point) ictx.zero_point = end;
+  return !folio.test(PG_private);
 }
 
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {

@@ -30,9 +30,11 @@ std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t 
 void netfs_reset_iter(NetfsIoSubrequest& subreq);
 
 // --- buffered_read.cpp -------------------------------------------------------
-// netfs_release_folio() (fs/netfs/misc.c): a clean folio leaves the cache;
-// what it held is on the server, so zero_point rises past it.
-void netfs_release_folio(Folio& folio);
+// netfs_release_folio() (fs/netfs/misc.c): a clean folio may leave the
+// cache; what it held is on the server, so zero_point rises past it (even
+// if the folio stays). A folio with private data (a copy-to-cache mark)
+// stays.
+bool netfs_release_folio(Folio& folio);
 
 // --- write_issue.cpp ---------------------------------------------------------
 NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin);
