@@ -12,6 +12,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
+#include "sim/fault.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -25,6 +26,9 @@ WBSIM_MARK_IN(kMarkFuseLostInCrash, "fuse.request_lost_in_crash", "fuse/crash_re
               "the server died holding requests it had read");
 WBSIM_MARK_IN(kMarkFuseResend, "fuse.notify_resend", "fuse/crash_restart", "FUSE_NOTIFY_RESEND requeued lost requests");
 WBSIM_MARK_IN(kMarkFuseAborted, "fuse.request_aborted", "fuse/*", "a request ended with the connection's abort");
+
+WBSIM_FAULT_SITE(kFuseServerStall, "fuse.server_stall",
+                 "a FUSE server thread stalls on its backing store before answering a request");
 
 namespace {
 
@@ -303,6 +307,7 @@ void FuseConn::serve(sim::Kthread& self) {
     } else {
       cpu_work(options_.handler_time);
     }
+    if (sim::fault(kFuseServerStall)) sim::sleep((1 + sim::draw(50)) * sim::kMs);  // not CPU: waiting on its disk
     // The process died (or the connection was aborted) while handling it:
     // no answer is written; the request is lost with the process or was
     // ended by the abort.
