@@ -112,6 +112,10 @@ void Shadow::mapping_error(const model::AddressSpace& m, int error) {
   forget(f, 0, f.size());
 }
 
+void Shadow::fsync_returned(const model::NetfsInode& inode, int ret) {
+  if (ret < 0) forget(file(inode.ino), 0, file(inode.ino).size());
+}
+
 void Shadow::writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) {
   // ->writepages failing before I/O (netfs_kill_dirty_pages) cleans folios
   // without writing them and records no mapping error.

@@ -3,7 +3,10 @@
 //! for each byte the sequence number of its last store and whether its
 //! value is still known. A writeback error makes every byte of the file
 //! unknown until it is stored again: the kernel does not say which data
-//! an error lost. data-integrity compares the server and reads against it;
+//! an error lost. So does an fsync that reports an error: it covers every
+//! write since the file last looked, including writes after the error was
+//! recorded (a request whose upload already failed cancels what it is
+//! given later without a second error). data-integrity compares the server and reads against it;
 //! ordered-extension asks it whether the client ever wrote a byte.
 #pragma once
 
@@ -49,6 +52,7 @@ class Shadow : public Checker {
   void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
                       bool truncate) override;
   void mapping_error(const model::AddressSpace& m, int error) override;
+  void fsync_returned(const model::NetfsInode& inode, int ret) override;
   void range_op_done(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
                      model::loff_t dest, bool keep_size) override;
   void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override;
