@@ -77,6 +77,9 @@ bool filemap_release_folio(Folio& folio);
 inline constexpr unsigned SYNC_FILE_RANGE_WAIT_BEFORE = 1;
 inline constexpr unsigned SYNC_FILE_RANGE_WRITE = 2;
 inline constexpr unsigned SYNC_FILE_RANGE_WAIT_AFTER = 4;
-int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigned flags);
+// With `f_wb_err` (the calling file's errseq cursor) each wait reports the
+// file's unseen writeback error, as file_fdatawait_range does.
+int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigned flags,
+                    std::uint32_t* f_wb_err = nullptr);
 
 }  // namespace wbsim::model

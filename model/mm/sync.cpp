@@ -20,16 +20,21 @@ WBSIM_MARK_IN(kMarkSyncNoIntegritySb, "mm.sync_no_integrity_sb", "fuse/*",
 WBSIM_MARK_IN(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity", "fuse/*",
            "wait_sb_inodes skipped a mapping without data integrity guarantees");
 
-int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigned flags) {
+int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigned flags, std::uint32_t* f_wb_err) {
   // nbytes == 0 means to the end of the file.
   const loff_t endbyte = nbytes == 0 ? INT64_MAX : offset + nbytes - 1;
+  // file_fdatawait_range: wait, then the file's unseen error.
+  auto wait = [&] {
+    const int err = filemap_fdatawait_range(mapping, offset, endbyte);
+    return f_wb_err != nullptr ? file_check_and_advance_wb_err(mapping, f_wb_err) : err;
+  };
   int err = 0;
-  if ((flags & SYNC_FILE_RANGE_WAIT_BEFORE) != 0) err = filemap_fdatawait_range(mapping, offset, endbyte);
+  if ((flags & SYNC_FILE_RANGE_WAIT_BEFORE) != 0) err = wait();
   if (err == 0 && (flags & SYNC_FILE_RANGE_WRITE) != 0) {
     const unsigned all = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
     err = filemap_fdatawrite_range(mapping, offset, endbyte, (flags & all) == all ? SyncMode::all : SyncMode::none);
   }
-  if (err == 0 && (flags & SYNC_FILE_RANGE_WAIT_AFTER) != 0) err = filemap_fdatawait_range(mapping, offset, endbyte);
+  if (err == 0 && (flags & SYNC_FILE_RANGE_WAIT_AFTER) != 0) err = wait();
   return err;
 }
 

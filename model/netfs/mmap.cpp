@@ -133,4 +133,8 @@ int netfs_msync(NetfsFile& file, loff_t start, loff_t end) {
   return err != 0 ? err : err2;
 }
 
+int netfs_sync_file_range(NetfsFile& file, loff_t offset, loff_t nbytes, unsigned flags) {
+  return sync_file_range(file.inode->mapping, offset, nbytes, flags, &file.f_wb_err);
+}
+
 }  // namespace wbsim::model

@@ -59,6 +59,9 @@ int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len
 int netfs_drop_page_cache(NetfsFile& file);
 // msync(MS_SYNC) over a range: write and wait, reporting the file's error.
 int netfs_msync(NetfsFile& file, loff_t start, loff_t end);
+// sync_file_range(2) on an open file: its waits report the file's unseen
+// writeback error (model/mm/sync.cpp).
+int netfs_sync_file_range(NetfsFile& file, loff_t offset, loff_t nbytes, unsigned flags);
 // netfs_setattr size change: truncate_pagecache (waiting for writeback on
 // affected folios), then the server's size.
 int netfs_truncate(NetfsFile& file, loff_t size);
