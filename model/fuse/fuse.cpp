@@ -335,37 +335,55 @@ void FuseConn::end_request(Request& req, int error) {
   if (error != 0) {
     mapping_set_error(req.inode->mapping, -5);  // -EIO
   } else {
-    ++stats_.folios_written;
     stats_.bytes_written += req.data.size();
     stats_.last_reply = sim::now();
   }
   stats_.request_time += sim::now() - req.started;
-  if (req.folio != nullptr) {
+  ++stats_.writes_answered;
+  for (Folio* folio : req.folios) {
     stats_.writeback_time += sim::now() - req.started;
-    folio_end_writeback(*req.folio);
-    folio_put(*req.folio);
-  } else {
-    req.inode->writeback_in_flight.erase(req.temp_index);
+    if (error == 0) ++stats_.folios_written;
+    folio_end_writeback(*folio);
+    folio_put(*folio);
+  }
+  for (const pgoff_t index : req.temp_indices) {
+    if (error == 0) ++stats_.folios_written;
+    req.inode->writeback_in_flight.erase(index);
     --w_.mm().nr_writeback;
     free_pages(w_.mm(), 1);  // the temporary page
-    req.inode->in_flight_wq->wake_up();
   }
+  if (!req.temp_indices.empty()) req.inode->in_flight_wq->wake_up();
 }
 
 int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
   FuseInode& inode = fuse_inode(mapping);
   FuseConn& fc = *inode.fc;
   int error = 0;
+  // fuse_writepages_fill: contiguous folios gather into one WRITE of up to
+  // max_pages; a gap, a full request, or the end of the file sends it.
+  std::unique_ptr<FuseConn::Request> req;
+  pgoff_t next_index = 0;
+  unsigned pages = 0;
+  auto send = [&] {
+    if (req != nullptr) fc.queue(std::move(req));
+    req = nullptr;
+    pages = 0;
+  };
   Folio* folio = nullptr;
   while ((folio = writeback_iter(mapping, wbc, folio, &error)) != nullptr) {
     const loff_t pos = folio->pos();
     const std::uint64_t len =
         std::min<std::uint64_t>(folio->size(), static_cast<std::uint64_t>(std::max<loff_t>(inode.i_size - pos, 0)));
-    auto req = std::make_unique<FuseConn::Request>();
-    req->inode = &inode;
-    req->pos = pos;
-    req->data.assign(folio->data.begin(), folio->data.begin() + static_cast<long>(len));
-    req->started = sim::now();
+    if (req != nullptr && (folio->index != next_index || pages + folio->nr_pages() > fc.options().max_pages)) send();
+    if (req == nullptr) {
+      req = std::make_unique<FuseConn::Request>();
+      req->inode = &inode;
+      req->pos = pos;
+      req->started = sim::now();
+    }
+    req->data.insert(req->data.end(), folio->data.begin(), folio->data.begin() + static_cast<long>(len));
+    next_index = folio->index + folio->nr_pages();
+    pages += static_cast<unsigned>(folio->nr_pages());
     const sim::Time wb_started = sim::now();
     folio_start_writeback(*folio);
     if (fc.options().temp_pages) {
@@ -376,8 +394,7 @@ int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
       SIM_ASSERT(got);  // GFP_NOFS without __GFP_NORETRY does not fail
       fc.cpu_work(fc.options().temp_copy_ns_per_page);
       ++fc.stats_.temp_copies;
-      req->folio = nullptr;
-      req->temp_index = folio->index;
+      req->temp_indices.push_back(folio->index);
       inode.writeback_in_flight.insert(folio->index);
       ++fc.world().mm().nr_writeback;  // the copy is accounted as writeback until the reply (inc_wb_stat)
       fc.stats_.writeback_time += sim::now() - wb_started;  // the original's writeback ends now
@@ -386,13 +403,14 @@ int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
     } else {
       // Writeback stays on the folio until the server replies; with one
       // server thread, that thread alone can end it.
-      req->folio = folio;
+      req->folios.push_back(folio);
       folio_get(*folio);
       if (fc.options().server_threads == 1) folio->wb_owner = fc.threads_.front()->fiber();
       folio_unlock(*folio);
     }
-    fc.queue(std::move(req));
+    if (len < folio->size()) send();  // the end of the file
   }
+  send();
   return error;
 }
 

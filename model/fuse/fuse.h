@@ -24,6 +24,9 @@
 //! FUSE_NOTIFY_RESEND) -- or answer nothing at all (malicious) until the
 //! connection is aborted through /sys/fs/fuse/connections/N/abort.
 //!
+//! Writeback gathers contiguous folios into WRITEs of up to max_pages, as
+//! fuse_writepages_fill does.
+//!
 //! Not modelled: FUSE_INIT and the rest of the protocol, reads other than
 //! the read of a page before a partial write, splice, background request
 //! limits, request interruption, large folios.
@@ -50,6 +53,8 @@ struct FuseOptions {
   bool temp_pages = false;            // the legacy writeback design
   bool flag_mapping = true;           // AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM on no-temp-page mappings
   unsigned handler_alloc_pages = 1;   // pages the server allocates per request
+  // Contiguous folios one WRITE carries (fc->max_pages; FUSE_DEFAULT_MAX_PAGES_PER_REQ).
+  unsigned max_pages = 32;
   sim::Time handler_time = 50 * sim::kUs;       // per request, whatever its size
   sim::Time handler_ns_per_kib = 0;             // per KiB of WRITE payload
   bool flag_no_data_integrity = true;  // AS_NO_DATA_INTEGRITY on every FUSE mapping (f9a49aa302a0)
@@ -86,7 +91,8 @@ struct FuseInode {
 struct FuseStats {
   std::uint64_t requests = 0;
   std::uint64_t temp_copies = 0;
-  std::uint64_t folios_written = 0;  // WRITE replies, one folio each
+  std::uint64_t folios_written = 0;  // folios whose WRITE the server acknowledged
+  std::uint64_t writes_answered = 0; // WRITE requests answered (each carries up to max_pages folios)
   std::uint64_t bytes_written = 0;   // payload the server acknowledged
   sim::Time writeback_time = 0;      // summed over folios: PG_writeback set to cleared
   sim::Time request_time = 0;        // summed over WRITEs: queued to answered
@@ -152,8 +158,8 @@ class FuseConn {
     FuseInode* inode = nullptr;
     loff_t pos = 0;
     std::vector<std::uint8_t> data;
-    Folio* folio = nullptr;   // no-temp design: the folio under writeback
-    pgoff_t temp_index = 0;   // temp design: the in-flight copy's index
+    std::vector<Folio*> folios;       // no-temp design: the folios under writeback
+    std::vector<pgoff_t> temp_indices;  // temp design: the in-flight copies' indices
     sim::Time started = 0;
     sim::Completion* done = nullptr;  // a synchronous request's waiter
     int* error = nullptr;             // where its result goes
