@@ -4,6 +4,7 @@
 
 #include "model/mm/flusher.h"
 #include "model/mm/page_writeback.h"
+#include "model/mm/reclaim.h"
 #include "sim/fault.h"
 
 namespace wbsim::model {
@@ -18,23 +19,7 @@ int shrink_clean_folios(AddressSpace& mapping) {
     if (!folio_test_dirty(*f) && !folio_test_writeback(*f) && !folio_test_locked(*f)) victims.push_back(f);
   }
   int evicted = 0;
-  for (Folio* f : victims) {
-    folio_get(*f);
-    // Reclaim only trylocks; a folio that changed meanwhile stays.
-    if (folio_trylock(*f)) {
-      // filemap_release_folio, then __remove_mapping's reference freeze, as
-      // in shrink_folio_list.
-      if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f) && filemap_release_folio(*f) &&
-          f->refcount == 2) {
-        filemap_remove_folio(*f);  // under the folio lock
-        folio_unlock(*f);
-        ++evicted;
-      } else {
-        folio_unlock(*f);
-      }
-    }
-    folio_put(*f);
-  }
+  for (Folio* f : victims) evicted += evict_clean_folio(mapping, *f) ? 1 : 0;
   return evicted;
 }
 

@@ -25,6 +25,23 @@ WBSIM_MARK_IN(kMarkReclaimWokeFlusher, "mm.reclaim_woke_flusher", "mm/*", "recla
 WBSIM_MARK_IN(kMarkAllocFailed, "mm.alloc_failed", "mm/*", "an allocation that may not block (or retry) failed");
 WBSIM_MARK_IN(kMarkReclaimEvicted, "mm.reclaim_evicted", "fuse/*", "reclaim evicted a clean folio");
 
+bool evict_clean_folio(AddressSpace& mapping, Folio& f) {
+  folio_get(f);
+  bool evicted = false;
+  // Reclaim only trylocks; a folio that changed meanwhile stays.
+  if (folio_trylock(f)) {
+    // filemap_release_folio, then __remove_mapping's folio_ref_freeze: only
+    // the page cache's reference and ours may be left; anyone else holding
+    // the folio keeps it in the cache.
+    evicted = f.mapping == &mapping && !folio_test_dirty(f) && !folio_test_writeback(f) &&
+              filemap_release_folio(f) && f.refcount == 2;
+    if (evicted) filemap_remove_folio(f);  // under the folio lock, as __remove_mapping
+    folio_unlock(f);
+  }
+  folio_put(f);
+  return evicted;
+}
+
 std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, bool is_kswapd) {
   std::uint64_t reclaimed = 0;
   const bool may_enter_fs = (gfp & __GFP_FS) != 0;
@@ -68,25 +85,11 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
         continue;
       }
       if (folio_test_locked(*f)) continue;
-      folio_get(*f);
-      if (folio_trylock(*f)) {
-        bool removable = f->mapping == mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f);
-        if (removable) {
-          // filemap_release_folio, then __remove_mapping's folio_ref_freeze:
-          // only the page cache's reference and ours may be left; anyone
-          // else holding the folio keeps it in the cache.
-          removable = filemap_release_folio(*f) && f->refcount == 2;
-        }
-        if (removable) {
-          reclaimed += f->nr_pages();
-          mark(kMarkReclaimEvicted);
-          filemap_remove_folio(*f);  // under the folio lock, as __remove_mapping
-          folio_unlock(*f);
-        } else {
-          folio_unlock(*f);
-        }
+      const std::uint64_t nr = f->nr_pages();
+      if (evict_clean_folio(*mapping, *f)) {
+        reclaimed += nr;
+        mark(kMarkReclaimEvicted);
       }
-      folio_put(*f);
     }
   }
   return reclaimed;

@@ -50,6 +50,10 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp);
 void free_pages(Mm& mm, unsigned nr);
 std::int64_t high_wmark(const Mm& mm);
 
+// The clean-folio end of shrink_folio_list: trylock, ->release_folio, the
+// reference freeze, removal. False if the folio stays.
+bool evict_clean_folio(AddressSpace& mapping, Folio& folio);
+
 // One pass of shrink_folio_list over every reclaimable mapping, trying to
 // free `nr_to_reclaim` pages; returns the pages freed. kswapd never waits
 // on writeback (it is not legacy memcg reclaim).
