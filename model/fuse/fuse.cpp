@@ -47,7 +47,7 @@ FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(optio
   w.on_heal([this] { heal(); });
   // The liveness phase writes back and fsyncs every FUSE file too, then
   // stops the server.
-  w.on_drain([this] { drain(sim::Scheduler::current()); });
+  w.on_drain([this] { drain(); });
   w.sb_no_data_integrity = options.sb_no_data_integrity;
   SIM_ASSERT_CMP(options.server_threads, >=, 1u);
   if (options.cpus != 0) cpus_ = std::make_unique<sim::Semaphore>("cpus", options.cpus);
@@ -203,11 +203,15 @@ void FuseConn::heal() {
   // Requests a buggy or crashed server read and never answered are
   // answered now (the liveness phase's stand-in for a recovered server).
   // A malicious server stays as it is: only abort() ends that.
-  if (!malicious_) {
-    for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
-    processing_.clear();
-  }
+  if (!malicious_) resend_processing();
   queue_wq_.wake_up();
+}
+
+void FuseConn::resend_processing() {
+  // fuse_resend: the processing list goes back to the head of the pending
+  // list, oldest first.
+  for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
+  processing_.clear();
 }
 
 void FuseConn::crash(bool keep_fd) {
@@ -224,8 +228,7 @@ void FuseConn::restart(bool resend) {
   trace_ev(Ev::fuse_conn, 1, resend ? processing_.size() : 0);
   if (resend && !processing_.empty()) {
     mark(kMarkFuseResend);
-    for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
-    processing_.clear();
+    resend_processing();
   }
   queue_wq_.wake_up();
 }
@@ -254,7 +257,7 @@ void FuseConn::stop() {
   }
 }
 
-void FuseConn::drain(sim::Scheduler& sched) {
+void FuseConn::drain() {
   for (auto& inode : files_) fsync(*inode);
   stop();
 }

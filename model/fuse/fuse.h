@@ -170,7 +170,8 @@ class FuseConn {
   void queue(std::unique_ptr<Request> req);
   void serve(sim::Kthread& self);
   void end_request(Request& req, int error);
-  void drain(sim::Scheduler& sched);
+  void drain();
+  void resend_processing();
   // `ns` of CPU time: on one of options.cpus CPUs when they are counted.
   void cpu_work(sim::Time ns);
 
