@@ -90,6 +90,15 @@ int FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t
     const pgoff_t index = static_cast<pgoff_t>(at) >> kPageShift;
     Folio* folio = filemap_get_folio(inode.mapping, index);
     if (folio == nullptr) {
+      // grab_cache_page_write_begin allocates with the mapping's GFP
+      // (__GFP_FS included): below the low watermark the writer reclaims
+      // first, i_rwsem held. The page itself is charged when it joins the
+      // cache.
+      sim::Scheduler::current().push_note("fuse_write_begin: page cache allocation");
+      if (alloc_pages(w_.mm(), 1, GFP_KERNEL)) free_pages(w_.mm(), 1);
+      sim::Scheduler::current().pop_note();
+      folio = filemap_get_folio(inode.mapping, index);
+      if (folio != nullptr) continue;  // another task added it while we reclaimed
       folio = filemap_alloc_and_add_folio(inode.mapping, index, 0);
       // A partial write needs the rest of the page: read it from the server
       // (fuse_do_readpage), after any copy of it still in flight lands.
