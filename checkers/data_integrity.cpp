@@ -28,13 +28,14 @@ class DataIntegrity final : public Checker {
   void world_destroyed(model::World& w) override { world_ = nullptr; }
 
   void fsync_begin(const model::NetfsInode& inode) override { fsync_begin_[current_fiber()] = shadow_.seq(); }
-  void fsync_returned(const model::NetfsInode& inode, int ret) override {
+  void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override {
     const std::uint64_t began = fsync_begin_[current_fiber()];
     // With write groups (Ceph snap contexts) one fsync pass writes only the
     // oldest group and redirties the rest; the filesystem loops. Such a
     // file is held to the quiescence check only.
     if (ret != 0 || world_ == nullptr || inode.writeback_groups) return;
-    compare_server(inode, began, "after fsync returned 0");
+    compare_server(inode, began, "after fsync returned 0", static_cast<std::uint64_t>(start),
+                   static_cast<std::uint64_t>(end));
   }
 
   void read_begin(const model::NetfsInode& inode) override { read_begin_[current_fiber()] = shadow_.seq(); }
@@ -52,7 +53,7 @@ class DataIntegrity final : public Checker {
 
   void quiescent(model::World& w) override {
     for (const auto& inode : w.files()) {
-      compare_server(*inode, shadow_.seq(), "at quiescence");
+      compare_server(*inode, shadow_.seq(), "at quiescence", 0, UINT64_MAX);
       const Shadow::File& f = shadow_.file(inode->ino);
       if (f.errors == 0) {
         const auto& server = server_file(*inode);
@@ -74,7 +75,9 @@ class DataIntegrity final : public Checker {
     return bytes;
   }
 
-  void compare_server(const model::NetfsInode& inode, std::uint64_t stored_before, const char* when) {
+  // Bytes in [first, last] stored before `stored_before` are on the server.
+  void compare_server(const model::NetfsInode& inode, std::uint64_t stored_before, const char* when,
+                      std::uint64_t first, std::uint64_t last) {
     Shadow::File& f = shadow_.file(inode.ino);
     evaluated(kDataIntegrity);
     if (!inode.content_crypto) {
@@ -91,13 +94,14 @@ class DataIntegrity final : public Checker {
       if (b < server.size()) return server[b] == f.data[b];
       return f.errors != 0 && f.data[b] == 0;
     };
-    for (std::uint64_t b = 0; b < f.size(); ++b) {
+    const std::uint64_t stop = last < f.size() ? last + 1 : f.size();
+    for (std::uint64_t b = first; b < stop; ++b) {
       if (!f.known[b] || f.gen[b] > stored_before) continue;
       const bool present = b < server.size();
       if (same(b)) continue;
       // One finding names the first differing byte and the extent of the run.
       std::uint64_t e = b;
-      while (e < f.size() && f.known[e] && f.gen[e] <= stored_before && !same(e)) ++e;
+      while (e < stop && f.known[e] && f.gen[e] <= stored_before && !same(e)) ++e;
       WBSIM_CHECK(kDataIntegrity, false,
                   "file {} {}: server byte {} is {}, the application wrote {:#x} (bytes {}..{} differ; server size "
                   "{})",

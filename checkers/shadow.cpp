@@ -112,7 +112,10 @@ void Shadow::mapping_error(const model::AddressSpace& m, int error) {
   forget(f, 0, f.size());
 }
 
-void Shadow::fsync_returned(const model::NetfsInode& inode, int ret) {
+void Shadow::fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) {
+  // The error is the file's (errseq), whatever range the sync covered.
+  (void)start;
+  (void)end;
   if (ret < 0) forget(file(inode.ino), 0, file(inode.ino).size());
 }
 

@@ -52,7 +52,7 @@ class Shadow : public Checker {
   void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
                       bool truncate) override;
   void mapping_error(const model::AddressSpace& m, int error) override;
-  void fsync_returned(const model::NetfsInode& inode, int ret) override;
+  void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override;
   void range_op_done(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
                      model::loff_t dest, bool keep_size) override;
   void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override;

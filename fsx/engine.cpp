@@ -1,5 +1,7 @@
 #include "fsx/engine.h"
 
+#include "model/mm/iov_iter.h"
+
 #include <sstream>
 
 #include "checkers/suite.h"
@@ -110,6 +112,9 @@ EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults
                         .background_thresh_pages = 4u << sim::draw(4)});
         model::NetfsInode& inode = w.create_file({.cache = faults && sim::draw(2) == 0});
         w.server().forbid_data_loss();
+        // fsx's buffers are anonymous memory on a machine without swap: a
+        // user copy never comes up short.
+        model::forbid_user_copy_faults();
         sched.spawn("fsx", [&] {
           EngineTarget target(w, inode);
           run.transcript = run_transcript(ops, target);

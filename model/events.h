@@ -94,7 +94,8 @@ class Observer {
   virtual void read_begin(const NetfsInode& inode) {}
   virtual void read_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
   virtual void fsync_begin(const NetfsInode& inode) {}
-  virtual void fsync_returned(const NetfsInode& inode, int ret) {}
+  // fsync, fdatasync or a sync write's vfs_fsync_range over [start, end].
+  virtual void fsync_returned(const NetfsInode& inode, int ret, loff_t start, loff_t end) {}
 
   // --- the server (model/backend/) ---------------------------------------------
   // A write RPC was applied: bytes [pos, pos+len) stored, size old -> new.

@@ -8,7 +8,7 @@ constexpr const char* kSymbols[] = {
     "FDIRT", "FCLDT", "FRDRT", "FSTWB", "FENWB", "FLOCK", "FUNLK", "FADD ", "FDEL ", "WREQ ",
     "WDONE", "PREP ", "SUBMT", "TERM ", "RETRY", "DISCD", "COLCT", "CGAP ", "PAUSE", "UNPAU",
     "SRVWR", "SRVSZ", "CHWR ", "CHWDR", "MAPER", "ISIZE", "ZPNT ", "SRVOP",
-    "FQUE ", "FREAD", "FEND ", "FCONN",
+    "FQUE ", "FREAD", "FEND ", "FCONN", "NFOLI",
 };
 static_assert(std::size(kSymbols) ==
               static_cast<std::size_t>(Ev::end) - static_cast<std::size_t>(sim::Reason::sim_reasons_end));

@@ -42,6 +42,7 @@ enum class Ev : std::uint16_t {
   fuse_read,             // FREAD FUSE request read by a server thread (processing), a=unique
   fuse_end,              // FEND  FUSE request ended, a=unique b=-error
   fuse_conn,             // FCONN FUSE server/connection state: a=0 crash, 1 restart, 2 abort; b=lost requests
+  netfs_folio,           // NFOLI trace_netfs_folio, a=index b=enum netfs_folio_trace (model/netfs/trace.h)
   end,
 };
 

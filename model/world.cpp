@@ -87,9 +87,11 @@ NetfsInode& World::create_file(const FileOptions& options) {
   return ictx;
 }
 
-NetfsFile World::open(NetfsInode& inode) {
+NetfsFile World::open(NetfsInode& inode, unsigned f_mode, unsigned iocb_flags) {
   NetfsFile f;
   f.inode = &inode;
+  f.f_mode = f_mode;
+  f.f_iocb_flags = iocb_flags;
   f.f_wb_err = filemap_sample_wb_err(inode.mapping);
   return f;
 }

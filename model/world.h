@@ -77,7 +77,9 @@ class World {
   ~World();
 
   NetfsInode& create_file(const FileOptions& options = {});
-  NetfsFile open(NetfsInode& inode);
+  // open(2): O_RDWR unless `f_mode` says otherwise (FMODE_READ, FMODE_WRITE);
+  // `iocb_flags` are the file's O_DIRECT / O_DSYNC / O_SYNC as IOCB_* bits.
+  NetfsFile open(NetfsInode& inode, unsigned f_mode = FMODE_READ | FMODE_WRITE, unsigned iocb_flags = 0);
   // Gives a new file existing contents on the server (as if written and
   // synced before the run): i_size, remote_i_size and zero_point follow.
   void preload(NetfsInode& inode, const std::vector<std::uint8_t>& data);

@@ -21,4 +21,22 @@ inline std::vector<std::uint8_t> pattern(std::uint32_t tag, std::uint64_t len) {
   return v;
 }
 
+// A write(2) loop as careful applications write it: a short write is
+// continued from where it stopped. -EFAULT is retried too: the buffer is
+// valid, and the model's -EFAULT is a user page reclaimed between fault-in
+// and copy (user.copy_short; docs/findings.md). Returns the total written,
+// or the first other error.
+inline std::int64_t write_all(model::NetfsFile& f, model::loff_t pos, const std::vector<std::uint8_t>& bytes,
+                              const model::WriteOptions& opts) {
+  std::uint64_t done = 0;
+  while (done < bytes.size()) {
+    const std::vector<std::uint8_t> rest(bytes.begin() + static_cast<std::ptrdiff_t>(done), bytes.end());
+    const std::int64_t r = model::netfs_file_write(f, pos + static_cast<model::loff_t>(done), rest, opts);
+    if (r == model::kEFAULT) continue;
+    if (r < 0) return r;
+    done += static_cast<std::uint64_t>(r);
+  }
+  return static_cast<std::int64_t>(done);
+}
+
 }  // namespace wbsim::scenarios

@@ -13,6 +13,10 @@ namespace {
 
 RfsInode& rfs_of(NetfsIoSubrequest& subreq) { return rfs_inode(*subreq.rreq->inode); }
 
+// ->init_request: the write size the server negotiated (as 9p sets wsize
+// from the fid's iounit when a request is made).
+void rfs_init_request(NetfsIoRequest& wreq) { wreq.wsize = rfs_inode(*wreq.inode).server->wsize(); }
+
 void rfs_begin_writeback(NetfsIoRequest& wreq) {
   wreq.io_streams[0].avail = true;
   wreq.wsize = rfs_inode(*wreq.inode).server->wsize();
@@ -76,6 +80,7 @@ void rfs_cache_issue_write(NetfsIoSubrequest& subreq) {
 }  // namespace
 
 const NetfsRequestOps kRfsRequestOps = {
+    .init_request = rfs_init_request,
     .begin_writeback = rfs_begin_writeback,
     .prepare_write = rfs_prepare_write,
     .issue_write = rfs_issue_write,
@@ -84,6 +89,7 @@ const NetfsRequestOps kRfsRequestOps = {
 };
 
 const NetfsRequestOps kRfsRequestOpsNoPrepare = {
+    .init_request = rfs_init_request,
     .begin_writeback = rfs_begin_writeback,
     .prepare_write = nullptr,
     .issue_write = rfs_issue_write,

@@ -26,6 +26,8 @@
 namespace wbsim::model {
 
 inline constexpr int kEIO = -5;
+inline constexpr int kEFAULT = -14;
+inline constexpr int kEINTR = -4;
 inline constexpr int kEAGAIN = -11;
 inline constexpr int kENOMEM = -12;
 inline constexpr int kENOBUFS = -105;

@@ -1,5 +1,7 @@
 #include "model/mm/folio.h"
 
+#include <algorithm>
+
 #include "model/events.h"
 #include "model/mm/filemap.h"
 #include "model/mm/flusher.h"
@@ -151,6 +153,21 @@ void folio_attach_private(Folio& f, FolioPrivate p) {
   sim::set_bit(PG_private, f.flags);
   folio_get(f);  // as folio_attach_private does
   MODEL_EVENT(folio_private_changed(f, FolioPrivate::Kind::none));
+}
+
+FolioPrivate folio_change_private(Folio& f, FolioPrivate p) {
+  SIM_ASSERT(f.priv.kind != FolioPrivate::Kind::none);
+  SIM_ASSERT(p.kind != FolioPrivate::Kind::none);
+  const FolioPrivate old = f.priv;
+  f.priv = p;
+  MODEL_EVENT(folio_private_changed(f, old.kind));
+  return old;
+}
+
+void folio_zero_segment(Folio& f, std::uint64_t start, std::uint64_t end) {
+  SIM_ASSERT(start <= end && end <= f.size());
+  std::fill(f.data.begin() + static_cast<std::ptrdiff_t>(start), f.data.begin() + static_cast<std::ptrdiff_t>(end),
+            std::uint8_t{0});
 }
 
 FolioPrivate folio_detach_private(Folio& f) {

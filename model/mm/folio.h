@@ -99,8 +99,14 @@ void folio_mark_uptodate(Folio& f);
 void folio_get(Folio& f);
 void folio_put(Folio& f);
 
-// Private data (netfs ownership of folio->private).
+// Private data (netfs ownership of folio->private). attach takes a folio
+// reference and asserts nothing was attached; change swaps the data of a
+// folio that has some, keeping its reference; detach drops it.
 void folio_attach_private(Folio& f, FolioPrivate p);
+FolioPrivate folio_change_private(Folio& f, FolioPrivate p);
 FolioPrivate folio_detach_private(Folio& f);
+
+// folio_zero_segment(): zeros [start, end) of the folio's bytes.
+void folio_zero_segment(Folio& f, std::uint64_t start, std::uint64_t end);
 
 }  // namespace wbsim::model

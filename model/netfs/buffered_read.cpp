@@ -72,6 +72,15 @@ void netfs_readahead(NetfsInode& ictx, pgoff_t index) {
 
 }  // namespace
 
+int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len) {
+  // A NETFS_READ_FOR_WRITE request over the whole folio, which stays
+  // locked (NETFS_RREQ_NO_UNLOCK_FOLIO).
+  (void)offset;
+  (void)len;
+  netfs_read_folio(*file.inode, folio);
+  return 0;
+}
+
 bool netfs_release_folio(Folio& folio) {
   NetfsInode& ictx = netfs_inode(*folio.mapping);
   if (folio_test_dirty(folio)) return false;

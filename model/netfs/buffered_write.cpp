@@ -1,14 +1,16 @@
-// Buffered writes into the page cache (fs/netfs/buffered_write.c:
-// netfs_perform_write), with streaming writes into folios that are not
-// uptodate, zero_point, write groups, and writethrough.
+// fs/netfs/buffered_write.c at the pin (docs/fidelity.md): netfs_perform_write
+// and netfs_file_write_iter. Buffered writes into the page cache, streaming
+// writes into folios that are not uptodate, zero_point, write groups and
+// writethrough.
 #include <algorithm>
-#include <cstring>
 
 #include "model/backend/rfs.h"
 #include "model/events.h"
+#include "model/mm/iov_iter.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
+#include "model/netfs/trace.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -16,196 +18,362 @@
 
 namespace wbsim::model {
 
-WBSIM_MARK(kMarkStreamingWrite, "netfs.streaming_write", "a partial write into a folio that is not uptodate");
-WBSIM_MARK(kMarkStreamingCont, "netfs.streaming_write_cont", "a streaming write extended the dirty range");
-WBSIM_MARK(kMarkFlushIncompatible, "netfs.flush_incompatible",
-           "a write flushed a folio first (discontiguous streaming data or another group)");
-WBSIM_MARK(kMarkModifyAndClear, "netfs.modify_and_clear", "a write above zero_point cleared the folio first");
 WBSIM_MARK(kMarkWritethrough, "netfs.writethrough", "a write went through the page cache to the server");
+WBSIM_MARK(kMarkCopyShortRetry, "netfs.copy_short_retry",
+           "a whole-folio copy came up short and the write retried the folio with maybe_trouble");
 
 WBSIM_BUG(kBugWritethroughAppendNoFlush, "netfs-writethrough-append-no-preflush", "netfs/writethrough_append",
           "folio-state", "netfs: Fix the pre-flush when appending to a file in writethrough mode");
+WBSIM_BUG(kBugStreamingWriteOverwritten, "netfs-streaming-write-overwritten", "netfs/streaming_whole_folio_overwrite",
+          "data-integrity", "netfs: Fix streaming write being overwritten");
+WBSIM_BUG(kBugPerformWritePrivate, "netfs-perform-write-folio-private", "netfs/group_write_over_cached_read",
+          "refcount", "netfs: Fix folio->private handling in netfs_perform_write()");
 
 namespace {
 
-unsigned order_for(const WriteOptions& o, std::uint64_t len_left) {
+// The folio order the page cache is asked for (fgf_set_order of the bytes
+// that fit), or a drawn one: an allocation that could not have the order.
+unsigned order_for(const WriteOptions& o, std::uint64_t size) {
   if (o.random_orders) return sim::draw(o.max_folio_order + 1);
   unsigned order = 0;
-  while (order < o.max_folio_order && (kPageSize << (order + 1)) <= len_left) ++order;
+  while (order < o.max_folio_order && (kPageSize << (order + 1)) <= size) ++order;
   return order;
 }
 
-// Flush one folio's range to the server and wait (netfs_flush_incompatible).
-void flush_folio(NetfsInode& ictx, Folio& folio) {
-  mark(kMarkFlushIncompatible);
-  const loff_t start = folio.pos();
-  const loff_t end = start + static_cast<loff_t>(folio.size()) - 1;
-  folio_unlock(folio);
-  filemap_write_and_wait_range(ictx.mapping, start, end);
-  folio_lock(folio);
-}
-
-void netfs_update_i_size(NetfsInode& ictx, loff_t end) {
-  if (end <= ictx.i_size) return;
-  trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
-  const loff_t old = ictx.i_size;
-  ictx.i_size = end;
-  MODEL_EVENT(i_size_changed(ictx, old, end, false));
-}
-
-// netfs_perform_write(), called with the inode locked.
-std::int64_t netfs_perform_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
-                                 const WriteOptions& options) {
-  NetfsInode& ictx = *file.inode;
-  AddressSpace& mapping = ictx.mapping;
-
-  NetfsIoRequest* wreq = nullptr;
-  Folio* writethrough_cache = nullptr;
-  WritebackControl wbc;
-  if (options.writethrough) {
-    mark(kMarkWritethrough);
-    // Flush what is already dirty in the range first, appends included:
-    // the partial EOF folio may be under background writeback, and
-    // writethrough must not start writeback on it a second time.
-    if (!(sim::bug(kBugWritethroughAppendNoFlush) && pos >= ictx.i_size))
-      filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(data.size()) - 1);
-    wreq = &netfs_begin_writethrough(ictx, pos);
-  }
-
-  std::uint64_t done = 0;
-  while (done < data.size()) {
-    const loff_t at = pos + static_cast<loff_t>(done);
-    const pgoff_t index = static_cast<pgoff_t>(at) >> kPageShift;
+// netfs_grab_folio_for_write(): __filemap_get_folio(FGP_WRITEBEGIN), a
+// locked folio with a reference, created if missing.
+Folio* netfs_grab_folio_for_write(AddressSpace& mapping, loff_t pos, std::uint64_t part, const WriteOptions& o) {
+  const pgoff_t index = static_cast<pgoff_t>(pos) / kPageSize;
+  for (;;) {
     Folio* folio = filemap_get_folio(mapping, index);
-    if (folio == nullptr) {
-      folio = filemap_alloc_and_add_folio(mapping, index, order_for(options, data.size() - done));
-    } else {
-      folio_get(*folio);
-      folio_lock(*folio);
-      if (folio->mapping != &mapping) {  // truncated while we slept
-        folio_unlock(*folio);
-        folio_put(*folio);
-        continue;
-      }
-    }
-    // The writeback engine owns folio->private until writeback ends.
-    if (folio_test_writeback(*folio) && folio->priv.kind != FolioPrivate::Kind::none) {
-      folio_unlock(*folio);
-      folio_wait_writeback(*folio);
-      folio_put(*folio);
-      continue;
-    }
-    // Data of another group must be flushed before this group writes here.
-    const NetfsGroup* fgroup = netfs_folio_group(*folio);
-    if (folio_test_dirty(*folio) && folio->priv.kind != FolioPrivate::Kind::copy_to_cache &&
-        fgroup != options.group) {
-      flush_folio(ictx, *folio);
-      folio_unlock(*folio);
-      folio_put(*folio);
-      continue;
-    }
-    const loff_t fpos = folio->pos();
-    const std::uint64_t fsize = folio->size();
-    const std::uint64_t offset = static_cast<std::uint64_t>(at - fpos);
-    const std::uint64_t part = std::min(fsize - offset, data.size() - done);
-    NetfsFolio* finfo = netfs_folio_info(*folio);
-
-    if (folio_test_uptodate(*folio)) {
-      // NETFS_WHOLE_FOLIO_MODIFY / JUST_PREFETCH: plain modification.
-    } else if (offset == 0 && part == fsize) {
-      // NETFS_WHOLE_FOLIO_MODIFY of a non-uptodate folio: it becomes whole.
-      if (finfo != nullptr) {
-        folio_detach_private(*folio);
-        delete finfo;
-        finfo = nullptr;
-      }
-      folio_mark_uptodate(*folio);
-    } else if (fpos >= ictx.zero_point) {
-      // NETFS_MODIFY_AND_CLEAR: nothing on the server here; clear and fill.
-      mark(kMarkModifyAndClear);
-      if (finfo != nullptr) {
-        folio_detach_private(*folio);
-        delete finfo;
-        finfo = nullptr;
-      }
-      std::fill(folio->data.begin(), folio->data.end(), 0);
-      folio_mark_uptodate(*folio);
-    } else if (finfo == nullptr && folio->priv.kind == FolioPrivate::Kind::none) {
-      // NETFS_STREAMING_WRITE: remember just the dirty bytes.
-      mark(kMarkStreamingWrite);
-      finfo = new NetfsFolio{options.group, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(part)};
-      if (options.group != nullptr) ++options.group->ref;
-      folio_attach_private(*folio, {FolioPrivate::Kind::streaming, nullptr, finfo});
-    } else if (finfo != nullptr && offset <= finfo->dirty_offset + finfo->dirty_len &&
-               offset + part >= finfo->dirty_offset) {
-      // NETFS_STREAMING_WRITE_CONT: contiguous with or overlapping the record.
-      mark(kMarkStreamingCont);
-      const std::uint64_t lo = std::min<std::uint64_t>(offset, finfo->dirty_offset);
-      const std::uint64_t hi = std::max<std::uint64_t>(offset + part, finfo->dirty_offset + finfo->dirty_len);
-      finfo->dirty_offset = static_cast<std::uint32_t>(lo);
-      finfo->dirty_len = static_cast<std::uint32_t>(hi - lo);
-    } else {
-      // NETFS_FLUSH_CONTENT: cannot describe two dirty ranges; write the
-      // folio back first, then start over on it.
-      flush_folio(ictx, *folio);
-      folio_unlock(*folio);
-      folio_put(*folio);
-      continue;
-    }
-    std::memcpy(folio->data.data() + offset, data.data() + done, part);
-    MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, part)));
-    if (finfo != nullptr && finfo->dirty_offset == 0 && finfo->dirty_len == fsize) {
-      // The streaming record now covers the whole folio: it is uptodate.
-      folio_detach_private(*folio);
-      if (finfo->netfs_group != nullptr) folio_attach_private(*folio, {FolioPrivate::Kind::group, finfo->netfs_group, nullptr});
-      delete finfo;
-      folio_mark_uptodate(*folio);
-    }
-    // The modification must be uploaded: it is no longer copy-to-cache data,
-    // and a group takes the mark's place (netfs_set_group).
-    if (folio->priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(*folio);
-    if (options.group != nullptr && folio->priv.kind == FolioPrivate::Kind::none) {
-      ++options.group->ref;
-      folio_attach_private(*folio, {FolioPrivate::Kind::group, options.group, nullptr});
-    }
-    netfs_update_i_size(ictx, at + static_cast<loff_t>(part));
-
-    if (wreq != nullptr) {
-      netfs_advance_writethrough(*wreq, wbc, *folio, part, offset + part >= fsize, &writethrough_cache);
-      if (writethrough_cache == nullptr) {
-        folio_put(*folio);
-        done += part;
-        continue;  // netfs_write_folio unlocked it
-      }
-    } else {
-      folio_mark_dirty(*folio);
-    }
-    if (writethrough_cache != folio) folio_unlock(*folio);
+    if (folio == nullptr) return filemap_alloc_and_add_folio(mapping, index, order_for(o, pos % kPageSize + part));
+    folio_get(*folio);
+    folio_lock(*folio);
+    if (folio->mapping == &mapping) return folio;
+    folio_unlock(*folio);  // truncated while we slept
     folio_put(*folio);
-    done += part;
-    if (wreq == nullptr) balance_dirty_pages_ratelimited(mapping);
   }
-  if (wreq != nullptr) {
-    // netfs_end_writethrough writes the cached partial folio, which is
-    // still locked from the copy, and waits for the request.
-    const std::int64_t ret = netfs_end_writethrough(*wreq, wbc, writethrough_cache);
-    if (ret < 0) return ret;
-    // An asynchronous kiocb completes with the request's count
-    // (ki_complete); a synchronous write returns what it copied.
-    if (options.aio) return ret;
+}
+
+// --- Variants: mainline before the May 2026 fixes ---------------------------
+
+// netfs_set_group() as it was before "netfs: Fix folio->private handling in
+// netfs_perform_write()": a group replaces the copy-to-cache mark through
+// folio_attach_private(), which takes a second folio reference over the one
+// the mark holds (the kernel's attach does not check), and a streaming
+// record is left where it is.
+void netfs_set_group(Folio& folio, NetfsGroup* netfs_group) {
+  const FolioPrivate::Kind kind = folio.priv.kind;
+  if (netfs_group != nullptr && (kind == FolioPrivate::Kind::none || kind == FolioPrivate::Kind::copy_to_cache)) {
+    ++netfs_group->ref;
+    if (kind == FolioPrivate::Kind::copy_to_cache) {
+      folio_get(folio);
+      folio_change_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+    } else {
+      folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+    }
+  } else if (netfs_group == nullptr && kind == FolioPrivate::Kind::copy_to_cache) {
+    folio_detach_private(folio);
   }
-  return static_cast<std::int64_t>(done);
+}
+
+// Whether a historical variant handles folio->private at copied_uptodate
+// instead of mainline; it then has done so.
+bool netfs_set_group_variant(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTrace trace) {
+  const bool whole_over_streaming = trace == NetfsFolioTrace::netfs_whole_folio_modify_filled;
+  // Before "Fix streaming write being overwritten" a whole-folio write over
+  // a streaming folio went through netfs_set_group(), which keeps the stale
+  // netfs_folio: writeback then uploads only its old dirty range.
+  if (whole_over_streaming && sim::bug(kBugStreamingWriteOverwritten)) {
+    netfs_set_group(folio, netfs_group);
+    return true;
+  }
+  if (!whole_over_streaming && trace != NetfsFolioTrace::netfs_streaming_cont_filled_page &&
+      sim::bug(kBugPerformWritePrivate)) {
+    netfs_set_group(folio, netfs_group);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
 
+// netfs_update_i_size(): the test and the store under i_lock (one fiber runs
+// at a time: no scheduling point between them here).
+void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied) {
+  const loff_t end = pos + static_cast<loff_t>(copied);
+  if (end <= ctx.i_size) return;
+  trace_ev(Ev::i_size, static_cast<std::uint64_t>(ctx.i_size), static_cast<std::uint64_t>(end));
+  const loff_t old = ctx.i_size;
+  ctx.i_size = end;
+  MODEL_EVENT(i_size_changed(ctx, old, end, false));
+}
+
+namespace {
+
+void free_finfo(NetfsFolio* finfo) { delete finfo; }
+
+}  // namespace
+
+// netfs_perform_write(), called with the inode locked. Kernel-mirroring: its
+// gotos and labels are the kernel's.
+std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_group, const WriteOptions& options) {
+  NetfsFile& file = *iocb.ki_filp;
+  NetfsInode& ctx = *file.inode;
+  AddressSpace& mapping = ctx.mapping;
+  WritebackControl wbc;
+  NetfsIoRequest* wreq = nullptr;
+  Folio* folio = nullptr;
+  Folio* writethrough = nullptr;
+  std::int64_t written = 0, ret = 0;
+  loff_t pos = iocb.ki_pos;
+  const std::uint64_t max_chunk = kPageSize << options.max_folio_order;  // mapping_max_folio_size()
+  bool maybe_trouble = false;
+
+  if (iocb.ki_flags & (IOCB_DSYNC | IOCB_SYNC)) {
+    mark(kMarkWritethrough);
+    // Before "Fix the pre-flush when appending to a file in writethrough
+    // mode" an append skipped the flush of what was already dirty.
+    if (!(sim::bug(kBugWritethroughAppendNoFlush) && pos >= ctx.i_size)) {
+      ret = filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(iov_iter_count(iter)));
+      if (ret < 0) goto out;
+    }
+    wreq = &netfs_begin_writethrough(ctx, pos);
+  }
+
+  do {
+    NetfsFolioTrace trace;
+    NetfsFolio* finfo;
+    NetfsGroup* group;
+    loff_t fpos;
+    std::uint64_t flen, offset, part, copied;
+
+    offset = static_cast<std::uint64_t>(pos) & (max_chunk - 1);
+    part = std::min<std::uint64_t>(max_chunk - offset, iov_iter_count(iter));
+
+    // Bring in the user pages that we will copy from first.
+    ret = kEFAULT;
+    if (fault_in_iov_iter_readable(iter, part) == part) break;
+
+    folio = netfs_grab_folio_for_write(mapping, pos, part, options);
+    flen = folio_size(*folio);
+    fpos = folio_pos(*folio);
+    offset = static_cast<std::uint64_t>(pos - fpos);
+    part = std::min(flen - offset, part);
+
+    // Wait for writeback to complete. The writeback engine owns the info in
+    // folio->private and may change it until it removes the WB mark.
+    if (folio->priv.kind != FolioPrivate::Kind::none) folio_wait_writeback(*folio);
+
+    finfo = netfs_folio_info(*folio);
+    group = netfs_folio_group(*folio);
+
+    // A folio of another group is flushed first. COPY_TO_CACHE is a netfs
+    // annotation, not a group (netfs_folio_group() reads it as none here).
+    if (group != netfs_group && group != nullptr) {
+      SIM_ASSERT_MSG(netfs_group != nullptr, "WARN_ON_ONCE: a write without a group met folio {} of group {}",
+                     folio->id, group->id);
+      goto flush_content;
+    }
+
+    if (folio_test_uptodate(*folio)) {
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == 0) goto copy_failed;
+      trace = NetfsFolioTrace::netfs_folio_is_uptodate;
+      goto copied_uptodate;
+    }
+
+    // Above the zero point the server would return zeros or a short read.
+    if (fpos >= ctx.zero_point) {
+      folio_zero_segment(*folio, 0, offset);
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == 0) goto copy_failed;
+      folio_zero_segment(*folio, offset + copied, flen);
+      trace = finfo != nullptr ? NetfsFolioTrace::netfs_modify_and_clear_rm_finfo
+                               : NetfsFolioTrace::netfs_modify_and_clear;
+      goto mark_uptodate;
+    }
+
+    // See if we can write a whole folio in one go.
+    if (!maybe_trouble && offset == 0 && part >= flen) {
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == part) {
+        trace = finfo != nullptr ? NetfsFolioTrace::netfs_whole_folio_modify_filled
+                                 : NetfsFolioTrace::netfs_whole_folio_modify;
+        goto mark_uptodate;
+      }
+      if (copied == 0) goto copy_failed;
+      if (finfo == nullptr || copied <= finfo->dirty_offset) {
+        mark(kMarkCopyShortRetry);
+        maybe_trouble = true;
+        iov_iter_revert(iter, copied);
+        copied = 0;
+        folio_unlock(*folio);
+        goto retry;
+      }
+      // We overwrote some existing dirty data, so we have to accept the
+      // partial write.
+      finfo->dirty_len += finfo->dirty_offset;
+      if (finfo->dirty_len == flen) {
+        trace = NetfsFolioTrace::netfs_whole_folio_modify_filled_efault;
+        goto mark_uptodate;
+      }
+      if (copied > finfo->dirty_len) finfo->dirty_len = static_cast<std::uint32_t>(copied);
+      finfo->dirty_offset = 0;
+      trace = NetfsFolioTrace::netfs_whole_folio_modify_efault;
+      goto copied;
+    }
+
+    // No streaming write on a file that loses caching service temporarily
+    // because the backing store got culled.
+    if (ctx.cache_enabled) {
+      if (finfo != nullptr) goto flush_content;
+      ret = netfs_prefetch_for_write(file, *folio, offset, part);
+      if (ret < 0) goto error_folio_unlock;
+      // Note that copy-to-cache may have been set.
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == 0) goto copy_failed;
+      trace = NetfsFolioTrace::netfs_just_prefetch;
+      goto copied_uptodate;
+    }
+
+    // A streaming write on a folio that has nothing in it yet.
+    if (finfo == nullptr) {
+      ret = kEIO;
+      SIM_ASSERT_MSG(folio->priv.kind == FolioPrivate::Kind::none, "WARN_ON: folio {} has private data {}",
+                     folio->id, static_cast<int>(folio->priv.kind));
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == 0) goto copy_failed;
+      if (offset == 0 && copied == flen) {
+        trace = NetfsFolioTrace::netfs_streaming_filled_page;
+        goto mark_uptodate;
+      }
+      finfo = new NetfsFolio{netfs_group, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(copied)};
+      if (netfs_group != nullptr) ++netfs_group->ref;  // netfs_get_group
+      folio_attach_private(*folio, {FolioPrivate::Kind::streaming, nullptr, finfo});
+      trace = NetfsFolioTrace::netfs_streaming_write;
+      goto copied;
+    }
+
+    // A streaming write continues only from where the previous one ended;
+    // an overlap must flush lest a partial copy leave disjoint dirty regions.
+    if (offset == finfo->dirty_offset + finfo->dirty_len) {
+      copied = copy_folio_from_iter_atomic(*folio, offset, part, iter);
+      if (copied == 0) goto copy_failed;
+      finfo->dirty_len += static_cast<std::uint32_t>(copied);
+      if (finfo->dirty_offset == 0 && finfo->dirty_len == flen) {
+        trace = NetfsFolioTrace::netfs_streaming_cont_filled_page;
+        goto mark_uptodate;
+      }
+      trace = NetfsFolioTrace::netfs_streaming_write_cont;
+      goto copied;
+    }
+
+    // Incompatible write; flush the folio and try again.
+  flush_content:
+    trace_netfs_folio(*folio, NetfsFolioTrace::netfs_flush_content);
+    folio_unlock(*folio);
+    folio_put(*folio);
+    folio = nullptr;
+    ret = filemap_write_and_wait_range(mapping, fpos, fpos + static_cast<loff_t>(flen) - 1);
+    if (ret < 0) goto out;
+    continue;
+
+    // A folio filled completely becomes uptodate; a netfs_folio record goes.
+  mark_uptodate:
+    folio_mark_uptodate(*folio);
+
+  copied_uptodate:
+    if (netfs_set_group_variant(*folio, netfs_group, trace)) {
+      // a historical variant did it
+    } else if (folio->priv.kind == FolioPrivate::Kind::none && netfs_group == nullptr) {
+      // Already set correctly; no change required.
+    } else if (folio->priv.kind == FolioPrivate::Kind::group && folio->priv.group == netfs_group) {
+      // Already set correctly; no change required.
+    } else if (folio->priv.kind == FolioPrivate::Kind::copy_to_cache) {
+      if (netfs_group == nullptr) {
+        folio_detach_private(*folio);
+      } else {
+        ++netfs_group->ref;
+        folio_change_private(*folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+      }
+    } else if (folio->priv.kind == FolioPrivate::Kind::none) {
+      ++netfs_group->ref;
+      folio_attach_private(*folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+    } else {
+      SIM_ASSERT_MSG(finfo != nullptr, "WARN_ON_ONCE: folio {} has private data but no netfs_folio", folio->id);
+      if (netfs_group != nullptr)  // finfo->netfs_group has a ref
+        folio_change_private(*folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+      else
+        folio_detach_private(*folio);
+      free_finfo(finfo);
+    }
+
+  copied:
+    trace_netfs_folio(*folio, trace);
+    MODEL_EVENT(data_stored(ctx, pos, std::span(iter.ubuf).subspan(iter.iov_offset - copied, copied)));
+
+    // Update the inode size if we moved the EOF marker.
+    netfs_update_i_size(ctx, pos, copied);
+    pos += static_cast<loff_t>(copied);
+    written += static_cast<std::int64_t>(copied);
+
+    if (wreq == nullptr) {
+      folio_mark_dirty(*folio);
+      folio_unlock(*folio);
+    } else {
+      netfs_advance_writethrough(*wreq, wbc, *folio, copied, offset + copied == flen, &writethrough);
+      // Folio unlocked
+    }
+  retry:
+    folio_put(*folio);
+    folio = nullptr;
+
+    if (wreq == nullptr) balance_dirty_pages_ratelimited(mapping);
+    ret = 0;
+    sim::yield();  // cond_resched()
+  } while (iov_iter_count(iter) != 0);
+
+out:
+  if (wreq != nullptr) {
+    const std::int64_t ret2 = netfs_end_writethrough(*wreq, wbc, writethrough);
+    // An asynchronous kiocb completes with the request's value (ki_complete;
+    // -EIOCBQUEUED until then): the model returns what ki_complete gets.
+    if (options.aio) return ret2;
+    if (ret == 0 && ret2 < 0) ret = ret2;
+  }
+  iocb.ki_pos += written;
+  return written != 0 ? written : ret;
+
+copy_failed:
+  ret = kEFAULT;
+error_folio_unlock:
+  folio_unlock(*folio);
+  folio_put(*folio);
+  folio = nullptr;
+  goto out;
+}
+
 std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                               const WriteOptions& options) {
   NetfsInode& ictx = *file.inode;
-  sim::WriteGuard inode_lock(*ictx.i_rwsem);
-  MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
-  const std::int64_t ret = netfs_perform_write(file, pos, data, options);
-  MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
+  if (data.empty()) return 0;
+  Kiocb iocb{&file, pos, file.f_iocb_flags | (options.writethrough ? IOCB_DSYNC : 0u)};
+  if (iocb.ki_flags & IOCB_DIRECT) return netfs_unbuffered_write_iter(file, pos, data);
+  IovIter from = iov_iter_ubuf(data);
+  std::int64_t ret;
+  {
+    sim::WriteGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_write
+    MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
+    ret = netfs_perform_write(iocb, from, options.group, options);
+    MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
+  }
+  // generic_write_sync(): an O_SYNC/O_DSYNC write syncs what it wrote
+  // (vfs_fsync_range, the filesystem's ->fsync), after the inode lock.
+  if (ret > 0 && (iocb.ki_flags & (IOCB_DSYNC | IOCB_SYNC)) && !options.aio) {
+    const int err = netfs_fsync_range(file, pos, pos + ret - 1);
+    if (err < 0) ret = err;
+  }
   return ret;
 }
 

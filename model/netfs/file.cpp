@@ -70,16 +70,18 @@ void truncate_partial_folio(Folio& f, std::uint64_t keep) {
 
 }  // namespace
 
-int netfs_fsync(NetfsFile& file) {
+int netfs_fsync(NetfsFile& file) { return netfs_fsync_range(file, 0, INT64_MAX); }
+
+int netfs_fsync_range(NetfsFile& file, loff_t start, loff_t end) {
   AddressSpace& mapping = file.inode->mapping;
   MODEL_EVENT(fsync_begin(*file.inode));
   // file_write_and_wait_range(): write, wait, then the error this open file
   // has not seen yet, reported once.
-  int err = filemap_fdatawrite_range(mapping, 0, INT64_MAX, SyncMode::all);
-  if (err != kEIO) filemap_fdatawait_range(mapping, 0, INT64_MAX);
+  int err = filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+  if (err != kEIO) filemap_fdatawait_range(mapping, start, end);
   const int err2 = file_check_and_advance_wb_err(mapping, &file.f_wb_err);
   const int ret = err != 0 ? err : err2;
-  MODEL_EVENT(fsync_returned(*file.inode, ret));
+  MODEL_EVENT(fsync_returned(*file.inode, ret, start, end));
   return ret;
 }
 

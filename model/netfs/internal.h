@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "model/mm/iov_iter.h"
+#include "model/netfs/netfs.h"
 #include "model/netfs/request.h"
 
 namespace wbsim::model {
@@ -35,6 +37,14 @@ void netfs_reset_iter(NetfsIoSubrequest& subreq);
 // if the folio stays). A folio with private data (a copy-to-cache mark)
 // stays.
 bool netfs_release_folio(Folio& folio);
+
+// netfs_prefetch_for_write(): read the whole folio (locked, not uptodate)
+// before a partial write into it; 0 or -errno.
+int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len);
+
+// --- buffered_write.cpp ------------------------------------------------------
+std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_group, const WriteOptions& options);
+void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied);
 
 // --- write_issue.cpp ---------------------------------------------------------
 NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin);

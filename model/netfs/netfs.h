@@ -11,23 +11,45 @@
 
 namespace wbsim::model {
 
-// An open file description: its own cursor into the mapping's errseq, so an
-// error is reported once to each open file, as the kernel's f_wb_err.
+// struct file's f_mode bits (include/linux/fs.h): how the file was opened.
+inline constexpr unsigned FMODE_READ = 1u << 0;   // O_RDONLY or O_RDWR
+inline constexpr unsigned FMODE_WRITE = 1u << 1;  // O_WRONLY or O_RDWR
+// kiocb ki_flags (include/linux/fs.h); a file's open flags become its
+// f_iocb_flags (iocb_flags(): O_DIRECT, O_DSYNC, O_SYNC), and a call may add
+// its own (pwritev2's RWF_DSYNC, RWF_NOWAIT).
+inline constexpr unsigned IOCB_DSYNC = 1u << 1;
+inline constexpr unsigned IOCB_SYNC = 1u << 2;
+inline constexpr unsigned IOCB_NOWAIT = 1u << 3;
+inline constexpr unsigned IOCB_DIRECT = 1u << 17;
+
+// An open file description: how it was opened, and its own cursor into the
+// mapping's errseq, so an error is reported once to each open file, as the
+// kernel's f_wb_err.
 struct NetfsFile {
   NetfsInode* inode = nullptr;
   std::uint32_t f_wb_err = 0;
+  unsigned f_mode = FMODE_READ | FMODE_WRITE;  // O_RDWR unless opened otherwise
+  unsigned f_iocb_flags = 0;
+};
+
+// struct kiocb: one read or write call on an open file.
+struct Kiocb {
+  NetfsFile* ki_filp = nullptr;
+  loff_t ki_pos = 0;
+  unsigned ki_flags = 0;  // IOCB_*: the file's f_iocb_flags and the call's own
 };
 
 struct WriteOptions {
   NetfsGroup* group = nullptr;  // the write group (Ceph snap context)
-  bool writethrough = false;    // O_SYNC / NETFS_ICTX_WRITETHROUGH
-  unsigned max_folio_order = 2; // largest folio to create
-  bool random_orders = false;   // draw each new folio's order (0..max)
+  bool writethrough = false;    // this call is RWF_DSYNC (pwritev2): IOCB_DSYNC, write-through
+  unsigned max_folio_order = 2; // largest folio to create (mapping_max_folio_order)
+  bool random_orders = false;   // draw each new folio's order (0..max): memory the allocator could not give
   bool aio = false;             // an asynchronous kiocb (io_uring): writethrough returns ki_complete's value
 };
 
-// netfs_file_write_iter -> netfs_perform_write (buffered, or writethrough).
-// Returns bytes written or a negative errno.
+// netfs_file_write_iter: unbuffered for an O_DIRECT file, else
+// netfs_perform_write (buffered, or writethrough for IOCB_DSYNC/IOCB_SYNC,
+// followed by generic_write_sync). Returns bytes written or a negative errno.
 std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                               const WriteOptions& options);
 // netfs_unbuffered_write_iter (O_DIRECT / unbuffered): through the same issuer.
@@ -35,7 +57,9 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
 // netfs_file_read_iter (buffered): reads folios from the server, marking
 // them copy-to-cache when the inode has a cache.
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len);
-// file_write_and_wait_range + file_check_and_advance_wb_err (->fsync).
+// file_write_and_wait_range + file_check_and_advance_wb_err (->fsync), over
+// [start, end] or the whole file.
+int netfs_fsync_range(NetfsFile& file, loff_t start, loff_t end);
 int netfs_fsync(NetfsFile& file);
 // The model has no inode metadata to skip, so fdatasync is fsync.
 inline int netfs_fdatasync(NetfsFile& file) { return netfs_fsync(file); }

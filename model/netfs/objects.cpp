@@ -1,6 +1,7 @@
 // Request and subrequest lifetimes (fs/netfs/objects.c) and folio->private
 // decoding (include/linux/netfs.h).
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -33,6 +34,8 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
   wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.collect", wreq.debug_id),
                                           [&wreq] { netfs_write_collection_worker(wreq); });
   wreq.waitq = std::make_unique<sim::WaitQueue>(fmt::format("R={:08x}.waitq", wreq.debug_id));
+  wreq.wsize = INT_MAX;
+  if (ictx.ops != nullptr && ictx.ops->init_request != nullptr) ictx.ops->init_request(wreq);
   sim::set_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::wreq_alloc), sim::kNoObject, wreq.debug_id,
                                   static_cast<std::uint64_t>(origin));

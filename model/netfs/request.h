@@ -135,6 +135,7 @@ struct NetfsIoRequest {
   std::uint64_t wsize = 0;
   loff_t start = 0;
   std::uint64_t len = 0;
+  std::uint64_t submitted = 0;  // writethrough: what has been handed to netfs_write_folio
   std::uint64_t transferred = 0;
   int error = 0;
   loff_t i_size = 0;
@@ -169,6 +170,7 @@ struct NetfsIoRequest {
 
 // Filesystem operations (struct netfs_request_ops, the write half).
 struct NetfsRequestOps {
+  void (*init_request)(NetfsIoRequest& wreq) = nullptr;  // at allocation (may set wsize)
   void (*begin_writeback)(NetfsIoRequest& wreq) = nullptr;
   PrepareWriteFn prepare_write = nullptr;
   IssueWriteFn issue_write = nullptr;

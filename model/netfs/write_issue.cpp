@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "model/backend/server.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -154,8 +155,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   if (foff > 0) netfs_issue_write(wreq, upload);
   if (streamw) netfs_issue_write(wreq, cache);
 
-  // From writethrough the folio is already under writeback.
-  if (wreq.origin == NetfsIoOrigin::writeback) folio_start_writeback(folio);
+  folio_start_writeback(folio);
   folio_unlock(folio);
 
   if (copy_to_cache) {
@@ -332,7 +332,6 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc) {
     return -12;
   }
   NetfsIoRequest& wreq = netfs_create_write_req(mapping, folio->pos(), NetfsIoOrigin::writeback);
-  wreq.wsize = 0;  // set by begin_writeback from the server's current wsize
   if (ictx.writeback_groups) wreq.group = netfs_folio_group(*folio);
   do {
     // It appears we don't have to handle cyclic writeback wrapping.
@@ -356,39 +355,56 @@ NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos) {
   ictx.wb_lock->lock();
   NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::writethrough);
   wreq.io_streams[0].avail = true;
-  ictx.ops->begin_writeback(wreq);
-  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
   return wreq;
 }
 
 int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
                                bool to_page_end, Folio** writethrough_cache) {
-  if (*writethrough_cache == nullptr) {
-    if (folio_test_dirty(folio)) folio_clear_dirty_for_io(folio);  // Sigh. mmap.
+  // The folio is locked.
+  if (*writethrough_cache != &folio) {
+    if (*writethrough_cache != nullptr) {
+      // Did the folio get moved?
+      folio_put(**writethrough_cache);
+      *writethrough_cache = nullptr;
+    }
     // We can make multiple writes to the folio...
-    folio_start_writeback(folio);
     *writethrough_cache = &folio;
+    folio_get(folio);
   }
   wreq.len += copied;
-  if (!to_page_end) return 0;
+  if (!to_page_end) {
+    folio_mark_dirty(folio);
+    folio_unlock(folio);
+    return 0;
+  }
+  const int ret = netfs_write_folio(wreq, wbc, folio);
+  folio_put(**writethrough_cache);
   *writethrough_cache = nullptr;
-  return netfs_write_folio(wreq, wbc, folio);
+  wreq.submitted = wreq.len;
+  return ret;
 }
 
 std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache) {
   NetfsInode& ictx = *wreq.inode;
-  if (writethrough_cache != nullptr) netfs_write_folio(wreq, wbc, *writethrough_cache);
+  if (writethrough_cache != nullptr) {
+    folio_lock(*writethrough_cache);
+    netfs_write_folio(wreq, wbc, *writethrough_cache);
+    folio_put(*writethrough_cache);
+    wreq.submitted = wreq.len;
+  }
   netfs_end_issue_write(wreq);
   ictx.wb_lock->unlock();
+  // netfs_wait_for_write(), or -EIOCBQUEUED and ki_complete later for an
+  // asynchronous kiocb: the model waits either way and returns what the
+  // caller or ki_complete gets, the bytes the request transferred from
+  // wreq->start (which may run past the caller's data to the end of the
+  // last folio) clamped to what was asked for.
   sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
-  // What ki_complete reports for an asynchronous kiocb: the bytes the
-  // request transferred, which count from wreq->start to the collection
-  // point and so may run past the caller's data to the end of the last
-  // folio; clamped to what was asked for.
   std::int64_t ret = wreq.error;
   if (ret == 0) {
     ret = static_cast<std::int64_t>(sim::bug(kBugWritethroughCompleteUnclamped) ? wreq.transferred
                                                                               : std::min(wreq.transferred, wreq.len));
+    if (wreq.submitted < wreq.len) ret = kEIO;  // netfs_wait_for_in_progress: a short writethrough
   }
   netfs_put_request(wreq);
   return ret;

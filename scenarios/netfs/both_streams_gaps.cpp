@@ -26,7 +26,7 @@ WBSIM_SCENARIO(netfs_both_streams_gaps, "netfs/both_streams_gaps", .pct_steps_hi
       const model::loff_t pos = static_cast<model::loff_t>(sim::draw(8) * 2 * 16384 + sim::draw(2) * 4096);
       const std::uint64_t len = 4096 * (1 + sim::draw(4));
       const auto bytes = pattern(i, len);
-      SIM_ASSERT_CMP(model::netfs_file_write(f, pos, bytes, opts), ==, static_cast<std::int64_t>(len));
+      SIM_ASSERT_CMP(write_all(f, pos, bytes, opts), ==, static_cast<std::int64_t>(len));
     }
     model::netfs_fsync(f);
   });

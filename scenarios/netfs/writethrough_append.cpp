@@ -29,10 +29,13 @@ WBSIM_SCENARIO(netfs_writethrough_append, "netfs/writethrough_append", .pct_step
       // A failed upload reaches the application through fsync (and as the
       // return value only when nothing at all was transferred).
       if (r >= 0 && inode.mapping.wb_err_seq == errors_before) {
-        // On return the server holds the appended bytes.
+        // On return the server holds the appended bytes the write counted
+        // (a user page reclaimed before its copy makes the write short).
         const auto& server = w.server().file(0).data;
-        SIM_ASSERT_CMP(server.size(), >=, static_cast<std::size_t>(at) + through.size());
-        for (std::size_t k = 0; k < through.size(); ++k) SIM_ASSERT_CMP(server[at + k], ==, through[k]);
+        const auto n = static_cast<std::size_t>(r);
+        SIM_ASSERT_CMP(n, <=, through.size());
+        SIM_ASSERT_CMP(server.size(), >=, static_cast<std::size_t>(at) + n);
+        for (std::size_t k = 0; k < n; ++k) SIM_ASSERT_CMP(server[at + k], ==, through[k]);
       }
       if (sim::draw(2) == 0 && inode.i_size > 4096) {
         // An asynchronous (io_uring) writethrough into the middle of the

@@ -1,0 +1,43 @@
+// Why: with a local cache, a folio read from the server is marked for
+//      copying to the cache (folio->private = NETFS_FOLIO_COPY_TO_CACHE,
+//      with the folio reference private data holds). A write with a write
+//      group (a Ceph snap context) into that folio must swap the mark for
+//      the group, keeping the one reference. Before "netfs: Fix
+//      folio->private handling in netfs_perform_write()" netfs_set_group()
+//      attached the group over the mark with folio_attach_private(), taking
+//      a second reference that nothing drops: the folio can never be freed,
+//      migrated or reclaimed.
+// How: a file on the server with a cache and group-aware writeback; reads
+//      bring folios in (marked for the cache), writes of one group land in
+//      some of them, a flusher runs; the refcount checker counts each
+//      folio's references at quiescence.
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_group_write_over_cached_read, "netfs/group_write_over_cached_read", .pct_steps_hint = 2000,
+               .why = "a grouped write into a folio marked copy-to-cache swaps the mark for the group") {
+  model::World w({.background_thresh_pages = 4 + sim::draw(8)});
+  model::NetfsInode& inode = w.create_file({.cache = true, .writeback_groups = true});
+  constexpr std::uint64_t kFolios = 8;
+  w.preload(inode, pattern(8, kFolios * 4096));
+  model::NetfsGroup group{.ref = 1, .id = 1};
+  s.spawn("app", [&] {
+    model::NetfsFile f = w.open(inode);
+    const model::WriteOptions opts{.group = &group, .max_folio_order = 0};
+    for (std::uint32_t i = 0; i < 6; ++i) {
+      const std::uint64_t folio = sim::draw(kFolios);
+      if (sim::draw(2) == 0) {
+        model::netfs_file_read(f, static_cast<model::loff_t>(folio * 4096), 4096);
+      } else {
+        const std::uint64_t off = sim::draw(4000);
+        write_all(f, static_cast<model::loff_t>(folio * 4096 + off), pattern(30 + i, 1 + sim::draw(96)), opts);
+      }
+    }
+    model::netfs_fsync(f);
+  });
+  s.run();
+  s.liveness_phase(w);
+}
+
+}  // namespace wbsim::scenarios
