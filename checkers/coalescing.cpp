@@ -27,7 +27,7 @@ class Coalescing final : public Checker {
 
   void subreq_added(const model::NetfsIoRequest& wreq, const model::NetfsIoStream& s,
                     const model::NetfsIoSubrequest& r, bool retry) override {
-    if (retry || wreq.origin == model::NetfsIoOrigin::unbuffered_write) return;
+    if (retry || (wreq.origin == model::NetfsIoOrigin::unbuffered_write || wreq.origin == model::NetfsIoOrigin::dio_write)) return;
     auto it = last_.find(key(r));
     if (it == last_.end()) return;
     const Last& last = it->second;

@@ -9,9 +9,16 @@
 //     is appended to that stream below X.
 // N8  ALL_QUEUED is set only after the last append (the retry path's
 //     inserted extras aside); IN_PROGRESS clears only with ALL_QUEUED set
-//     and every active stream's list empty.
+//     and every active stream's list empty. An unbuffered write that
+//     collects inline, one subrequest at a time (direct_write.c since
+//     7.0-rc3), never sets ALL_QUEUED, and clears IN_PROGRESS before
+//     netfs_clear_subrequests() drops a failed subrequest it did not
+//     collect: neither half applies to it.
+// N9  completion exactly once, per issue: a subrequest is handed to the
+//     filesystem again only after its previous issue terminated.
 // N20 at most one writeback or writethrough request per inode is issuing.
 #include <map>
+#include <set>
 
 #include "checkers/checker.h"
 
@@ -54,6 +61,9 @@ class RequestState final : public Checker {
   }
 
   void subreq_issued(const NetfsIoSubrequest& r, bool retry) override {
+    const std::uint64_t key = wreq_key(*r.rreq) << 20 | r.debug_index;
+    WBSIM_CHECK(kRequestState, in_flight_.insert(key).second,
+                "{} issued again while its previous issue is still in flight (N9)", sreq_name(r));
     // Mid-retry, re-split subrequests move one at a time; see retry_end.
     if (!recs_[wreq_key(*r.rreq)].retrying) check_order(r.rreq->io_streams[r.stream_nr]);
   }
@@ -103,10 +113,17 @@ class RequestState final : public Checker {
     rec.issued_to = wreq.issued_to;
   }
 
+  void subreq_terminated(const NetfsIoSubrequest& r) override {
+    in_flight_.erase(wreq_key(*r.rreq) << 20 | r.debug_index);
+  }
+
+  void collector_begin(const NetfsIoRequest& wreq) override { recs_[wreq_key(wreq)].collector = true; }
+
   void wreq_done(const NetfsIoRequest& wreq) override {
     bool empty = true;
     for (const NetfsIoStream& s : wreq.io_streams) empty = empty && (!s.active || s.subrequests.empty());
-    WBSIM_CHECK(kRequestState, wreq.test(model::NETFS_RREQ_ALL_QUEUED) && empty,
+    const bool inline_collection = !recs_[wreq_key(wreq)].collector;
+    WBSIM_CHECK(kRequestState, inline_collection || (wreq.test(model::NETFS_RREQ_ALL_QUEUED) && empty),
                 "{} completes with ALL_QUEUED={} and {} (N8)", wreq_name(wreq),
                 wreq.test(model::NETFS_RREQ_ALL_QUEUED), empty ? "every stream empty" : "subrequests outstanding");
     recs_.erase(wreq_key(wreq));
@@ -119,6 +136,7 @@ class RequestState final : public Checker {
     model::loff_t jumped_to[model::NR_IO_STREAMS] = {};
     bool seen_active[model::NR_IO_STREAMS] = {};
     bool retrying = false;
+    bool collector = false;  // netfs_write_collection ran on it
   };
 
   void check_order(const NetfsIoStream& s) {
@@ -135,6 +153,7 @@ class RequestState final : public Checker {
 
   std::map<std::uint64_t, Rec> recs_;              // by wreq_key
   std::map<std::uint32_t, std::uint32_t> issuing_;  // inode -> issuing writeback/writethrough request
+  std::set<std::uint64_t> in_flight_;               // issued, not yet terminated: wreq_key << 20 | index
 };
 
 }  // namespace

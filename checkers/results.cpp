@@ -26,7 +26,7 @@ class Results final : public Checker {
  public:
   void wreq_created(const model::NetfsIoRequest& wreq) override {
     err_seq_at_create_[wreq_key(wreq)] = wreq.mapping->wb_err_seq;
-    if (wreq.origin == model::NetfsIoOrigin::unbuffered_write) unbuffered_[current_fiber()] = wreq_key(wreq);
+    if ((wreq.origin == model::NetfsIoOrigin::unbuffered_write || wreq.origin == model::NetfsIoOrigin::dio_write)) unbuffered_[current_fiber()] = wreq_key(wreq);
   }
 
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,

@@ -8,6 +8,7 @@
 #include "model/events.h"
 #include "model/world.h"
 #include "scenarios/bugs.h"
+#include "sim/fault.h"
 #include "sim/assert.h"
 
 namespace wbsim::scenarios {
@@ -102,6 +103,28 @@ std::vector<const Scenario*> match_scenarios(std::string_view glob) {
   return out;
 }
 
+namespace {
+
+std::vector<std::string> split_list(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    out.emplace_back(list.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+const sim::FaultSite* find_fault_site(std::string_view name) {
+  for (const sim::FaultSite* s : sim::fault_sites()) {
+    if (name == s->name()) return s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void Context::liveness_phase(model::World& w) { suite_.liveness_phase(sched_, w, options_.liveness_budget); }
 
 bool Context::bug(std::string_view name) const {
@@ -118,6 +141,9 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
   config.bugs = request.bugs;
+  for (const std::string& v : split_list(scenario.options.variants)) {
+    if (std::find(config.bugs.begin(), config.bugs.end(), v) == config.bugs.end()) config.bugs.push_back(v);
+  }
   const bool faults = request.faults.value_or(scenario.options.faults);
   return sim::run_simulation(
       config, faults,
@@ -127,6 +153,11 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
         Context ctx(sched, request.bugs, suite, scenario.options);
         static const model::MemoryPressure kPressure;
         model::MemoryPressureScope pressure(scenario.options.memory_pressure ? &kPressure : nullptr);
+        for (const std::string& name : split_list(scenario.options.fault_sites_off)) {
+          const sim::FaultSite* site = find_fault_site(name);
+          SIM_ASSERT_MSG(site != nullptr, "scenario {}: unknown fault site '{}'", scenario.name, name);
+          sched.faults().disable(*site);
+        }
         scenario.fn(ctx);
         SIM_CHECK("liveness", suite.worlds_without_liveness() == 0,
                   "the scenario built a World and ended without its liveness phase");

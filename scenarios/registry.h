@@ -49,6 +49,12 @@ struct ScenarioOptions {
   // a tight page budget, small mempools). Set on the mm/pressure/* copies
   // the registry makes of every netfs scenario.
   bool memory_pressure = false;
+  // Named variants (bug switches, comma-separated) every run of the
+  // scenario takes: a scenario about a historical behaviour runs it.
+  const char* variants = "";
+  // Swarm fault sites kept off (comma-separated): the site would reach a
+  // pinned finding the scenario is not about (it names the finding).
+  const char* fault_sites_off = "";
   const char* why = "";                     // one line for `wbsim list --long`
 };
 

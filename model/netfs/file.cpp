@@ -1,6 +1,5 @@
-// fsync, truncate and unbuffered writes for a netfs file: the parts of
-// fs/netfs/direct_write.c, mm/truncate.c and the filesystems' ->fsync that
-// the write path meets.
+// fsync and truncate for a netfs file: the parts of mm/truncate.c and the
+// filesystems' ->fsync and ->setattr that the write path meets.
 #include <algorithm>
 
 #include "model/backend/rfs.h"
@@ -16,10 +15,6 @@
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
-WBSIM_BUG(kBugDioISizeRace, "netfs-dio-i-size-race", "netfs/dio_extend_concurrent", "i-size",
-          "netfs: Fix i_size updating");
-WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered write stopped the file's cache use");
-WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write went through the issuer");
 
 namespace {
 
@@ -131,65 +126,6 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   ictx.remote_i_size = size;
   MODEL_EVENT(truncate_returned(ictx, size, 0));
   return 0;
-}
-
-std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
-  NetfsInode& ictx = *file.inode;
-  sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
-  MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
-  mark(kMarkUnbufferedWrite);
-  loff_t end = pos + static_cast<loff_t>(data.size());
-  // The model encrypts buffered writeback only.
-  SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
-  // kiocb_invalidate_pages: flush and drop cached folios over the range.
-  filemap_write_and_wait_range(ictx.mapping, pos, end - 1);
-  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
-                                static_cast<pgoff_t>(end - 1) >> kPageShift);
-  // Raise zero_point: the server will hold data up to here.
-  if (end > ictx.zero_point) {
-    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
-    ictx.zero_point = end;
-  }
-  // fscache_invalidate(FSCACHE_INVAL_DIO_WRITE): the cache stops being used
-  // for this file (for the rest of the run, in the model).
-  if (ictx.cache_enabled) {
-    mark(kMarkDioDisablesCache);
-    ictx.cache_enabled = false;
-  }
-  // Before the fix the "did we extend the file" test was made against the
-  // i_size seen before the I/O, and acted on after it without a lock.
-  const bool extends_as_sampled = end > ictx.i_size;
-  NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::unbuffered_write);
-  wreq.offload_collection = false;  // a synchronous write collects while it waits
-  wreq.len = data.size();
-  wreq.bounce = data;
-  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
-  ictx.ops->begin_writeback(wreq);
-  netfs_unbuffered_write(wreq, data.size());
-  netfs_wait_for_request(wreq);
-  // netfs_wait_for_write(): the request's error, else what it transferred
-  // (a failure after some progress shows as a short write).
-  const int error = wreq.error;
-  const std::uint64_t written = wreq.transferred;
-  netfs_put_request(wreq);
-  // Folios mmap may have brought in over the range meanwhile go too.
-  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
-                                static_cast<pgoff_t>(end - 1) >> kPageShift);
-  // Only bytes that were written extend the file: a write that failed
-  // outright must not leave the file longer (with a hole) than before.
-  end = pos + static_cast<loff_t>(std::min<std::uint64_t>(written, data.size()));
-  // netfs_update_i_size(): test and set under i_lock (no scheduling point
-  // between them here), so a concurrent larger extension is never undone.
-  const bool extend = sim::bug(kBugDioISizeRace) ? extends_as_sampled : end > ictx.i_size;
-  if (written > 0 && extend) {
-    trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
-    const loff_t old = ictx.i_size;
-    ictx.i_size = end;
-    MODEL_EVENT(i_size_changed(ictx, old, end, false));
-  }
-  const std::int64_t ret = error != 0 ? error : static_cast<std::int64_t>(written);
-  MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
-  return ret;
 }
 
 }  // namespace wbsim::model

@@ -7,6 +7,7 @@
 #include "model/mm/iov_iter.h"
 #include "model/netfs/netfs.h"
 #include "model/netfs/request.h"
+#include "sim/bug_switch.h"
 
 namespace wbsim::model {
 
@@ -23,6 +24,9 @@ void netfs_get_request(NetfsIoRequest& wreq);
 void netfs_put_request(NetfsIoRequest& wreq);
 void netfs_get_subrequest(NetfsIoSubrequest& subreq);
 void netfs_put_subrequest(NetfsIoSubrequest& subreq);
+// Drops whatever is still on the streams' lists (a failed subrequest the
+// inline unbuffered path did not collect).
+void netfs_clear_subrequests(NetfsIoRequest& wreq);
 void netfs_put_group(NetfsGroup* group);
 void netfs_put_group_many(NetfsGroup* group, int nr);
 // The bytes a subrequest's io_iter covers, read from the rolling buffer's
@@ -46,8 +50,28 @@ int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset
 std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_group, const WriteOptions& options);
 void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied);
 
+// --- direct_write.cpp ---------------------------------------------------------
+void inode_dio_begin(NetfsInode& ictx);
+void inode_dio_end(NetfsInode& ictx);
+
+// --- the unbuffered issuer of 6.10 to 7.0-rc2 (write_issue.cpp), a variant ----
+// Three zoo bugs lived in it; switching one on takes that issuer.
+WBSIM_BUG(kBugCollectInAppLoops, "netfs-wait-loops-collecting-in-app", "netfs/unbuffered_write_pause", "livelock",
+          "netfs: Fix looping in wait functions");
+WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max", "netfs/unbuffered_write_pause",
+          "returned-bytes", "netfs: Fix unbuffered write error handling");
+WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
+          "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
+inline bool netfs_paused_issuer_bug_enabled() {
+  return sim::bug(kBugAllQueuedEarly) || sim::bug(kBugCollectInAppLoops) || sim::bug(kBugUnbufferedAllFailedLongMax);
+}
+// The whole unbuffered write of that issuer: issue with PAUSE waits, collect
+// through the collector, return the error or the bytes transferred.
+std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq);
+
 // --- write_issue.cpp ---------------------------------------------------------
 NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin);
+void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start);
 void netfs_prepare_write_failed(NetfsIoSubrequest& subreq);
 std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start, std::uint64_t len,
                                   bool to_eof);
@@ -59,7 +83,6 @@ int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Foli
                                bool to_page_end, Folio** writethrough_cache);
 // Returns the request's completion value: an error or the bytes written.
 std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio* writethrough_cache);
-int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len);
 
 // --- write_collect.cpp -------------------------------------------------------
 // `wreq` (may be null) is the request ending writeback, for the checkers.

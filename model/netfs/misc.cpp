@@ -9,8 +9,6 @@
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugCollectInAppLoops, "netfs-wait-loops-collecting-in-app", "netfs/unbuffered_write_pause", "livelock",
-          "netfs: Fix looping in wait functions");
 WBSIM_MARK(kMarkCollectInApp, "netfs.collect_in_app", "a waiting caller ran the collector in its own thread");
 
 namespace {

@@ -68,6 +68,16 @@ void netfs_put_request(NetfsIoRequest& wreq) {
   if (--wreq.ref == 0 && wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
 }
 
+void netfs_clear_subrequests(NetfsIoRequest& wreq) {
+  for (NetfsIoStream& stream : wreq.io_streams) {
+    while (!stream.subrequests.empty()) {
+      NetfsIoSubrequest* subreq = stream.subrequests.front();
+      stream.subrequests.pop_front();
+      netfs_put_subrequest(*subreq);  // netfs_sreq_trace_put_clear
+    }
+  }
+}
+
 void netfs_get_subrequest(NetfsIoSubrequest& subreq) {
   SIM_ASSERT_CMP(subreq.ref, >, 0);
   ++subreq.ref;

@@ -155,6 +155,15 @@ struct NetfsIoRequest {
   std::unique_ptr<sim::WaitQueue> waitq;
   std::deque<Folio*> buffer;        // rolling buffer: folios in issue order
   std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
+  // Unbuffered writes: wreq->buffer.iter over those bytes, as a position in
+  // file coordinates (start + consumed) and the count left.
+  loff_t buffer_iter_pos = 0;
+  std::uint64_t buffer_iter_count = 0;
+  void buffer_iter_advance(std::uint64_t n) {  // iov_iter_advance(&wreq->buffer.iter, n)
+    n = n < buffer_iter_count ? n : buffer_iter_count;
+    buffer_iter_pos += static_cast<loff_t>(n);
+    buffer_iter_count -= n;
+  }
   std::vector<std::unique_ptr<NetfsIoSubrequest>> all_subreqs;  // ownership
   // Content encryption (the seed design's asynchronous crypto stage): folios
   // are encrypted in issue order by a work item; a prepared subrequest whose
@@ -197,6 +206,7 @@ struct NetfsInode {
   // DIO run concurrently and excludes buffered I/O through
   // NETFS_ICTX_ODIRECT, which the exclusive side models).
   std::unique_ptr<sim::RwSem> i_rwsem;
+  int i_dio_count = 0;  // inode_dio_begin/end: direct I/O in flight
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;

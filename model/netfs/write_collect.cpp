@@ -17,8 +17,6 @@ namespace wbsim::model {
 
 WBSIM_BUG(kBugStreamingZeroPoint, "netfs-streaming-write-zero-point", "netfs/streaming_append_unaligned_eof",
           "zero-point", "netfs: Fix interaction of streaming writes with zero-point tracker");
-WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max", "netfs/unbuffered_write_pause",
-          "returned-bytes", "netfs: Fix unbuffered write error handling");
 
 namespace {
 

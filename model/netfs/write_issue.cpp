@@ -20,8 +20,6 @@ WBSIM_BUG(kBugWritethroughCompleteUnclamped, "netfs-writethrough-complete-unclam
 
 WBSIM_BUG(kBugCopyToCacheNoCache, "netfs-copy-to-cache-cache-disabled", "netfs/copy_to_cache_after_dio", "deadlock",
           "netfs: Fix the (non-)cancellation of copy when cache is temporarily disabled");
-WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
-          "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
 WBSIM_BUG(kBugEarlyIssuePartialTail, "netfs-early-issue-partial-folio-tail", "netfs/streaming_partial_folios",
           "coalescing", "netfs: Fix early issue of write op on partial write to folio tail");
 
@@ -46,6 +44,8 @@ void netfs_kill_dirty_pages(AddressSpace& mapping, WritebackControl& wbc, Folio*
     netfs_put_group(group);
   } while ((folio = writeback_iter(mapping, wbc, folio, &error)) != nullptr);
 }
+
+}  // namespace
 
 // netfs_prepare_write(): allocate the stream's next subrequest at `start`.
 void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start) {
@@ -75,6 +75,8 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
   stream.construct = &subreq;
   MODEL_EVENT(subreq_added(wreq, stream, subreq, false));
 }
+
+namespace {
 
 // netfs_do_issue_write()
 void netfs_do_issue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
@@ -410,9 +412,18 @@ std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc,
   return ret;
 }
 
-int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len) {
-  NetfsIoStream& upload = wreq.io_streams[0];
+// --- Variant: the unbuffered issuer of 6.10 through 7.0-rc2 -----------------
+// Before "netfs: Fix unbuffered/DIO writes to dispatch subrequests in strict
+// sequence" an unbuffered write went through netfs_advance_write() like
+// writeback, waited for NETFS_RREQ_PAUSE after each part while the collector
+// (in this thread) and netfs_retry_writes() dealt with failures.
+
+namespace {
+
+// netfs_unbuffered_write() of that era (write_issue.c).
+void netfs_unbuffered_write_6_10(NetfsIoRequest& wreq, std::uint64_t len) {
   loff_t start = wreq.start;
+  NetfsIoStream& upload = wreq.io_streams[0];
   while (len > 0) {
     if (sim::bug(kBugAllQueuedEarly) && len <= wreq.wsize && !wreq.test(NETFS_RREQ_ALL_QUEUED)) {
       // ALL_QUEUED published as soon as the last subrequest is decided,
@@ -432,7 +443,26 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq, std::uint64_t len) {
     if (wreq.test(NETFS_RREQ_FAILED)) break;
   }
   netfs_end_issue_write(wreq);
-  return 0;
+}
+
+}  // namespace
+
+std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq) {
+  NetfsInode& ictx = *wreq.inode;
+  wreq.offload_collection = false;  // a synchronous write collects while it waits
+  ictx.ops->begin_writeback(wreq);
+  netfs_unbuffered_write_6_10(wreq, wreq.len);
+  netfs_wait_for_request(wreq);
+  // netfs_wait_for_write(): the request's error, else what it transferred
+  // (a failure after some progress shows as a short write).
+  const int error = wreq.error;
+  const std::uint64_t written = wreq.transferred;
+  netfs_put_request(wreq);
+  // Folios mmap may have brought in over the range meanwhile go too.
+  const loff_t end = wreq.start + static_cast<loff_t>(wreq.len);
+  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(wreq.start) >> kPageShift,
+                                static_cast<pgoff_t>(end - 1) >> kPageShift);
+  return error != 0 ? error : static_cast<std::int64_t>(written);
 }
 
 }  // namespace wbsim::model

@@ -5,12 +5,15 @@
 //      their writeback itself; otherwise nothing ever collects them and they
 //      stay under writeback (generic/013 on ceph -o fsc hung so).
 // How: read a preloaded file, write part of it unbuffered, write the rest
-//      back, with the flusher racing.
+//      back, with the flusher racing. Server short writes stay off: an
+//      unbuffered write retried after one meets the pinned finding of
+//      netfs/dio_short_write_retry (docs/findings.md), not this bug.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_copy_to_cache_after_dio, "netfs/copy_to_cache_after_dio", .pct_steps_hint = 2000,
+               .fault_sites_off = "server.short_write",
                .why = "copy-to-cache folios are written back after an unbuffered write disabled the cache") {
   model::World w({.background_thresh_pages = 1 + sim::draw(8)});
   model::NetfsInode& inode = w.create_file({.cache = true});

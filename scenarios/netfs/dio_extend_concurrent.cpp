@@ -7,7 +7,7 @@
 // How: writers append disjoint ranges past EOF concurrently with widely
 //      varying server latency; i_size must never go down and must cover
 //      every write that returned. No swarm faults: latency alone reorders
-//      completions (retries meet netfs/dio_pause_final_construct).
+//      completions.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {

@@ -1,8 +1,12 @@
-// Why: an unbuffered (O_DIRECT-like) write goes through the same issuer on
-//      the upload stream only; when a subrequest fails the request is paused
-//      (NETFS_RREQ_PAUSE), the writer must stop producing subrequests until
-//      the collector makes progress and clears it, and the retried data must
-//      land exactly once. zero_point must cover what was written.
+// Why: the unbuffered issuer of 6.10 through 7.0-rc2 (a historical variant:
+//      mainline dispatches in strict sequence since "netfs: Fix
+//      unbuffered/DIO writes to dispatch subrequests in strict sequence").
+//      An unbuffered (O_DIRECT-like) write went through the writeback issuer
+//      on the upload stream only; when a subrequest failed the request was
+//      paused (NETFS_RREQ_PAUSE), the writer had to stop producing
+//      subrequests until the collector made progress and cleared it, and the
+//      retried data had to land exactly once. zero_point must cover what was
+//      written. Three zoo bugs of that issuer run here.
 // How: a small wsize makes many subrequests; the first replies are -EAGAIN;
 //      an unbuffered writer and a buffered writer share the file.
 #include "scenarios/netfs_support.h"
@@ -11,7 +15,8 @@ namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .step_budget = 50'000,
                .pct_steps_hint = 3000,
-               .why = "unbuffered writes wait on PAUSE and retry through the issuer") {
+               .variants = "netfs-unbuffered-write-pause-issuer",
+               .why = "the 6.10-7.0-rc2 unbuffered issuer waits on PAUSE and retries through the collector") {
   model::World w({.server = {.wsize = 8 * 1024, .credits = 2}});
   model::NetfsInode& inode = w.create_file();
   w.server().fail_next(model::kEAGAIN);

@@ -1,0 +1,278 @@
+// fs/netfs/direct_write.c at the pin (docs/fidelity.md): unbuffered and direct
+// writes dispatch one subrequest at a time, wait for it, collect it inline and
+// retry it inline ("netfs: Fix unbuffered/DIO writes to dispatch subrequests in
+// strict sequence", 7.0-rc3). The issuer it replaced, with its PAUSE wait and
+// the collector, is kept as a historical variant (netfs_unbuffered_write_paused
+// in write_issue.cpp).
+#include <algorithm>
+#include <climits>
+
+#include "model/backend/server.h"
+#include "model/events.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/marks.h"
+#include "model/netfs/netfs.h"
+#include "model/trace_reasons.h"
+#include "sim/assert.h"
+#include "sim/bug_switch.h"
+#include "sim/scheduler.h"
+
+namespace wbsim::model {
+
+WBSIM_BUG(kBugUnbufferedPauseIssuer, "netfs-unbuffered-write-pause-issuer", "netfs/dio_pause_final_construct",
+          "deadlock", "netfs: Fix unbuffered/DIO writes to dispatch subrequests in strict sequence");
+WBSIM_BUG(kBugDioISizeRace, "netfs-dio-i-size-race", "netfs/dio_extend_concurrent", "i-size",
+          "netfs: Fix i_size updating");
+WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered write stopped the file's cache use");
+WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write dispatched its subrequests in sequence");
+WBSIM_MARK(kMarkUnbufferedRetry, "netfs.unbuffered_retry", "an unbuffered write retried its subrequest inline");
+
+namespace {
+
+// netfs_unbuffered_write_done(): the cleanup rituals once all I/O is done.
+void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
+  NetfsInode& ictx = *wreq.inode;
+  trace_ev(Ev::wreq_done, wreq.debug_id, wreq.transferred);
+  // Before "netfs: Fix i_size updating" the caller extended i_size itself,
+  // from a test made before the I/O (netfs_dio_i_size_pre_fix).
+  if (wreq.error == 0 && !sim::bug(kBugDioISizeRace))
+    netfs_update_i_size(ictx, wreq.start, wreq.transferred);
+
+  if (wreq.origin == NetfsIoOrigin::dio_write && !wreq.mapping->folios.empty()) {
+    // mmap may have brought folios in over the range meanwhile: discard
+    // them, leaving those modified locally. Unsigned, as the kernel's: a
+    // write at 0 that transferred nothing makes `last` the largest index.
+    const auto first = static_cast<pgoff_t>(wreq.start) >> kPageShift;
+    const auto last = (static_cast<std::uint64_t>(wreq.start) + wreq.transferred - 1) >> kPageShift;
+    invalidate_inode_pages2_range(*wreq.mapping, first, static_cast<pgoff_t>(std::min<std::uint64_t>(last, INT64_MAX >> kPageShift)));
+  }
+  if (wreq.origin == NetfsIoOrigin::dio_write) inode_dio_end(ictx);
+
+  MODEL_EVENT(wreq_done(wreq));
+  sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);  // netfs_wake_rreq_flag
+  wreq.waitq->wake_up();
+  // As we cleared NETFS_RREQ_IN_PROGRESS, we acquired its ref.
+  netfs_clear_subrequests(wreq);
+}
+
+// netfs_unbuffered_write_collect(): a subrequest done, inline.
+void netfs_unbuffered_write_collect(NetfsIoRequest& wreq, NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
+  {
+    sim::SpinGuard guard(*wreq.lock);
+    stream.subrequests.remove(&subreq);
+  }
+  wreq.transferred += subreq.transferred;
+  wreq.buffer_iter_advance(subreq.transferred);
+  stream.collected_to = subreq.start + static_cast<loff_t>(subreq.transferred);
+  wreq.collected_to = stream.collected_to;
+  trace_ev(Ev::collect, wreq.debug_id, static_cast<std::uint64_t>(wreq.collected_to));
+  netfs_put_subrequest(subreq);
+}
+
+// netfs_wait_for_in_progress_stream(): every subrequest on the stream's list
+// has finished.
+void netfs_wait_for_in_progress_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
+  wreq.waitq->wait_event([&] {
+    return std::none_of(stream.subrequests.begin(), stream.subrequests.end(),
+                        [](const NetfsIoSubrequest* s) { return s->test(NETFS_SREQ_IN_PROGRESS); });
+  });
+}
+
+// Kernel-mirroring: netfs_unbuffered_write() with its loop as the kernel has
+// it. Returns 0 or the failed subrequest's error.
+int netfs_unbuffered_write(NetfsIoRequest& wreq) {
+  NetfsIoSubrequest* subreq = nullptr;
+  NetfsIoStream& stream = wreq.io_streams[0];
+  int ret = 0;
+
+  if (wreq.origin == NetfsIoOrigin::dio_write) inode_dio_begin(*wreq.inode);
+  stream.collected_to = wreq.start;
+
+  for (;;) {
+    bool retry = false;
+
+    if (subreq == nullptr) {
+      netfs_prepare_write(wreq, stream, wreq.start + static_cast<loff_t>(wreq.transferred));
+      subreq = stream.construct;
+      stream.construct = nullptr;
+      subreq->io_iter_start = wreq.buffer_iter_pos;  // subreq->io_iter = wreq->buffer.iter
+      subreq->io_iter_count = wreq.buffer_iter_count;
+    }
+
+    // Check if (re-)preparation failed.
+    if (subreq->test(NETFS_SREQ_FAILED)) {
+      netfs_write_subrequest_terminated(*subreq, subreq->error);
+      wreq.error = subreq->error;
+      break;
+    }
+
+    subreq->io_iter_count = std::min(subreq->io_iter_count, wreq.len - wreq.transferred);  // iov_iter_truncate
+    if (subreq->io_iter_count == 0) break;
+
+    subreq->len = std::min<std::uint64_t>(subreq->io_iter_count, stream.sreq_max_len);  // netfs_limit_iter
+    subreq->io_iter_count = std::min(subreq->io_iter_count, subreq->len);
+    stream.submit_extendable_to = subreq->len;
+
+    mark(kMarkUnbufferedWrite);
+    trace_ev(Ev::sreq_submit, netfs_sreq_tag(*subreq), subreq->len);
+    MODEL_EVENT(subreq_issued(*subreq, subreq->retry_count > 0));
+    stream.issue_write(*subreq);
+
+    // Async, need to wait.
+    netfs_wait_for_in_progress_stream(wreq, stream);
+
+    if (subreq->test(NETFS_SREQ_NEED_RETRY)) {
+      retry = true;
+    } else if (subreq->test(NETFS_SREQ_FAILED)) {
+      ret = subreq->error;
+      wreq.error = ret;
+      subreq = nullptr;
+      break;
+    }
+    ret = 0;
+
+    if (!retry) {
+      netfs_unbuffered_write_collect(wreq, stream, *subreq);
+      subreq = nullptr;
+      if (wreq.transferred >= wreq.len) break;
+      continue;  // no signals in the model
+    }
+
+    // We need to retry the last subrequest, so first reset the iterator,
+    // taking into account what, if anything, we managed to transfer.
+    mark(kMarkUnbufferedRetry);
+    subreq->error = kEAGAIN;
+    trace_ev(Ev::sreq_retry, netfs_sreq_tag(*subreq), static_cast<std::uint64_t>(subreq->start));
+    if (subreq->transferred > 0) wreq.buffer_iter_advance(subreq->transferred);
+
+    if (stream.source == NetfsIoSource::upload_to_server && wreq.inode->ops->retry_request != nullptr)
+      wreq.inode->ops->retry_request(wreq, stream);
+
+    sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq->flags);
+    sim::clear_bit(NETFS_SREQ_BOUNDARY, subreq->flags);
+    sim::clear_bit(NETFS_SREQ_FAILED, subreq->flags);
+    subreq->io_iter_start = wreq.buffer_iter_pos;
+    subreq->io_iter_count = wreq.buffer_iter_count;
+    subreq->start = wreq.start + static_cast<loff_t>(wreq.transferred);
+    subreq->len = wreq.len - wreq.transferred;
+    subreq->transferred = 0;
+    subreq->retry_count += 1;
+    stream.sreq_max_len = UINT_MAX;
+    stream.sreq_max_segs = INT_MAX;
+
+    netfs_get_subrequest(*subreq);  // netfs_sreq_trace_get_resubmit
+
+    if (stream.prepare_write != nullptr) {
+      stream.prepare_write(*subreq);
+      sim::set_bit(NETFS_SREQ_IN_PROGRESS, subreq->flags);
+    } else {
+      netfs_reset_iter(*subreq);
+      netfs_reissue_write(stream, *subreq);
+    }
+  }
+
+  netfs_unbuffered_write_done(wreq);
+  return ret;
+}
+
+// Whether this run takes the issuer of 6.10 through 7.0-rc2 instead: its
+// historical switch, or a zoo bug that lived in it.
+bool netfs_unbuffered_write_paused_variant() {
+  return sim::bug(kBugUnbufferedPauseIssuer) || netfs_paused_issuer_bug_enabled();
+}
+
+// Before "netfs: Fix i_size updating" the "did we extend the file" test was
+// made against the i_size seen before the I/O, and acted on after it
+// without a lock.
+void netfs_dio_i_size_pre_fix(NetfsInode& ictx, bool extends_as_sampled, loff_t end, std::uint64_t written) {
+  if (written == 0 || !extends_as_sampled) return;
+  trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
+  const loff_t old = ictx.i_size;
+  ictx.i_size = end;
+  MODEL_EVENT(i_size_changed(ictx, old, end, false));
+}
+
+}  // namespace
+
+void inode_dio_begin(NetfsInode& ictx) { ++ictx.i_dio_count; }
+
+void inode_dio_end(NetfsInode& ictx) {
+  SIM_ASSERT_CMP(ictx.i_dio_count, >, 0);
+  --ictx.i_dio_count;
+}
+
+// netfs_unbuffered_write_iter_locked(), synchronous kiocbs only.
+std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<std::uint8_t>& data) {
+  NetfsInode& ictx = *iocb.ki_filp->inode;
+  const loff_t start = iocb.ki_pos;
+  const loff_t end = start + static_cast<loff_t>(data.size());
+  const bool extends_as_sampled = end > ictx.i_size;  // for netfs_dio_i_size_pre_fix only
+
+  NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, start,
+                                                (iocb.ki_flags & IOCB_DIRECT) ? NetfsIoOrigin::dio_write
+                                                                              : NetfsIoOrigin::unbuffered_write);
+  wreq.io_streams[0].avail = true;
+  // The user buffer's pages, extracted (netfs_extract_user_iter): the model
+  // keeps the bytes.
+  wreq.bounce = data;
+  wreq.buffer_iter_pos = start;
+  wreq.buffer_iter_count = data.size();
+  wreq.len = data.size();
+  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
+
+  std::int64_t ret;
+  if (netfs_unbuffered_write_paused_variant()) {
+    ret = netfs_unbuffered_write_paused(wreq);
+    if (ret > 0 && !sim::bug(kBugDioISizeRace)) netfs_update_i_size(ictx, start, static_cast<std::uint64_t>(ret));
+  } else {
+    wreq.offload_collection = false;
+    ret = netfs_unbuffered_write(wreq);
+    if (ret >= 0) {
+      iocb.ki_pos += static_cast<loff_t>(wreq.transferred);
+      ret = wreq.transferred != 0 ? static_cast<std::int64_t>(wreq.transferred) : wreq.error;
+    }
+    netfs_put_request(wreq);  // netfs_rreq_trace_put_complete
+  }
+  if (sim::bug(kBugDioISizeRace)) {
+    const std::uint64_t written = ret > 0 ? static_cast<std::uint64_t>(ret) : 0;
+    netfs_dio_i_size_pre_fix(ictx, extends_as_sampled, start + static_cast<loff_t>(written), written);
+  }
+  return ret;
+}
+
+std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
+  NetfsInode& ictx = *file.inode;
+  if (data.empty()) return 0;
+  Kiocb iocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT};
+  std::int64_t ret;
+  loff_t end = pos + static_cast<loff_t>(data.size()) - 1;
+  sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
+  MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
+  // The model encrypts buffered writeback only.
+  SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
+  ret = filemap_write_and_wait_range(ictx.mapping, pos, end);
+  if (ret < 0) goto out;
+  // After a write we want buffered reads to go to the server for the new
+  // data: drop the clean cached folios of the range first
+  // (filemap_invalidate_inode).
+  filemap_fdatawrite_range(ictx.mapping, pos, end, SyncMode::all);
+  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
+                                static_cast<pgoff_t>(end) >> kPageShift);
+  end = iocb.ki_pos + static_cast<loff_t>(data.size());
+  if (end > ictx.zero_point) {
+    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
+    ictx.zero_point = end;  // netfs_write_zero_point
+  }
+  // fscache_invalidate(FSCACHE_INVAL_DIO_WRITE): the cache stops being used
+  // for this file (for the rest of the run, in the model).
+  if (ictx.cache_enabled) {
+    mark(kMarkDioDisablesCache);
+    ictx.cache_enabled = false;
+  }
+  ret = netfs_unbuffered_write_iter_locked(iocb, data);
+out:
+  MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
+  return ret;
+}
+
+}  // namespace wbsim::model
