@@ -138,7 +138,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
       ret = filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(iov_iter_count(iter)));
       if (ret < 0) goto out;
     }
-    wreq = &netfs_begin_writethrough(ctx, pos);
+    wreq = &netfs_begin_writethrough(ctx, pos, options.aio);
   }
 
   do {

@@ -7,7 +7,12 @@
 #include <algorithm>
 #include <climits>
 
+#include <fmt/format.h>
+
+#include <memory>
+
 #include "model/backend/server.h"
+#include "sim/completion.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -33,10 +38,7 @@ namespace {
 void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
   NetfsInode& ictx = *wreq.inode;
   trace_ev(Ev::wreq_done, wreq.debug_id, wreq.transferred);
-  // Before "netfs: Fix i_size updating" the caller extended i_size itself,
-  // from a test made before the I/O (netfs_dio_i_size_pre_fix).
-  if (wreq.error == 0 && !sim::bug(kBugDioISizeRace))
-    netfs_update_i_size(ictx, wreq.start, wreq.transferred);
+  if (wreq.error == 0) netfs_dio_update_i_size(wreq);
 
   if (wreq.origin == NetfsIoOrigin::dio_write && !wreq.mapping->folios.empty()) {
     // mmap may have brought folios in over the range meanwhile: discard
@@ -52,6 +54,14 @@ void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
   sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);  // netfs_wake_rreq_flag
   wreq.waitq->wake_up();
   // As we cleared NETFS_RREQ_IN_PROGRESS, we acquired its ref.
+
+  if (wreq.iocb != nullptr) {
+    const std::uint64_t written = std::min(wreq.transferred, wreq.len);
+    wreq.iocb->ki_pos += static_cast<loff_t>(written);
+    if (wreq.iocb->ki_complete)
+      wreq.iocb->ki_complete(*wreq.iocb, wreq.error != 0 ? wreq.error : static_cast<std::int64_t>(written));
+    wreq.iocb = nullptr;  // VFS_PTR_POISON
+  }
   netfs_clear_subrequests(wreq);
 }
 
@@ -175,24 +185,37 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
   return ret;
 }
 
+void netfs_unbuffered_write_async(NetfsIoRequest& wreq) {
+  netfs_unbuffered_write(wreq);
+  netfs_put_request(wreq);  // netfs_rreq_trace_put_complete
+}
+
 // Whether this run takes the issuer of 6.10 through 7.0-rc2 instead: its
 // historical switch, or a zoo bug that lived in it.
 bool netfs_unbuffered_write_paused_variant() {
   return sim::bug(kBugUnbufferedPauseIssuer) || netfs_paused_issuer_bug_enabled();
 }
 
-// Before "netfs: Fix i_size updating" the "did we extend the file" test was
-// made against the i_size seen before the I/O, and acted on after it
-// without a lock.
-void netfs_dio_i_size_pre_fix(NetfsInode& ictx, bool extends_as_sampled, loff_t end, std::uint64_t written) {
-  if (written == 0 || !extends_as_sampled) return;
+}  // namespace
+
+void netfs_dio_update_i_size(NetfsIoRequest& wreq) {
+  NetfsInode& ictx = *wreq.inode;
+  const std::uint64_t written = std::min(wreq.transferred, wreq.len);
+  if (!sim::bug(kBugDioISizeRace)) {
+    netfs_update_i_size(ictx, wreq.start, written);
+    return;
+  }
+  // Before "netfs: Fix i_size updating" the "did we extend the file" test
+  // was made against the i_size seen before the I/O (wreq->i_size), and
+  // acted on after it without a lock: a smaller extension completing last
+  // takes i_size back down.
+  const loff_t end = wreq.start + static_cast<loff_t>(written);
+  if (written == 0 || wreq.start + static_cast<loff_t>(wreq.len) <= wreq.i_size) return;
   trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
   const loff_t old = ictx.i_size;
   ictx.i_size = end;
   MODEL_EVENT(i_size_changed(ictx, old, end, false));
 }
-
-}  // namespace
 
 void inode_dio_begin(NetfsInode& ictx) { ++ictx.i_dio_count; }
 
@@ -205,8 +228,6 @@ void inode_dio_end(NetfsInode& ictx) {
 std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<std::uint8_t>& data) {
   NetfsInode& ictx = *iocb.ki_filp->inode;
   const loff_t start = iocb.ki_pos;
-  const loff_t end = start + static_cast<loff_t>(data.size());
-  const bool extends_as_sampled = end > ictx.i_size;  // for netfs_dio_i_size_pre_fix only
 
   NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, start,
                                                 (iocb.ki_flags & IOCB_DIRECT) ? NetfsIoOrigin::dio_write
@@ -220,10 +241,23 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
   wreq.len = data.size();
   sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
 
+  const bool async = !is_sync_kiocb(iocb);
   std::int64_t ret;
-  if (netfs_unbuffered_write_paused_variant()) {
+  if (async) {
+    // The work item runs the strict sequence; the paused variant has no
+    // asynchronous form in the model.
+    SIM_ASSERT_MSG(!netfs_unbuffered_write_paused_variant(), "the 6.10 issuer is modelled for synchronous writes");
+    wreq.offload_collection = false;
+    wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.dio", wreq.debug_id),
+                                            [&wreq] { netfs_unbuffered_write_async(wreq); });
+    wreq.iocb = &iocb;
+    // The kernel's request starts with a second reference, for
+    // IN_PROGRESS, which the work item drops; the model takes it here.
+    netfs_get_request(wreq);
+    wreq.inode->collector_wq->queue_work(*wreq.work);  // system_dfl_wq
+    ret = kEIOCBQUEUED;
+  } else if (netfs_unbuffered_write_paused_variant()) {
     ret = netfs_unbuffered_write_paused(wreq);
-    if (ret > 0 && !sim::bug(kBugDioISizeRace)) netfs_update_i_size(ictx, start, static_cast<std::uint64_t>(ret));
   } else {
     wreq.offload_collection = false;
     ret = netfs_unbuffered_write(wreq);
@@ -233,21 +267,48 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
     }
     netfs_put_request(wreq);  // netfs_rreq_trace_put_complete
   }
-  if (sim::bug(kBugDioISizeRace)) {
-    const std::uint64_t written = ret > 0 ? static_cast<std::uint64_t>(ret) : 0;
-    netfs_dio_i_size_pre_fix(ictx, extends_as_sampled, start + static_cast<loff_t>(written), written);
-  }
+  if (async) netfs_put_request(wreq);  // netfs_rreq_trace_put_return
   return ret;
 }
 
-std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data) {
-  NetfsInode& ictx = *file.inode;
+std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                                         bool aio) {
   if (data.empty()) return 0;
-  Kiocb iocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT};
+  NetfsInode& ictx = *file.inode;
+  MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
+  if (!aio) {
+    Kiocb iocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT, {}};
+    const std::int64_t ret = netfs_unbuffered_write_iter(iocb, data);
+    MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
+    return ret;
+  }
+  // io_uring: submit, then wait for the completion event.
+  struct Cqe {
+    sim::Completion done{"cqe"};
+    std::int64_t res = 0;
+  };
+  auto cqe = std::make_shared<Cqe>();
+  auto iocb = std::make_shared<Kiocb>(Kiocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT,
+                                            [cqe](Kiocb&, std::int64_t res) {
+                                              cqe->res = res;
+                                              cqe->done.complete();
+                                            }});
+  std::int64_t ret = netfs_unbuffered_write_iter(*iocb, data);
+  if (ret == kEIOCBQUEUED) {
+    cqe->done.wait();
+    ret = cqe->res;
+  }
+  MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
+  return ret;
+}
+
+std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uint8_t>& data) {
+  NetfsFile& file = *iocb.ki_filp;
+  NetfsInode& ictx = *file.inode;
+  const loff_t pos = iocb.ki_pos;
   std::int64_t ret;
   loff_t end = pos + static_cast<loff_t>(data.size()) - 1;
   sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
-  MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
   // The model encrypts buffered writeback only.
   SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
   ret = filemap_write_and_wait_range(ictx.mapping, pos, end);
@@ -271,8 +332,8 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
   }
   ret = netfs_unbuffered_write_iter_locked(iocb, data);
 out:
-  MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
-  return ret;
+  return ret;  // netfs_end_io_direct
+
 }
 
 }  // namespace wbsim::model

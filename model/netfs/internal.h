@@ -51,6 +51,12 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
 void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied);
 
 // --- direct_write.cpp ---------------------------------------------------------
+// netfs_unbuffered_write_iter() on a kiocb; returns -EIOCBQUEUED for an
+// asynchronous one, whose ki_complete runs later.
+std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uint8_t>& data);
+// The i_size update of a completed unbuffered write (netfs_update_i_size,
+// or the pre-"Fix i_size updating" variant).
+void netfs_dio_update_i_size(NetfsIoRequest& wreq);
 void inode_dio_begin(NetfsInode& ictx);
 void inode_dio_end(NetfsInode& ictx);
 
@@ -78,7 +84,7 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
 void netfs_issue_write(NetfsIoRequest& wreq, NetfsIoStream& stream);
 void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq);
 int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
-NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos);
+NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos, bool async);
 int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
                                bool to_page_end, Folio** writethrough_cache);
 // Returns the request's completion value: an error or the bytes written.

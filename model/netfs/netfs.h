@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/backend/server.h"
@@ -37,7 +38,13 @@ struct Kiocb {
   NetfsFile* ki_filp = nullptr;
   loff_t ki_pos = 0;
   unsigned ki_flags = 0;  // IOCB_*: the file's f_iocb_flags and the call's own
+  // An asynchronous kiocb (io_uring, aio) completes through ki_complete,
+  // from whatever context finishes the I/O; empty for a synchronous one
+  // (is_sync_kiocb).
+  std::function<void(Kiocb&, std::int64_t)> ki_complete;
 };
+inline bool is_sync_kiocb(const Kiocb& iocb) { return !iocb.ki_complete; }
+inline constexpr std::int64_t kEIOCBQUEUED = -529;
 
 struct WriteOptions {
   NetfsGroup* group = nullptr;  // the write group (Ceph snap context)
@@ -53,7 +60,12 @@ struct WriteOptions {
 std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                               const WriteOptions& options);
 // netfs_unbuffered_write_iter (O_DIRECT / unbuffered): through the same issuer.
-std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data);
+// With `aio` the kiocb is asynchronous: the call returns -EIOCBQUEUED inside
+// and ki_complete runs from a workqueue; the model's caller then waits for
+// ki_complete's value, as an io_uring program waits for its completion, and
+// returns it.
+std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                                         bool aio = false);
 // netfs_file_read_iter (buffered): reads folios from the server, marking
 // them copy-to-cache when the inode has a cache.
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len);

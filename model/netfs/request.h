@@ -76,6 +76,7 @@ enum NetfsRreqFlag : unsigned {
 struct NetfsIoRequest;
 struct NetfsIoStream;
 struct NetfsInode;
+struct Kiocb;
 
 struct NetfsIoSubrequest {
   NetfsIoRequest* rreq = nullptr;
@@ -157,6 +158,7 @@ struct NetfsIoRequest {
   std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
   // Unbuffered writes: wreq->buffer.iter over those bytes, as a position in
   // file coordinates (start + consumed) and the count left.
+  Kiocb* iocb = nullptr;  // an asynchronous caller to complete (ki_complete)
   loff_t buffer_iter_pos = 0;
   std::uint64_t buffer_iter_count = 0;
   void buffer_iter_advance(std::uint64_t n) {  // iov_iter_advance(&wreq->buffer.iter, n)

@@ -353,10 +353,15 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc) {
   return error;
 }
 
-NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos) {
+NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos, bool async) {
   ictx.wb_lock->lock();
   NetfsIoRequest& wreq = netfs_create_write_req(ictx.mapping, pos, NetfsIoOrigin::writethrough);
   wreq.io_streams[0].avail = true;
+  // The pin sets no NETFS_RREQ_OFFLOAD_COLLECTION here: a synchronous
+  // writethrough collects in its own thread (netfs_wait_for_write). Departure:
+  // an asynchronous one offloads to the collector workqueue, since nothing
+  // else would collect it (docs/fidelity.md, "under review").
+  wreq.offload_collection = async;
   return wreq;
 }
 
@@ -401,7 +406,7 @@ std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc,
   // caller or ki_complete gets, the bytes the request transferred from
   // wreq->start (which may run past the caller's data to the end of the
   // last folio) clamped to what was asked for.
-  sim::wait_on_bit(wreq.flags, NETFS_RREQ_IN_PROGRESS);
+  netfs_wait_for_request(wreq);
   std::int64_t ret = wreq.error;
   if (ret == 0) {
     ret = static_cast<std::int64_t>(sim::bug(kBugWritethroughCompleteUnclamped) ? wreq.transferred
@@ -457,6 +462,7 @@ std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq) {
   // (a failure after some progress shows as a short write).
   const int error = wreq.error;
   const std::uint64_t written = wreq.transferred;
+  if (error == 0) netfs_dio_update_i_size(wreq);
   netfs_put_request(wreq);
   // Folios mmap may have brought in over the range meanwhile go too.
   const loff_t end = wreq.start + static_cast<loff_t>(wreq.len);

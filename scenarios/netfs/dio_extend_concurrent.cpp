@@ -6,8 +6,9 @@
 //      Fix i_size updating").
 // How: writers append disjoint ranges past EOF concurrently with widely
 //      varying server latency; i_size must never go down and must cover
-//      every write that returned. No swarm faults: latency alone reorders
-//      completions.
+//      every write that returned. Some writes are asynchronous (io_uring):
+//      netfs_unbuffered_write_async runs them on a workqueue and ki_complete
+//      reports them. No swarm faults: latency alone reorders completions.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
@@ -24,7 +25,10 @@ WBSIM_SCENARIO(netfs_dio_extend_concurrent, "netfs/dio_extend_concurrent", .faul
       for (std::uint32_t round = 0; round < 2; ++round) {
         // Slot (round, k): disjoint ranges, each past the others' starts.
         const model::loff_t pos = static_cast<model::loff_t>((round * writers + k) * 24 * 1024);
-        model::netfs_unbuffered_write_iter(f, pos, pattern(70 + round * writers + k, 4096 + sim::draw(16 * 1024)));
+        // Some as io_uring submissions: completed (i_size updated,
+        // ki_complete called) from a workqueue, not by the writer.
+        model::netfs_unbuffered_write_iter(f, pos, pattern(70 + round * writers + k, 4096 + sim::draw(16 * 1024)),
+                                           /*aio=*/sim::draw(2) == 0);
       }
     });
   }
