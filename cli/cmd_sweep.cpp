@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <string_view>
 #include <thread>
 
@@ -141,8 +142,9 @@ int cmd_sweep(const SweepArgs& args) {
   };
   cb.target_done = [&](const sim::TargetSummary& t) {
     if (tty) fmt::print(stderr, "\r{:<60}\r", "");
-    fmt::print("{:<4} {:<{}} seeds={} failures={} expected={} steps/s={}{}\n", t.passed ? "ok" : "FAIL", t.name,
+    fmt::print("{:<4} {:<{}} seeds={} failures={} expected={} steps/s={}{}{}\n", t.passed ? "ok" : "FAIL", t.name,
                width, t.seeds_run, t.unexpected, t.expected_hits, format_rate(steps_per_second(t)),
+               t.known > 0 ? fmt::format(" pinned-finding={}", t.known) : std::string(),
                t.passed ? "" : "  " + t.verdict);
     std::fflush(stdout);
     for (const sim::SeedFailure& f : t.failures) {
@@ -186,6 +188,18 @@ int cmd_sweep(const SweepArgs& args) {
     failures_total += t.unexpected;
     steps_total += t.steps;
     all_passed = all_passed && t.passed;
+  }
+  // Seeds that failed on the path of a pinned finding, grouped by finding.
+  std::map<std::string, std::pair<std::uint64_t, std::string>> pinned;  // name -> (seeds, first example)
+  for (const sim::TargetSummary& t : report.targets) {
+    for (const auto& [name, count_seed] : t.known_by_finding) {
+      auto [it, fresh] = pinned.try_emplace(name, 0, fmt::format("{} --seed {}", t.name, count_seed.second));
+      it->second.first += count_seed.first;
+    }
+  }
+  if (!pinned.empty()) {
+    fmt::print("\nseeds that reached a pinned finding (docs/findings.md; not failures):\n");
+    for (const auto& [name, v] : pinned) fmt::print("  {}: {} seed(s), e.g. wbsim run {}\n", name, v.first, v.second);
   }
   const auto marks = sim::coverage_marks();
   // A mark is demanded only of sweeps that run a scenario in its scope.

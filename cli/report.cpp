@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/known_finding.h"
+
 namespace wbsim::cli {
 
 namespace {
@@ -24,6 +26,8 @@ void print_finding(std::FILE* out, const sim::Finding& f, const sim::RunResult& 
   fmt::print(out, "  at virtual time {}, step {}, fiber {}\n", format_virtual_time(f.time), f.step,
              f.fiber == sim::kNoFiber ? std::string("host") : fmt::format("{} '{}'", f.fiber, f.fiber_name));
   if (!f.where.empty()) fmt::print(out, "  where: {}\n", f.where);
+  if (const sim::KnownFinding* k = sim::explaining_finding(f.checker, r.mark_hits))
+    fmt::print(out, "  pinned: this run took the path of the finding {} (docs/findings.md)\n", k->name());
   if (!f.details.empty()) {
     fmt::print(out, "{}\n", f.checker == "deadlock" ? "wait-for chain:" : "details:");
     fmt::print(out, "{}", f.details);

@@ -115,6 +115,11 @@ EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults
         // fsx's buffers are anonymous memory on a machine without swap: a
         // user copy never comes up short.
         model::forbid_user_copy_faults();
+        // A short write RPC makes the pinned finding
+        // netfs-retry-resplit-keeps-to (docs/findings.md) far more likely,
+        // which ends the replay before its transcript; reconnects (-EAGAIN)
+        // stay on and reach it rarely.
+        w.server().forbid_short_writes();
         sched.spawn("fsx", [&] {
           EngineTarget target(w, inode);
           run.transcript = run_transcript(ops, target);

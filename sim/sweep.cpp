@@ -1,5 +1,7 @@
 #include "sim/sweep.h"
 
+#include "sim/known_finding.h"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -20,6 +22,7 @@ struct TaskResult {
   std::atomic<bool> done{false};  // release-stored after every other field
   bool ok = true;
   bool hit = false;  // the expected checker fired
+  const KnownFinding* known = nullptr;  // a pinned finding explains the failure
   std::uint64_t steps = 0;
   std::vector<std::uint64_t> mark_hits;  // of the first run of the seed
   double seconds = 0;
@@ -103,6 +106,10 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
         case Expect::fail_always: out.ok = out.hit; break;
         case Expect::fail_sometimes: out.ok = !fired || out.hit; break;
       }
+      if (!out.ok && fired && target.expect != Expect::fail_always) {
+        out.known = explaining_finding(r.finding->checker, r.mark_hits);
+        if (out.known != nullptr) out.ok = true;
+      }
       if (!out.ok) out.kept = std::move(r);
       if (should_recheck(seed, options.recheck_every)) {
         rechecked.fetch_add(1);
@@ -141,6 +148,11 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
       for (std::size_t m = 0; m < mark_count && m < r.mark_hits.size(); ++m) s.mark_hits[m] += r.mark_hits[m];
       s.busy_seconds += r.seconds;
       if (r.hit) ++s.expected_hits;
+      if (r.known != nullptr) {
+        ++s.known;
+        auto [it, fresh] = s.known_by_finding.try_emplace(r.known->name(), 0, seeds[i]);
+        ++it->second.first;
+      }
       if (!r.ok) {
         ++s.unexpected;
         if (s.failures.size() < options.keep_failures) s.failures.push_back({seeds[i], std::move(*r.kept)});

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ struct TargetSummary {
   std::vector<std::uint64_t> mark_hits;  // coverage mark hits over its seeds, by mark index
   double busy_seconds = 0;
   bool passed = true;
+  // Seeds whose failure a pinned finding explains (sim/known_finding.h):
+  // not failing seeds; by finding name, with the first such seed.
+  std::uint64_t known = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> known_by_finding;  // name -> (seeds, first seed)
   std::string verdict;  // "ok", or why not
   std::vector<SeedFailure> failures;  // the first few unexpected ones
 };

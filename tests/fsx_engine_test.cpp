@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fsx/engine.h"
+#include "sim/known_finding.h"
 #include "fsx/ops.h"
 #include "fsx/reference.h"
 
@@ -46,6 +47,7 @@ TEST_P(FsxEngine, prints_the_kernel_transcript_without_faults_and_under_seeds_1_
   ASSERT_TRUE(std::holds_alternative<std::vector<fsx::Op>>(parsed)) << fsx::to_string(std::get<fsx::ParseError>(parsed));
   const auto& ops = std::get<std::vector<fsx::Op>>(parsed);
   const std::string expected = slurp(dir / (name + ".expected"));
+  std::uint64_t pinned = 0;  // seeds that ended on a pinned finding's path
   for (std::uint64_t seed = 0; seed <= 50; ++seed) {
     const bool faults = seed > 0;  // seed 0: the run without faults (its seed is 1)
     const std::uint64_t s = faults ? seed : 1;
@@ -53,6 +55,16 @@ TEST_P(FsxEngine, prints_the_kernel_transcript_without_faults_and_under_seeds_1_
     const std::string reproduce =
         fmt::format("wbsim fsx {} --seed {} --faults {} --expected {}.expected", ops_file, s, faults ? "all" : "none",
                     (dir / name).string());
+    // A failure explained by a pinned finding (mainline's own bug, taken
+    // under faults; docs/findings.md) ends the replay early: no transcript
+    // to compare. Any other failure fails the test.
+    if (run.result.finding &&
+        sim::explaining_finding(run.result.finding->checker, run.result.mark_hits) != nullptr) {
+      ++pinned;
+      std::printf("seed %llu reached a pinned finding: %s\n", static_cast<unsigned long long>(s),
+                  run.result.finding->message.c_str());
+      continue;
+    }
     ASSERT_FALSE(run.result.finding.has_value())
         << run.result.finding->checker << ": " << run.result.finding->message << "\nreproduce: " << reproduce;
     std::string want, got;
@@ -60,6 +72,7 @@ TEST_P(FsxEngine, prints_the_kernel_transcript_without_faults_and_under_seeds_1_
     ASSERT_EQ(line, 0u) << "line " << line << "\n  expected: " << want << "\n  actual:   " << got
                         << "\nreproduce: " << reproduce;
   }
+  RecordProperty("seeds_on_pinned_findings", static_cast<int>(pinned));
 }
 
 INSTANTIATE_TEST_SUITE_P(Logs, FsxEngine, ::testing::ValuesIn(log_names()),

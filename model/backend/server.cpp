@@ -41,21 +41,31 @@ void RemoteServer::heal() {
   healed_ = true;
   scripted_errors_.clear();
   scripted_short_.clear();
+  scripted_replies_.clear();
   release();
 }
 
 void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
                                std::function<void(std::int64_t)> reply) {
   ++in_flight_;
+  std::optional<Reply> scripted;
+  if (!scripted_replies_.empty()) {
+    scripted = scripted_replies_.front();
+    scripted_replies_.pop_front();
+  }
   sim::Scheduler& sched = sim::Scheduler::current();
   sched.spawn(fmt::format("srv.write{}", ++rpc_seq_),
-              [this, file_id, pos, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
+              [this, file_id, pos, scripted, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
                 const sim::Time span = options_.latency_max - options_.latency_min;
                 sim::sleep(options_.latency_min + sim::draw(static_cast<std::uint32_t>(span / sim::kUs + 1)) * sim::kUs);
                 if (!healed_ && sim::fault(kServerStall)) sim::sleep(sim::draw(2000) * sim::kMs);
                 stall_wq_.wait_event([this] { return !stalled_; });
                 std::int64_t result = static_cast<std::int64_t>(bytes.size());
-                if (!scripted_errors_.empty()) {
+                std::uint64_t cap = UINT64_MAX;
+                if (scripted && !healed_) {
+                  if (scripted->error != 0) result = scripted->error;
+                  cap = scripted->max_bytes;
+                } else if (!scripted_errors_.empty()) {
                   result = scripted_errors_.front();
                   scripted_errors_.pop_front();
                 } else if (!healed_ && sim::fault(kServerEagain)) {
@@ -65,7 +75,9 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
                 }
                 std::uint64_t n = bytes.size();
                 if (result >= 0) {
-                  if (!scripted_short_.empty()) {
+                  if (cap != UINT64_MAX) {
+                    n = std::min(n, cap);
+                  } else if (!scripted_short_.empty()) {
                     n = std::min<std::uint64_t>(n, scripted_short_.front());
                     scripted_short_.pop_front();
                   } else if (!healed_ && n > 1 && sim::fault(kServerShortWrite)) {
@@ -152,6 +164,8 @@ int RemoteServer::range_op(std::uint32_t file_id, RangeOp op, loff_t offset, std
 }
 
 void RemoteServer::forbid_data_loss() { sim::Scheduler::current().faults().disable(kServerEio); }
+
+void RemoteServer::forbid_short_writes() { sim::Scheduler::current().faults().disable(kServerShortWrite); }
 
 void RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
   sim::sleep(options_.latency_min);

@@ -75,6 +75,9 @@ class RemoteServer {
   // For workloads whose oracle cannot know what an error lost (fsx replay):
   // the permanent-error fault site stays off.
   void forbid_data_loss();
+  // The short-write fault site stays off (replays whose transcript must
+  // run to the end; see fsx/engine.cpp).
+  void forbid_short_writes();
 
   // Scripted faults.
   void stall_until_released() { stalled_ = true; }
@@ -84,6 +87,14 @@ class RemoteServer {
   }
   void fail_next(int error) { scripted_errors_.push_back(error); }
   void short_write_next(std::uint64_t transferred) { scripted_short_.push_back(transferred); }
+  // The replies of the next write RPCs, in the order they are sent, before
+  // any other scripted or swarm fault: an error, or 0 and at most
+  // `max_bytes` stored.
+  struct Reply {
+    int error = 0;
+    std::uint64_t max_bytes = UINT64_MAX;
+  };
+  void script_replies(std::initializer_list<Reply> replies) { scripted_replies_.insert(scripted_replies_.end(), replies); }
   void set_wsize(std::uint64_t wsize) { wsize_ = wsize; }
   // Shrinks the write size (a reconnect renegotiated it); called by the
   // filesystem's retry_request when the swarm fault fires.
@@ -102,6 +113,7 @@ class RemoteServer {
   sim::WaitQueue stall_wq_{"server.stall"};
   std::deque<int> scripted_errors_;
   std::deque<std::uint64_t> scripted_short_;
+  std::deque<Reply> scripted_replies_;
   std::uint64_t in_flight_ = 0;
   std::uint32_t rpc_seq_ = 0;
 };

@@ -1,3 +1,4 @@
+// Pin: fs/netfs/buffered_read.c at 8a8c0cfdf465 (gregkh/linux, 2026; docs/fidelity.md).
 // Buffered reads (fs/netfs/buffered_read.c, reduced): a folio that is not
 // uptodate is read from the server whole; with a cache, folios read from the
 // server are marked for copying to the cache (dirty, with

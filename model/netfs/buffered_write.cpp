@@ -1,3 +1,4 @@
+// Pin: fs/netfs/buffered_write.c at 0969ea8370ba (gregkh/linux, 2026; docs/fidelity.md).
 // fs/netfs/buffered_write.c at the pin (docs/fidelity.md): netfs_perform_write
 // and netfs_file_write_iter. Buffered writes into the page cache, streaming
 // writes into folios that are not uptodate, zero_point, write groups and
@@ -14,6 +15,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -28,6 +30,10 @@ WBSIM_BUG(kBugStreamingWriteOverwritten, "netfs-streaming-write-overwritten", "n
           "data-integrity", "netfs: Fix streaming write being overwritten");
 WBSIM_BUG(kBugPerformWritePrivate, "netfs-perform-write-folio-private", "netfs/group_write_over_cached_read",
           "refcount", "netfs: Fix folio->private handling in netfs_perform_write()");
+
+WBSIM_KNOWN_FINDING(kFindingExtendExposesPostEof, "netfs-extend-exposes-post-eof", "data-integrity",
+                    "netfs/mmap_beyond_eof_then_extend",
+                    "i_size grew over bytes a mapping stored past the old EOF, which become file data");
 
 namespace {
 
@@ -98,11 +104,34 @@ bool netfs_set_group_variant(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTr
 
 }  // namespace
 
+namespace {
+
+// Harness bookkeeping, no kernel counterpart: whether growing i_size from
+// `old` for data starting at `pos` exposes non-zero bytes of the folio that
+// held the old EOF. netfs_update_i_size() does not zero them (nor call
+// pagecache_isize_extended()), so bytes a shared mapping stored past the
+// old EOF become file data (docs/findings.md).
+void note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos) {
+  if (old % static_cast<loff_t>(kPageSize) == 0 || pos <= old) return;
+  const Folio* folio = filemap_get_folio(ctx.mapping, static_cast<pgoff_t>(old) >> kPageShift);
+  if (folio == nullptr || !folio_test_uptodate(*folio)) return;
+  const loff_t stop = std::min(pos, folio->pos() + static_cast<loff_t>(folio->size()));
+  for (loff_t b = old; b < stop; ++b) {
+    if (folio->data[static_cast<std::size_t>(b - folio->pos())] != 0) {
+      sim::known_finding_reached(kFindingExtendExposesPostEof);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 // netfs_update_i_size(): the test and the store under i_lock (one fiber runs
 // at a time: no scheduling point between them here).
 void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied) {
   const loff_t end = pos + static_cast<loff_t>(copied);
   if (end <= ctx.i_size) return;
+  note_post_eof_exposure(ctx, ctx.i_size, pos);
   trace_ev(Ev::i_size, static_cast<std::uint64_t>(ctx.i_size), static_cast<std::uint64_t>(end));
   const loff_t old = ctx.i_size;
   ctx.i_size = end;
@@ -354,27 +383,46 @@ error_folio_unlock:
   goto out;
 }
 
-std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
-                              const WriteOptions& options) {
-  NetfsInode& ictx = *file.inode;
-  if (data.empty()) return 0;
-  Kiocb iocb{&file, pos, file.f_iocb_flags | (options.writethrough ? IOCB_DSYNC : 0u)};
-  if (iocb.ki_flags & IOCB_DIRECT) return netfs_unbuffered_write_iter(file, pos, data);
-  IovIter from = iov_iter_ubuf(data);
+// netfs_buffered_write_iter_locked(): file_remove_privs and
+// file_update_time have nothing to do in the model.
+std::int64_t netfs_buffered_write_iter_locked(Kiocb& iocb, IovIter& from, NetfsGroup* netfs_group,
+                                              const WriteOptions& options) {
+  return netfs_perform_write(iocb, from, netfs_group, options);
+}
+
+// netfs_file_write_iter(). The buffered path's events bracket
+// netfs_perform_write, under the inode lock.
+std::int64_t netfs_file_write_iter(Kiocb& iocb, IovIter& from, const WriteOptions& options) {
+  NetfsInode& ictx = *iocb.ki_filp->inode;
+  const loff_t pos = iocb.ki_pos;
+  if (iov_iter_count(from) == 0) return 0;
+  if (iocb.ki_flags & IOCB_DIRECT) {
+    const std::vector<std::uint8_t> data(iov_iter_remaining(from).begin(), iov_iter_remaining(from).end());
+    return netfs_unbuffered_write_iter(*iocb.ki_filp, pos, data, options.aio);
+  }
   std::int64_t ret;
   {
     sim::WriteGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_write
+    const auto data = iov_iter_remaining(from);
     MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
-    ret = netfs_perform_write(iocb, from, options.group, options);
+    ret = netfs_buffered_write_iter_locked(iocb, from, options.group, options);
     MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
-  }
+  }  // netfs_end_io_write
   // generic_write_sync(): an O_SYNC/O_DSYNC write syncs what it wrote
-  // (vfs_fsync_range, the filesystem's ->fsync), after the inode lock.
+  // (vfs_fsync_range, the filesystem's ->fsync), after the inode lock. The
+  // model's asynchronous writethrough has already waited (see netfs.h).
   if (ret > 0 && (iocb.ki_flags & (IOCB_DSYNC | IOCB_SYNC)) && !options.aio) {
-    const int err = netfs_fsync_range(file, pos, pos + ret - 1);
+    const int err = netfs_fsync_range(*iocb.ki_filp, pos, pos + ret - 1);
     if (err < 0) ret = err;
   }
   return ret;
+}
+
+std::int64_t netfs_file_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                              const WriteOptions& options) {
+  Kiocb iocb{&file, pos, file.f_iocb_flags | (options.writethrough ? IOCB_DSYNC : 0u), {}};
+  IovIter from = iov_iter_ubuf(data);
+  return netfs_file_write_iter(iocb, from, options);
 }
 
 }  // namespace wbsim::model

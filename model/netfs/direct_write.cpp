@@ -1,3 +1,4 @@
+// Pin: fs/netfs/direct_write.c at 5dfa01ef37a8 (gregkh/linux, 2026; docs/fidelity.md).
 // fs/netfs/direct_write.c at the pin (docs/fidelity.md): unbuffered and direct
 // writes dispatch one subrequest at a time, wait for it, collect it inline and
 // retry it inline ("netfs: Fix unbuffered/DIO writes to dispatch subrequests in

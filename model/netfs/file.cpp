@@ -1,3 +1,4 @@
+// Pin: no netfs file (mm/truncate.c, the filesystems' ->fsync and ->setattr) (gregkh/linux, 2026; docs/fidelity.md).
 // fsync and truncate for a netfs file: the parts of mm/truncate.c and the
 // filesystems' ->fsync and ->setattr that the write path meets.
 #include <algorithm>

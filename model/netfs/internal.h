@@ -1,3 +1,4 @@
+//! Pin: fs/netfs/internal.h (prototypes) (gregkh/linux, 2026; docs/fidelity.md).
 //! netfs internals shared between the write-path files, sectioned by the
 //! file that defines each declaration (as fs/netfs/internal.h is).
 #pragma once

@@ -1,3 +1,4 @@
+//! Pin: no kernel counterpart (coverage marks) (gregkh/linux, 2026; docs/fidelity.md).
 //! Coverage marks and fault sites of the netfs model. A sweep with
 //! --require-coverage fails if a mark was never hit, so every interesting
 //! path of the write engine is known to be exercised.

@@ -1,3 +1,4 @@
+// Pin: fs/netfs/misc.c at 2c8f4742bb76 (gregkh/linux, 2026; docs/fidelity.md).
 // The waits of fs/netfs/misc.c for a caller that may have to collect in its
 // own thread (NETFS_RREQ_OFFLOAD_COLLECTION clear): netfs_collect_in_app,
 // netfs_wait_for_pause and netfs_wait_for_request.

@@ -1,3 +1,4 @@
+// Pin: fs/netfs/buffered_write.c (netfs_page_mkwrite) at 0969ea8370ba (gregkh/linux, 2026; docs/fidelity.md).
 // Writes through a shared mapping: the fault path and ->page_mkwrite
 // (fs/netfs/buffered_write.c: netfs_page_mkwrite), and msync.
 //

@@ -1,3 +1,4 @@
+//! Pin: the VFS entry points of fs/netfs (buffered_write.c, direct_write.c, buffered_read.c) (gregkh/linux, 2026; docs/fidelity.md).
 //! The netfs file operations scenarios drive, as a filesystem built on netfs
 //! exposes them: buffered write and read, writethrough, unbuffered write,
 //! fsync, truncate. Each is the model of the kernel function named beside it.

@@ -1,3 +1,4 @@
+// Pin: fs/netfs/objects.c at b5dbb53c888e (gregkh/linux, 2026; docs/fidelity.md).
 // Request and subrequest lifetimes (fs/netfs/objects.c) and folio->private
 // decoding (include/linux/netfs.h).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Pin: no netfs file (the filesystems' ->fallocate, ->copy_file_range) (gregkh/linux, 2026; docs/fidelity.md).
 // fallocate's modes and copy_file_range on a netfs file, as the network
 // filesystems do them (cifs's smb3_fallocate/smb3_*_range, nfs42_proc_*):
 // the server carries the operation out; the client first writes back and

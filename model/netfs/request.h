@@ -1,3 +1,4 @@
+//! Pin: include/linux/netfs.h at 295797575629 (gregkh/linux, 2026; docs/fidelity.md).
 //! The netfs write request, after include/linux/netfs.h.
 //!
 //! A write request (wreq) overlays the folios it writes with up to two

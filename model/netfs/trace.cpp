@@ -1,3 +1,4 @@
+// Pin: include/trace/events/netfs.h at 156ac2ec2ee7 (gregkh/linux, 2026; docs/fidelity.md).
 #include "model/netfs/trace.h"
 
 #include <array>

@@ -1,3 +1,4 @@
+//! Pin: include/trace/events/netfs.h at 156ac2ec2ee7 (gregkh/linux, 2026; docs/fidelity.md).
 //! netfs tracepoints (include/trace/events/netfs.h) the model re-implements:
 //! each writes one trace line, hits the coverage mark of its reason (when the
 //! reason has one) and is named after the kernel's trace call and reason.

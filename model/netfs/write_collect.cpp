@@ -1,3 +1,4 @@
+// Pin: fs/netfs/write_collect.c at 2c8f4742bb76 (gregkh/linux, 2026; docs/fidelity.md).
 // The collector: advancing each stream past completed subrequests and ending
 // folio writeback once every active stream has passed a folio
 // (fs/netfs/write_collect.c). It runs as a work item on the collector

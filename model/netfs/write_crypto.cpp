@@ -1,3 +1,4 @@
+// Pin: no mainline counterpart (the seed design's crypto stage) (gregkh/linux, 2026; docs/fidelity.md).
 // The asynchronous content-encryption stage of the new writeback design
 // ("Content crypto can also be prepared at the same time as the subrequests
 // and run asynchronously, with the prepped requests being stalled until the

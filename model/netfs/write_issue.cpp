@@ -1,3 +1,4 @@
+// Pin: fs/netfs/write_issue.c at 003aa0dd26c9 (gregkh/linux, 2026; docs/fidelity.md).
 // The issuer: walking dirty folios and building subrequests on the upload
 // and cache streams (fs/netfs/write_issue.c). Function for function with the
 // kernel's file; the rolling buffer is a deque of folios.
@@ -277,6 +278,7 @@ void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq) {
   // it carries what is left.
   subreq.io_iter_count = subreq.len - subreq.transferred;
   ++subreq.retry_count;
+  subreq.error = 0;
   sim::clear_bit(NETFS_SREQ_MADE_PROGRESS, subreq.flags);
   sim::set_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
   netfs_do_issue_write(stream, subreq);

@@ -1,3 +1,4 @@
+// Pin: fs/netfs/write_retry.c at a53d0cf7f1cb (gregkh/linux, 2026; docs/fidelity.md).
 // Retrying write subrequests (fs/netfs/write_retry.c): quiesce every active
 // stream, then per stream either reissue each NEED_RETRY subrequest as is,
 // or, when the filesystem renegotiates sizes (->prepare_write, e.g. cifs
@@ -13,6 +14,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -21,6 +23,10 @@ WBSIM_BUG(kBugRetryRevertIter, "netfs-retry-iter-revert", "netfs/short_write_ret
           "netfs: Fix oops in write-retry from mis-resetting the subreq iterator");
 WBSIM_BUG(kBugRetryInsertedSubreqRef, "netfs-retry-inserted-subreq-ref-leak", "netfs/retry_shrinking_credits", "refcount",
           "netfs: Fix ref leak on inserted extra subreq in write retry");
+
+WBSIM_KNOWN_FINDING(kFindingRetryKeepsTo, "netfs-retry-resplit-keeps-to", "request-state",
+                    "netfs/retry_resplit_one_fewer",
+                    "a re-split needing one subrequest fewer leaves the last one listed with NEED_RETRY");
 
 namespace {
 
@@ -58,103 +64,122 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
     return;
   }
 
+  // Kernel-mirroring from here: the list walk of netfs_retry_write_stream()
+  // with `subreq` as an iterator that may stand at end() (the list head).
   auto next = stream.subrequests.begin();
   do {
-    // The next span of contiguous NEED_RETRY data, to be re-split.
-    auto from_it = next;
-    NetfsIoSubrequest* from = *from_it;
-    auto to_it = from_it;
-    loff_t start = from->start + static_cast<loff_t>(from->transferred);
-    std::uint64_t len = from->len - from->transferred;
-    if (from->test(NETFS_SREQ_FAILED) || !from->test(NETFS_SREQ_NEED_RETRY)) return;
+    // The next span of contiguous NEED_RETRY data, to be re-split (cifs,
+    // for example, needs the wsize renegotiating) and reissued.
+    auto from = next;
+    auto to = from;
+    loff_t start = (*from)->start + static_cast<loff_t>((*from)->transferred);
+    std::uint64_t len = (*from)->len - (*from)->transferred;
+    if ((*from)->test(NETFS_SREQ_FAILED) || !(*from)->test(NETFS_SREQ_NEED_RETRY)) return;
     for (++next; next != stream.subrequests.end(); ++next) {
       NetfsIoSubrequest* s = *next;
       if (s->start + static_cast<loff_t>(s->transferred) != start + static_cast<loff_t>(len) ||
           s->test(NETFS_SREQ_BOUNDARY) || !s->test(NETFS_SREQ_NEED_RETRY))
         break;
-      to_it = next;
-      len += s->len - s->transferred;
+      to = next;
+      len += s->len;
     }
-    // One contiguous source buffer, handed out piece by piece. The walk
-    // stops at `to` itself, never at an end captured earlier: the issuer may
-    // append in-flight subrequests behind `to` while prepare_write sleeps.
-    loff_t source = start;
+
+    // One contiguous source buffer, handed out piece by piece.
+    netfs_reset_iter(**from);
+    loff_t source = (*from)->io_iter_start;
     bool boundary = false;
-    auto it = from_it;
-    bool reached_to = false;
-    while (len > 0 && !reached_to) {
-      NetfsIoSubrequest& subreq = **it;
-      reached_to = it == to_it;
-      sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
-      stream.sreq_max_len = len;  // renegotiate max_len (wsize, credits)
-      stream.prepare_write(subreq);
-      const std::uint64_t part = std::min(len, stream.sreq_max_len);
+
+    // Work through the sublist (list_for_each_entry_from).
+    auto subreq = from;
+    bool to_reissued = false;  // harness bookkeeping: was `to` itself reissued?
+    for (; subreq != stream.subrequests.end(); ++subreq) {
+      if (len == 0) break;
+      NetfsIoSubrequest& sr = **subreq;
+      sr.start = start;
+      sr.len = len;
+      sim::clear_bit(NETFS_SREQ_NEED_RETRY, sr.flags);
+      ++sr.retry_count;
+      trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
       mark(kMarkRetryResplit);
-      subreq.start = start;
-      subreq.len = part;
-      subreq.transferred = 0;
+
+      stream.sreq_max_len = len;  // renegotiate max_len (wsize)
+      stream.prepare_write(sr);
+
+      const std::uint64_t part = std::min(len, stream.sreq_max_len);
+      sr.len = part;
+      sr.transferred = 0;
       len -= part;
       start += static_cast<loff_t>(part);
-      if (len > 0 && reached_to && subreq.test(NETFS_SREQ_BOUNDARY)) {
-        sim::clear_bit(NETFS_SREQ_BOUNDARY, subreq.flags);
+      if (len > 0 && subreq == to && sr.test(NETFS_SREQ_BOUNDARY)) {
+        sim::clear_bit(NETFS_SREQ_BOUNDARY, sr.flags);
         boundary = true;
       }
-      trace(Ev::sreq_retry, subreq, static_cast<std::uint64_t>(subreq.start));
-      netfs_get_subrequest(subreq);
-      subreq.io_iter_start = source;
+      netfs_get_subrequest(sr);  // netfs_sreq_trace_get_resubmit
+      sr.io_iter_start = source;
       source += static_cast<loff_t>(part);
-      netfs_reissue_write(stream, subreq);
-      ++it;
-    }
-    // Fewer subrequests needed: discard the excess, up to and including `to`.
-    if (len == 0) {
-      if (!reached_to) {
-        for (;;) {
-          NetfsIoSubrequest* surplus = *it;
-          const bool last = it == to_it;
-          mark(kMarkRetryDiscard);
-          trace(Ev::sreq_discard, *surplus, 0);
-          it = stream.subrequests.erase(it);
-          netfs_put_subrequest(*surplus);
-          if (last) break;
-        }
+      netfs_reissue_write(stream, sr);
+      if (subreq == to) {
+        to_reissued = true;
+        break;
       }
-      next = it;
+    }
+
+    // If we managed to use fewer subreqs, we can discard the excess; if we
+    // used the same number, then we're done. As the kernel has it, a span
+    // that needs exactly one subrequest fewer leaves `subreq` standing on
+    // `to` after the loop, which reads as "used the same number": `to` is
+    // neither reissued nor discarded (docs/findings.md).
+    if (len == 0) {
+      if (subreq == to) {
+        if (!to_reissued) sim::known_finding_reached(kFindingRetryKeepsTo);
+        continue;
+      }
+      for (;;) {
+        NetfsIoSubrequest* surplus = *subreq;
+        const bool last = subreq == to;
+        mark(kMarkRetryDiscard);
+        trace(Ev::sreq_discard, *surplus, 0);
+        subreq = stream.subrequests.erase(subreq);
+        netfs_put_subrequest(*surplus);  // netfs_sreq_trace_put_done
+        if (last) break;
+      }
       continue;
     }
-    // Ran out of subrequests: allocate more after `to`.
-    while (len > 0) {
-      NetfsIoSubrequest& subreq = netfs_alloc_subrequest(wreq);
+
+    // We ran out of subrequests, so we need to allocate some more and
+    // insert them after.
+    do {
+      NetfsIoSubrequest& sr = netfs_alloc_subrequest(wreq);
       mark(kMarkRetryExtraSubreq);
-      subreq.source = (*to_it)->source;
-      subreq.start = start;
-      subreq.stream_nr = (*to_it)->stream_nr;
-      // netfs_reissue_write counts every send as a retry (the model counts
-      // once per send; see docs/model.md).
+      sr.source = (*to)->source;
+      sr.start = start;
+      sr.stream_nr = (*to)->stream_nr;
+      sr.retry_count = 1;
       // No extra reference here: a new subrequest already has the one its
       // termination drops. Before the fix the resubmission took one more,
       // which nothing ever dropped.
-      if (sim::bug(kBugRetryInsertedSubreqRef)) netfs_get_subrequest(subreq);
-      to_it = stream.subrequests.insert(std::next(to_it), &subreq);
-      MODEL_EVENT(subreq_added(wreq, stream, subreq, true));
+      if (sim::bug(kBugRetryInsertedSubreqRef)) netfs_get_subrequest(sr);
+      to = stream.subrequests.insert(std::next(to), &sr);
+      MODEL_EVENT(subreq_added(wreq, stream, sr, true));
+      trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
+
       stream.sreq_max_len = len;
       stream.sreq_max_segs = INT_MAX;
       if (stream.source == NetfsIoSource::upload_to_server) stream.sreq_max_len = std::min(len, wreq.wsize);
-      stream.prepare_write(subreq);
+      stream.prepare_write(sr);
+
       const std::uint64_t part = std::min(len, stream.sreq_max_len);
-      subreq.len = subreq.transferred + part;
+      sr.len = sr.transferred + part;
       len -= part;
       start += static_cast<loff_t>(part);
       if (len == 0 && boundary) {
-        sim::set_bit(NETFS_SREQ_BOUNDARY, subreq.flags);
+        sim::set_bit(NETFS_SREQ_BOUNDARY, sr.flags);
         boundary = false;
       }
-      trace(Ev::sreq_retry, subreq, static_cast<std::uint64_t>(subreq.start));
-      subreq.io_iter_start = source;
+      sr.io_iter_start = source;
       source += static_cast<loff_t>(part);
-      netfs_reissue_write(stream, subreq);
-    }
-    next = std::next(to_it);
+      netfs_reissue_write(stream, sr);
+    } while (len > 0);
   } while (next != stream.subrequests.end());
 }
 
