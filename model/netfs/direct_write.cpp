@@ -21,6 +21,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -32,6 +33,13 @@ WBSIM_BUG(kBugDioISizeRace, "netfs-dio-i-size-race", "netfs/dio_extend_concurren
 WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered write stopped the file's cache use");
 WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write dispatched its subrequests in sequence");
 WBSIM_MARK(kMarkUnbufferedRetry, "netfs.unbuffered_retry", "an unbuffered write retried its subrequest inline");
+
+WBSIM_KNOWN_FINDING(kFindingDioRetryShift, "netfs-dio-retry-resends-shifted", "iterator,data-integrity",
+                    "netfs/dio_short_write_retry",
+                    "an unbuffered write's inline retry after a short write sends later bytes at the earlier offset");
+WBSIM_KNOWN_FINDING(kFindingDioRetryDoubleIssue, "netfs-dio-retry-issues-twice", "request-state",
+                    "netfs/dio_short_write_retry_no_prepare",
+                    "an unbuffered write's inline retry without ->prepare_write issues the subrequest twice");
 
 namespace {
 
@@ -174,9 +182,13 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
     netfs_get_subrequest(*subreq);  // netfs_sreq_trace_get_resubmit
 
     if (stream.prepare_write != nullptr) {
+      // The iterator was advanced past the prefix, the start was not.
+      if (subreq->io_iter_start != subreq->start) sim::known_finding_reached(kFindingDioRetryShift);
       stream.prepare_write(*subreq);
       sim::set_bit(NETFS_SREQ_IN_PROGRESS, subreq->flags);
     } else {
+      // Issued here, and again at the top of the loop.
+      sim::known_finding_reached(kFindingDioRetryDoubleIssue);
       netfs_reset_iter(*subreq);
       netfs_reissue_write(stream, *subreq);
     }

@@ -2,6 +2,9 @@
 // The waits of fs/netfs/misc.c for a caller that may have to collect in its
 // own thread (NETFS_RREQ_OFFLOAD_COLLECTION clear): netfs_collect_in_app,
 // netfs_wait_for_pause and netfs_wait_for_request.
+#include <algorithm>
+#include <iterator>
+
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "sim/assert.h"
@@ -33,7 +36,9 @@ bool netfs_write_needs_collect(const NetfsIoRequest& wreq, bool* nothing_left) {
 int netfs_collect_in_app(NetfsIoRequest& wreq) {
   if (!wreq.test(NETFS_RREQ_IN_PROGRESS)) return 1;
   bool nothing_left = false;
-  if (!netfs_write_needs_collect(wreq, &nothing_left)) {
+  const bool inactive = std::none_of(std::begin(wreq.io_streams), std::end(wreq.io_streams),
+                                     [](const NetfsIoStream& s) { return s.active; });
+  if (!inactive && !netfs_write_needs_collect(wreq, &nothing_left)) {
     // Nothing left and ALL_QUEUED not set: only the caller itself can set
     // it, after the wait. Before the fix this ran the collector, which
     // cannot finish, and asked to be called again, forever.
@@ -41,6 +46,7 @@ int netfs_collect_in_app(NetfsIoRequest& wreq) {
   }
   mark(kMarkCollectInApp);
   if (netfs_write_collection(wreq)) return 1;
+  SIM_ASSERT_MSG(!inactive, "WARN: Failed to collect inactive req R={:08x}", wreq.debug_id);
   return 2;
 }
 

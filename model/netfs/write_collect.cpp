@@ -217,13 +217,14 @@ bool netfs_write_collection(NetfsIoRequest& wreq) {
   }
   if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
     wreq.transferred = transferred;
-  } else if (transferred == kLongMax) {
-    // Nothing was transferred: the result is the upload's error, if any,
-    // never the sentinel as a count (N10).
-    wreq.transferred = 0;
-    if (failed != nullptr) wreq.error = failed->error;
-  } else {
-    wreq.transferred = transferred;
+  } else if (transferred != kLongMax) {
+    wreq.transferred = transferred;  // if (transferred_valid)
+  } else if (failed != nullptr && (wreq.origin == NetfsIoOrigin::unbuffered_write ||
+                                   wreq.origin == NetfsIoOrigin::dio_write)) {
+    // Only the 6.10-7.0-rc2 unbuffered issuer (a variant) comes here: the
+    // model gives its all-failed write the upload's error, never a count
+    // (N10). Mainline's collector sets no request error.
+    wreq.error = failed->error;
   }
   // A cache write failure does not stop writeback completing.
   if (wreq.io_streams[1].active && wreq.io_streams[1].failed) {

@@ -351,6 +351,7 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc) {
 
   netfs_end_issue_write(wreq);
   ictx.wb_lock->unlock();
+  netfs_wake_write_collector(wreq);
   netfs_put_request(wreq);
   return error;
 }
@@ -403,16 +404,20 @@ std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc,
   }
   netfs_end_issue_write(wreq);
   ictx.wb_lock->unlock();
-  // netfs_wait_for_write(), or -EIOCBQUEUED and ki_complete later for an
-  // asynchronous kiocb: the model waits either way and returns what the
-  // caller or ki_complete gets, the bytes the request transferred from
-  // wreq->start (which may run past the caller's data to the end of the
-  // last folio) clamped to what was asked for.
+  // netfs_wait_for_write() for a synchronous kiocb: the error, or the bytes
+  // transferred from wreq->start (which may run past the caller's data to
+  // the end of the last folio), -EIO if not all was submitted. For an
+  // asynchronous one the kernel returns -EIOCBQUEUED and the collector calls
+  // ki_complete with the error or the transferred bytes clamped to the
+  // caller's; the model waits and returns that value.
+  const bool async = wreq.offload_collection;
   netfs_wait_for_request(wreq);
   std::int64_t ret = wreq.error;
-  if (ret == 0) {
+  if (ret == 0 && async) {
     ret = static_cast<std::int64_t>(sim::bug(kBugWritethroughCompleteUnclamped) ? wreq.transferred
                                                                               : std::min(wreq.transferred, wreq.len));
+  } else if (ret == 0) {
+    ret = static_cast<std::int64_t>(wreq.transferred);
     if (wreq.submitted < wreq.len) ret = kEIO;  // netfs_wait_for_in_progress: a short writethrough
   }
   netfs_put_request(wreq);
