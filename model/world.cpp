@@ -72,6 +72,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.subrequest_pool = subrequest_pool_.get();
   mm_.reclaimable.push_back(&ictx.mapping);
   ictx.content_crypto = options.content_crypto;
+  ictx.unbuffered = options.unbuffered;
   ictx.crypto_ns_per_page = options.crypto_ns_per_page;
   ictx.crypto_wq = crypto_wq_.get();
   auto rfs = std::make_unique<RfsInode>();

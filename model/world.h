@@ -68,6 +68,7 @@ struct FileOptions {
   bool prepare_write = true;  // false: no ->prepare_write (afs/9p-like; no credits either)
   bool writeback_groups = false;
   bool content_crypto = false;  // the seed's asynchronous crypto stage
+  bool unbuffered = false;      // NETFS_ICTX_UNBUFFERED (9p cache=none): writes go unbuffered
   sim::Time crypto_ns_per_page = 20 * sim::kUs;
 };
 

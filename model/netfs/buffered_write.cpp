@@ -396,9 +396,9 @@ std::int64_t netfs_file_write_iter(Kiocb& iocb, IovIter& from, const WriteOption
   NetfsInode& ictx = *iocb.ki_filp->inode;
   const loff_t pos = iocb.ki_pos;
   if (iov_iter_count(from) == 0) return 0;
-  if (iocb.ki_flags & IOCB_DIRECT) {
+  if ((iocb.ki_flags & IOCB_DIRECT) || ictx.unbuffered) {
     const std::vector<std::uint8_t> data(iov_iter_remaining(from).begin(), iov_iter_remaining(from).end());
-    return netfs_unbuffered_write_iter(*iocb.ki_filp, pos, data, options.aio);
+    return netfs_unbuffered_write_call(*iocb.ki_filp, pos, data, iocb.ki_flags, options.aio);
   }
   std::int64_t ret;
   {

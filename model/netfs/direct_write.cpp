@@ -286,11 +286,16 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
 
 std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                                          bool aio) {
+  return netfs_unbuffered_write_call(file, pos, data, file.f_iocb_flags | IOCB_DIRECT, aio);
+}
+
+std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                                         unsigned ki_flags, bool aio) {
   if (data.empty()) return 0;
   NetfsInode& ictx = *file.inode;
   MODEL_EVENT(write_begin(ictx, pos, data.size(), true));
   if (!aio) {
-    Kiocb iocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT, {}};
+    Kiocb iocb{&file, pos, ki_flags, {}};
     const std::int64_t ret = netfs_unbuffered_write_iter(iocb, data);
     MODEL_EVENT(write_returned(ictx, pos, data, ret, true));
     return ret;
@@ -301,7 +306,7 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
     std::int64_t res = 0;
   };
   auto cqe = std::make_shared<Cqe>();
-  auto iocb = std::make_shared<Kiocb>(Kiocb{&file, pos, file.f_iocb_flags | IOCB_DIRECT,
+  auto iocb = std::make_shared<Kiocb>(Kiocb{&file, pos, ki_flags,
                                             [cqe](Kiocb&, std::int64_t res) {
                                               cqe->res = res;
                                               cqe->done.complete();

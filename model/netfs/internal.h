@@ -55,6 +55,11 @@ void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied);
 // netfs_unbuffered_write_iter() on a kiocb; returns -EIOCBQUEUED for an
 // asynchronous one, whose ki_complete runs later.
 std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uint8_t>& data);
+// A write(2) or io_uring submission (`aio`) on the unbuffered path with these
+// ki_flags (IOCB_DIRECT for O_DIRECT; without it, a NETFS_ICTX_UNBUFFERED
+// inode's write), bracketed by the checkers' events.
+std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
+                                         unsigned ki_flags, bool aio);
 // The i_size update of a completed unbuffered write (netfs_update_i_size,
 // or the pre-"Fix i_size updating" variant).
 void netfs_dio_update_i_size(NetfsIoRequest& wreq);

@@ -14,6 +14,7 @@
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
+#include "model/netfs/trace.h"
 #include "sim/assert.h"
 
 namespace wbsim::model {
@@ -51,6 +52,8 @@ Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group
                              SyncMode::all);
     return Fault::retry;
   }
+  trace_netfs_folio(folio, folio_test_dirty(folio) ? NetfsFolioTrace::netfs_folio_trace_mkwrite_plus
+                                                   : NetfsFolioTrace::netfs_folio_trace_mkwrite);
   if (folio.priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(folio);
   if (netfs_group != nullptr && folio.priv.kind == FolioPrivate::Kind::none) {
     ++netfs_group->ref;

@@ -213,6 +213,7 @@ struct NetfsInode {
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;
+  bool unbuffered = false;  // NETFS_ICTX_UNBUFFERED: every write goes unbuffered (9p cache=none)
   // Take wreq->group from the first folio (a group-aware filesystem such as
   // Ceph with snap contexts); otherwise wreq->group is null, as mainline's
   // netfs_writepages leaves it.
