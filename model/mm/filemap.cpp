@@ -139,6 +139,26 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
   return busy;
 }
 
+bool filemap_range_has_page(const AddressSpace& mapping, loff_t start, loff_t end) {
+  if (end < start) return false;
+  const pgoff_t first = static_cast<pgoff_t>(start) >> kPageShift;
+  const pgoff_t last = static_cast<pgoff_t>(end) >> kPageShift;
+  auto it = mapping.folios.upper_bound(first);
+  if (it != mapping.folios.begin()) {
+    auto prev = std::prev(it);
+    if (prev->first + prev->second->nr_pages() > first) return true;
+  }
+  return it != mapping.folios.end() && it->first <= last;
+}
+
+int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end) {
+  if (mapping.folios.empty()) return 0;
+  filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+  const int busy = invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(start) >> kPageShift,
+                                                 static_cast<pgoff_t>(end) >> kPageShift);
+  return busy != 0 ? -16 : 0;  // -EBUSY
+}
+
 void mapping_set_error(AddressSpace& mapping, int error) {
   if (error == 0) return;
   mapping.wb_err = error;

@@ -103,6 +103,13 @@ void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end);
 // [start, end] (waiting for writeback); dirty ones stay. Returns how many
 // folios could not be dropped.
 int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t end);
+// filemap_range_has_page(): a folio of the page cache overlaps the bytes
+// [start, end] (end inclusive).
+bool filemap_range_has_page(const AddressSpace& mapping, loff_t start, loff_t end);
+// filemap_invalidate_inode(inode, flush=true, start, end): write the range
+// back (WB_SYNC_ALL, no wait) and drop its clean folios, waiting for their
+// writeback; 0, or -EBUSY if a folio could not be dropped.
+int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end);
 
 // mapping_set_error(): records the error both in the errseq (reported once
 // to every open file description by fsync) and in the AS_EIO flag

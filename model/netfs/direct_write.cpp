@@ -88,15 +88,6 @@ void netfs_unbuffered_write_collect(NetfsIoRequest& wreq, NetfsIoStream& stream,
   netfs_put_subrequest(subreq);
 }
 
-// netfs_wait_for_in_progress_stream(): every subrequest on the stream's list
-// has finished.
-void netfs_wait_for_in_progress_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
-  wreq.waitq->wait_event([&] {
-    return std::none_of(stream.subrequests.begin(), stream.subrequests.end(),
-                        [](const NetfsIoSubrequest* s) { return s->test(NETFS_SREQ_IN_PROGRESS); });
-  });
-}
-
 // Kernel-mirroring: netfs_unbuffered_write() with its loop as the kernel has
 // it. Returns 0 or the failed subrequest's error.
 int netfs_unbuffered_write(NetfsIoRequest& wreq) {
@@ -264,9 +255,6 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
     wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.dio", wreq.debug_id),
                                             [&wreq] { netfs_unbuffered_write_async(wreq); });
     wreq.iocb = &iocb;
-    // The kernel's request starts with a second reference, for
-    // IN_PROGRESS, which the work item drops; the model takes it here.
-    netfs_get_request(wreq);
     wreq.inode->collector_wq->queue_work(*wreq.work);  // system_dfl_wq
     ret = kEIOCBQUEUED;
   } else if (netfs_unbuffered_write_paused_variant()) {
@@ -278,9 +266,9 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
       iocb.ki_pos += static_cast<loff_t>(wreq.transferred);
       ret = wreq.transferred != 0 ? static_cast<std::int64_t>(wreq.transferred) : wreq.error;
     }
-    netfs_put_request(wreq);  // netfs_rreq_trace_put_complete
+    netfs_put_request(wreq);  // netfs_rreq_trace_put_complete (the IN_PROGRESS ref)
   }
-  if (async) netfs_put_request(wreq);  // netfs_rreq_trace_put_return
+  netfs_put_request(wreq);  // netfs_rreq_trace_put_return
   return ret;
 }
 
@@ -311,7 +299,14 @@ std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std:
                                               cqe->res = res;
                                               cqe->done.complete();
                                             }});
+  // io_uring tries without blocking first (IOCB_NOWAIT) and, on -EAGAIN,
+  // punts the request to a worker that may block.
+  iocb->ki_flags |= IOCB_NOWAIT;
   std::int64_t ret = netfs_unbuffered_write_iter(*iocb, data);
+  if (ret == kEAGAIN) {
+    iocb->ki_flags &= ~IOCB_NOWAIT;
+    ret = netfs_unbuffered_write_iter(*iocb, data);
+  }
   if (ret == kEIOCBQUEUED) {
     cqe->done.wait();
     ret = cqe->res;
@@ -329,14 +324,20 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
   // The model encrypts buffered writeback only.
   SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
-  ret = filemap_write_and_wait_range(ictx.mapping, pos, end);
-  if (ret < 0) goto out;
+  if (iocb.ki_flags & IOCB_NOWAIT) {
+    // We could block if there are any pages in the range.
+    ret = kEAGAIN;
+    if (filemap_range_has_page(ictx.mapping, pos, end) && filemap_invalidate_inode(ictx.mapping, pos, end) != 0)
+      goto out;
+  } else {
+    ret = filemap_write_and_wait_range(ictx.mapping, pos, end);
+    if (ret < 0) goto out;
+  }
   // After a write we want buffered reads to go to the server for the new
   // data: drop the clean cached folios of the range first
   // (filemap_invalidate_inode).
-  filemap_fdatawrite_range(ictx.mapping, pos, end, SyncMode::all);
-  invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift,
-                                static_cast<pgoff_t>(end) >> kPageShift);
+  ret = filemap_invalidate_inode(ictx.mapping, pos, end);
+  if (ret < 0) goto out;
   end = iocb.ki_pos + static_cast<loff_t>(data.size());
   if (end > ictx.zero_point) {
     trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));

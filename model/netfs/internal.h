@@ -3,6 +3,7 @@
 //! file that defines each declaration (as fs/netfs/internal.h is).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "model/mm/iov_iter.h"
@@ -105,6 +106,8 @@ void netfs_write_collection_worker(NetfsIoRequest& wreq);
 bool netfs_write_collection(NetfsIoRequest& wreq);
 // fs/netfs/misc.c: the waits of a caller that may collect in its own thread.
 void netfs_wait_for_pause(NetfsIoRequest& wreq);
+// Every subrequest on the stream's list has finished (woken through waitq).
+void netfs_wait_for_in_progress_stream(NetfsIoRequest& wreq, NetfsIoStream& stream);
 void netfs_wait_for_request(NetfsIoRequest& wreq);
 void netfs_wake_write_collector(NetfsIoRequest& wreq);
 void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t transferred_or_error);

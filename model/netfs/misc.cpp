@@ -45,7 +45,10 @@ int netfs_collect_in_app(NetfsIoRequest& wreq) {
     if (!(nothing_left && sim::bug(kBugCollectInAppLoops))) return 0;
   }
   mark(kMarkCollectInApp);
-  if (netfs_write_collection(wreq)) return 1;
+  if (netfs_write_collection(wreq)) {
+    netfs_put_request(wreq);  // drop the ref from the IN_PROGRESS flag
+    return 1;
+  }
   SIM_ASSERT_MSG(!inactive, "WARN: Failed to collect inactive req R={:08x}", wreq.debug_id);
   return 2;
 }
@@ -73,6 +76,13 @@ void netfs_wait_collecting(NetfsIoRequest& wreq, Done done) {
 }
 
 }  // namespace
+
+void netfs_wait_for_in_progress_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
+  wreq.waitq->wait_event([&] {
+    return std::none_of(stream.subrequests.begin(), stream.subrequests.end(),
+                        [](const NetfsIoSubrequest* s) { return s->test(NETFS_SREQ_IN_PROGRESS); });
+  });
+}
 
 void netfs_wait_for_pause(NetfsIoRequest& wreq) {
   netfs_wait_collecting(wreq,

@@ -35,6 +35,9 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
   wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.collect", wreq.debug_id),
                                           [&wreq] { netfs_write_collection_worker(wreq); });
   wreq.waitq = std::make_unique<sim::WaitQueue>(fmt::format("R={:08x}.waitq", wreq.debug_id));
+  // One reference for the caller, one that NETFS_RREQ_IN_PROGRESS owns and
+  // whoever completes the request drops.
+  wreq.ref = 2;
   wreq.wsize = INT_MAX;
   if (ictx.ops != nullptr && ictx.ops->init_request != nullptr) ictx.ops->init_request(wreq);
   sim::set_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);

@@ -72,6 +72,7 @@ enum NetfsRreqFlag : unsigned {
   NETFS_RREQ_UPLOAD_TO_SERVER = 8,
   NETFS_RREQ_PAUSE = 11,
   NETFS_RREQ_ALL_QUEUED = 13,
+  NETFS_RREQ_RETRYING = 15,  // the collector is quiescing the streams for a retry
 };
 
 struct NetfsIoRequest;

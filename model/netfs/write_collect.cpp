@@ -4,6 +4,9 @@
 // (fs/netfs/write_collect.c). It runs as a work item on the collector
 // workqueue and must never lock a folio (deadlock with truncate).
 #include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
 #include <climits>
 
 #include "model/events.h"
@@ -29,14 +32,34 @@ constexpr unsigned BUFFERED = 0x08;
 constexpr unsigned NEED_RETRY = 0x10;
 constexpr unsigned SAW_FAILURE = 0x20;
 
+// netfs_dump_request(): the request and its streams, as the kernel prints
+// them (pr_err), for assertion messages.
+std::string netfs_dump_request(const NetfsIoRequest& rreq) {
+  std::string out = fmt::format("Request R={:08x} r={} fl={:x} or={:x} e={}\n", rreq.debug_id, rreq.ref,
+                                static_cast<std::uint64_t>(rreq.flags), static_cast<unsigned>(rreq.origin), rreq.error);
+  out += fmt::format("  st={:x} tsl={:x}/{:x}/{:x}\n", rreq.start, rreq.transferred, rreq.submitted, rreq.len);
+  out += fmt::format("  cci={:x}/{:x}/{:x}\n", rreq.cleaned_to, rreq.collected_to, rreq.issued_to);
+  for (const NetfsIoStream& s : rreq.io_streams) {
+    out += fmt::format("  str[{:x}] s={:x} e={} acnf={},{},{},{}\n", s.stream_nr, static_cast<unsigned>(s.source),
+                       s.error, s.avail, s.active, s.need_retry, s.failed);
+    out += fmt::format("  str[{:x}] ct={:x} t={:x}\n", s.stream_nr, s.collected_to, s.transferred);
+    for (const NetfsIoSubrequest* sreq : s.subrequests) {
+      out += fmt::format("  sreq[{:x}:{:x}] sc={} s={:x} t={:x}/{:x} r={} f={:x}\n", sreq->stream_nr,
+                         sreq->debug_index, static_cast<unsigned>(sreq->source), sreq->start, sreq->transferred,
+                         sreq->len, sreq->ref, static_cast<std::uint64_t>(sreq->flags));
+    }
+  }
+  return out;
+}
+
 // netfs_writeback_unlock_folios(): end writeback on every folio the
 // collection point has passed, in buffer order.
 void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
   const loff_t collected_to = wreq.collected_to;
   while (!wreq.buffer.empty()) {
     Folio& folio = *wreq.buffer.front();
-    SIM_ASSERT_MSG(folio_test_writeback(folio), "R={:08x}: folio {} is not under writeback", wreq.debug_id,
-                   folio.index);
+    SIM_ASSERT_MSG(folio_test_writeback(folio), "R={:08x}: folio {} is not under writeback\n{}", wreq.debug_id,
+                   folio.index, netfs_dump_request(wreq));
     const loff_t fpos = folio.pos();
     const std::uint64_t fsize = folio.size();
     const NetfsFolio* finfo = netfs_folio_info(folio);
@@ -188,8 +211,10 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
 }
 
 void netfs_write_collection_worker(NetfsIoRequest& wreq) {
-  if (wreq.test(NETFS_RREQ_IN_PROGRESS)) netfs_write_collection(wreq);
-  netfs_put_request(wreq);
+  if (wreq.test(NETFS_RREQ_IN_PROGRESS)) {
+    // Drop the ref from the IN_PROGRESS flag.
+    if (netfs_write_collection(wreq)) netfs_put_request(wreq);
+  }
 }
 
 bool netfs_write_collection(NetfsIoRequest& wreq) {
@@ -238,14 +263,14 @@ bool netfs_write_collection(NetfsIoRequest& wreq) {
   return true;
 }
 
+// netfs_wake_collector(): the work item holds no reference of its own (the
+// one IN_PROGRESS owns keeps the request); while a retry quiesces the
+// streams, only the quiescing collector is woken.
 void netfs_wake_write_collector(NetfsIoRequest& wreq) {
-  if (!wreq.offload_collection) {
-    wreq.waitq->wake_up();  // the caller collects in its own thread
-    return;
-  }
-  if (!wreq.work->pending()) {
-    netfs_get_request(wreq);
-    if (!wreq.inode->collector_wq->queue_work(*wreq.work)) netfs_put_request(wreq);
+  if (wreq.offload_collection && !wreq.test(NETFS_RREQ_RETRYING)) {
+    wreq.inode->collector_wq->queue_work(*wreq.work);
+  } else {
+    wreq.waitq->wake_up();
   }
 }
 
@@ -278,8 +303,10 @@ void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t t
                                   static_cast<std::uint64_t>(transferred_or_error));
   MODEL_EVENT(subreq_terminated(subreq));
   sim::clear_and_wake_up_bit(NETFS_SREQ_IN_PROGRESS, subreq.flags);
-  // At the head of the queue: wake the collector.
-  if (!stream.subrequests.empty() && stream.subrequests.front() == &subreq) netfs_wake_write_collector(wreq);
+  // netfs_subreq_clear_in_progress(): at the head of the queue, or while a
+  // retry waits for the streams to quiesce, wake the collector.
+  if ((!stream.subrequests.empty() && stream.subrequests.front() == &subreq) || wreq.test(NETFS_RREQ_RETRYING))
+    netfs_wake_write_collector(wreq);
   netfs_put_subrequest(subreq);
 }
 

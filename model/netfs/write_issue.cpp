@@ -470,7 +470,6 @@ std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq) {
   const int error = wreq.error;
   const std::uint64_t written = wreq.transferred;
   if (error == 0) netfs_dio_update_i_size(wreq);
-  netfs_put_request(wreq);
   // Folios mmap may have brought in over the range meanwhile go too.
   const loff_t end = wreq.start + static_cast<loff_t>(wreq.len);
   invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(wreq.start) >> kPageShift,

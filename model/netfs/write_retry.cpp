@@ -189,10 +189,11 @@ void netfs_retry_writes(NetfsIoRequest& wreq) {
   MODEL_EVENT(retry_begin(wreq));
   // Wait for all outstanding I/O to quiesce before retrying, as the I/O
   // sizes may need renegotiating.
+  sim::set_bit(NETFS_RREQ_RETRYING, wreq.flags);
   for (NetfsIoStream& stream : wreq.io_streams) {
-    if (!stream.active) continue;
-    for (NetfsIoSubrequest* subreq : stream.subrequests) sim::wait_on_bit(subreq->flags, NETFS_SREQ_IN_PROGRESS);
+    if (stream.active) netfs_wait_for_in_progress_stream(wreq, stream);
   }
+  sim::clear_bit(NETFS_RREQ_RETRYING, wreq.flags);
   for (NetfsIoStream& stream : wreq.io_streams) {
     if (stream.need_retry) {
       stream.need_retry = false;
