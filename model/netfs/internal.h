@@ -91,6 +91,10 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
 void netfs_issue_write(NetfsIoRequest& wreq, NetfsIoStream& stream);
 void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq);
 int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
+// netfs_writeback_single(): a monolithic payload (an afs directory's blob),
+// folios outside the page cache at positions from 0, `size` bytes of them.
+int netfs_writeback_single(AddressSpace& mapping, WritebackControl& wbc, const std::vector<Folio*>& payload,
+                           std::uint64_t size);
 NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos, bool async);
 int netfs_advance_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio, std::uint64_t copied,
                                bool to_page_end, Folio** writethrough_cache);

@@ -69,7 +69,14 @@ void netfs_put_request(NetfsIoRequest& wreq) {
   SIM_ASSERT_MSG(wreq.ref > 0, "R={:08x}: put of a request with no references", wreq.debug_id);
   // netfs_free_request: the memory goes back to the pool (the object is
   // kept for the checkers).
-  if (--wreq.ref == 0 && wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
+  if (--wreq.ref != 0) return;
+  // netfs_free_request: rolling_buffer_clear() puts the folios appended with
+  // NETFS_ROLLBUF_PUT_MARK (a single-object writeback's payload).
+  if (wreq.origin == NetfsIoOrigin::writeback_single) {
+    for (Folio* f : wreq.buffer) folio_put(*f);
+    wreq.buffer.clear();
+  }
+  if (wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
 }
 
 void netfs_clear_subrequests(NetfsIoRequest& wreq) {

@@ -38,7 +38,7 @@
 
 namespace wbsim::model {
 
-enum class NetfsIoOrigin : std::uint8_t { writeback, writethrough, unbuffered_write, dio_write };
+enum class NetfsIoOrigin : std::uint8_t { writeback, writethrough, unbuffered_write, dio_write, writeback_single };
 enum class NetfsIoSource : std::uint8_t { upload_to_server, write_to_cache };
 
 inline constexpr int NR_IO_STREAMS = 2;

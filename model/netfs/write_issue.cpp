@@ -245,7 +245,8 @@ void netfs_end_issue_write(NetfsIoRequest& wreq) {
 
 NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin) {
   NetfsInode& ictx = netfs_inode(mapping);
-  const bool is_cacheable = origin == NetfsIoOrigin::writeback || origin == NetfsIoOrigin::writethrough;
+  const bool is_cacheable = origin == NetfsIoOrigin::writeback || origin == NetfsIoOrigin::writeback_single ||
+                            origin == NetfsIoOrigin::writethrough;
   NetfsIoRequest& wreq = netfs_alloc_request(ictx, start, 0, origin);
 
   NetfsIoStream& upload = wreq.io_streams[0];
@@ -421,6 +422,100 @@ std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc,
     if (wreq.submitted < wreq.len) ret = kEIO;  // netfs_wait_for_in_progress: a short writethrough
   }
   netfs_put_request(wreq);
+  return ret;
+}
+
+namespace {
+
+// netfs_write_folio_single(): some of a monolithic payload's folio to the
+// server and/or the cache.
+int netfs_write_folio_single(NetfsIoRequest& wreq, Folio& folio) {
+  NetfsIoStream& upload = wreq.io_streams[0];
+  NetfsIoStream& cache = wreq.io_streams[1];
+  std::uint64_t iter_off = 0;
+  const std::uint64_t fsize = folio.size();
+  const loff_t fpos = folio.pos();
+  bool to_eof = false;
+
+  std::uint64_t flen = folio.size();
+  if (static_cast<loff_t>(flen) > wreq.i_size - fpos) {
+    flen = static_cast<std::uint64_t>(wreq.i_size - fpos);
+    folio_zero_segment(folio, flen, fsize);
+    to_eof = true;
+  } else if (static_cast<loff_t>(flen) == wreq.i_size - fpos) {
+    to_eof = true;
+  }
+
+  if (!upload.avail && !cache.avail) return 0;  // netfs_folio_trace_cancel_store
+
+  // Attach the folio to the rolling buffer (NETFS_ROLLBUF_PUT_MARK: the
+  // buffer's reference is put when the request is freed).
+  folio_get(folio);
+  wreq.buffer.push_back(&folio);
+
+  for (NetfsIoStream& stream : wreq.io_streams) {
+    stream.submit_off = 0;
+    stream.submit_len = flen;
+    if (!stream.avail) {
+      stream.submit_off = UINT_MAX;
+      stream.submit_len = 0;
+    }
+  }
+  for (;;) {
+    int choose_s = -1;
+    std::uint64_t lowest_off = ULONG_MAX;
+    for (int s = 0; s < NR_IO_STREAMS; ++s) {
+      NetfsIoStream& st = wreq.io_streams[s];
+      if (st.submit_len > 0 && st.submit_off < lowest_off) {
+        lowest_off = st.submit_off;
+        choose_s = s;
+      }
+    }
+    if (choose_s < 0) break;
+    NetfsIoStream& stream = wreq.io_streams[choose_s];
+    if (stream.submit_off > iter_off) iter_off = stream.submit_off;  // rolling_buffer_advance
+    wreq.issued_to = fpos + static_cast<loff_t>(stream.submit_off);
+    stream.submit_extendable_to = fsize - stream.submit_off;
+    const std::uint64_t part = netfs_advance_write(wreq, stream, fpos + static_cast<loff_t>(stream.submit_off),
+                                                   stream.submit_len, to_eof);
+    stream.submit_off += part;
+    stream.submit_len = part > stream.submit_len ? 0 : stream.submit_len - part;
+  }
+  wreq.issued_to = fpos + static_cast<loff_t>(fsize);
+  return 0;
+}
+
+}  // namespace
+
+int netfs_writeback_single(AddressSpace& mapping, WritebackControl& wbc, const std::vector<Folio*>& payload,
+                           std::uint64_t size) {
+  NetfsInode& ictx = netfs_inode(mapping);
+  int ret = 0;
+  if (!ictx.wb_lock->trylock()) {
+    if (wbc.sync_mode == SyncMode::none) return 0;
+    ictx.wb_lock->lock();
+  }
+  NetfsIoRequest& wreq = netfs_create_write_req(mapping, 0, NetfsIoOrigin::writeback_single);
+  wreq.offload_collection = true;  // __set_bit(NETFS_RREQ_OFFLOAD_COLLECTION)
+  // As the kernel has it: ->begin_writeback only if UPLOAD_TO_SERVER was
+  // already set, which on a new request it never is (docs/findings.md).
+  const bool was_set = wreq.test(NETFS_RREQ_UPLOAD_TO_SERVER);  // __test_and_set_bit
+  sim::set_bit(NETFS_RREQ_UPLOAD_TO_SERVER, wreq.flags);
+  if (was_set) ictx.ops->begin_writeback(wreq);
+  for (Folio* folio : payload) {
+    const std::uint64_t part = std::min<std::uint64_t>(folio->size(), size);
+    ret = netfs_write_folio_single(wreq, *folio);
+    if (ret < 0) break;
+    size -= part;
+    if (size == 0) break;
+  }
+  for (NetfsIoStream& stream : wreq.io_streams) netfs_issue_write(wreq, stream);
+  sim::set_bit(NETFS_RREQ_ALL_QUEUED, wreq.flags);  // after the lists (smp_wmb)
+  MODEL_EVENT(all_queued(wreq));
+  ictx.wb_lock->unlock();
+  netfs_wake_write_collector(wreq);
+  netfs_put_request(wreq);  // netfs_rreq_trace_put_return
+  (void)wbc;
   return ret;
 }
 

@@ -1,0 +1,55 @@
+// Why: netfs_writeback_single() writes a monolithic object that is not in
+//      the page cache (an afs directory's contents, kept in a folio_queue)
+//      to the cache and/or the server: the folios are attached to the
+//      rolling buffer with a reference of their own, the tail past the
+//      object's size is zeroed, and the collector must neither unlock nor
+//      end writeback on them (they are not page-cache folios).
+// How: an afs-like directory with a local cache: its blob of a few folios
+//      changes and is written back whole, each time waited for; the cache
+//      must then hold exactly the blob. As at the pin, ->begin_writeback is
+//      never called here (docs/findings.md), so nothing is uploaded.
+#include <memory>
+
+#include "model/netfs/internal.h"
+#include "scenarios/netfs_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_SCENARIO(netfs_writeback_single_dir, "netfs/writeback_single_dir", .faults = false,
+               .why = "a directory blob is written back with netfs_writeback_single") {
+  model::World w;
+  model::NetfsInode& dir = w.create_file({.cache = true, .prepare_write = sim::draw(2) == 0});
+  std::vector<std::unique_ptr<model::Folio>> blob;
+  std::vector<model::Folio*> payload;
+  const std::uint32_t folios = 1 + sim::draw(4);
+  for (std::uint32_t i = 0; i < folios; ++i) {
+    auto f = std::make_unique<model::Folio>();
+    f->index = i;
+    f->data.assign(model::kPageSize, 0);
+    payload.push_back(f.get());
+    blob.push_back(std::move(f));
+  }
+  s.spawn("dir-editor", [&] {
+    for (std::uint32_t round = 0; round < 3; ++round) {
+      // An edit: the directory's size (its i_size, as the server reports it)
+      // and contents change.
+      const std::uint64_t size = 1 + sim::draw(static_cast<std::uint32_t>(folios * model::kPageSize));
+      dir.i_size = static_cast<model::loff_t>(size);
+      for (std::uint64_t b = 0; b < size; ++b) payload[b / model::kPageSize]->data[b % model::kPageSize] =
+          static_cast<std::uint8_t>(1 + (round * 37 + b) % 250);
+      model::WritebackControl wbc;
+      wbc.sync_mode = model::SyncMode::all;
+      model::netfs_writeback_single(dir.mapping, wbc, payload, size);
+      sim::wait_on_bit(dir.requests.back()->flags, model::NETFS_RREQ_IN_PROGRESS);
+      const auto& cached = w.cache().data(dir.ino);
+      bool same = cached.size() >= size;
+      for (std::uint64_t b = 0; same && b < size; ++b)
+        same = cached[b] == payload[b / model::kPageSize]->data[b % model::kPageSize];
+      SIM_CHECK("data-integrity", same, "round {}: the cache does not hold the directory's {} bytes", round, size);
+    }
+  });
+  s.run();
+  s.liveness_phase(w);
+}
+
+}  // namespace wbsim::scenarios
