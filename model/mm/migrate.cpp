@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "model/mm/page_writeback.h"
+#include "model/mm/variants.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
 #include "sim/coverage.h"
@@ -12,8 +13,6 @@ namespace wbsim::model {
 
 using sim::mark;
 
-WBSIM_BUG(kBugMigrateWaits, "fuse-migrate-waits-on-writeback", "fuse/migrate_under_writeback", "liveness",
-          "mm/migrate: skip migrating folios under writeback with AS_WRITEBACK_MAY_BLOCK mappings");
 WBSIM_MARK_IN(kMarkMigrateBusy, "mm.migrate_busy_writeback", "fuse/*", "migration gave up on a folio under writeback");
 WBSIM_MARK_IN(kMarkMigrateWaited, "mm.migrate_waited_writeback", "netfs/range_ops_vs_writeback", "MIGRATE_SYNC waited for writeback");
 WBSIM_MARK_IN(kMarkMigrateRefs, "mm.migrate_extra_refs", "-", "migration met a folio someone else holds (-EAGAIN)");
@@ -36,7 +35,7 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
   }
   if (folio_test_writeback(folio)) {
     const bool flagged = folio.mapping != nullptr && folio.mapping->writeback_may_deadlock_on_reclaim;
-    if (mode != MigrateMode::sync || (flagged && !sim::bug(kBugMigrateWaits))) {
+    if (mode != MigrateMode::sync || (flagged && !variant::migrate_waits_on_may_block_writeback())) {
       mark(kMarkMigrateBusy);
       folio_unlock(folio);
       return kEBUSY;
@@ -83,7 +82,7 @@ int migrate_mapping(AddressSpace& mapping, MigrateMode mode) {
 int offline_pages(AddressSpace& mapping) {
   for (int tries = 1;; ++tries) {
     if (migrate_mapping(mapping, MigrateMode::sync) == 0) return 0;
-    if (!sim::bug(kBugMigrateWaits) && tries >= kOfflineTries) {
+    if (!variant::migrate_waits_on_may_block_writeback() && tries >= kOfflineTries) {
       mark(kMarkOfflineGaveUp);
       return kEBUSY;
     }

@@ -6,6 +6,7 @@
 #include "model/mm/flusher.h"
 #include "model/mm/kswapd.h"
 #include "model/mm/page_writeback.h"
+#include "model/mm/variants.h"
 #include "sim/bug_switch.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
@@ -14,8 +15,6 @@ namespace wbsim::model {
 
 using sim::mark;
 
-WBSIM_BUG(kBugReclaimWaitsDeadlockable, "fuse-reclaim-waits-on-writeback", "fuse/reclaim_deadlock", "deadlock",
-          "mm: skip folio reclaim in legacy memcg contexts for deadlockable mappings");
 WBSIM_MARK_IN(kMarkDirectReclaim, "mm.direct_reclaim", "fuse/*", "an allocation below the low watermark reclaimed first");
 WBSIM_MARK_IN(kMarkReclaimMarked, "mm.reclaim_marked_writeback", "fuse/*", "reclaim marked a folio under writeback PG_reclaim");
 WBSIM_MARK_IN(kMarkReclaimWaited, "mm.reclaim_waited_writeback", "fuse/*", "legacy memcg reclaim waited for writeback (case 3)");
@@ -53,7 +52,7 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
       if (reclaimed >= nr_to_reclaim) return reclaimed;
       if (f->mapping != mapping) continue;
       if (folio_test_writeback(*f)) {
-        const bool deadlockable = mapping->writeback_may_deadlock_on_reclaim && !sim::bug(kBugReclaimWaitsDeadlockable);
+        const bool deadlockable = mapping->writeback_may_deadlock_on_reclaim && !variant::reclaim_waits_on_deadlockable_writeback();
         if (!is_kswapd && mm.legacy_memcg && f->test(PG_reclaim) && may_enter_fs && !deadlockable) {
           // Case 3: legacy memcg, no sane writeback throttling, the folio
           // was met before: wait for its writeback.

@@ -5,16 +5,13 @@
 // f9a49aa302a0, mappings flagged AS_NO_DATA_INTEGRITY.
 #include "model/mm/flusher.h"
 #include "model/mm/page_writeback.h"
+#include "model/mm/variants.h"
 #include "model/world.h"
 #include "sim/bug_switch.h"
 #include "sim/coverage.h"
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugSyncWaitsNoDataIntegrity, "fuse-sync-waits-no-data-integrity", "fuse/sync_unresponsive_server",
-          "liveness", "fs/writeback: skip AS_NO_DATA_INTEGRITY mappings in wait_sb_inodes()");
-WBSIM_BUG(kBugSyncWaitsForFlusher, "fuse-sync-waits-for-flusher", "fuse/suspend_frozen_daemon", "liveness",
-          "writeback: don't block sync for filesystems with no data integrity guarantees");
 WBSIM_MARK_IN(kMarkSyncNoIntegritySb, "mm.sync_no_integrity_sb", "fuse/*",
            "sync only woke the flusher for a superblock without data integrity guarantees");
 WBSIM_MARK_IN(kMarkSyncSkippedNoIntegrity, "mm.sync_skipped_no_data_integrity", "fuse/*",
@@ -40,7 +37,7 @@ int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigne
 
 void World::sync() {
   if (flusher_ == nullptr) return;
-  if (sb_no_data_integrity && !sim::bug(kBugSyncWaitsForFlusher)) {
+  if (sb_no_data_integrity && !variant::sync_waits_for_flusher_without_data_integrity()) {
     // wakeup_flusher_threads_bdi(bdi, WB_REASON_SYNC) and return.
     sim::mark(kMarkSyncNoIntegritySb);
     flusher_->wakeup_background();
@@ -49,7 +46,7 @@ void World::sync() {
   flusher_->sync_all_and_wait();  // the flusher's WB_SYNC_ALL work, wb_wait_for_completion
   // wait_sb_inodes()
   for (AddressSpace* m : flusher_->mappings()) {
-    if (m->no_data_integrity && !sim::bug(kBugSyncWaitsNoDataIntegrity)) {
+    if (m->no_data_integrity && !variant::sync_waits_on_no_data_integrity_mapping()) {
       sim::mark(kMarkSyncSkippedNoIntegrity);
       continue;
     }

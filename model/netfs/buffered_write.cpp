@@ -12,6 +12,7 @@
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
 #include "model/netfs/trace.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -24,12 +25,6 @@ WBSIM_MARK(kMarkWritethrough, "netfs.writethrough", "a write went through the pa
 WBSIM_MARK(kMarkCopyShortRetry, "netfs.copy_short_retry",
            "a whole-folio copy came up short and the write retried the folio with maybe_trouble");
 
-WBSIM_BUG(kBugWritethroughAppendNoFlush, "netfs-writethrough-append-no-preflush", "netfs/writethrough_append",
-          "folio-state", "netfs: Fix the pre-flush when appending to a file in writethrough mode");
-WBSIM_BUG(kBugStreamingWriteOverwritten, "netfs-streaming-write-overwritten", "netfs/streaming_whole_folio_overwrite",
-          "data-integrity", "netfs: Fix streaming write being overwritten");
-WBSIM_BUG(kBugPerformWritePrivate, "netfs-perform-write-folio-private", "netfs/group_write_over_cached_read",
-          "refcount", "netfs: Fix folio->private handling in netfs_perform_write()");
 
 WBSIM_KNOWN_FINDING(kFindingExtendExposesPostEof, "netfs-extend-exposes-post-eof", "data-integrity",
                     "netfs/mmap_beyond_eof_then_extend",
@@ -59,47 +54,6 @@ Folio* netfs_grab_folio_for_write(AddressSpace& mapping, loff_t pos, std::uint64
     folio_unlock(*folio);  // truncated while we slept
     folio_put(*folio);
   }
-}
-
-// --- Variants: mainline before the May 2026 fixes ---------------------------
-
-// netfs_set_group() as it was before "netfs: Fix folio->private handling in
-// netfs_perform_write()": a group replaces the copy-to-cache mark through
-// folio_attach_private(), which takes a second folio reference over the one
-// the mark holds (the kernel's attach does not check), and a streaming
-// record is left where it is.
-void netfs_set_group(Folio& folio, NetfsGroup* netfs_group) {
-  const FolioPrivate::Kind kind = folio.priv.kind;
-  if (netfs_group != nullptr && (kind == FolioPrivate::Kind::none || kind == FolioPrivate::Kind::copy_to_cache)) {
-    ++netfs_group->ref;
-    if (kind == FolioPrivate::Kind::copy_to_cache) {
-      folio_get(folio);
-      folio_change_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
-    } else {
-      folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
-    }
-  } else if (netfs_group == nullptr && kind == FolioPrivate::Kind::copy_to_cache) {
-    folio_detach_private(folio);
-  }
-}
-
-// Whether a historical variant handles folio->private at copied_uptodate
-// instead of mainline; it then has done so.
-bool netfs_set_group_variant(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTrace trace) {
-  const bool whole_over_streaming = trace == NetfsFolioTrace::netfs_whole_folio_modify_filled;
-  // Before "Fix streaming write being overwritten" a whole-folio write over
-  // a streaming folio went through netfs_set_group(), which keeps the stale
-  // netfs_folio: writeback then uploads only its old dirty range.
-  if (whole_over_streaming && sim::bug(kBugStreamingWriteOverwritten)) {
-    netfs_set_group(folio, netfs_group);
-    return true;
-  }
-  if (!whole_over_streaming && trace != NetfsFolioTrace::netfs_streaming_cont_filled_page &&
-      sim::bug(kBugPerformWritePrivate)) {
-    netfs_set_group(folio, netfs_group);
-    return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -161,9 +115,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
 
   if (iocb.ki_flags & (IOCB_DSYNC | IOCB_SYNC)) {
     mark(kMarkWritethrough);
-    // Before "Fix the pre-flush when appending to a file in writethrough
-    // mode" an append skipped the flush of what was already dirty.
-    if (!(sim::bug(kBugWritethroughAppendNoFlush) && pos >= ctx.i_size)) {
+    if (!variant::writethrough_append_skips_preflush(ctx, pos)) {
       ret = filemap_write_and_wait_range(mapping, pos, pos + static_cast<loff_t>(iov_iter_count(iter)));
       if (ret < 0) goto out;
     }
@@ -313,7 +265,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
     folio_mark_uptodate(*folio);
 
   copied_uptodate:
-    if (netfs_set_group_variant(*folio, netfs_group, trace)) {
+    if (variant::perform_write_set_group(*folio, netfs_group, trace)) {
       // a historical variant did it
     } else if (folio->priv.kind == FolioPrivate::Kind::none && netfs_group == nullptr) {
       // Already set correctly; no change required.

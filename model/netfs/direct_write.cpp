@@ -18,6 +18,7 @@
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -26,10 +27,6 @@
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugUnbufferedPauseIssuer, "netfs-unbuffered-write-pause-issuer", "netfs/dio_pause_final_construct",
-          "deadlock", "netfs: Fix unbuffered/DIO writes to dispatch subrequests in strict sequence");
-WBSIM_BUG(kBugDioISizeRace, "netfs-dio-i-size-race", "netfs/dio_extend_concurrent", "i-size",
-          "netfs: Fix i_size updating");
 WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered write stopped the file's cache use");
 WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write dispatched its subrequests in sequence");
 WBSIM_MARK(kMarkUnbufferedRetry, "netfs.unbuffered_retry", "an unbuffered write retried its subrequest inline");
@@ -47,7 +44,8 @@ namespace {
 void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
   NetfsInode& ictx = *wreq.inode;
   trace_ev(Ev::wreq_done, wreq.debug_id, wreq.transferred);
-  if (wreq.error == 0) netfs_dio_update_i_size(wreq);
+  if (wreq.error == 0 && !variant::unbuffered_write_extends_i_size_unlocked(wreq))
+    netfs_update_i_size(ictx, wreq.start, wreq.transferred);
 
   if (wreq.origin == NetfsIoOrigin::dio_write && !wreq.mapping->folios.empty()) {
     // mmap may have brought folios in over the range meanwhile: discard
@@ -194,32 +192,7 @@ void netfs_unbuffered_write_async(NetfsIoRequest& wreq) {
   netfs_put_request(wreq);  // netfs_rreq_trace_put_complete
 }
 
-// Whether this run takes the issuer of 6.10 through 7.0-rc2 instead: its
-// historical switch, or a zoo bug that lived in it.
-bool netfs_unbuffered_write_paused_variant() {
-  return sim::bug(kBugUnbufferedPauseIssuer) || netfs_paused_issuer_bug_enabled();
-}
-
 }  // namespace
-
-void netfs_dio_update_i_size(NetfsIoRequest& wreq) {
-  NetfsInode& ictx = *wreq.inode;
-  const std::uint64_t written = std::min(wreq.transferred, wreq.len);
-  if (!sim::bug(kBugDioISizeRace)) {
-    netfs_update_i_size(ictx, wreq.start, written);
-    return;
-  }
-  // Before "netfs: Fix i_size updating" the "did we extend the file" test
-  // was made against the i_size seen before the I/O (wreq->i_size), and
-  // acted on after it without a lock: a smaller extension completing last
-  // takes i_size back down.
-  const loff_t end = wreq.start + static_cast<loff_t>(written);
-  if (written == 0 || wreq.start + static_cast<loff_t>(wreq.len) <= wreq.i_size) return;
-  trace_ev(Ev::i_size, static_cast<std::uint64_t>(ictx.i_size), static_cast<std::uint64_t>(end));
-  const loff_t old = ictx.i_size;
-  ictx.i_size = end;
-  MODEL_EVENT(i_size_changed(ictx, old, end, false));
-}
 
 void inode_dio_begin(NetfsInode& ictx) { ++ictx.i_dio_count; }
 
@@ -250,14 +223,14 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
   if (async) {
     // The work item runs the strict sequence; the paused variant has no
     // asynchronous form in the model.
-    SIM_ASSERT_MSG(!netfs_unbuffered_write_paused_variant(), "the 6.10 issuer is modelled for synchronous writes");
+    SIM_ASSERT_MSG(!variant::unbuffered_write_takes_paused_issuer(), "the 6.10 issuer is modelled for synchronous writes");
     wreq.offload_collection = false;
     wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.dio", wreq.debug_id),
                                             [&wreq] { netfs_unbuffered_write_async(wreq); });
     wreq.iocb = &iocb;
     wreq.inode->collector_wq->queue_work(*wreq.work);  // system_dfl_wq
     ret = kEIOCBQUEUED;
-  } else if (netfs_unbuffered_write_paused_variant()) {
+  } else if (variant::unbuffered_write_takes_paused_issuer()) {
     ret = netfs_unbuffered_write_paused(wreq);
   } else {
     wreq.offload_collection = false;

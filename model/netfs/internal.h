@@ -61,23 +61,10 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
 // inode's write), bracketed by the checkers' events.
 std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data,
                                          unsigned ki_flags, bool aio);
-// The i_size update of a completed unbuffered write (netfs_update_i_size,
-// or the pre-"Fix i_size updating" variant).
-void netfs_dio_update_i_size(NetfsIoRequest& wreq);
 void inode_dio_begin(NetfsInode& ictx);
 void inode_dio_end(NetfsInode& ictx);
 
 // --- the unbuffered issuer of 6.10 to 7.0-rc2 (write_issue.cpp), a variant ----
-// Three zoo bugs lived in it; switching one on takes that issuer.
-WBSIM_BUG(kBugCollectInAppLoops, "netfs-wait-loops-collecting-in-app", "netfs/unbuffered_write_pause", "livelock",
-          "netfs: Fix looping in wait functions");
-WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max", "netfs/unbuffered_write_pause",
-          "returned-bytes", "netfs: Fix unbuffered write error handling");
-WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
-          "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
-inline bool netfs_paused_issuer_bug_enabled() {
-  return sim::bug(kBugAllQueuedEarly) || sim::bug(kBugCollectInAppLoops) || sim::bug(kBugUnbufferedAllFailedLongMax);
-}
 // The whole unbuffered write of that issuer: issue with PAUSE waits, collect
 // through the collector, return the error or the bytes transferred.
 std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq);

@@ -7,6 +7,7 @@
 
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
+#include "model/netfs/variants.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
 #include "sim/scheduler.h"
@@ -42,7 +43,7 @@ int netfs_collect_in_app(NetfsIoRequest& wreq) {
     // Nothing left and ALL_QUEUED not set: only the caller itself can set
     // it, after the wait. Before the fix this ran the collector, which
     // cannot finish, and asked to be called again, forever.
-    if (!(nothing_left && sim::bug(kBugCollectInAppLoops))) return 0;
+    if (!variant::collect_in_app_with_nothing_left(nothing_left)) return 0;
   }
   mark(kMarkCollectInApp);
   if (netfs_write_collection(wreq)) {

@@ -12,6 +12,7 @@
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -19,8 +20,6 @@
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugStreamingZeroPoint, "netfs-streaming-write-zero-point", "netfs/streaming_append_unaligned_eof",
-          "zero-point", "netfs: Fix interaction of streaming writes with zero-point tracker");
 
 namespace {
 
@@ -188,7 +187,7 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
     // record; what was written is now on the server, so raise zero_point.
     const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
     streaming_end = fend;
-    if (fend > ictx.zero_point && !sim::bug(kBugStreamingZeroPoint)) {
+    if (fend > ictx.zero_point && !variant::streaming_writeback_keeps_zero_point()) {
       trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
       ictx.zero_point = fend;
     }
@@ -224,32 +223,21 @@ bool netfs_write_collection(NetfsIoRequest& wreq) {
 
   // Done when the issuer has queued everything and every stream is empty.
   if (!wreq.test(NETFS_RREQ_ALL_QUEUED)) return false;
-  // LONG_MAX is the "no stream has reported" sentinel the minimum starts from.
-  constexpr auto kLongMax = static_cast<std::uint64_t>(INT64_MAX);
-  std::uint64_t transferred = kLongMax;
-  const NetfsIoStream* failed = nullptr;
+  std::uint64_t transferred = static_cast<std::uint64_t>(INT64_MAX);  // LONG_MAX
+  bool transferred_valid = false;
   for (const NetfsIoStream& stream : wreq.io_streams) {
     if (!stream.active) continue;
     if (!stream.subrequests.empty()) return false;
-    if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
-      // Before the fix every stream counted, valid or not: a stream whose
-      // every subrequest failed still holds the sentinel.
-      transferred = std::min(transferred, stream.transferred_valid ? stream.transferred : kLongMax);
-    } else if (stream.transferred_valid) {
-      transferred = std::min(transferred, stream.transferred);
+    if (stream.transferred_valid && stream.transferred < transferred) {
+      transferred = stream.transferred;
+      transferred_valid = true;
     }
-    if (stream.failed && stream.source == NetfsIoSource::upload_to_server && failed == nullptr) failed = &stream;
   }
-  if (sim::bug(kBugUnbufferedAllFailedLongMax)) {
+  // Okay, declare that all I/O is complete.
+  if (transferred_valid) {
     wreq.transferred = transferred;
-  } else if (transferred != kLongMax) {
-    wreq.transferred = transferred;  // if (transferred_valid)
-  } else if (failed != nullptr && (wreq.origin == NetfsIoOrigin::unbuffered_write ||
-                                   wreq.origin == NetfsIoOrigin::dio_write)) {
-    // Only the 6.10-7.0-rc2 unbuffered issuer (a variant) comes here: the
-    // model gives its all-failed write the upload's error, never a count
-    // (N10). Mainline's collector sets no request error.
-    wreq.error = failed->error;
+  } else {
+    variant::unbuffered_write_collected_nothing(wreq);
   }
   // A cache write failure does not stop writeback completing.
   if (wreq.io_streams[1].active && wreq.io_streams[1].failed) {

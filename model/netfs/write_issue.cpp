@@ -9,6 +9,7 @@
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -16,13 +17,7 @@
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugWritethroughCompleteUnclamped, "netfs-writethrough-complete-unclamped", "netfs/writethrough_append",
-          "returned-bytes", "netfs: Fix io_uring based write-through");
 
-WBSIM_BUG(kBugCopyToCacheNoCache, "netfs-copy-to-cache-cache-disabled", "netfs/copy_to_cache_after_dio", "deadlock",
-          "netfs: Fix the (non-)cancellation of copy when cache is temporarily disabled");
-WBSIM_BUG(kBugEarlyIssuePartialTail, "netfs-early-issue-partial-folio-tail", "netfs/streaming_partial_folios",
-          "coalescing", "netfs: Fix early issue of write op on partial write to folio tail");
 
 namespace {
 
@@ -165,7 +160,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     // Before the fix the folio went on with no stream to carry it: nothing
     // is issued, nothing drives the collector past it, and it stays under
     // writeback.
-    if (!cache.avail && !sim::bug(kBugCopyToCacheNoCache)) {
+    if (!cache.avail && !variant::copy_to_cache_goes_on_without_cache()) {
       netfs_issue_write(wreq, upload);
       netfs_folio_written_back(folio, &wreq);
       return 0;
@@ -220,7 +215,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   // is built. The test is on the end of the data (foff + flen), not its
   // length: a streaming write running to the folio's end is contiguous
   // with the next folio.
-  const bool short_of_end = sim::bug(kBugEarlyIssuePartialTail) ? flen < fsize : foff + flen < fsize;
+  const bool short_of_end = foff + flen < fsize || variant::early_issue_on_partial_tail(flen < fsize);
   if (short_of_end) {
     for (NetfsIoStream& stream : wreq.io_streams) netfs_issue_write(wreq, stream);
   }
@@ -415,8 +410,8 @@ std::int64_t netfs_end_writethrough(NetfsIoRequest& wreq, WritebackControl& wbc,
   netfs_wait_for_request(wreq);
   std::int64_t ret = wreq.error;
   if (ret == 0 && async) {
-    ret = static_cast<std::int64_t>(sim::bug(kBugWritethroughCompleteUnclamped) ? wreq.transferred
-                                                                              : std::min(wreq.transferred, wreq.len));
+    ret = static_cast<std::int64_t>(variant::writethrough_completes_unclamped() ? wreq.transferred
+                                                                                : std::min(wreq.transferred, wreq.len));
   } else if (ret == 0) {
     ret = static_cast<std::int64_t>(wreq.transferred);
     if (wreq.submitted < wreq.len) ret = kEIO;  // netfs_wait_for_in_progress: a short writethrough
@@ -532,7 +527,7 @@ void netfs_unbuffered_write_6_10(NetfsIoRequest& wreq, std::uint64_t len) {
   loff_t start = wreq.start;
   NetfsIoStream& upload = wreq.io_streams[0];
   while (len > 0) {
-    if (sim::bug(kBugAllQueuedEarly) && len <= wreq.wsize && !wreq.test(NETFS_RREQ_ALL_QUEUED)) {
+    if (variant::all_queued_set_before_last_subreq() && len <= wreq.wsize && !wreq.test(NETFS_RREQ_ALL_QUEUED)) {
       // ALL_QUEUED published as soon as the last subrequest is decided,
       // before it is on the list; the delay is the msleep() that provoked
       // the race on AFS.
@@ -564,7 +559,8 @@ std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq) {
   // (a failure after some progress shows as a short write).
   const int error = wreq.error;
   const std::uint64_t written = wreq.transferred;
-  if (error == 0) netfs_dio_update_i_size(wreq);
+  if (error == 0 && !variant::unbuffered_write_extends_i_size_unlocked(wreq))
+    netfs_update_i_size(ictx, wreq.start, std::min(wreq.transferred, wreq.len));
   // Folios mmap may have brought in over the range meanwhile go too.
   const loff_t end = wreq.start + static_cast<loff_t>(wreq.len);
   invalidate_inode_pages2_range(ictx.mapping, static_cast<pgoff_t>(wreq.start) >> kPageShift,

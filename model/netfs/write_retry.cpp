@@ -11,6 +11,7 @@
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/bug_switch.h"
@@ -19,10 +20,6 @@
 
 namespace wbsim::model {
 
-WBSIM_BUG(kBugRetryRevertIter, "netfs-retry-iter-revert", "netfs/short_write_retry", "iterator",
-          "netfs: Fix oops in write-retry from mis-resetting the subreq iterator");
-WBSIM_BUG(kBugRetryInsertedSubreqRef, "netfs-retry-inserted-subreq-ref-leak", "netfs/retry_shrinking_credits", "refcount",
-          "netfs: Fix ref leak on inserted extra subreq in write retry");
 
 WBSIM_KNOWN_FINDING(kFindingRetryKeepsTo, "netfs-retry-resplit-keeps-to", "request-state",
                     "netfs/retry_resplit_one_fewer",
@@ -47,15 +44,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       if (subreq->test(NETFS_SREQ_FAILED)) break;
       if (subreq->test(NETFS_SREQ_NEED_RETRY)) {
         sim::clear_bit(NETFS_SREQ_NEED_RETRY, subreq->flags);
-        if (sim::bug(kBugRetryRevertIter)) {
-          // iov_iter_revert(&source, subreq->len - source.count): right
-          // only on the first retry; the model's iterator is not advanced
-          // by a transfer, so the old rewind lands at the subrequest's start
-          // whatever was transferred.
-          subreq->io_iter_start = subreq->start;
-        } else {
-          netfs_reset_iter(*subreq);
-        }
+        if (!variant::retry_rewinds_iterator_to_start(*subreq)) netfs_reset_iter(*subreq);
         netfs_get_subrequest(*subreq);
         trace(Ev::sreq_retry, *subreq, static_cast<std::uint64_t>(subreq->start));
         netfs_reissue_write(stream, *subreq);
@@ -156,9 +145,8 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       sr.stream_nr = (*to)->stream_nr;
       sr.retry_count = 1;
       // No extra reference here: a new subrequest already has the one its
-      // termination drops. Before the fix the resubmission took one more,
-      // which nothing ever dropped.
-      if (sim::bug(kBugRetryInsertedSubreqRef)) netfs_get_subrequest(sr);
+      // termination drops.
+      variant::retry_inserted_subreq_takes_extra_ref(sr);
       to = stream.subrequests.insert(std::next(to), &sr);
       MODEL_EVENT(subreq_added(wreq, stream, sr, true));
       trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
