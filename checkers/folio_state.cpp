@@ -83,12 +83,12 @@ class FolioState final : public Checker {
 
   void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
     const model::loff_t end = r.start + static_cast<model::loff_t>(r.len);
-    for (const Folio* f : r.rreq->buffer) {
-      if (f->pos() >= end || f->pos() + static_cast<model::loff_t>(f->size()) <= r.start) continue;
-      WBSIM_CHECK(kFolioState, !(model::folio_test_locked(*f) && f->lock_owner == current_fiber()),
-                  "{} issued while its issuer holds the lock of folio {} (index {}) it covers", sreq_name(r), f->id,
-                  f->index);
-    }
+    model::rolling_buffer_for_each(r.rreq->buffer, [&](const Folio& f) {
+      if (f.pos() >= end || f.pos() + static_cast<model::loff_t>(f.size()) <= r.start) return;
+      WBSIM_CHECK(kFolioState, !(model::folio_test_locked(f) && f.lock_owner == current_fiber()),
+                  "{} issued while its issuer holds the lock of folio {} (index {}) it covers", sreq_name(r), f.id,
+                  f.index);
+    });
   }
 
   void folio_private_changed(const Folio& f, model::FolioPrivate::Kind old_kind) override {

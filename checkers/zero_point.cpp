@@ -28,11 +28,11 @@ class ZeroPoint final : public Checker {
   void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
     if (r.source != model::NetfsIoSource::write_to_cache) return;
     const model::loff_t end = r.start + static_cast<model::loff_t>(r.len);
-    for (const model::Folio* f : r.rreq->buffer) {
-      if (f->pos() >= end || f->pos() + static_cast<model::loff_t>(f->size()) <= r.start) continue;
-      WBSIM_CHECK(kZeroPoint, f->priv.kind != model::FolioPrivate::Kind::streaming,
-                  "{} sends streaming-write folio {} (index {}) to the cache", sreq_name(r), f->id, f->index);
-    }
+    model::rolling_buffer_for_each(r.rreq->buffer, [&](const model::Folio& f) {
+      if (f.pos() >= end || f.pos() + static_cast<model::loff_t>(f.size()) <= r.start) return;
+      WBSIM_CHECK(kZeroPoint, f.priv.kind != model::FolioPrivate::Kind::streaming,
+                  "{} sends streaming-write folio {} (index {}) to the cache", sreq_name(r), f.id, f.index);
+    });
   }
 
   void folio_written_back(const model::NetfsIoRequest* wreq, const model::Folio& f, model::loff_t dirty_end) override {

@@ -581,9 +581,9 @@ void final_state(const model::NetfsInode& inode, const Layout& l, Outcome& out, 
     r.error(fmt::format("{} write requests for one writepages call (any dirty: {})", out.nr_requests, any_dirty));
   }
   for (const auto& req : inode.requests) {
-    if (req->ref != 0 || req->test(model::NETFS_RREQ_IN_PROGRESS) || req->error != 0 || !req->buffer.empty()) {
+    if (req->ref != 0 || req->test(model::NETFS_RREQ_IN_PROGRESS) || req->error != 0 || model::rolling_buffer_live_folios(req->buffer) != 0) {
       r.error(fmt::format("R={:08x} at the end: ref={} in_progress={} error={} buffer={}", req->debug_id, req->ref,
-                          req->test(model::NETFS_RREQ_IN_PROGRESS), req->error, req->buffer.size()));
+                          req->test(model::NETFS_RREQ_IN_PROGRESS), req->error, model::rolling_buffer_live_folios(req->buffer)));
     }
     for (const auto& stream : req->io_streams) {
       if (!stream.subrequests.empty() || stream.construct != nullptr) {

@@ -50,4 +50,6 @@ std::size_t copy_folio_from_iter_atomic(Folio& folio, std::size_t offset, std::s
 
 void forbid_user_copy_faults() { sim::Scheduler::current().faults().disable(kUserCopyShort); }
 
+void force_user_copy_faults(std::uint32_t one_in) { sim::Scheduler::current().faults().force(kUserCopyShort, one_in); }
+
 }  // namespace wbsim::model

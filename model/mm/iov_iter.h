@@ -41,5 +41,7 @@ std::size_t copy_folio_from_iter_atomic(Folio& folio, std::size_t offset, std::s
 // Switches the user.copy_short site off for the rest of the run: the
 // application's buffer is anonymous memory on a machine without swap (fsx).
 void forbid_user_copy_faults();
+// Switches it on for the rest of the run, firing on one copy in `one_in`.
+void force_user_copy_faults(std::uint32_t one_in);
 
 }  // namespace wbsim::model

@@ -71,11 +71,9 @@ void netfs_put_request(NetfsIoRequest& wreq) {
   // kept for the checkers).
   if (--wreq.ref != 0) return;
   // netfs_free_request: rolling_buffer_clear() puts the folios appended with
-  // NETFS_ROLLBUF_PUT_MARK (a single-object writeback's payload).
-  if (wreq.origin == NetfsIoOrigin::writeback_single) {
-    for (Folio* f : wreq.buffer) folio_put(*f);
-    wreq.buffer.clear();
-  }
+  // NETFS_ROLLBUF_PUT_MARK (a single-object writeback's payload) and frees
+  // the segments.
+  rolling_buffer_clear(wreq.buffer);
   if (wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
 }
 
@@ -152,16 +150,18 @@ std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t 
     SIM_ASSERT_MSG(done == len, "R={:08x}: only {} of {} encrypted bytes at {}", wreq.debug_id, done, len, pos);
     return out;
   }
-  for (const Folio* f : wreq.buffer) {
-    const loff_t fpos = f->pos();
-    const loff_t fend = fpos + static_cast<loff_t>(f->size());
+  // Resolve through the live segments: a byte whose folio the collector has
+  // already cleared out of the buffer (or whose segment it freed) is not
+  // there to send.
+  while (done < len) {
     const loff_t want = pos + static_cast<loff_t>(done);
-    if (want >= fend) continue;
-    SIM_ASSERT_MSG(want >= fpos, "R={:08x}: bytes at {} are not in the rolling buffer", wreq.debug_id, want);
+    const Folio* f = rolling_buffer_find(wreq.buffer, want);
+    SIM_ASSERT_MSG(f != nullptr, "R={:08x}: bytes at {} are not in the rolling buffer (cleared or freed)",
+                   wreq.debug_id, want);
+    const loff_t fend = f->pos() + static_cast<loff_t>(f->size());
     const std::uint64_t n = std::min<std::uint64_t>(len - done, static_cast<std::uint64_t>(fend - want));
-    std::memcpy(out.data() + done, f->data.data() + (want - fpos), n);
+    std::memcpy(out.data() + done, f->data.data() + (want - f->pos()), n);
     done += n;
-    if (done == len) break;
   }
   SIM_ASSERT_MSG(done == len, "R={:08x}: only {} of {} bytes at {} in the rolling buffer", wreq.debug_id, done, len,
                  pos);

@@ -31,6 +31,7 @@
 
 #include "model/mm/mempool.h"
 #include "model/mm/page_writeback.h"
+#include "model/netfs/rolling_buffer.h"
 #include "sim/mutex.h"
 #include "sim/rwsem.h"
 #include "sim/waitqueue.h"
@@ -156,7 +157,7 @@ struct NetfsIoRequest {
   // while it waits (netfs_collect_in_app), woken through waitq.
   bool offload_collection = true;
   std::unique_ptr<sim::WaitQueue> waitq;
-  std::deque<Folio*> buffer;        // rolling buffer: folios in issue order
+  RollingBuffer buffer;             // the rolling buffer: folios in issue order
   std::vector<std::uint8_t> bounce; // unbuffered writes: the caller's bytes from `start`
   // Unbuffered writes: wreq->buffer.iter over those bytes, as a position in
   // file coordinates (start + consumed) and the count left.

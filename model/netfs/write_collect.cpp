@@ -54,9 +54,23 @@ std::string netfs_dump_request(const NetfsIoRequest& rreq) {
 // netfs_writeback_unlock_folios(): end writeback on every folio the
 // collection point has passed, in buffer order.
 void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
+  FolioQueue* folioq = wreq.buffer.tail;
   const loff_t collected_to = wreq.collected_to;
-  while (!wreq.buffer.empty()) {
-    Folio& folio = *wreq.buffer.front();
+  unsigned slot = wreq.buffer.first_tail_slot;
+
+  SIM_ASSERT_MSG(folioq != nullptr, "WARN: Writeback unlock found empty rolling buffer!\n{}",
+                 netfs_dump_request(wreq));
+  if (slot >= FolioQueue::kNrSlots) {
+    folioq = rolling_buffer_delete_spent(wreq.buffer);
+    if (folioq == nullptr) return;
+    slot = 0;
+  }
+
+  for (;;) {
+    SIM_ASSERT_MSG(!folioq->freed && slot < folioq->nr && folioq->folios[slot] != nullptr,
+                   "R={:08x}: no folio at slot {} of folio_queue {}\n{}", wreq.debug_id, slot, folioq->debug_id,
+                   netfs_dump_request(wreq));
+    Folio& folio = *folioq->folios[slot];
     SIM_ASSERT_MSG(folio_test_writeback(folio), "R={:08x}: folio {} is not under writeback\n{}", wreq.debug_id,
                    folio.index, netfs_dump_request(wreq));
     const loff_t fpos = folio.pos();
@@ -64,14 +78,29 @@ void netfs_writeback_unlock_folios(NetfsIoRequest& wreq, unsigned* notes) {
     const NetfsFolio* finfo = netfs_folio_info(folio);
     const std::uint64_t flen = finfo != nullptr ? finfo->dirty_offset + finfo->dirty_len : fsize;
     const loff_t fend = std::min(fpos + static_cast<loff_t>(flen), wreq.i_size);
+
     // Unlock any folio we've transferred all of.
     if (collected_to < fend) break;
-    wreq.buffer.pop_front();
+
     wreq.nr_group_rel += netfs_folio_written_back(folio, &wreq);
     wreq.cleaned_to = fpos + static_cast<loff_t>(fsize);
     *notes |= MADE_PROGRESS;
+
+    // Clean up the head folioq. If we clear an entire folioq, then we can
+    // get rid of it provided it's not also the tail folioq being filled by
+    // the issuer.
+    folioq->folios[slot] = nullptr;  // folioq_clear()
+    folioq->marks &= ~(1u << slot);
+    ++slot;
+    if (slot >= FolioQueue::kNrSlots) {
+      folioq = rolling_buffer_delete_spent(wreq.buffer);
+      if (folioq == nullptr) goto done;
+      slot = 0;
+    }
     if (fpos + static_cast<loff_t>(fsize) >= collected_to) break;
   }
+done:
+  wreq.buffer.first_tail_slot = slot;
 }
 
 void netfs_collect_write_results(NetfsIoRequest& wreq) {

@@ -45,6 +45,10 @@ void netfs_kill_dirty_pages(AddressSpace& mapping, WritebackControl& wbc, Folio*
 
 // netfs_prepare_write(): allocate the stream's next subrequest at `start`.
 void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start) {
+  // Make sure we don't point the iterator at a used-up folio_queue struct
+  // being used as a placeholder to prevent the queue from collapsing. In
+  // such a case, extend the queue.
+  if (wreq.buffer.iter.folioq_slot >= FolioQueue::kNrSlots) rolling_buffer_make_space(wreq.buffer);
   NetfsIoSubrequest& subreq = netfs_alloc_subrequest(wreq);
   subreq.source = stream.source;
   subreq.start = start;
@@ -97,6 +101,9 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   const loff_t fpos = folio.pos();
   bool to_eof = false;
   bool streamw = false;
+  std::uint64_t iter_off = 0;
+
+  rolling_buffer_make_space(wreq.buffer);  // cannot fail in the model
 
   // netfs_perform_write() may move i_size around this folio but not into or
   // through it while we hold the lock.
@@ -171,7 +178,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     return 0;
   }
 
-  wreq.buffer.push_back(&folio);  // rolling_buffer_append()
+  rolling_buffer_append(wreq.buffer, folio, 0);
   if (wreq.crypto) netfs_queue_encrypt(wreq, folio);
 
   // Streaming data does not go to the cache (which needs DIO alignment), and
@@ -202,6 +209,11 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     }
     if (choose_s < 0) break;
     NetfsIoStream& stream = wreq.io_streams[choose_s];
+    // Advance the iterator(s).
+    if (stream.submit_off > iter_off) {
+      rolling_buffer_advance(wreq.buffer, stream.submit_off - iter_off);
+      iter_off = stream.submit_off;
+    }
     wreq.issued_to = fpos + static_cast<loff_t>(stream.submit_off);
     stream.submit_extendable_to = fsize - stream.submit_off;
     const std::uint64_t part = netfs_advance_write(wreq, stream, fpos + static_cast<loff_t>(stream.submit_off),
@@ -209,6 +221,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     stream.submit_off += part;
     stream.submit_len = part > stream.submit_len ? 0 : stream.submit_len - part;
   }
+  if (fsize > iter_off) rolling_buffer_advance(wreq.buffer, fsize - iter_off);
   wreq.issued_to = fpos + static_cast<loff_t>(fsize);
 
   // A folio whose data stops short of its end breaks contiguity: issue what
@@ -243,6 +256,9 @@ NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, Netf
   const bool is_cacheable = origin == NetfsIoOrigin::writeback || origin == NetfsIoOrigin::writeback_single ||
                             origin == NetfsIoOrigin::writethrough;
   NetfsIoRequest& wreq = netfs_alloc_request(ictx, start, 0, origin);
+
+  rolling_buffer_init(wreq.buffer, wreq.debug_id);
+  wreq.cleaned_to = wreq.start;
 
   NetfsIoStream& upload = wreq.io_streams[0];
   upload.stream_nr = 0;
@@ -446,7 +462,7 @@ int netfs_write_folio_single(NetfsIoRequest& wreq, Folio& folio) {
   // Attach the folio to the rolling buffer (NETFS_ROLLBUF_PUT_MARK: the
   // buffer's reference is put when the request is freed).
   folio_get(folio);
-  wreq.buffer.push_back(&folio);
+  rolling_buffer_append(wreq.buffer, folio, ROLLBUF_MARK_1);
 
   for (NetfsIoStream& stream : wreq.io_streams) {
     stream.submit_off = 0;
@@ -468,7 +484,10 @@ int netfs_write_folio_single(NetfsIoRequest& wreq, Folio& folio) {
     }
     if (choose_s < 0) break;
     NetfsIoStream& stream = wreq.io_streams[choose_s];
-    if (stream.submit_off > iter_off) iter_off = stream.submit_off;  // rolling_buffer_advance
+    if (stream.submit_off > iter_off) {
+      rolling_buffer_advance(wreq.buffer, stream.submit_off - iter_off);
+      iter_off = stream.submit_off;
+    }
     wreq.issued_to = fpos + static_cast<loff_t>(stream.submit_off);
     stream.submit_extendable_to = fsize - stream.submit_off;
     const std::uint64_t part = netfs_advance_write(wreq, stream, fpos + static_cast<loff_t>(stream.submit_off),
@@ -476,6 +495,8 @@ int netfs_write_folio_single(NetfsIoRequest& wreq, Folio& folio) {
     stream.submit_off += part;
     stream.submit_len = part > stream.submit_len ? 0 : stream.submit_len - part;
   }
+  wreq.buffer.iter.iov_offset = 0;
+  if (fsize > iter_off) rolling_buffer_advance(wreq.buffer, fsize - iter_off);
   wreq.issued_to = fpos + static_cast<loff_t>(fsize);
   return 0;
 }
