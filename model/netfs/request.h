@@ -16,10 +16,11 @@
 //!    Cache:     |      |      |      |      |      |
 //!  (Stream 1)   +------+------+------+------+------+
 //!
-//! The model keeps the kernel's names and fields. Its rolling buffer is a
-//! deque of the folios the issuer appended, in order; a subrequest's
-//! io_iter is the byte range it covers, resolved through that buffer (or
-//! through the request's own bytes for unbuffered writes) when it is issued.
+//! The model keeps the kernel's names and fields. Its rolling buffer is the
+//! kernel's chain of folio_queue segments (rolling_buffer.h); a subrequest's
+//! io_iter is the byte range it covers, resolved through the buffer's live
+//! segments (or the request's own bytes for unbuffered writes) when it is
+//! issued.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Pin: fs/netfs/write_issue.c at 003aa0dd26c9 (gregkh/linux, 2026; docs/fidelity.md).
 // The issuer: walking dirty folios and building subrequests on the upload
 // and cache streams (fs/netfs/write_issue.c). Function for function with the
-// kernel's file; the rolling buffer is a deque of folios.
+// kernel's file.
 #include <algorithm>
 #include <climits>
 
