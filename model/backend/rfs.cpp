@@ -56,6 +56,16 @@ void rfs_retry_request(NetfsIoRequest& wreq, NetfsIoStream& stream) {
   (void)stream;
 }
 
+std::vector<std::uint8_t> rfs_issue_read(NetfsInode& ictx, loff_t pos, std::uint64_t len) {
+  RfsInode& rfs = rfs_inode(ictx);
+  return rfs.server->read(rfs.file_id, pos, len);
+}
+
+void rfs_setattr_size(NetfsInode& ictx, loff_t size) {
+  RfsInode& rfs = rfs_inode(ictx);
+  rfs.server->truncate(rfs.file_id, size);
+}
+
 void rfs_invalidate_cache(NetfsIoRequest& wreq) {
   RfsInode& rfs = rfs_inode(*wreq.inode);
   rfs.cache->invalidate(rfs.file_id);
@@ -86,6 +96,8 @@ const NetfsRequestOps kRfsRequestOps = {
     .issue_write = rfs_issue_write,
     .retry_request = rfs_retry_request,
     .invalidate_cache = rfs_invalidate_cache,
+    .issue_read = rfs_issue_read,
+    .setattr_size = rfs_setattr_size,
 };
 
 const NetfsRequestOps kRfsRequestOpsNoPrepare = {
@@ -95,6 +107,8 @@ const NetfsRequestOps kRfsRequestOpsNoPrepare = {
     .issue_write = rfs_issue_write,
     .retry_request = rfs_retry_request,
     .invalidate_cache = rfs_invalidate_cache,
+    .issue_read = rfs_issue_read,
+    .setattr_size = rfs_setattr_size,
 };
 
 const NetfsCacheOps kRfsCacheOps = {

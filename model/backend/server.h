@@ -18,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+#include "model/errno.h"
 #include "model/mm/folio.h"
 #include "sim/completion.h"
 #include "sim/semaphore.h"
@@ -25,13 +26,6 @@
 
 namespace wbsim::model {
 
-inline constexpr int kEIO = -5;
-inline constexpr int kEFAULT = -14;
-inline constexpr int kEINTR = -4;
-inline constexpr int kEAGAIN = -11;
-inline constexpr int kENOMEM = -12;
-inline constexpr int kENOBUFS = -105;
-inline constexpr int kENOSPC = -28;
 
 // Server-side range operations (fallocate's modes, copy_file_range).
 enum class RangeOp : std::uint8_t { allocate, punch_hole, zero_range, collapse_range, insert_range, copy_range };

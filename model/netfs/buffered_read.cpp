@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "model/backend/rfs.h"
+#include "model/errno.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -33,7 +33,6 @@ namespace {
 
 void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));
-  RfsInode& rfs = rfs_inode(ictx);
   // Past zero_point the server is assumed to hold nothing: that part is
   // filled with zeros, not read (NETFS_FILL_WITH_ZEROES).
   const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
@@ -41,7 +40,7 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
       zp <= folio.pos() ? 0 : std::min<std::uint64_t>(folio.size(), static_cast<std::uint64_t>(zp - folio.pos()));
   if (from_server < folio.size()) mark(kMarkReadZeroFill);
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{}
-                                      : rfs.server->read(rfs.file_id, folio.pos(), from_server);
+                                      : ictx.ops->issue_read(ictx, folio.pos(), from_server);
   std::fill(folio.data.begin(), folio.data.end(), 0);
   std::memcpy(folio.data.data(), bytes.data(), bytes.size());
   if (ictx.content_crypto) {

@@ -5,7 +5,7 @@
 // writethrough.
 #include <algorithm>
 
-#include "model/backend/rfs.h"
+#include "model/errno.h"
 #include "model/events.h"
 #include "model/mm/iov_iter.h"
 #include "model/netfs/internal.h"

@@ -12,7 +12,7 @@
 
 #include <memory>
 
-#include "model/backend/server.h"
+#include "model/errno.h"
 #include "sim/completion.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"

@@ -3,7 +3,7 @@
 // filesystems' ->fsync and ->setattr that the write path meets.
 #include <algorithm>
 
-#include "model/backend/rfs.h"
+#include "model/errno.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -122,8 +122,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
       ictx.zero_point = size;
     }
   }
-  RfsInode& rfs = rfs_inode(ictx);
-  rfs.server->truncate(rfs.file_id, size);
+  ictx.ops->setattr_size(ictx, size);
   ictx.remote_i_size = size;
   MODEL_EVENT(truncate_returned(ictx, size, 0));
   return 0;

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "model/backend/rfs.h"
+#include "model/errno.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"

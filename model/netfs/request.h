@@ -191,6 +191,12 @@ struct NetfsRequestOps {
   IssueWriteFn issue_write = nullptr;
   void (*retry_request)(NetfsIoRequest& wreq, NetfsIoStream& stream) = nullptr;
   void (*invalidate_cache)(NetfsIoRequest& wreq) = nullptr;
+  // ->issue_read, reduced to a synchronous read of [pos, pos + len) from the
+  // server (the model's read path has no read requests; docs/model.md).
+  std::vector<std::uint8_t> (*issue_read)(NetfsInode& ictx, loff_t pos, std::uint64_t len) = nullptr;
+  // The size change the filesystem's ->setattr sends (not a netfs op; the
+  // model's truncate calls it so netfs code never names the server).
+  void (*setattr_size)(NetfsInode& ictx, loff_t size) = nullptr;
 };
 
 // Cache resources for a write (fscache_begin_write_operation's result).

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "model/backend/server.h"
+#include "model/errno.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"

@@ -1,0 +1,15 @@
+//! The errno values the model returns and tests (include/uapi/asm-generic/errno-base.h,
+//! errno.h), as the kernel's negative returns.
+#pragma once
+
+namespace wbsim::model {
+
+inline constexpr int kEIO = -5;
+inline constexpr int kEFAULT = -14;
+inline constexpr int kEINTR = -4;
+inline constexpr int kEAGAIN = -11;
+inline constexpr int kENOMEM = -12;
+inline constexpr int kENOBUFS = -105;
+inline constexpr int kENOSPC = -28;
+
+}  // namespace wbsim::model
