@@ -5,9 +5,9 @@
 // folio->private = NETFS_FOLIO_COPY_TO_CACHE), as netfs does when the read
 // collector sees data that came from the server.
 //
+// A dirty streaming folio is read around its dirty range (netfs_read_gaps).
 // Simplified: a fixed readahead window of order-0 folios after each
-// synchronous read; no read from the cache; a streaming folio is written back before it is
-// read (the kernel can fill the gaps around the dirty range instead).
+// synchronous read; no read from the cache; no read requests (docs/model.md).
 #include <algorithm>
 #include <cstring>
 
@@ -16,7 +16,9 @@
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
+#include "model/netfs/trace.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 
 namespace wbsim::model {
 
@@ -29,10 +31,70 @@ constexpr pgoff_t kReadaheadPages = 4;
 
 WBSIM_MARK(kMarkReadZeroFill, "netfs.read_zero_fill", "a read filled bytes past zero_point with zeros");
 
+WBSIM_KNOWN_FINDING(kFindingReadStreamingUnderWriteback, "netfs-read-streaming-folio-under-writeback",
+                    "folio-state,data-integrity", "netfs/read_streaming_folio_under_writeback",
+                    "a read of a streaming folio under writeback reads it whole and drops its record");
+
 namespace {
+
+// The bytes of [pos, pos + len) a read brings in: from the server below
+// zero_point (and i_size), zeros past it (NETFS_FILL_WITH_ZEROES), decrypted
+// on a content_crypto inode.
+void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::uint64_t to) {
+  const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
+  const loff_t start = folio.pos() + static_cast<loff_t>(from);
+  const std::uint64_t from_server =
+      zp <= start ? 0 : std::min<std::uint64_t>(to - from, static_cast<std::uint64_t>(zp - start));
+  if (from_server < to - from) mark(kMarkReadZeroFill);
+  const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{} : ictx.ops->issue_read(ictx, start, from_server);
+  std::fill(folio.data.begin() + static_cast<long>(from), folio.data.begin() + static_cast<long>(to), 0);
+  std::memcpy(folio.data.data() + from, bytes.data(), bytes.size());
+  if (ictx.content_crypto) {
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      folio.data[from + i] = netfs_decrypt_byte(folio.data[from + i], start + static_cast<loff_t>(i));
+  }
+}
+
+// The end of netfs_unlock_read_folio() (read_collect.c): a streaming record
+// the read has filled around goes (trace filled_gaps), its group kept.
+void netfs_drop_filled_record(Folio& folio) {
+  NetfsFolio* finfo = netfs_folio_info(folio);
+  if (finfo == nullptr) return;
+  trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_filled_gaps);
+  if (finfo->netfs_group != nullptr)
+    folio_change_private(folio, {FolioPrivate::Kind::group, finfo->netfs_group, nullptr});
+  else
+    folio_detach_private(folio);
+  delete finfo;
+}
+
+// netfs_read_gaps(): read into the gaps of a folio partially filled by a
+// streaming write, leaving the dirty range alone; the folio becomes uptodate
+// and (since "the same leak through read gaps" was fixed) loses its record.
+void netfs_read_gaps(NetfsInode& ictx, Folio& folio) {
+  const NetfsFolio* finfo = netfs_folio_info(folio);
+  const std::uint64_t from = finfo->dirty_offset;
+  const std::uint64_t to = from + finfo->dirty_len;
+  const std::uint64_t flen = folio.size();
+  trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_read_gaps);
+  if (from > 0) netfs_read_range(ictx, folio, 0, from);
+  if (to < flen) netfs_read_range(ictx, folio, to, flen);
+  folio_mark_uptodate(folio);
+  netfs_drop_filled_record(folio);
+}
 
 void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));
+  // Handle someone trying to read from an unflushed streaming write.
+  if (folio_test_dirty(folio) && netfs_folio_info(folio) != nullptr) {
+    netfs_read_gaps(ictx, folio);
+    return;
+  }
+  // Not dirty but a streaming record: its writeback has begun (the dirty
+  // flag went at folio_clear_dirty_for_io), and the whole folio is read
+  // over the bytes being written (docs/findings.md).
+  if (netfs_folio_info(folio) != nullptr && folio_test_writeback(folio))
+    sim::known_finding_reached(kFindingReadStreamingUnderWriteback);
   // Past zero_point the server is assumed to hold nothing: that part is
   // filled with zeros, not read (NETFS_FILL_WITH_ZEROES).
   const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
@@ -48,6 +110,7 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
       folio.data[i] = netfs_decrypt_byte(folio.data[i], folio.pos() + static_cast<loff_t>(i));
   }
   folio_mark_uptodate(folio);
+  netfs_drop_filled_record(folio);
   if (ictx.cache_enabled && folio.priv.kind == FolioPrivate::Kind::none && !folio_test_dirty(folio)) {
     mark(kMarkReadMarksCopyToCache);
     folio_attach_private(folio, {FolioPrivate::Kind::copy_to_cache, nullptr, nullptr});
@@ -116,14 +179,6 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
         folio_put(*folio);
         continue;
       }
-    }
-    if (!folio_test_uptodate(*folio) && netfs_folio_info(*folio) != nullptr) {
-      // Write the streaming data back so the server holds all of it.
-      const loff_t s = folio->pos();
-      folio_unlock(*folio);
-      filemap_write_and_wait_range(mapping, s, s + static_cast<loff_t>(folio->size()) - 1);
-      folio_put(*folio);
-      continue;
     }
     // A folio read synchronously starts readahead of the ones after it.
     pgoff_t readahead_from = 0;

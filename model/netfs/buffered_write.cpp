@@ -207,7 +207,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
 
     // No streaming write on a file that loses caching service temporarily
     // because the backing store got culled.
-    if (ctx.cache_enabled) {
+    if (ctx.cache_enabled || variant::no_streaming_for_readable_file(ctx, file)) {
       if (finfo != nullptr) goto flush_content;
       ret = netfs_prefetch_for_write(file, *folio, offset, part);
       if (ret < 0) goto error_folio_unlock;

@@ -223,6 +223,9 @@ struct NetfsInode {
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;
   bool unbuffered = false;  // NETFS_ICTX_UNBUFFERED: every write goes unbuffered (9p cache=none)
+  // Policy: as kernels before 70a7b9193bbb (May 2026), no streaming writes
+  // through a file open for reading (docs/model.md; fsx replays use it).
+  bool streaming_write_only_files = false;
   // Take wreq->group from the first folio (a group-aware filesystem such as
   // Ceph with snap contexts); otherwise wreq->group is null, as mainline's
   // netfs_writepages leaves it.

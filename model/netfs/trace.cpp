@@ -20,6 +20,8 @@ WBSIM_MARK(kMarkStreamingCont, "netfs.streaming_write_cont", "a streaming write 
 WBSIM_MARK(kMarkWholeFolioModifyFilled, "netfs.whole_folio_modify_filled",
            "a whole-folio write replaced a streaming folio's record");
 WBSIM_MARK(kMarkMkwritePlus, "netfs.mkwrite_plus", "page_mkwrite on a folio already dirty");
+WBSIM_MARK(kMarkReadGaps, "netfs.read_gaps", "a read filled the gaps around a streaming write's dirty range");
+WBSIM_MARK(kMarkFilledGaps, "netfs.filled_gaps", "a read made a streaming folio uptodate and dropped its record");
 
 namespace {
 
@@ -29,7 +31,7 @@ struct Reason {
 };
 
 // Indexed by NetfsFolioTrace.
-constexpr std::array<Reason, 15> kReasons = {{
+constexpr std::array<Reason, 17> kReasons = {{
     {"flush", &kMarkFlushContent},
     {"mod-prefetch", &kMarkJustPrefetch},
     {"mod-uptodate", nullptr},
@@ -45,6 +47,8 @@ constexpr std::array<Reason, 15> kReasons = {{
     {"mod-whole-f+!", nullptr},
     {"mkwrite", nullptr},
     {"mkwrite+", &kMarkMkwritePlus},
+    {"read-gaps", &kMarkReadGaps},
+    {"filled-gaps", &kMarkFilledGaps},
 }};
 
 }  // namespace

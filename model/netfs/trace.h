@@ -27,6 +27,8 @@ enum class NetfsFolioTrace : std::uint8_t {
   netfs_whole_folio_modify_filled_efault,
   netfs_folio_trace_mkwrite,
   netfs_folio_trace_mkwrite_plus,
+  netfs_folio_trace_read_gaps,
+  netfs_folio_trace_filled_gaps,
 };
 
 const char* netfs_folio_trace_name(NetfsFolioTrace why);

@@ -85,6 +85,10 @@ bool perform_write_set_group(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTr
   return false;
 }
 
+bool no_streaming_for_readable_file(const NetfsInode& ctx, const NetfsFile& file) {
+  return ctx.streaming_write_only_files && (file.f_mode & FMODE_READ) != 0;
+}
+
 bool early_issue_on_partial_tail(bool data_shorter_than_folio) {
   return data_shorter_than_folio && sim::bug(kBugEarlyIssuePartialTail);
 }

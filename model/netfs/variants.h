@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "model/netfs/netfs.h"
 #include "model/netfs/request.h"
 #include "model/netfs/trace.h"
 
@@ -23,6 +24,10 @@ bool writethrough_append_skips_preflush(const NetfsInode& ctx, loff_t pos);
 // folio->private handling in netfs_perform_write()": folio->private went
 // through the old netfs_set_group() at copied_uptodate. True if it did.
 bool perform_write_set_group(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTrace trace);
+
+// The policy of kernels before 70a7b9193bbb: a file open for reading makes
+// no streaming writes (it prefetches the folio as with a cache).
+bool no_streaming_for_readable_file(const NetfsInode& ctx, const NetfsFile& file);
 
 // "netfs: Fix early issue of write op on partial write to folio tail": the
 // test was on the data's length, not its end.
