@@ -5,7 +5,6 @@
 #include "model/mm/page_writeback.h"
 #include "model/mm/variants.h"
 #include "sim/assert.h"
-#include "sim/bug_switch.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
 

@@ -7,7 +7,6 @@
 #include "model/mm/kswapd.h"
 #include "model/mm/page_writeback.h"
 #include "model/mm/variants.h"
-#include "sim/bug_switch.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
 

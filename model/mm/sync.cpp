@@ -7,7 +7,6 @@
 #include "model/mm/page_writeback.h"
 #include "model/mm/variants.h"
 #include "model/world.h"
-#include "sim/bug_switch.h"
 #include "sim/coverage.h"
 
 namespace wbsim::model {

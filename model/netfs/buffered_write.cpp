@@ -1,8 +1,7 @@
 // Pin: fs/netfs/buffered_write.c at 0969ea8370ba (gregkh/linux, 2026; docs/fidelity.md).
-// fs/netfs/buffered_write.c at the pin (docs/fidelity.md): netfs_perform_write
-// and netfs_file_write_iter. Buffered writes into the page cache, streaming
-// writes into folios that are not uptodate, zero_point, write groups and
-// writethrough.
+// netfs_perform_write and netfs_file_write_iter: buffered writes into the
+// page cache, streaming writes into folios that are not uptodate,
+// zero_point, write groups and writethrough.
 #include <algorithm>
 
 #include "model/errno.h"
@@ -15,7 +14,6 @@
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
-#include "sim/bug_switch.h"
 #include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
@@ -24,7 +22,6 @@ namespace wbsim::model {
 WBSIM_MARK(kMarkWritethrough, "netfs.writethrough", "a write went through the page cache to the server");
 WBSIM_MARK(kMarkCopyShortRetry, "netfs.copy_short_retry",
            "a whole-folio copy came up short and the write retried the folio with maybe_trouble");
-
 
 WBSIM_KNOWN_FINDING(kFindingExtendExposesPostEof, "netfs-extend-exposes-post-eof", "data-integrity",
                     "netfs/mmap_beyond_eof_then_extend",
@@ -55,10 +52,6 @@ Folio* netfs_grab_folio_for_write(AddressSpace& mapping, loff_t pos, std::uint64
     folio_put(*folio);
   }
 }
-
-}  // namespace
-
-namespace {
 
 // Harness bookkeeping, no kernel counterpart: whether growing i_size from
 // `old` for data starting at `pos` exposes non-zero bytes of the folio that

@@ -10,7 +10,6 @@
 #include "model/netfs/netfs.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
-#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {

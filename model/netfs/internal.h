@@ -9,7 +9,6 @@
 #include "model/mm/iov_iter.h"
 #include "model/netfs/netfs.h"
 #include "model/netfs/request.h"
-#include "sim/bug_switch.h"
 
 namespace wbsim::model {
 

@@ -9,7 +9,6 @@
 #include "model/netfs/marks.h"
 #include "model/netfs/variants.h"
 #include "sim/assert.h"
-#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {

@@ -12,7 +12,6 @@
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
-#include "sim/bug_switch.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
