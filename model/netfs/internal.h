@@ -71,6 +71,8 @@ std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq);
 // --- write_issue.cpp ---------------------------------------------------------
 NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, NetfsIoOrigin origin);
 void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start);
+int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio);
+void netfs_end_issue_write(NetfsIoRequest& wreq);
 void netfs_prepare_write_failed(NetfsIoSubrequest& subreq);
 std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t start, std::uint64_t len,
                                   bool to_eof);
