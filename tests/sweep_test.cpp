@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/assert.h"
 #include "sim/completion.h"
+#include "sim/known_finding.h"
 #include "sim/mutex.h"
 #include "sim/run.h"
 #include "sim/sweep.h"
@@ -82,6 +84,42 @@ SweepOptions options(std::uint64_t seeds, unsigned jobs = 1, std::uint32_t reche
 }
 
 // --- verdicts ---------------------------------------------------------------------
+
+// A pinned finding of the tests: its path is "the seed is odd".
+WBSIM_KNOWN_FINDING(kTestFinding, "test-odd-seed-path", "test-checker", "-", "a test's pinned path");
+
+// Fails by `checker` on every seed; on odd seeds only after taking the
+// pinned finding's path.
+sim::Body fails_on_every_seed(const char* checker) {
+  return [checker](Scheduler& s) {
+    s.spawn("f", [checker] {
+      if (sim::draw(2) == 1) sim::known_finding_reached(kTestFinding);
+      SIM_CHECK(checker, false, "always");
+    });
+    s.run();
+  };
+}
+
+TEST(Sweep, a_failure_on_a_pinned_findings_path_by_its_checker_is_counted_apart) {
+  const auto report =
+      sim::run_sweep({make_target("pinned", Expect::pass, "", fails_on_every_seed("test-checker"))}, options(40), {});
+  const auto& t = report.targets[0];
+  ASSERT_GT(t.known, 0u);
+  ASSERT_LT(t.known, 40u);
+  EXPECT_EQ(t.known + t.unexpected, 40u);  // the seeds that did not take the path still fail
+  EXPECT_FALSE(t.passed);
+  ASSERT_EQ(t.known_by_finding.size(), 1u);
+  EXPECT_EQ(t.known_by_finding.begin()->first, "test-odd-seed-path");
+  EXPECT_EQ(t.known_by_finding.begin()->second.first, t.known);
+}
+
+TEST(Sweep, a_failure_by_another_checker_is_not_explained_by_a_pinned_finding) {
+  const auto report =
+      sim::run_sweep({make_target("other", Expect::pass, "", fails_on_every_seed("another-checker"))}, options(40), {});
+  const auto& t = report.targets[0];
+  EXPECT_EQ(t.known, 0u);
+  EXPECT_EQ(t.unexpected, 40u);
+}
 
 TEST(Sweep, a_pass_target_with_no_finding_passes) {
   const auto report = sim::run_sweep({make_target("ok", Expect::pass, "", passing_body)}, options(60, 1, 5), {});
