@@ -1,19 +1,16 @@
 // Pin: fs/netfs/direct_write.c at 5dfa01ef37a8 (gregkh/linux, 2026; docs/fidelity.md).
-// fs/netfs/direct_write.c at the pin (docs/fidelity.md): unbuffered and direct
-// writes dispatch one subrequest at a time, wait for it, collect it inline and
-// retry it inline ("netfs: Fix unbuffered/DIO writes to dispatch subrequests in
-// strict sequence", 7.0-rc3). The issuer it replaced, with its PAUSE wait and
-// the collector, is kept as a historical variant (netfs_unbuffered_write_paused
-// in write_issue.cpp).
+// Unbuffered and direct writes dispatch one subrequest at a time, wait for
+// it, collect it inline and retry it inline ("netfs: Fix unbuffered/DIO
+// writes to dispatch subrequests in strict sequence", 7.0-rc3). The issuer it
+// replaced, with its PAUSE wait and the collector, is kept as a historical
+// variant (netfs_unbuffered_write_paused, variants_unbuffered_6_10.cpp).
 #include <algorithm>
 #include <climits>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include <memory>
-
 #include "model/errno.h"
-#include "sim/completion.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -21,6 +18,7 @@
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/completion.h"
 #include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
@@ -200,7 +198,8 @@ void inode_dio_end(NetfsInode& ictx) {
   --ictx.i_dio_count;
 }
 
-// netfs_unbuffered_write_iter_locked(), synchronous kiocbs only.
+// netfs_unbuffered_write_iter_locked(): -EIOCBQUEUED for an asynchronous
+// kiocb, whose work item runs the write and calls ki_complete.
 std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<std::uint8_t>& data) {
   NetfsInode& ictx = *iocb.ki_filp->inode;
   const loff_t start = iocb.ki_pos;
@@ -222,7 +221,8 @@ std::int64_t netfs_unbuffered_write_iter_locked(Kiocb& iocb, const std::vector<s
   if (async) {
     // The work item runs the strict sequence; the paused variant has no
     // asynchronous form in the model.
-    SIM_ASSERT_MSG(!variant::unbuffered_write_takes_paused_issuer(), "the 6.10 issuer is modelled for synchronous writes");
+    SIM_ASSERT_MSG(!variant::unbuffered_write_takes_paused_issuer(),
+                   "the 6.10 unbuffered issuer variant is modelled for synchronous writes only");
     wreq.offload_collection = false;
     wreq.work = std::make_unique<sim::Work>(fmt::format("R={:08x}.dio", wreq.debug_id),
                                             [&wreq] { netfs_unbuffered_write_async(wreq); });

@@ -63,7 +63,7 @@ std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std:
 void inode_dio_begin(NetfsInode& ictx);
 void inode_dio_end(NetfsInode& ictx);
 
-// --- the unbuffered issuer of 6.10 to 7.0-rc2 (write_issue.cpp), a variant ----
+// --- variants_unbuffered_6_10.cpp: the unbuffered issuer of 6.10 to 7.0-rc2 ---
 // The whole unbuffered write of that issuer: issue with PAUSE waits, collect
 // through the collector, return the error or the bytes transferred.
 std::int64_t netfs_unbuffered_write_paused(NetfsIoRequest& wreq);
@@ -79,6 +79,8 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
 void netfs_issue_write(NetfsIoRequest& wreq, NetfsIoStream& stream);
 void netfs_reissue_write(NetfsIoStream& stream, NetfsIoSubrequest& subreq);
 int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
+
+// --- write_issue_single.cpp, write_issue_writethrough.cpp (write_issue.c) -----
 // netfs_writeback_single(): a monolithic payload (an afs directory's blob),
 // folios outside the page cache at positions from 0, `size` bytes of them.
 int netfs_writeback_single(AddressSpace& mapping, WritebackControl& wbc, const std::vector<Folio*>& payload,

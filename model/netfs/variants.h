@@ -61,7 +61,7 @@ bool unbuffered_write_extends_i_size_unlocked(NetfsIoRequest& wreq);
 // --- the unbuffered issuer of 6.10 to 7.0-rc2 ---------------------------------
 // "netfs: Fix unbuffered/DIO writes to dispatch subrequests in strict
 // sequence" replaced it; three zoo bugs lived in it, and switching one on
-// takes that issuer (netfs_unbuffered_write_paused, write_issue.cpp).
+// takes that issuer (netfs_unbuffered_write_paused, variants_unbuffered_6_10.cpp).
 bool unbuffered_write_takes_paused_issuer();
 // "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued".
 bool all_queued_set_before_last_subreq();
