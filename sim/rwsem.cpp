@@ -70,6 +70,18 @@ void RwSem::up_write(std::source_location loc) {
   waiters_.wake_all(sched_, *this);
 }
 
+void RwSem::downgrade_write(std::source_location loc) {
+  sched_.yield();
+  SIM_ASSERT_MSG(writer_ == sched_.current_fiber(), "downgrade_write of rwsem '{}' not write-held by this fiber",
+                 name());
+  writer_ = kNoFiber;
+  readers_.push_back(sched_.current_fiber());
+  held_at_ = loc;
+  note_signal(sched_.current_fiber(), loc);
+  sched_.trace(Reason::downgrade, id(), readers_.size());
+  waiters_.wake_all(sched_, *this);
+}
+
 std::string RwSem::state() const {
   return fmt::format("readers={} writer={} writers_waiting={}", readers_.size(),
                      writer_ == kNoFiber ? std::string("none") : sched_.fiber_name(writer_), writers_waiting_);

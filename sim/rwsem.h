@@ -23,6 +23,10 @@ class RwSem : public WaitObject {
   void down_write(std::source_location loc = std::source_location::current());
   bool down_write_trylock(std::source_location loc = std::source_location::current());
   void up_write(std::source_location loc = std::source_location::current());
+  // downgrade_write(): the writer keeps the lock as a reader, atomically (no
+  // other writer can slip in), and readers queued behind it may now enter
+  // unless another writer waits.
+  void downgrade_write(std::source_location loc = std::source_location::current());
 
   std::size_t readers() const { return readers_.size(); }
   bool write_locked() const { return writer_ != kNoFiber; }

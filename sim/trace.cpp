@@ -13,9 +13,9 @@ constexpr const char* kSimSymbols[] = {
     "SPAWN", "EXIT ", "BLOCK", "WAKE ", "TMOUT", "CLOCK",
     "LOCK ", "UNLCK", "RLOCK", "RUNLK", "SEMDN", "SEMUP", "CMPLT",
     "WAKUP", "BITWT", "BITWK", "WQUE ", "WSTRT", "WEND ", "KSTOP",
-    "FAULT", "DRAW ", "KILL ", "MARK ", "FAIL ",
+    "FAULT", "DRAW ", "KILL ", "MARK ", "FAIL ", "DOWNG",
 };
-static_assert(std::size(kSimSymbols) == static_cast<std::size_t>(Reason::fail) + 1,
+static_assert(std::size(kSimSymbols) == static_cast<std::size_t>(Reason::downgrade) + 1,
               "every runtime reason needs a symbol");
 
 constexpr std::size_t kMaxReasons = 1024;

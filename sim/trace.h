@@ -52,6 +52,7 @@ enum class Reason : std::uint16_t {
   kill,         // KILL  fiber torn down by its owner
   mark,         // MARK  coverage mark hit (a = mark index, marks sorted by name)
   fail,         // FAIL  a checker or assertion fired
+  downgrade,    // DOWNG rwsem write hold turned into a read hold (downgrade_write)
   sim_reasons_end = 64,
 };
 

@@ -527,6 +527,65 @@ TEST(RwSem, recursive_read_against_a_waiting_writer_deadlocks) {
   EXPECT_NE(r.finding->details.find("writers_waiting=1"), std::string::npos) << r.finding->details;
 }
 
+TEST(RwSem, downgrade_write_lets_queued_readers_in_but_never_a_waiting_writer) {
+  Time reader_in = 0, writer_in = 0;
+  bool trylock_write = true;
+  const auto r = run_sim([&](Scheduler& s) {
+    sim::RwSem sem{"sem"};
+    s.spawn("downgrader", [&] {
+      sem.down_write();
+      sim::sleep(2 * kMs);
+      sem.downgrade_write();
+      trylock_write = sem.down_write_trylock();  // still held, shared
+      sim::sleep(3 * kMs);
+      sem.up_read();
+    });
+    s.spawn("reader", [&] {
+      sim::sleep(kMs);
+      sem.down_read();  // behind the writer; in at the downgrade
+      reader_in = sim::now();
+      sim::sleep(kMs);
+      sem.up_read();
+    });
+    s.run();
+  });
+  ASSERT_FALSE(r.finding.has_value()) << r.finding->details;
+  EXPECT_FALSE(trylock_write);
+  EXPECT_EQ(reader_in, 2 * kMs);
+  const auto w = run_sim([&](Scheduler& s) {
+    sim::RwSem sem{"sem"};
+    s.spawn("downgrader", [&] {
+      sem.down_write();
+      sim::sleep(2 * kMs);
+      sem.downgrade_write();
+      sim::sleep(3 * kMs);
+      sem.up_read();
+    });
+    s.spawn("writer", [&] {
+      sim::sleep(kMs);
+      sem.down_write();  // must wait for the downgraded reader too
+      writer_in = sim::now();
+      sem.up_write();
+    });
+    s.run();
+  });
+  ASSERT_FALSE(w.finding.has_value()) << w.finding->details;
+  EXPECT_EQ(writer_in, 5 * kMs);
+}
+
+TEST(RwSem, downgrade_write_without_holding_it_is_an_assertion) {
+  const auto r = run_sim([&](Scheduler& s) {
+    sim::RwSem sem{"sem"};
+    s.spawn("f", [&] {
+      sem.down_read();
+      sem.downgrade_write();
+    });
+    s.run();
+  });
+  ASSERT_EQ(checker_of(r), "assertion");
+  EXPECT_NE(r.finding->message.find("not write-held"), std::string::npos);
+}
+
 TEST(RwSem, up_read_without_holding_it_is_an_assertion) {
   const auto r = run_sim([&](Scheduler& s) {
     sim::RwSem sem{"sem"};
