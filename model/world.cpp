@@ -63,6 +63,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.mapping.a_ops = &kNetfsAops;
   ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
   ictx.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("i_rwsem.{}", id));
+  ictx.i_dio_wq = std::make_unique<sim::WaitQueue>(fmt::format("i_dio_wq.{}", id));
   ictx.ops = options.prepare_write ? &kRfsRequestOps : &kRfsRequestOpsNoPrepare;
   ictx.cache_ops = &kRfsCacheOps;
   ictx.cache_enabled = options.cache;

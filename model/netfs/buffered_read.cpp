@@ -155,11 +155,12 @@ bool netfs_release_folio(Folio& folio) {
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
-  // netfs_start_io_read: shared in the kernel; the model's lock is exclusive.
-  sim::WriteGuard inode_lock(*ictx.i_rwsem);
+  // netfs_start_io_read(); no signals in the model, so it cannot fail.
+  SIM_ASSERT_CMP(netfs_start_io_read(ictx), ==, 0);
   MODEL_EVENT(read_begin(ictx));
   if (pos >= ictx.i_size) {
     MODEL_EVENT(read_returned(ictx, pos, {}));
+    netfs_end_io_read(ictx);
     return {};
   }
   len = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(ictx.i_size - pos));
@@ -195,6 +196,7 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
     if (readahead_from != 0) netfs_readahead(ictx, readahead_from);
   }
   MODEL_EVENT(read_returned(ictx, pos, out));
+  netfs_end_io_read(ictx);
   return out;
 }
 

@@ -345,14 +345,15 @@ std::int64_t netfs_file_write_iter(Kiocb& iocb, IovIter& from, const WriteOption
     const std::vector<std::uint8_t> data(iov_iter_remaining(from).begin(), iov_iter_remaining(from).end());
     return netfs_unbuffered_write_call(*iocb.ki_filp, pos, data, iocb.ki_flags, options.aio);
   }
-  std::int64_t ret;
+  std::int64_t ret = netfs_start_io_write(ictx);
+  if (ret < 0) return ret;
   {
-    sim::WriteGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_write
     const auto data = iov_iter_remaining(from);
     MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
     ret = netfs_buffered_write_iter_locked(iocb, from, options.group, options);
     MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
-  }  // netfs_end_io_write
+  }
+  netfs_end_io_write(ictx);
   // generic_write_sync(): an O_SYNC/O_DSYNC write syncs what it wrote
   // (vfs_fsync_range, the filesystem's ->fsync), after the inode lock. The
   // model's asynchronous writethrough has already waited (see netfs.h).

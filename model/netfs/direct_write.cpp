@@ -195,7 +195,7 @@ void inode_dio_begin(NetfsInode& ictx) { ++ictx.i_dio_count; }
 
 void inode_dio_end(NetfsInode& ictx) {
   SIM_ASSERT_CMP(ictx.i_dio_count, >, 0);
-  --ictx.i_dio_count;
+  if (--ictx.i_dio_count == 0) ictx.i_dio_wq->wake_up();  // inode_dio_finished
 }
 
 // netfs_unbuffered_write_iter_locked(): -EIOCBQUEUED for an asynchronous
@@ -293,7 +293,8 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   const loff_t pos = iocb.ki_pos;
   std::int64_t ret;
   loff_t end = pos + static_cast<loff_t>(data.size()) - 1;
-  sim::ReadGuard inode_lock(*ictx.i_rwsem);  // netfs_start_io_direct
+  ret = netfs_start_io_direct(ictx);
+  if (ret < 0) return ret;
   // The model encrypts buffered writeback only.
   SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
   if (iocb.ki_flags & IOCB_NOWAIT) {
@@ -323,7 +324,8 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   }
   ret = netfs_unbuffered_write_iter_locked(iocb, data);
 out:
-  return ret;  // netfs_end_io_direct
+  netfs_end_io_direct(ictx);
+  return ret;
 
 }
 

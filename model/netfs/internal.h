@@ -63,6 +63,14 @@ std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std:
 void inode_dio_begin(NetfsInode& ictx);
 void inode_dio_end(NetfsInode& ictx);
 
+// --- locking.c: the inode lock's buffered and direct modes ---
+int netfs_start_io_read(NetfsInode& ictx);
+void netfs_end_io_read(NetfsInode& ictx);
+int netfs_start_io_write(NetfsInode& ictx);
+void netfs_end_io_write(NetfsInode& ictx);
+int netfs_start_io_direct(NetfsInode& ictx);
+void netfs_end_io_direct(NetfsInode& ictx);
+
 // --- variants_unbuffered_6_10.cpp: the unbuffered issuer of 6.10 to 7.0-rc2 ---
 // The whole unbuffered write of that issuer: issue with PAUSE waits, collect
 // through the collector, return the error or the bytes transferred.

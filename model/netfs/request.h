@@ -67,6 +67,11 @@ enum NetfsSreqFlag : unsigned {
   NETFS_SREQ_MADE_PROGRESS = 12,
 };
 
+// Inode flags (NETFS_ICTX_*); UNBUFFERED is NetfsInode::unbuffered.
+enum NetfsIctxFlag : unsigned {
+  NETFS_ICTX_ODIRECT = 0,  // the file has DIO in progress
+};
+
 // Request flags (NETFS_RREQ_*).
 enum NetfsRreqFlag : unsigned {
   NETFS_RREQ_IN_PROGRESS = 0,
@@ -213,12 +218,16 @@ struct NetfsInode {
   loff_t remote_i_size = 0;
   loff_t zero_point = 0;
   std::unique_ptr<sim::Mutex> wb_lock;  // serialises writeback and writethrough
-  // The inode lock: buffered writes, reads and truncate take it exclusive;
-  // unbuffered writes share it with each other (netfs's locking.c lets
-  // DIO run concurrently and excludes buffered I/O through
-  // NETFS_ICTX_ODIRECT, which the exclusive side models).
+  // The inode lock, in the modes of locking.c: buffered reads share it with
+  // each other and with direct I/O's and buffered writes' downgraded holds;
+  // a buffered write takes it exclusive first (so writers exclude each
+  // other), and switching between buffered and direct flips
+  // NETFS_ICTX_ODIRECT under the exclusive hold. Truncate and the range
+  // operations keep it exclusive.
   std::unique_ptr<sim::RwSem> i_rwsem;
+  sim::FlagsWord flags = 0;  // NETFS_ICTX_*
   int i_dio_count = 0;  // inode_dio_begin/end: direct I/O in flight
+  std::unique_ptr<sim::WaitQueue> i_dio_wq;  // __I_DIO_WAKEUP: woken as i_dio_count reaches 0
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;
