@@ -92,9 +92,16 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
       continue;
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
-    const std::uint64_t part = std::min(folio->size() - offset, data.size() - done);
+    // Only pages up to the one holding EOF are mapped (filemap_map_pages
+    // and the fault path stop at DIV_ROUND_UP(i_size, PAGE_SIZE)), even in
+    // a large folio reaching further: a store to a page wholly past EOF
+    // faults with SIGBUS. The tail of the EOF page is mapped memory.
+    const auto eof_page_end = static_cast<std::uint64_t>(
+        (ictx.i_size + static_cast<loff_t>(kPageSize) - 1) & ~static_cast<loff_t>(kPageSize - 1));
+    const std::uint64_t part = std::min({folio->size() - offset, data.size() - done,
+                                         eof_page_end - static_cast<std::uint64_t>(at)});
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
-    // Bytes past EOF in the last folio are not part of the file.
+    // Bytes past EOF in the EOF page are not part of the file.
     const std::uint64_t stored = std::min<std::uint64_t>(part, static_cast<std::uint64_t>(ictx.i_size - at));
     MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, stored)));
     folio_unlock(*folio);

@@ -79,8 +79,9 @@ inline int netfs_fdatasync(NetfsFile& file) { return netfs_fsync(file); }
 // A store through a shared writable mapping: each folio is faulted in (read
 // if needed), then netfs_page_mkwrite makes it writable (waiting for
 // writeback, flushing data of another group), then the bytes are stored and
-// the folio is left dirty. Stores beyond i_size are dropped: a mapping
-// cannot extend the file.
+// the folio is left dirty. A mapping cannot extend the file: stores to a
+// page wholly beyond i_size are lost (SIGBUS); those to the EOF page's tail
+// stay in the folio, outside the file.
 void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group = nullptr);
 // Loads through a shared mapping: each folio faulted in (read if needed),
 // then copied; no inode lock, as page faults take none.
