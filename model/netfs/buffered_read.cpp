@@ -155,8 +155,9 @@ bool netfs_release_folio(Folio& folio) {
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
-  // netfs_start_io_read(); no signals in the model, so it cannot fail.
-  SIM_ASSERT_CMP(netfs_start_io_read(ictx), ==, 0);
+  // No signals in the model, so netfs_start_io_read() cannot fail.
+  const int locked = netfs_start_io_read(ictx);
+  SIM_ASSERT_CMP(locked, ==, 0);
   MODEL_EVENT(read_begin(ictx));
   if (pos >= ictx.i_size) {
     MODEL_EVENT(read_returned(ictx, pos, {}));
