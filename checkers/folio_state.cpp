@@ -126,7 +126,11 @@ class FolioState final : public Checker {
     Walk& walk = walks_[current_fiber()];
     walk = {};
     if (wbc.sync_mode != model::SyncMode::all) return;
+    // Only the walk's own range: a concurrent ranged walk tags others.
+    const model::pgoff_t first = static_cast<model::pgoff_t>(wbc.range_start) >> model::kPageShift;
+    const model::pgoff_t last = static_cast<model::pgoff_t>(wbc.range_end) >> model::kPageShift;
     for (const auto& [index, f] : m.folios) {
+      if (index + f->nr_pages() <= first || index > last) continue;
       if (sim::test_bit(model::PAGECACHE_TAG_TOWRITE, f->flags)) walk.tagged.push_back(f->id);
     }
   }

@@ -31,6 +31,8 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_ordered_extension_checker(*shadow_, options));
   checkers_.push_back(make_data_integrity_checker(*shadow_));
   checkers_.push_back(make_writeback_truth_checker());
+  checkers_.push_back(make_dio_coherency_checker());
+  checkers_.push_back(make_dio_integrity_checker());
   // The shadow sees each event before the checkers that consult it.
   observers_.push_back(shadow_.get());
   observers_.push_back(tracker_.get());

@@ -6,6 +6,8 @@ namespace wbsim::model {
 
 inline constexpr int kEIO = -5;
 inline constexpr int kEFAULT = -14;
+inline constexpr int kEBUSY = -16;
+inline constexpr int kEDEADLK = -35;
 inline constexpr int kEINTR = -4;
 inline constexpr int kEAGAIN = -11;
 inline constexpr int kENOMEM = -12;

@@ -29,6 +29,8 @@ struct NetfsIoStream;
 struct NetfsIoSubrequest;
 class World;
 struct FuseInode;
+struct LocalInode;
+enum class LocalOp : std::uint8_t;
 enum class RangeOp : std::uint8_t;
 
 class Observer {
@@ -108,6 +110,34 @@ class Observer {
   virtual void fuse_fsync_begin(const FuseInode& inode) {}
   // fsync / fdatasync returned; the server's file is inode.server_data.
   virtual void fuse_fsync_returned(const FuseInode& inode, int ret) {}
+
+  // --- local files and direct I/O coherency (model/dio/) ------------------------
+  // A local file was created with contents already on its device.
+  virtual void local_file_created(const LocalInode& inode) {}
+  // An operation began / returned (`ret`: bytes or a negative errno).
+  virtual void local_op_begin(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len) {}
+  virtual void local_op_end(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len, std::int64_t ret) {}
+  // The bytes a write is about to apply (announced before any of them can
+  // be seen: a buffered write's copy, a DIO write's bios, a store).
+  virtual void local_write_data(const LocalInode& inode, LocalOp op, loff_t pos, std::span<const std::uint8_t> data) {}
+  // What a read returned to the application (only bytes below EOF).
+  virtual void local_read_data(const LocalInode& inode, LocalOp op, loff_t pos, std::span<const std::uint8_t> data) {}
+  // The file's size changed (truncate, fallocate, an extending write).
+  virtual void local_size_changed(const LocalInode& inode, loff_t old_size, loff_t new_size) {}
+  // fallocate moved the bytes from `from` on by `shift` (insert: +, collapse: -).
+  virtual void local_shifted(const LocalInode& inode, loff_t from, std::int64_t shift) {}
+  // A DIO write's window: opened once its range was shot down in the page
+  // cache, closed when it is about to be reported complete (after any
+  // invalidation at completion).
+  virtual void local_dio_window_open(const LocalInode& inode, std::uint32_t dio, loff_t start, loff_t end) {}
+  virtual void local_dio_window_close(const LocalInode& inode, std::uint32_t dio, std::int64_t ret) {}
+  // A folio joined the page cache of a local file.
+  virtual void local_folio_added(const LocalInode& inode, const Folio& f) {}
+  // A task is about to block on a coherency lock (`what`); `self_held`: it,
+  // or the DIO it is submitting, holds what it waits for.
+  virtual void local_coherency_wait(const LocalInode& inode, const char* what, bool self_held) {}
+  // Inside / leaving the section the netfs design's locks protect (D1).
+  virtual void local_exclusion(const LocalInode& inode, bool dio, bool enter) {}
 
   // --- the world ------------------------------------------------------------
   virtual void world_created(World& w) {}

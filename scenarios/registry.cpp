@@ -6,6 +6,7 @@
 
 #include "checkers/suite.h"
 #include "model/events.h"
+#include "model/dio/local.h"
 #include "model/world.h"
 #include "scenarios/bugs.h"
 #include "sim/fault.h"
@@ -44,12 +45,15 @@ const std::vector<const Scenario*>& all_scenarios() {
     r.sealed = true;
     // Every netfs scenario runs a second time as mm/pressure/NAME: the same
     // script with reclaim, compaction and mempool pressure underneath.
+    // The dio/* scenarios get theirs as mm/pressure/dio/DESIGN/NAME.
     constexpr std::string_view kNetfs = "netfs/";
+    constexpr std::string_view kDio = "dio/";
     r.derived.reserve(r.scenarios.size());
     for (const Scenario& s : r.scenarios) {
-      if (s.name.compare(0, kNetfs.size(), kNetfs) != 0) continue;
+      const bool netfs = s.name.compare(0, kNetfs.size(), kNetfs) == 0;
+      if (!netfs && s.name.compare(0, kDio.size(), kDio) != 0) continue;
       Scenario copy = s;
-      copy.name = "mm/pressure/" + s.name.substr(kNetfs.size());
+      copy.name = "mm/pressure/" + (netfs ? s.name.substr(kNetfs.size()) : s.name);
       copy.options.memory_pressure = true;
       r.derived.push_back(std::move(copy));
     }
@@ -153,10 +157,20 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
         Context ctx(sched, request.bugs, suite, scenario.options);
         static const model::MemoryPressure kPressure;
         model::MemoryPressureScope pressure(scenario.options.memory_pressure ? &kPressure : nullptr);
+        const auto policy = static_cast<model::DioPolicy>(request.dio_policy.value_or(scenario.options.dio_policy));
+        model::DioPolicyScope dio_policy(&policy);
         for (const std::string& name : split_list(scenario.options.fault_sites_off)) {
           const sim::FaultSite* site = find_fault_site(name);
           SIM_ASSERT_MSG(site != nullptr, "scenario {}: unknown fault site '{}'", scenario.name, name);
           sched.faults().disable(*site);
+        }
+        for (const std::string& name : split_list(scenario.options.checkers_off)) {
+          const sim::CoverageMark* mark = nullptr;
+          for (const sim::CoverageMark* m : sim::coverage_marks()) {
+            if (std::string_view(m->name()) == "checker." + name) mark = m;
+          }
+          SIM_ASSERT_MSG(mark != nullptr, "scenario {}: unknown checker '{}'", scenario.name, name);
+          sched.set_checker_off(mark->index());
         }
         scenario.fn(ctx);
         SIM_CHECK("liveness", suite.worlds_without_liveness() == 0,

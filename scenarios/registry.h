@@ -29,6 +29,7 @@
 
 namespace wbsim::model {
 class World;
+enum class DioPolicy : std::uint8_t;
 }
 namespace wbsim::checkers {
 class Suite;
@@ -55,7 +56,13 @@ struct ScenarioOptions {
   // Swarm fault sites kept off (comma-separated): the site would reach a
   // pinned finding the scenario is not about (it names the finding).
   const char* fault_sites_off = "";
+  // Checkers kept off (comma-separated): the property is a pinned finding
+  // another scenario shows, and this one is about what comes after it.
+  const char* checkers_off = "";
   const char* why = "";                     // one line for `wbsim list --long`
+  // The direct I/O coherency design of the run's local files (model/dio;
+  // the dio/DESIGN/* scenarios); `--dio-policy` overrides it.
+  std::uint8_t dio_policy = 0;
 };
 
 class Context {
@@ -122,6 +129,7 @@ struct RunRequest {
   const sim::Tape* replay_tape = nullptr;  // with strategy kind replay
   std::optional<bool> faults;              // default: the scenario's own
   std::string crash_context;
+  std::optional<std::uint8_t> dio_policy;  // --dio-policy (a model::DioPolicy)
 };
 
 sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request);

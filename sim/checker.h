@@ -41,12 +41,20 @@ inline void evaluated(const CheckerInfo& c) {
   if (Scheduler* s = Scheduler::current_or_null()) s->hit_mark(c.mark().index());
 }
 
+// Whether the calling thread's run keeps `c` off.
+inline bool checker_off(const CheckerInfo& c) {
+  Scheduler* s = Scheduler::current_or_null();
+  return s != nullptr && s->checker_off(c.mark().index());
+}
+
 }  // namespace wbsim::sim
 
 // WBSIM_CHECK(kChecker, cond, fmt, ...): one evaluation; a finding under the
 // checker's name when cond is false.
 #define WBSIM_CHECK(checker, cond, ...)                                                   \
   do {                                                                                    \
-    ::wbsim::sim::evaluated(checker);                                                     \
-    SIM_CHECK((checker).name(), cond, __VA_ARGS__);                                       \
+    if (!::wbsim::sim::checker_off(checker)) {                                            \
+      ::wbsim::sim::evaluated(checker);                                                   \
+      SIM_CHECK((checker).name(), cond, __VA_ARGS__);                                     \
+    }                                                                                     \
   } while (0)

@@ -176,6 +176,15 @@ class Scheduler final : public TraceNames {
     ++mark_hits_[index];
   }
   const std::vector<std::uint64_t>& mark_hits() const { return mark_hits_; }
+  // Checkers a scenario keeps off (by their coverage mark's index): their
+  // checks are not evaluated in this run (ScenarioOptions::checkers_off).
+  void set_checker_off(std::uint32_t mark_index) {
+    if (mark_index >= checkers_off_.size()) checkers_off_.resize(mark_index + 1, false);
+    checkers_off_[mark_index] = true;
+  }
+  bool checker_off(std::uint32_t mark_index) const {
+    return mark_index < checkers_off_.size() && checkers_off_[mark_index];
+  }
   BitWaitTable& bit_waits() { return *bit_waits_; }
 
   std::string fiber_name(FiberId id) const override;
@@ -260,6 +269,7 @@ class Scheduler final : public TraceNames {
   Trace trace_;
   FaultPlan faults_;
   std::vector<std::uint64_t> mark_hits_;  // by mark index; sized on the first hit
+  std::vector<bool> checkers_off_;        // by mark index
   StackPool& stacks_;
   std::vector<std::unique_ptr<Fiber>> fibers_;  // boxed: references survive spawn
   std::vector<FiberId> runnable_;

@@ -62,7 +62,7 @@ struct AddressSpaceOps;
 struct AddressSpace {
   Mm* mm = nullptr;
   void* host = nullptr;  // the owning inode (netfs_inode for netfs files)
-  enum class HostKind : std::uint8_t { netfs, fuse };
+  enum class HostKind : std::uint8_t { netfs, fuse, local };
   HostKind host_kind = HostKind::netfs;
   const AddressSpaceOps* a_ops = nullptr;
   std::map<pgoff_t, Folio*> folios;  // keyed by folio->index

@@ -1,0 +1,173 @@
+// dio-data-integrity: every read of a local file (buffered, direct, a load
+// through a mapping) returns, byte by byte, a value some write could have
+// left there: the value of a write not wholly overwritten before the read
+// began, by a write that began before the read returned (a regular
+// register per byte). Writes are buffered and direct writes, stores,
+// fallocate's zeroing and truncate's; a failed direct write wrote nothing.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "model/dio/local.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER_IN(kDioDataIntegrity, "dio-data-integrity", "dio/*",
+                 "every read of a local file returns bytes some overlapping or latest write left there");
+
+namespace {
+
+using model::LocalInode;
+using model::LocalOp;
+using model::loff_t;
+
+struct Version {
+  std::uint32_t op = 0;  // 0: the contents before the run
+  std::uint8_t value = 0;
+};
+
+struct Op {
+  std::uint32_t id = 0;
+  LocalOp kind{};
+  sim::Time begin = 0;
+  sim::Time end = sim::kNever;  // in flight
+  bool failed = false;
+};
+
+class DioIntegrityChecker final : public Checker {
+ public:
+  DioIntegrityChecker() { ops_[0] = Op{0, LocalOp::buffered_write, 0, 0, false}; }
+
+  void local_file_created(const LocalInode& inode) override {
+    auto& bytes = files_[inode.vfs.ino];
+    for (std::uint8_t b : inode.disk) bytes.push_back({Version{0, b}});
+  }
+  void local_op_begin(const LocalInode&, LocalOp op, loff_t, std::uint64_t) override {
+    const std::uint32_t id = next_op_++;
+    ops_[id] = Op{id, op, sim::now()};
+    stack_[current_fiber()].push_back(id);
+  }
+  void local_op_end(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len, std::int64_t ret) override {
+    auto& stack = stack_[current_fiber()];
+    SIM_ASSERT(!stack.empty());
+    Op& o = ops_.at(stack.back());
+    stack.pop_back();
+    o.end = sim::now();
+    o.failed = ret < 0 && op == LocalOp::dio_write;
+    prune(inode, o);
+  }
+  void local_write_data(const LocalInode& inode, LocalOp, loff_t pos, std::span<const std::uint8_t> data) override {
+    const std::uint32_t op = current_op();
+    auto& bytes = bytes_of(inode, pos + static_cast<loff_t>(data.size()));
+    for (std::size_t i = 0; i < data.size(); ++i) bytes[static_cast<std::size_t>(pos) + i].push_back({op, data[i]});
+    touched_[op].push_back({pos, pos + static_cast<loff_t>(data.size())});
+  }
+  void local_size_changed(const LocalInode& inode, loff_t old_size, loff_t new_size) override {
+    if (new_size >= old_size) return;
+    // Truncate: the bytes past the new size read as zeros if the file grows again.
+    const std::uint32_t op = current_op();
+    auto& bytes = bytes_of(inode, old_size);
+    for (loff_t b = new_size; b < old_size; ++b) bytes[static_cast<std::size_t>(b)].push_back({op, 0});
+    touched_[op].push_back({new_size, old_size});
+  }
+  void local_shifted(const LocalInode& inode, loff_t from, std::int64_t shift) override {
+    auto& bytes = bytes_of(inode, from);
+    const auto at = bytes.begin() + from;
+    if (shift > 0) {
+      bytes.insert(at, static_cast<std::size_t>(shift), std::vector<Version>{{current_op(), 0}});
+    } else {
+      bytes.erase(at + shift, at);
+    }
+  }
+  void local_read_data(const LocalInode& inode, LocalOp op, loff_t pos, std::span<const std::uint8_t> data) override {
+    const Op& read = ops_.at(current_op());
+    auto& bytes = bytes_of(inode, pos + static_cast<loff_t>(data.size()));
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const auto& history = bytes[static_cast<std::size_t>(pos) + i];
+      bool ok = false;
+      for (const Version& v : history) {
+        if (v.value == data[i] && possible(v, history, read)) {
+          ok = true;
+          break;
+        }
+      }
+      WBSIM_CHECK(kDioDataIntegrity, ok,
+                  "ino {} ({}): {} at {}+{} returned {:#04x} at byte {}; it could only hold {}", inode.vfs.ino,
+                  model::dio_policy_name(inode.policy), model::local_op_name(op), pos, data.size(), data[i],
+                  pos + static_cast<loff_t>(i), describe(history, read));
+    }
+  }
+
+ private:
+  std::uint32_t current_op() {
+    const auto& stack = stack_[current_fiber()];
+    SIM_ASSERT(!stack.empty());
+    return stack.back();
+  }
+  std::vector<std::vector<Version>>& bytes_of(const LocalInode& inode, loff_t end) {
+    auto& bytes = files_[inode.vfs.ino];
+    if (bytes.size() < static_cast<std::size_t>(end)) bytes.resize(static_cast<std::size_t>(end), {Version{0, 0}});
+    return bytes;
+  }
+  // `v` may be what a read sees: its write began before the read returned,
+  // did not fail, and no later write had wholly replaced it before the
+  // read began.
+  bool possible(const Version& v, const std::vector<Version>& history, const Op& read) const {
+    const Op& w = ops_.at(v.op);
+    if (w.failed || w.begin > sim::now()) return false;
+    for (const Version& o : history) {
+      const Op& later = ops_.at(o.op);
+      if (later.failed || later.end == sim::kNever) continue;
+      if (later.begin > w.end && later.end < read.begin) return false;
+    }
+    return true;
+  }
+  std::string describe(const std::vector<Version>& history, const Op& read) const {
+    std::string out;
+    for (const Version& v : history) {
+      if (!possible(v, history, read)) continue;
+      const Op& w = ops_.at(v.op);
+      out += fmt::format("{}{:#04x} ({} #{})", out.empty() ? "" : ", ", v.value,
+                         v.op == 0 ? "initial contents" : model::local_op_name(w.kind), v.op);
+    }
+    return out.empty() ? "nothing" : out;
+  }
+  // Versions no read from now on can see go (bounded memory per byte).
+  void prune(const LocalInode& inode, const Op& done) {
+    const auto t = touched_.find(done.id);
+    if (t == touched_.end()) return;
+    sim::Time oldest_read = sim::now();
+    for (const auto& [fiber, stack] : stack_) {
+      for (std::uint32_t id : stack) oldest_read = std::min(oldest_read, ops_.at(id).begin);
+    }
+    auto& bytes = files_[inode.vfs.ino];
+    for (const auto& [start, end] : t->second) {
+      for (loff_t b = start; b < end && static_cast<std::size_t>(b) < bytes.size(); ++b) {
+        auto& history = bytes[static_cast<std::size_t>(b)];
+        std::erase_if(history, [&](const Version& v) {
+          const Op& w = ops_.at(v.op);
+          if (w.end == sim::kNever) return false;
+          return w.failed || std::any_of(history.begin(), history.end(), [&](const Version& o) {
+            const Op& later = ops_.at(o.op);
+            return !later.failed && later.end != sim::kNever && later.begin > w.end && later.end < oldest_read;
+          });
+        });
+      }
+    }
+    touched_.erase(t);
+  }
+
+  std::map<std::uint32_t, std::vector<std::vector<Version>>> files_;
+  std::map<std::uint32_t, Op> ops_;
+  std::map<sim::FiberId, std::vector<std::uint32_t>> stack_;
+  std::map<std::uint32_t, std::vector<std::pair<loff_t, loff_t>>> touched_;
+  std::uint32_t next_op_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_dio_integrity_checker() { return std::make_unique<DioIntegrityChecker>(); }
+
+}  // namespace wbsim::checkers

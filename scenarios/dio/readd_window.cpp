@@ -1,0 +1,50 @@
+// Why: C26, Kent Overstreet's race (2019): a DIO write shoots its range out
+//      of the page cache, then a fault or a buffered read brings the pages
+//      back before the write lands. Re-invalidating at completion "doesn't
+//      eliminate the race, it just makes it harder to trigger"; bcachefs's
+//      answer is a lock every page adder takes.
+// How: synchronous DIO writes over pages 2-9 while one fiber faults pages
+//      0-11 in and another reads them buffered; dio-readd-window watches
+//      every page added inside a write's window.
+#include "scenarios/dio_support.h"
+
+namespace wbsim::scenarios {
+
+WBSIM_DIO_SCENARIO(dio_readd_window,
+                   {.shape = "readd_window",
+                    .why = "no page is re-added over a DIO write's range before it lands (C26)",
+                    .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"}}) {
+  model::World w;
+  model::LocalFs fs(w);
+  model::LocalInode& inode = dio_file(fs);
+  s.spawn("direct", [&] {
+    model::LocalFile f = fs.open(inode);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      model::local_dio_write(f, page(2), pattern(50 + i, 8 * model::kPageSize), /*aio=*/false);
+      sim::sleep(sim::draw(300) * sim::kUs);
+    }
+  });
+  s.spawn("faulter", [&] {
+    model::LocalFile f = fs.open(inode);
+    for (std::uint32_t i = 0; i < 6; ++i) {
+      model::local_mmap_read(f, page(sim::draw(12)), model::kPageSize);
+      sim::sleep(sim::draw(400) * sim::kUs);
+    }
+  });
+  s.spawn("reader", [&] {
+    model::LocalFile f = fs.open(inode);
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      model::local_buffered_read(f, page(sim::draw(12)), model::kPageSize);
+      sim::sleep(sim::draw(400) * sim::kUs);
+    }
+  });
+  s.run();
+  s.spawn("verify", [&] {
+    model::LocalFile f = fs.open(inode);
+    model::local_mmap_read(f, 0, kDioFilePages * model::kPageSize);
+  });
+  s.run();
+  s.liveness_phase(w);
+}
+
+}  // namespace wbsim::scenarios
