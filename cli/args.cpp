@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "model/dio/local.h"
 #include "scenarios/bugs.h"
 #include "sim/atomic_file.h"
 
@@ -46,6 +47,20 @@ const scenarios::Scenario& lookup_scenario(const std::string& name) {
   const scenarios::Scenario* s = scenarios::find_scenario(name);
   if (s == nullptr) throw UsageError(fmt::format("unknown scenario '{}' (wbsim list shows them)", name));
   return *s;
+}
+
+std::string apply_dio_policy(const std::string& scenario, const std::string& policy) {
+  if (policy.empty()) return scenario;
+  if (!model::parse_dio_policy(policy)) {
+    std::string names;
+    for (model::DioPolicy p : model::kDioPolicies) names += fmt::format("{}{}", names.empty() ? "" : ", ", model::dio_policy_name(p));
+    throw UsageError(fmt::format("--dio-policy '{}': unknown design (one of {})", policy, names));
+  }
+  const std::string_view kDio = "dio/";
+  const std::size_t slash = scenario.find('/', kDio.size());
+  if (scenario.compare(0, kDio.size(), kDio) != 0 || slash == std::string::npos)
+    throw UsageError(fmt::format("--dio-policy '{}': scenario '{}' has no local files (only dio/DESIGN/NAME do)", policy, scenario));
+  return fmt::format("dio/{}{}", policy, scenario.substr(slash));
 }
 
 Shard parse_shard(const std::string& text) {

@@ -22,6 +22,10 @@ std::uint64_t parse_seed(const std::string& flag, const std::string& text);
 sim::StrategySpec parse_strategy(const std::string& text);
 void check_bugs(const std::vector<std::string>& bugs);
 const scenarios::Scenario& lookup_scenario(const std::string& name);
+// `--dio-policy NAME` on a dio/DESIGN/SHAPE scenario: the name of that
+// shape's scenario under design NAME (the run, its failure file and its
+// reproduce line then all name it).
+std::string apply_dio_policy(const std::string& scenario, const std::string& policy);
 
 struct Shard {
   std::uint32_t index = 0;

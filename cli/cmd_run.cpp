@@ -41,7 +41,7 @@ void print_header(const std::string& verb, const std::string& scenario, std::uin
 }  // namespace
 
 int cmd_run(const RunArgs& args) {
-  const scenarios::Scenario& scenario = lookup_scenario(args.scenario);
+  const scenarios::Scenario& scenario = lookup_scenario(apply_dio_policy(args.scenario, args.dio_policy));
   scenarios::RunRequest req;
   req.seed = parse_seed("--seed", args.seed);
   req.strategy = parse_strategy(args.strategy);

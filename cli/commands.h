@@ -16,8 +16,15 @@ struct RunArgs {
   std::string trace_file;
   bool trace_hash = false;
   std::string out_dir = "wbsim-failures";
+  std::string dio_policy;  // dio/DESIGN/NAME runs as dio/THIS/NAME
 };
 int cmd_run(const RunArgs& args);
+
+struct DioTableArgs {
+  std::string seeds = "2000";
+  unsigned jobs = 0;
+};
+int cmd_dio_table(const DioTableArgs& args);
 
 struct ReplayArgs {
   std::string file;

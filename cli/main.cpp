@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace_file, "write the whole trace to FILE");
   run->add_flag("--trace-hash", run_args.trace_hash, "print trace-hash: <hex> last");
   run->add_option("--out", run_args.out_dir, "failure file directory (default ./wbsim-failures)");
+  run->add_option("--dio-policy", run_args.dio_policy,
+                  "run a dio/DESIGN/NAME scenario under another design: netfs, pagecache-add-lock, lock-entries, "
+                  "dio-via-pagecache");
 
   ReplayArgs replay_args;
   auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
@@ -93,6 +96,11 @@ int main(int argc, char** argv) {
   fuse_tables->add_option("--seeds", fuse_tables_args.seeds, "seeds per policy and scenario (default 1000)");
   fuse_tables->add_option("--jobs", fuse_tables_args.jobs, "threads (default: cores)");
 
+  DioTableArgs dio_table_args;
+  auto* dio_table = app.add_subcommand("dio-table", "docs/dio.md's design x property table, from sweeps of dio/*");
+  dio_table->add_option("--seeds", dio_table_args.seeds, "seeds per scenario (default 2000)");
+  dio_table->add_option("--jobs", dio_table_args.jobs, "threads (default: cores)");
+
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
@@ -128,6 +136,7 @@ int main(int argc, char** argv) {
     if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);
     if (*fuse_tables) return cmd_fuse_tables(fuse_tables_args);
+    if (*dio_table) return cmd_dio_table(dio_table_args);
   } catch (const UsageError& e) {
     fmt::print(stderr, "wbsim: {}\n", e.what());
     return kUsage;

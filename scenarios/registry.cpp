@@ -164,7 +164,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
           SIM_ASSERT_MSG(site != nullptr, "scenario {}: unknown fault site '{}'", scenario.name, name);
           sched.faults().disable(*site);
         }
-        for (const std::string& name : split_list(scenario.options.checkers_off)) {
+        for (const std::string& name : split_list(request.all_checkers ? "" : scenario.options.checkers_off)) {
           const sim::CoverageMark* mark = nullptr;
           for (const sim::CoverageMark* m : sim::coverage_marks()) {
             if (std::string_view(m->name()) == "checker." + name) mark = m;

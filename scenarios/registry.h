@@ -130,6 +130,7 @@ struct RunRequest {
   std::optional<bool> faults;              // default: the scenario's own
   std::string crash_context;
   std::optional<std::uint8_t> dio_policy;  // --dio-policy (a model::DioPolicy)
+  bool all_checkers = false;               // ignore the scenario's checkers_off (wbsim dio-table)
 };
 
 sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request);

@@ -139,6 +139,7 @@ void local_copy_into_cache(LocalInode& inode, loff_t pos, const std::vector<std:
     Folio* f = filemap_get_folio(mapping, index);
     const std::uint64_t offset = static_cast<std::uint64_t>(at) % kPageSize;
     const std::uint64_t part = std::min(kPageSize - offset, data.size() - done);
+    bool fresh = false;
     if (f == nullptr) {
       if (alloc_pages(*mapping.mm, 1, GFP_KERNEL)) free_pages(*mapping.mm, 1);
       if (filemap_get_folio(mapping, index) != nullptr) continue;
@@ -152,7 +153,7 @@ void local_copy_into_cache(LocalInode& inode, loff_t pos, const std::vector<std:
         inode.fs->dev().read_sync(inode.disk, f->pos(), f->size(), /*may_fail=*/false, &bytes);
         std::copy(bytes.begin(), bytes.end(), f->data.begin());
       }
-      folio_mark_uptodate(*f);
+      fresh = true;
     } else {
       folio_get(*f);
       folio_lock(*f);
@@ -165,6 +166,9 @@ void local_copy_into_cache(LocalInode& inode, loff_t pos, const std::vector<std:
     }
     folio_wait_writeback(*f);  // stable pages: the device may be reading it
     std::memcpy(f->data.data() + offset, data.data() + done, part);
+    // A new folio is uptodate only once it holds the data (write_end): a
+    // reader takes an uptodate folio without its lock.
+    if (fresh) folio_mark_uptodate(*f);
     // i_size moves before the folio is unlocked (generic_write_end).
     if (at + static_cast<loff_t>(part) > inode.vfs.i_size) local_set_size(inode, at + static_cast<loff_t>(part));
     folio_mark_dirty(*f);
