@@ -127,15 +127,20 @@ class DioCoherencyChecker final : public Checker {
       if (!model::folio_test_uptodate(*f) || model::folio_test_dirty(*f) || model::folio_test_writeback(*f) ||
           model::folio_test_locked(*f))
         continue;
-      const loff_t stop = std::min(fpos + static_cast<loff_t>(f->size()), inode.vfs.i_size);
-      for (loff_t b = std::max(fpos, start); b < stop && b <= end; ++b) {
+      const loff_t stop = std::min({fpos + static_cast<loff_t>(f->size()), inode.vfs.i_size, end + 1});
+      loff_t bad = -1;
+      for (loff_t b = std::max(fpos, start); b < stop; ++b) {
         const std::uint8_t disk = static_cast<std::size_t>(b) < inode.disk.size() ? inode.disk[b] : 0;
-        const std::uint8_t cached = f->data[static_cast<std::size_t>(b - fpos)];
-        WBSIM_CHECK(kDioFreshCache, cached == disk,
-                    "ino {} ({}): {}: clean cached folio {} holds {:#04x} at byte {}, the device {:#04x} (a stale page)",
-                    inode.vfs.ino, model::dio_policy_name(inode.policy), when, f->index, cached, b, disk);
-        if (cached != disk) return;
+        if (f->data[static_cast<std::size_t>(b - fpos)] != disk) {
+          bad = b;
+          break;
+        }
       }
+      const std::uint8_t disk = bad >= 0 && static_cast<std::size_t>(bad) < inode.disk.size() ? inode.disk[bad] : 0;
+      WBSIM_CHECK(kDioFreshCache, bad < 0,
+                  "ino {} ({}): {}: clean cached folio {} holds {:#04x} at byte {}, the device {:#04x} (a stale page)",
+                  inode.vfs.ino, model::dio_policy_name(inode.policy), when, f->index,
+                  bad >= 0 ? f->data[static_cast<std::size_t>(bad - fpos)] : 0, bad, disk);
     }
   }
 

@@ -84,20 +84,18 @@ class DioIntegrityChecker final : public Checker {
   void local_read_data(const LocalInode& inode, LocalOp op, loff_t pos, std::span<const std::uint8_t> data) override {
     const Op& read = ops_.at(current_op());
     auto& bytes = bytes_of(inode, pos + static_cast<loff_t>(data.size()));
-    for (std::size_t i = 0; i < data.size(); ++i) {
+    std::size_t bad = data.size();
+    for (std::size_t i = 0; i < data.size() && bad == data.size(); ++i) {
       const auto& history = bytes[static_cast<std::size_t>(pos) + i];
-      bool ok = false;
-      for (const Version& v : history) {
-        if (v.value == data[i] && possible(v, history, read)) {
-          ok = true;
-          break;
-        }
-      }
-      WBSIM_CHECK(kDioDataIntegrity, ok,
-                  "ino {} ({}): {} at {}+{} returned {:#04x} at byte {}; it could only hold {}", inode.vfs.ino,
-                  model::dio_policy_name(inode.policy), model::local_op_name(op), pos, data.size(), data[i],
-                  pos + static_cast<loff_t>(i), describe(history, read));
+      if (std::none_of(history.begin(), history.end(),
+                       [&](const Version& v) { return v.value == data[i] && possible(v, history, read); }))
+        bad = i;
     }
+    WBSIM_CHECK(kDioDataIntegrity, bad == data.size(),
+                "ino {} ({}): {} at {}+{} returned {:#04x} at byte {}; it could only hold {}", inode.vfs.ino,
+                model::dio_policy_name(inode.policy), model::local_op_name(op), pos, data.size(),
+                bad < data.size() ? data[bad] : 0, pos + static_cast<loff_t>(bad),
+                bad < data.size() ? describe(bytes[static_cast<std::size_t>(pos) + bad], read) : "");
   }
 
  private:

@@ -113,13 +113,21 @@ grep -q '^PASS' pass.txt && ok || bad "no PASS line"
 files=$(find "$src/scenarios" -mindepth 2 -name '*.cpp' | wc -l)
 macros=$(grep -l 'WBSIM_SCENARIO(' $(find "$src/scenarios" -mindepth 2 -name '*.cpp') | wc -l)
 netfs_files=$(find "$src/scenarios/netfs" -name '*.cpp' | wc -l)
+# A dio/ file registers its script once per coherency design (four).
+dio_files=$(find "$src/scenarios/dio" -name '*.cpp' | wc -l)
+dio_macros=$(grep -l 'WBSIM_DIO_SCENARIO(' $(find "$src/scenarios/dio" -name '*.cpp') | wc -l)
 registered=$("$wbsim" list | wc -l)
-# ... and every netfs scenario runs again as mm/pressure/NAME.
-[ "$((files + netfs_files))" -eq "$registered" ] && ok ||
-  bad "$files scenario files (+$netfs_files mm/pressure copies) but $registered registered"
+# ... and every netfs and dio scenario runs again as mm/pressure/NAME.
+[ "$((files - dio_files + 8 * dio_files + netfs_files))" -eq "$registered" ] && ok ||
+  bad "$files scenario files ($dio_files dio ones, x4 designs, +$netfs_files netfs and dio mm/pressure copies) but $registered registered"
 pressure=$("$wbsim" list | grep -c '^mm/pressure/')
-[ "$pressure" -eq "$netfs_files" ] && ok || bad "$pressure mm/pressure scenarios for $netfs_files netfs ones"
-[ "$macros" -eq "$files" ] && ok || bad "$files scenario files, $macros with WBSIM_SCENARIO"
+[ "$pressure" -eq "$((netfs_files + 4 * dio_files))" ] && ok || bad "$pressure mm/pressure scenarios for $netfs_files netfs and $dio_files dio ones"
+[ "$((macros + dio_macros))" -eq "$files" ] && ok || bad "$files scenario files, $macros with WBSIM_SCENARIO, $dio_macros with WBSIM_DIO_SCENARIO"
+# --dio-policy: a dio scenario under another design; bad names exit 2 naming them.
+"$wbsim" run dio/netfs/readd_window --dio-policy lock-entries --seed 1 >dp.txt 2>&1
+grep -q '^wbsim run dio/lock-entries/readd_window seed=1' dp.txt && ok || bad "--dio-policy did not switch design: $(head -2 dp.txt)"
+"$wbsim" run dio/netfs/readd_window --dio-policy nonsense >/dev/null 2>dp-bad.txt
+[ $? -eq 2 ] && grep -q "^wbsim: --dio-policy 'nonsense': unknown design" dp-bad.txt && ok || bad "--dio-policy nonsense: $(cat dp-bad.txt)"
 
 # --- sweep: exit codes, expected failures, shards, reports ----------------------
 "$wbsim" sweep --seeds 200 --jobs 2 --junit j.xml --json s.json --out sf >sweep.txt 2>&1
