@@ -28,25 +28,33 @@ struct Version {
   std::uint8_t value = 0;
 };
 
+constexpr std::uint64_t kInFlight = UINT64_MAX;
+
 struct Op {
   std::uint32_t id = 0;
   LocalOp kind{};
-  sim::Time begin = 0;
-  sim::Time end = sim::kNever;  // in flight
+  // Positions in the checker's total order of events (begins and ends), so
+  // two events at one virtual instant are still ordered.
+  std::uint64_t begin = 0;
+  std::uint64_t end = kInFlight;
   bool failed = false;
+  std::uint32_t ino = 0;
+  loff_t pos = 0;
+  std::uint64_t len = 0;
+  bool reads() const { return kind == LocalOp::buffered_read || kind == LocalOp::dio_read || kind == LocalOp::mmap_read; }
 };
 
 class DioIntegrityChecker final : public Checker {
  public:
-  DioIntegrityChecker() { ops_[0] = Op{0, LocalOp::buffered_write, 0, 0, false}; }
+  DioIntegrityChecker() { ops_.push_back(Op{0, LocalOp::buffered_write, 0, 0, false}); }
 
   void local_file_created(const LocalInode& inode) override {
     auto& bytes = files_[inode.vfs.ino];
     for (std::uint8_t b : inode.disk) bytes.push_back({Version{0, b}});
   }
-  void local_op_begin(const LocalInode&, LocalOp op, loff_t, std::uint64_t) override {
-    const std::uint32_t id = next_op_++;
-    ops_[id] = Op{id, op, sim::now()};
+  void local_op_begin(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len) override {
+    const auto id = static_cast<std::uint32_t>(ops_.size());
+    ops_.push_back(Op{id, op, ++seq_, kInFlight, false, inode.vfs.ino, pos, len});
     stack_[current_fiber()].push_back(id);
   }
   void local_op_end(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len, std::int64_t ret) override {
@@ -54,7 +62,7 @@ class DioIntegrityChecker final : public Checker {
     SIM_ASSERT(!stack.empty());
     Op& o = ops_.at(stack.back());
     stack.pop_back();
-    o.end = sim::now();
+    o.end = ++seq_;
     o.failed = ret < 0 && op == LocalOp::dio_write;
     prune(inode, o);
   }
@@ -114,10 +122,10 @@ class DioIntegrityChecker final : public Checker {
   // read began.
   bool possible(const Version& v, const std::vector<Version>& history, const Op& read) const {
     const Op& w = ops_.at(v.op);
-    if (w.failed || w.begin > sim::now()) return false;
+    if (w.failed) return false;
     for (const Version& o : history) {
       const Op& later = ops_.at(o.op);
-      if (later.failed || later.end == sim::kNever) continue;
+      if (later.failed || later.end == kInFlight) continue;
       if (later.begin > w.end && later.end < read.begin) return false;
     }
     return true;
@@ -136,32 +144,41 @@ class DioIntegrityChecker final : public Checker {
   void prune(const LocalInode& inode, const Op& done) {
     const auto t = touched_.find(done.id);
     if (t == touched_.end()) return;
-    sim::Time oldest_read = sim::now();
-    for (const auto& [fiber, stack] : stack_) {
-      for (std::uint32_t id : stack) oldest_read = std::min(oldest_read, ops_.at(id).begin);
-    }
     auto& bytes = files_[inode.vfs.ino];
     for (const auto& [start, end] : t->second) {
-      for (loff_t b = start; b < end && static_cast<std::size_t>(b) < bytes.size(); ++b) {
-        auto& history = bytes[static_cast<std::size_t>(b)];
-        std::erase_if(history, [&](const Version& v) {
-          const Op& w = ops_.at(v.op);
-          if (w.end == sim::kNever) return false;
-          return w.failed || std::any_of(history.begin(), history.end(), [&](const Version& o) {
-            const Op& later = ops_.at(o.op);
-            return !later.failed && later.end != sim::kNever && later.begin > w.end && later.end < oldest_read;
-          });
-        });
+      // Only reads in flight over these bytes can still see an old version.
+      std::uint64_t oldest_read = seq_ + 1;  // a read from now on begins after every event so far
+      for (const auto& [fiber, stack] : stack_) {
+        for (std::uint32_t id : stack) {
+          const Op& r = ops_.at(id);
+          if (r.reads() && r.ino == inode.vfs.ino && r.pos < end && r.pos + static_cast<loff_t>(r.len) > start)
+            oldest_read = std::min(oldest_read, r.begin);
+        }
       }
+      prune_range(bytes, start, end, oldest_read);
     }
     touched_.erase(t);
   }
+  void prune_range(std::vector<std::vector<Version>>& bytes, loff_t start, loff_t end, std::uint64_t oldest_read) {
+      for (loff_t b = start; b < end && static_cast<std::size_t>(b) < bytes.size(); ++b) {
+        auto& history = bytes[static_cast<std::size_t>(b)];
+        if (history.size() < 2) continue;
+        std::erase_if(history, [&](const Version& v) {
+          const Op& w = ops_.at(v.op);
+          if (w.end == kInFlight) return false;
+          return w.failed || std::any_of(history.begin(), history.end(), [&](const Version& o) {
+            const Op& later = ops_.at(o.op);
+            return !later.failed && later.end != kInFlight && later.begin > w.end && later.end < oldest_read;
+          });
+        });
+      }
+  }
 
   std::map<std::uint32_t, std::vector<std::vector<Version>>> files_;
-  std::map<std::uint32_t, Op> ops_;
+  std::vector<Op> ops_;  // by id
   std::map<sim::FiberId, std::vector<std::uint32_t>> stack_;
   std::map<std::uint32_t, std::vector<std::pair<loff_t, loff_t>>> touched_;
-  std::uint32_t next_op_ = 1;
+  std::uint64_t seq_ = 0;
 };
 
 }  // namespace

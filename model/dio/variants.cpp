@@ -9,10 +9,12 @@ WBSIM_BUG(kBugC25, "dio-aio-no-post-invalidate", "dio/netfs/aio_vs_readahead*", 
 WBSIM_BUG(kBugC26, "dio-readd-unlocked", "dio/pagecache-add-lock/readd_window*", "dio-readd-window",
           "bcachefs: pagecache_add_lock held by faults and readahead (Kent Overstreet, 2019)");
 
+WBSIM_BUG(kBugNoTweak, "dio-via-pagecache-no-tweak", "dio/dio-via-pagecache/dio_stream_vs_buffered*",
+          "dio-starvation", "the \"slight tweak\" of Matthew Wilcox's design (2019): new DIOs wait for buffered I/O");
+
 bool aio_dio_skips_post_invalidate() { return sim::bug(kBugC25); }
 bool adders_skip_pagecache_add_lock() { return sim::bug(kBugC26); }
 bool mkwrite_skips_pagecache_add_lock() { return false; }  // no scenario exposes it yet (docs/dio.md)
-// Not a switch yet: without the tweak the stream scenario does not end (docs/dio.md).
-bool dio_via_pagecache_without_tweak() { return false; }
+bool dio_via_pagecache_without_tweak() { return sim::bug(kBugNoTweak); }
 
 }  // namespace wbsim::model::variant
