@@ -117,6 +117,11 @@ struct Dio {
   std::unique_ptr<sim::Work> work;
 };
 
+void open_window(Dio& d, loff_t end) {
+  d.window = true;
+  MODEL_EVENT(local_dio_window_open(*d.inode, d.id, d.pos, end));
+}
+
 void inode_dio_begin_local(Dio& d) {
   ++d.inode->vfs.i_dio_count;  // inode_dio_begin
   d.inode->dio_submitters.insert(d.submitter);
@@ -255,20 +260,24 @@ std::int64_t local_dio_write(LocalFile& file, loff_t pos, const std::vector<std:
   switch (inode.policy) {
     case DioPolicy::netfs:
       // kiocb_invalidate_pages (as netfs_unbuffered_write_iter_locked):
-      // write back, then drop the clean pages of the range.
+      // write back, then drop the clean pages of the range. The window
+      // opens with the shoot-down: a page added behind it is re-added.
       ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
+      if (ret == 0) open_window(*d, end);
       if (ret == 0) ret = filemap_invalidate_inode(inode.vfs.mapping, pos, end);
       if (ret == 0) inode_dio_begin_local(*d);
       break;
     case DioPolicy::pagecache_add_lock:
       pagecache_block_get(inode);
       d->block_held = true;
+      open_window(*d, end);
       ret = write_invalidate_inode_pages_range(inode, pos, end);
       if (ret == 0) inode_dio_begin_local(*d);
       break;
     case DioPolicy::lock_entries:
       ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
       if (ret == 0) {
+        open_window(*d, end);
         place_lock_entries(inode, d->id, pos, end);
         d->entries = true;
         inode_dio_begin_local(*d);
@@ -291,11 +300,10 @@ std::int64_t local_dio_write(LocalFile& file, loff_t pos, const std::vector<std:
         return ret;
       }
       inode_dio_begin_local(*d);
+      open_window(*d, end);
       break;
   }
   if (ret == 0) {
-    d->window = true;
-    MODEL_EVENT(local_dio_window_open(inode, d->id, pos, end));
     // bcachefs: faults on this mapping from here on are refused.
     if (inode.policy == DioPolicy::pagecache_add_lock) inode.fs->faults_disabled_mapping[current()] = &inode.vfs.mapping;
     ret = dio_get_user_pages(inode, bytes, user_buf_pos);
