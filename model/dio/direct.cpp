@@ -32,6 +32,27 @@ sim::FiberId current() { return sim::Scheduler::current().current_fiber(); }
 pgoff_t first_page(loff_t pos) { return static_cast<pgoff_t>(pos) >> kPageShift; }
 pgoff_t last_page(loff_t end) { return static_cast<pgoff_t>(end) >> kPageShift; }  // end inclusive
 
+// filemap_invalidate_inode(inode, true, start, end) as mm/filemap.c has it:
+// under the invalidate lock (faults that read a page in wait), write the
+// range back and drop what can be dropped; a page redirtied meanwhile stays,
+// and only a writeback error is returned. (model/mm/filemap.cpp's version,
+// which netfs files use, returns -EBUSY for such a page and takes no
+// invalidate lock: docs/model.md.)
+int filemap_invalidate_inode_locked(LocalInode& inode, loff_t start, loff_t end) {
+  AddressSpace& mapping = inode.vfs.mapping;
+  if (mapping.nrpages == 0 || end < start) return filemap_check_errors(mapping);
+  inode.invalidate_lock->down_write();
+  if (mapping.nrpages != 0) {
+    for (pgoff_t i = first_page(start); i <= last_page(end); ++i) {
+      if (Folio* f = filemap_get_folio(mapping, i)) inode.writable_ptes.erase(f->id);  // unmap_mapping_pages
+    }
+    filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+    invalidate_inode_pages2_range(mapping, first_page(start), last_page(end));
+  }
+  inode.invalidate_lock->up_write();
+  return filemap_check_errors(mapping);
+}
+
 // bcachefs write_invalidate_inode_pages_range: write back and drop the
 // range, again while a page is redirtied ("XXX: ... we can spin if a process
 // is continually redirtying a specific page").
@@ -261,24 +282,24 @@ std::int64_t local_dio_write(LocalFile& file, loff_t pos, const std::vector<std:
     case DioPolicy::netfs:
       // kiocb_invalidate_pages (as netfs_unbuffered_write_iter_locked):
       // write back, then drop the clean pages of the range. The window
-      // opens with the shoot-down: a page added behind it is re-added.
+      // opens once the shoot-down is over (faults wait for it).
       ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
+      if (ret == 0) ret = filemap_invalidate_inode_locked(inode, pos, end);
       if (ret == 0) open_window(*d, end);
-      if (ret == 0) ret = filemap_invalidate_inode(inode.vfs.mapping, pos, end);
       if (ret == 0) inode_dio_begin_local(*d);
       break;
     case DioPolicy::pagecache_add_lock:
       pagecache_block_get(inode);
       d->block_held = true;
-      open_window(*d, end);
       ret = write_invalidate_inode_pages_range(inode, pos, end);
+      if (ret == 0) open_window(*d, end);
       if (ret == 0) inode_dio_begin_local(*d);
       break;
     case DioPolicy::lock_entries:
       ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
       if (ret == 0) {
-        open_window(*d, end);
         place_lock_entries(inode, d->id, pos, end);
+        open_window(*d, end);
         d->entries = true;
         inode_dio_begin_local(*d);
       }

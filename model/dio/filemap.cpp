@@ -247,16 +247,21 @@ void local_mmap_write(LocalFile& file, loff_t pos, const std::vector<std::uint8_
         folio_put(*f);
         break;
       }
+      // ext4_page_mkwrite: under the invalidate lock, so a shoot-down,
+      // truncate or fallocate shift cannot meet a page dirtied behind it.
+      inode.invalidate_lock->down_read();
       folio_lock(*f);
       if (f->mapping != &mapping) {
         folio_unlock(*f);
         folio_put(*f);
+        inode.invalidate_lock->up_read();
         coherency_add_end(inode, Adder::mkwrite);
         continue;
       }
       folio_wait_writeback(*f);
       folio_mark_dirty(*f);
       inode.writable_ptes.insert(f->id);
+      inode.invalidate_lock->up_read();  // the folio lock keeps the page until the store
       coherency_add_end(inode, Adder::mkwrite);
     } else {
       folio_get(*f);
