@@ -84,11 +84,11 @@ Folio* local_get_uptodate_folio(LocalInode& inode, pgoff_t index, Adder who, int
         *error = ret;
         return nullptr;
       }
-      // filemap_fault reads a page in under the invalidate lock, so
-      // truncate and fallocate's shifts cannot run meanwhile.
-      if (who == Adder::fault) inode.invalidate_lock->down_read();
+      // page_cache_ra_unbounded (a fault's or a read's) adds pages under
+      // the invalidate lock, so truncate and fallocate cannot run meanwhile.
+      inode.invalidate_lock->down_read();
       local_readahead(inode, index, inode.fs->options().ra_pages);
-      if (who == Adder::fault) inode.invalidate_lock->up_read();
+      inode.invalidate_lock->up_read();
       coherency_add_end(inode, who);
       continue;
     }
@@ -266,9 +266,19 @@ void local_mmap_write(LocalFile& file, loff_t pos, const std::vector<std::uint8_
     } else {
       folio_get(*f);
       folio_lock(*f);  // stands for the pte lock: the store is one step
+      if (f->mapping != &mapping) {  // truncated or reclaimed while we waited: fault again
+        folio_unlock(*f);
+        folio_put(*f);
+        continue;
+      }
       SIM_ASSERT_MSG(folio_test_dirty(*f), "writable pte on clean folio {} (page_mkclean missed it)", f->index);
     }
     const loff_t keep = std::min(at + static_cast<loff_t>(part), inode.vfs.i_size);
+    if (keep <= at) {  // EOF moved below the store meanwhile: SIGBUS
+      folio_unlock(*f);
+      folio_put(*f);
+      break;
+    }
     const std::span<const std::uint8_t> bytes(data.data() + done, static_cast<std::size_t>(keep - at));
     MODEL_EVENT(local_write_data(inode, LocalOp::mmap_write, at, bytes));
     std::memcpy(f->data.data() + offset, bytes.data(), bytes.size());

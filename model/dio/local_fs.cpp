@@ -101,8 +101,14 @@ int local_writepages(AddressSpace& mapping, WritebackControl& wbc) {
     // folio_clear_dirty_for_io -> folio_mkclean: the next store faults.
     inode.writable_ptes.erase(folio->id);
     const loff_t size = inode.vfs.i_size;
-    if (folio->pos() >= size) {  // wholly past EOF (truncated meanwhile): nothing to write
+    if (folio->pos() >= size) {
+      // Wholly past EOF (truncate is about to drop it): nothing to write.
+      // The model ends an empty writeback on it where iomap just unlocks
+      // it, so the folio-state checker's W2 (handed back written or
+      // redirtied) holds as it does for netfs (docs/model.md).
+      folio_start_writeback(*folio);
       folio_unlock(*folio);
+      folio_end_writeback(*folio);
       continue;
     }
     const std::uint64_t len = std::min<std::uint64_t>(folio->size(), static_cast<std::uint64_t>(size - folio->pos()));
