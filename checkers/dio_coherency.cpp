@@ -37,8 +37,8 @@ class DioCoherencyChecker final : public Checker {
     n += enter ? 1 : -1;
     SIM_ASSERT_CMP(n, >=, 0);
     WBSIM_CHECK(kDioExclusion, !(e.dio > 0 && e.buffered > 0),
-                "ino {}: {} buffered op(s) and {} DIO(s) in flight together ({} {})", inode.vfs.ino, e.buffered, e.dio,
-                dio ? "DIO" : "buffered op", enter ? "entered" : "left");
+                "ino {}: {} buffered op(s) and {} DIO(s) in flight together ({} {}; i_dio_count {})", inode.vfs.ino, e.buffered, e.dio,
+                dio ? "DIO" : "buffered op", enter ? "entered" : "left", inode.vfs.i_dio_count);
     if (enter) {
       const bool odirect = sim::test_bit(model::NETFS_ICTX_ODIRECT, inode.vfs.flags);
       WBSIM_CHECK(kDioExclusion, dio ? odirect : !odirect && inode.vfs.i_dio_count == 0,

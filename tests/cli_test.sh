@@ -241,6 +241,19 @@ grep -E '^\| (fuse|mm)/' policies.txt | cut -d'|' -f3 | grep -qv ' pass ' && bad
 "$wbsim" fuse-tables nonsense >/dev/null 2>bad-table.txt
 [ $? -eq 2 ] && grep -q "unknown table 'nonsense'" bad-table.txt && ok || bad "fuse-tables with a bad table name"
 
+# --- wbsim dio-table: docs/dio.md's design x property table, from sweeps ------------
+"$wbsim" dio-table --seeds 20 --jobs 2 >diotable.txt 2>&1 && ok || bad "dio-table failed: $(tail -3 diotable.txt)"
+[ "$(grep -cE '^\| (netfs|pagecache-add-lock|lock-entries|dio-via-pagecache) \|' diotable.txt)" -eq 4 ] && ok ||
+  bad "dio-table: not four design rows: $(cat diotable.txt)"
+# Kent's race under netfs, the self-deadlock under lock entries, each with a reproduce line.
+grep -E '^\| netfs \|' diotable.txt | cut -d'|' -f5 | grep -q 'violated.*wbsim run dio/netfs/' && ok ||
+  bad "dio-table: netfs D3 not violated: $(grep '^| netfs' diotable.txt)"
+grep -E '^\| lock-entries \|' diotable.txt | cut -d'|' -f6 | grep -q 'violated.*wbsim run dio/lock-entries/' && ok ||
+  bad "dio-table: lock-entries D4 not violated: $(grep '^| lock-entries' diotable.txt)"
+grep -E '^\| pagecache-add-lock \|' diotable.txt | grep -q violated && bad "pagecache-add-lock violates: $(cat diotable.txt)" || ok
+"$wbsim" dio-table --seeds 0 >/dev/null 2>dt-bad.txt
+[ $? -eq 2 ] && grep -q -- "--seeds 0" dt-bad.txt && ok || bad "dio-table --seeds 0: $(cat dt-bad.txt)"
+
 # --- wbsim fsx: replay, comparison, bad logs ------------------------------------------
 fsxdir="$src/tests/data/fsx"
 "$wbsim" fsx "$fsxdir/edge-cases.fsxops" --expected "$fsxdir/edge-cases.expected" >fsx-ok.txt 2>&1

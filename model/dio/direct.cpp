@@ -166,11 +166,13 @@ void dio_complete(Dio& d) {
   if (d.window) MODEL_EVENT(local_dio_window_close(inode, d.id, d.result));
   if (d.entries) remove_lock_entries(inode, d.id);
   if (d.block_held) pagecache_block_put(inode, d.submitter);
+  // The DIO leaves the netfs exclusion as its count drops: inode_dio_end's
+  // wake-up may let a buffered op in at once.
+  if (d.netfs_exclusion) MODEL_EVENT(local_exclusion(inode, /*dio=*/true, /*enter=*/false));
   if (d.dio_counted) {
     inode.dio_submitters.erase(inode.dio_submitters.find(d.submitter));
     inode_dio_end(inode.vfs);
   }
-  if (d.netfs_exclusion) MODEL_EVENT(local_exclusion(inode, /*dio=*/true, /*enter=*/false));
 }
 
 // The design's lock for the submission: i_rwsem as each takes it.
