@@ -21,8 +21,6 @@ namespace wbsim::model {
 
 WBSIM_MARK_IN(kMarkDioViaCache, "dio.write_through_pagecache", "dio/*",
               "dio-via-pagecache: a DIO met cached pages and went through the page cache");
-WBSIM_MARK_IN(kMarkInvalidateSpin, "dio.write_invalidate_retried", "dio/*",
-              "a DIO's write-and-invalidate loop met a redirtied page and went round again");
 WBSIM_MARK_IN(kMarkPostInvalidated, "dio.post_invalidated", "dio/*",
               "an AIO DIO write's completion dropped a page added during the write (the C25 fix at work)");
 
@@ -31,90 +29,6 @@ namespace {
 sim::FiberId current() { return sim::Scheduler::current().current_fiber(); }
 pgoff_t first_page(loff_t pos) { return static_cast<pgoff_t>(pos) >> kPageShift; }
 pgoff_t last_page(loff_t end) { return static_cast<pgoff_t>(end) >> kPageShift; }  // end inclusive
-
-// filemap_invalidate_inode(inode, true, start, end) as mm/filemap.c has it:
-// under the invalidate lock (faults that read a page in wait), write the
-// range back and drop what can be dropped; a page redirtied meanwhile stays,
-// and only a writeback error is returned. (model/mm/filemap.cpp's version,
-// which netfs files use, returns -EBUSY for such a page and takes no
-// invalidate lock: docs/model.md.)
-int filemap_invalidate_inode_locked(LocalInode& inode, loff_t start, loff_t end) {
-  AddressSpace& mapping = inode.vfs.mapping;
-  if (mapping.nrpages == 0 || end < start) return filemap_check_errors(mapping);
-  inode.invalidate_lock->down_write();
-  if (mapping.nrpages != 0) {
-    for (pgoff_t i = first_page(start); i <= last_page(end); ++i) {
-      if (Folio* f = filemap_get_folio(mapping, i)) inode.writable_ptes.erase(f->id);  // unmap_mapping_pages
-    }
-    filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
-    invalidate_inode_pages2_range(mapping, first_page(start), last_page(end));
-  }
-  inode.invalidate_lock->up_write();
-  return filemap_check_errors(mapping);
-}
-
-// bcachefs write_invalidate_inode_pages_range: write back and drop the
-// range, again while a page is redirtied ("XXX: ... we can spin if a process
-// is continually redirtying a specific page").
-int write_invalidate_inode_pages_range(LocalInode& inode, loff_t start, loff_t end) {
-  AddressSpace& mapping = inode.vfs.mapping;
-  for (;;) {
-    if (!filemap_range_has_page(mapping, start, end)) return 0;
-    const int ret = filemap_write_and_wait_range(mapping, start, end);
-    if (ret < 0) return ret;
-    if (invalidate_inode_pages2_range(mapping, first_page(start), last_page(end)) == 0) return 0;
-    mark(kMarkInvalidateSpin);
-  }
-}
-
-// lock-entries: the DIO replaces every page of its range with a lock entry
-// (and puts one where there is no page); another DIO's entry is waited for.
-void place_lock_entries(LocalInode& inode, std::uint32_t dio, loff_t start, loff_t end) {
-  AddressSpace& mapping = inode.vfs.mapping;
-  inode.lock_entry_owners[dio] = current();
-  for (pgoff_t i = first_page(start); i <= last_page(end);) {
-    const auto other = inode.lock_entries.find(i);
-    if (other != inode.lock_entries.end()) {  // "delay DIOs which hit in the same page as an existing DIO"
-      MODEL_EVENT(local_coherency_wait(inode, "lock entry (DIO)", false));
-      inode.lock_entries_wq->wait_event([&] { return inode.lock_entries.count(i) == 0; });
-      continue;
-    }
-    Folio* f = filemap_get_folio(mapping, i);
-    if (f == nullptr) {
-      inode.lock_entries[i] = dio;
-      ++inode.lock_entries_allocated;
-      ++i;
-      continue;
-    }
-    folio_get(*f);
-    folio_lock(*f);
-    folio_wait_writeback(*f);
-    if (f->mapping == &mapping && folio_test_dirty(*f)) {
-      folio_unlock(*f);
-      folio_put(*f);
-      mark(kMarkInvalidateSpin);
-      const int ret = filemap_write_and_wait_range(mapping, f->pos(), f->pos() + static_cast<loff_t>(f->size()) - 1);
-      SIM_ASSERT_CMP(ret, ==, 0);  // writeback bios do not fail here
-      continue;
-    }
-    if (f->mapping == &mapping) {
-      filemap_remove_folio(*f);
-      inode.lock_entries[i] = dio;  // in the same xa_lock hold as the removal
-      ++inode.lock_entries_allocated;
-      ++i;
-    }
-    folio_unlock(*f);
-    folio_put(*f);
-  }
-}
-
-void remove_lock_entries(LocalInode& inode, std::uint32_t dio) {
-  for (auto it = inode.lock_entries.begin(); it != inode.lock_entries.end();) {
-    it = it->second == dio ? inode.lock_entries.erase(it) : std::next(it);
-  }
-  inode.lock_entry_owners.erase(dio);
-  inode.lock_entries_wq->wake_up();
-}
 
 // One DIO in flight: what its completion must do and who waits for it.
 struct Dio {
@@ -259,6 +173,59 @@ int dio_get_user_pages(LocalInode& inode, std::vector<std::uint8_t>& data, std::
   return 0;
 }
 
+// Each design's preparation of a DIO write's range before its bios: 0
+// with the window open and the DIO counted, or a negative errno.
+std::int64_t dio_write_prepare(Dio& d, loff_t end) {
+  LocalInode& inode = *d.inode;
+  const loff_t pos = d.pos;
+  std::int64_t ret = 0;
+  switch (inode.policy) {
+    case DioPolicy::netfs:
+      // kiocb_invalidate_pages (as netfs_unbuffered_write_iter_locked):
+      // write back, then drop the clean pages of the range. The window
+      // opens once the shoot-down is over (faults wait for it).
+      ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
+      if (ret == 0) ret = filemap_invalidate_inode_locked(inode, pos, end);
+      break;
+    case DioPolicy::pagecache_add_lock:
+      pagecache_block_get(inode);
+      d.block_held = true;
+      ret = write_invalidate_inode_pages_range(inode, pos, end);
+      break;
+    case DioPolicy::lock_entries:
+      ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
+      if (ret == 0) {
+        place_lock_entries(inode, d.id, pos, end);
+        d.entries = true;
+      }
+      break;
+    case DioPolicy::dio_via_pagecache:
+      break;  // "If i_pages is empty, DIOs increment i_dio_count, do the IO and decrement"
+  }
+  if (ret == 0) {
+    open_window(d, end);
+    inode_dio_begin_local(d);
+  }
+  return ret;
+}
+
+// dio-via-pagecache with pages cached: "DIO is implemented by doing
+// buffered I/O and waiting for the pages to finish writeback". Called with
+// the DIO's lock held; drops it.
+std::int64_t dio_write_through_pagecache(Dio& d, std::vector<std::uint8_t>& bytes, std::optional<loff_t> user_buf_pos) {
+  LocalInode& inode = *d.inode;
+  mark(kMarkDioViaCache);
+  dio_unlock(d);
+  const int got = dio_get_user_pages(inode, bytes, user_buf_pos);
+  SIM_ASSERT_CMP(got, ==, 0);  // no lock of this design refuses a fault
+  LocalFile f{&inode};
+  std::int64_t ret = local_buffered_write(f, d.pos, bytes);  // announces its own data
+  if (ret >= 0) ret = filemap_write_and_wait_range(inode.vfs.mapping, d.pos, d.pos + static_cast<loff_t>(d.len) - 1);
+  if (ret == 0) ret = static_cast<std::int64_t>(d.len);
+  MODEL_EVENT(local_op_end(inode, LocalOp::dio_write, d.pos, d.len, ret));
+  return ret;
+}
+
 }  // namespace
 
 std::int64_t local_dio_write(LocalFile& file, loff_t pos, const std::vector<std::uint8_t>& data, bool aio,
@@ -278,54 +245,12 @@ std::int64_t local_dio_write(LocalFile& file, loff_t pos, const std::vector<std:
   d->submitter = current();
   const loff_t end = pos + static_cast<loff_t>(data.size()) - 1;
   std::vector<std::uint8_t> bytes = data;
-  std::int64_t ret = 0;
   dio_lock(*d);
-  switch (inode.policy) {
-    case DioPolicy::netfs:
-      // kiocb_invalidate_pages (as netfs_unbuffered_write_iter_locked):
-      // write back, then drop the clean pages of the range. The window
-      // opens once the shoot-down is over (faults wait for it).
-      ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
-      if (ret == 0) ret = filemap_invalidate_inode_locked(inode, pos, end);
-      if (ret == 0) open_window(*d, end);
-      if (ret == 0) inode_dio_begin_local(*d);
-      break;
-    case DioPolicy::pagecache_add_lock:
-      pagecache_block_get(inode);
-      d->block_held = true;
-      ret = write_invalidate_inode_pages_range(inode, pos, end);
-      if (ret == 0) open_window(*d, end);
-      if (ret == 0) inode_dio_begin_local(*d);
-      break;
-    case DioPolicy::lock_entries:
-      ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
-      if (ret == 0) {
-        place_lock_entries(inode, d->id, pos, end);
-        open_window(*d, end);
-        d->entries = true;
-        inode_dio_begin_local(*d);
-      }
-      break;
-    case DioPolicy::dio_via_pagecache:
-      dio_wait_for_buffered_waiters(inode);
-      if (inode.vfs.mapping.nrpages != 0) {
-        // "If i_pages is not empty, DIO is implemented by doing buffered
-        // I/O and waiting for the pages to finish writeback."
-        mark(kMarkDioViaCache);
-        dio_unlock(*d);
-        const int got = dio_get_user_pages(inode, bytes, user_buf_pos);
-        SIM_ASSERT_CMP(got, ==, 0);  // no lock of this design refuses a fault
-        LocalFile f{&inode};
-        ret = local_buffered_write(f, pos, bytes);  // announces its own data
-        if (ret >= 0) ret = filemap_write_and_wait_range(inode.vfs.mapping, pos, end);
-        if (ret == 0) ret = static_cast<std::int64_t>(data.size());
-        MODEL_EVENT(local_op_end(inode, LocalOp::dio_write, pos, data.size(), ret));
-        return ret;
-      }
-      inode_dio_begin_local(*d);
-      open_window(*d, end);
-      break;
+  if (inode.policy == DioPolicy::dio_via_pagecache) {
+    dio_wait_for_buffered_waiters(inode);
+    if (inode.vfs.mapping.nrpages != 0) return dio_write_through_pagecache(*d, bytes, user_buf_pos);
   }
+  std::int64_t ret = dio_write_prepare(*d, end);
   if (ret == 0) {
     // bcachefs: faults on this mapping from here on are refused.
     if (inode.policy == DioPolicy::pagecache_add_lock) inode.fs->faults_disabled_mapping[current()] = &inode.vfs.mapping;
