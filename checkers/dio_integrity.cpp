@@ -48,9 +48,11 @@ class DioIntegrityChecker final : public Checker {
  public:
   DioIntegrityChecker() { ops_.push_back(Op{0, LocalOp::buffered_write, 0, 0, false}); }
 
+  // A byte's history stays empty (no allocation) until a write touches it:
+  // empty means "the initial contents only".
   void local_file_created(const LocalInode& inode) override {
-    auto& bytes = files_[inode.vfs.ino];
-    for (std::uint8_t b : inode.disk) bytes.push_back({Version{0, b}});
+    initial_[inode.vfs.ino] = inode.disk;
+    files_[inode.vfs.ino].resize(inode.disk.size());
   }
   void local_op_begin(const LocalInode& inode, LocalOp op, loff_t pos, std::uint64_t len) override {
     const auto id = static_cast<std::uint32_t>(ops_.size());
@@ -69,7 +71,7 @@ class DioIntegrityChecker final : public Checker {
   void local_write_data(const LocalInode& inode, LocalOp, loff_t pos, std::span<const std::uint8_t> data) override {
     const std::uint32_t op = current_op();
     auto& bytes = bytes_of(inode, pos + static_cast<loff_t>(data.size()));
-    for (std::size_t i = 0; i < data.size(); ++i) bytes[static_cast<std::size_t>(pos) + i].push_back({op, data[i]});
+    for (std::size_t i = 0; i < data.size(); ++i) touch(inode, bytes, static_cast<std::size_t>(pos) + i).push_back({op, data[i]});
     touched_[op].push_back({pos, pos + static_cast<loff_t>(data.size())});
   }
   void local_size_changed(const LocalInode& inode, loff_t old_size, loff_t new_size) override {
@@ -77,11 +79,14 @@ class DioIntegrityChecker final : public Checker {
     // Truncate: the bytes past the new size read as zeros if the file grows again.
     const std::uint32_t op = current_op();
     auto& bytes = bytes_of(inode, old_size);
-    for (loff_t b = new_size; b < old_size; ++b) bytes[static_cast<std::size_t>(b)].push_back({op, 0});
+    for (loff_t b = new_size; b < old_size; ++b) touch(inode, bytes, static_cast<std::size_t>(b)).push_back({op, 0});
     touched_[op].push_back({new_size, old_size});
   }
   void local_shifted(const LocalInode& inode, loff_t from, std::int64_t shift) override {
     auto& bytes = bytes_of(inode, from);
+    // Materialise every history from `from` on: the initial contents do
+    // not move with them otherwise.
+    for (std::size_t b = static_cast<std::size_t>(from); b < bytes.size(); ++b) touch(inode, bytes, b);
     const auto at = bytes.begin() + from;
     if (shift > 0) {
       bytes.insert(at, static_cast<std::size_t>(shift), std::vector<Version>{{current_op(), 0}});
@@ -94,7 +99,12 @@ class DioIntegrityChecker final : public Checker {
     auto& bytes = bytes_of(inode, pos + static_cast<loff_t>(data.size()));
     std::size_t bad = data.size();
     for (std::size_t i = 0; i < data.size() && bad == data.size(); ++i) {
-      const auto& history = bytes[static_cast<std::size_t>(pos) + i];
+      const std::size_t b = static_cast<std::size_t>(pos) + i;
+      if (bytes[b].empty()) {  // never written: the initial contents only
+        if (data[i] != initial_at(inode, b)) bad = i;
+        continue;
+      }
+      const auto& history = bytes[b];
       if (std::none_of(history.begin(), history.end(),
                        [&](const Version& v) { return v.value == data[i] && possible(v, history, read); }))
         bad = i;
@@ -103,7 +113,7 @@ class DioIntegrityChecker final : public Checker {
                 "ino {} ({}): {} at {}+{} returned {:#04x} at byte {}; it could only hold {}", inode.vfs.ino,
                 model::dio_policy_name(inode.policy), model::local_op_name(op), pos, data.size(),
                 bad < data.size() ? data[bad] : 0, pos + static_cast<loff_t>(bad),
-                bad < data.size() ? describe(bytes[static_cast<std::size_t>(pos) + bad], read) : "");
+                bad < data.size() ? describe(touch(inode, bytes, static_cast<std::size_t>(pos) + bad), read) : "");
   }
 
  private:
@@ -114,8 +124,18 @@ class DioIntegrityChecker final : public Checker {
   }
   std::vector<std::vector<Version>>& bytes_of(const LocalInode& inode, loff_t end) {
     auto& bytes = files_[inode.vfs.ino];
-    if (bytes.size() < static_cast<std::size_t>(end)) bytes.resize(static_cast<std::size_t>(end), {Version{0, 0}});
+    if (bytes.size() < static_cast<std::size_t>(end)) bytes.resize(static_cast<std::size_t>(end));
     return bytes;
+  }
+  std::uint8_t initial_at(const LocalInode& inode, std::size_t b) {
+    const auto& init = initial_[inode.vfs.ino];
+    return b < init.size() ? init[b] : std::uint8_t{0};
+  }
+  // Byte `b`'s history, with its initial version made explicit.
+  std::vector<Version>& touch(const LocalInode& inode, std::vector<std::vector<Version>>& bytes, std::size_t b) {
+    auto& history = bytes[b];
+    if (history.empty()) history.push_back({0, initial_at(inode, b)});
+    return history;
   }
   // `v` may be what a read sees: its write began before the read returned,
   // did not fail, and no later write had wholly replaced it before the
@@ -175,6 +195,7 @@ class DioIntegrityChecker final : public Checker {
   }
 
   std::map<std::uint32_t, std::vector<std::vector<Version>>> files_;
+  std::map<std::uint32_t, std::vector<std::uint8_t>> initial_;  // contents at creation
   std::vector<Op> ops_;  // by id
   std::map<sim::FiberId, std::vector<std::uint32_t>> stack_;
   std::map<std::uint32_t, std::vector<std::pair<loff_t, loff_t>>> touched_;

@@ -266,7 +266,9 @@ void local_mmap_write(LocalFile& file, loff_t pos, const std::vector<std::uint8_
     } else {
       folio_get(*f);
       folio_lock(*f);  // stands for the pte lock: the store is one step
-      if (f->mapping != &mapping) {  // truncated or reclaimed while we waited: fault again
+      // Truncated, reclaimed or cleaned (folio_mkclean) while we waited:
+      // the pte is gone, fault again.
+      if (f->mapping != &mapping || inode.writable_ptes.count(f->id) == 0) {
         folio_unlock(*f);
         folio_put(*f);
         continue;
