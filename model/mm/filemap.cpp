@@ -152,11 +152,15 @@ bool filemap_range_has_page(const AddressSpace& mapping, loff_t start, loff_t en
 }
 
 int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end) {
-  if (mapping.folios.empty()) return 0;
-  filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
-  const int busy = invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(start) >> kPageShift,
-                                                 static_cast<pgoff_t>(end) >> kPageShift);
-  return busy != 0 ? -16 : 0;  // -EBUSY
+  // As mm/filemap.c: a folio that cannot be dropped (redirtied meanwhile)
+  // stays, and only a writeback error is reported. (The invalidate lock it
+  // holds around this is not modelled for netfs inodes; docs/model.md.)
+  if (mapping.nrpages != 0 && end >= start) {
+    filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+    invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(start) >> kPageShift,
+                                  static_cast<pgoff_t>(end) >> kPageShift);
+  }
+  return filemap_check_errors(mapping);
 }
 
 void mapping_set_error(AddressSpace& mapping, int error) {

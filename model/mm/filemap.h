@@ -108,7 +108,7 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
 bool filemap_range_has_page(const AddressSpace& mapping, loff_t start, loff_t end);
 // filemap_invalidate_inode(inode, flush=true, start, end): write the range
 // back (WB_SYNC_ALL, no wait) and drop its clean folios, waiting for their
-// writeback; 0, or -EBUSY if a folio could not be dropped.
+// writeback; a folio redirtied meanwhile stays. Returns filemap_check_errors().
 int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end);
 
 // mapping_set_error(): records the error both in the errseq (reported once
