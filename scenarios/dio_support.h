@@ -65,4 +65,23 @@ inline model::LocalInode& dio_file(model::LocalFs& fs) {
 }
 inline model::loff_t page(std::uint64_t n) { return static_cast<model::loff_t>(n * model::kPageSize); }
 
+// A fiber that `rounds` times loads `pages` pages at a random page of the
+// first 12, through a mapping (`mapped`) or with read(2), sleeping up to
+// `gap_us` between: the page adders the designs have to hold off.
+inline void spawn_page_adder(Context& s, const char* name, model::LocalFs& fs, model::LocalInode& inode, bool mapped,
+                             std::uint32_t rounds, std::uint64_t pages, std::uint32_t gap_us) {
+  s.spawn(name, [&fs, &inode, mapped, rounds, pages, gap_us] {
+    model::LocalFile f = fs.open(inode);
+    for (std::uint32_t i = 0; i < rounds; ++i) {
+      const model::loff_t at = page(sim::draw(12));
+      if (mapped) {
+        model::local_mmap_read(f, at, pages * model::kPageSize);
+      } else {
+        model::local_buffered_read(f, at, pages * model::kPageSize);
+      }
+      sim::sleep(sim::draw(gap_us) * sim::kUs);
+    }
+  });
+}
+
 }  // namespace wbsim::scenarios

@@ -24,20 +24,8 @@ WBSIM_DIO_SCENARIO(dio_readd_window,
       sim::sleep(sim::draw(300) * sim::kUs);
     }
   });
-  s.spawn("faulter", [&] {
-    model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 6; ++i) {
-      model::local_mmap_read(f, page(sim::draw(12)), model::kPageSize);
-      sim::sleep(sim::draw(400) * sim::kUs);
-    }
-  });
-  s.spawn("reader", [&] {
-    model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 4; ++i) {
-      model::local_buffered_read(f, page(sim::draw(12)), model::kPageSize);
-      sim::sleep(sim::draw(400) * sim::kUs);
-    }
-  });
+  spawn_page_adder(s, "faulter", fs, inode, /*mapped=*/true, 6, 1, 400);
+  spawn_page_adder(s, "reader", fs, inode, /*mapped=*/false, 4, 1, 400);
   s.run();
   s.spawn("verify", [&] {
     model::LocalFile f = fs.open(inode);
