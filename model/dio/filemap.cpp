@@ -157,12 +157,13 @@ void local_copy_into_cache(LocalInode& inode, loff_t pos, const std::vector<std:
     } else {
       folio_get(*f);
       folio_lock(*f);
-      if (f->mapping != &mapping || !folio_test_uptodate(*f)) {
+      if (f->mapping != &mapping) {  // truncated or reclaimed while we waited
         folio_unlock(*f);
         folio_put(*f);
-        if (f->mapping == &mapping) local_readahead(inode, index, 1);  // cannot happen for a locked read; be safe
         continue;
       }
+      // Reads here do not fail: a read-in unlocks only an uptodate folio.
+      SIM_ASSERT_MSG(folio_test_uptodate(*f), "folio {} in the cache, unlocked and not uptodate", f->index);
     }
     folio_wait_writeback(*f);  // stable pages: the device may be reading it
     std::memcpy(f->data.data() + offset, data.data() + done, part);

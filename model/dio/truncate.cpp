@@ -37,42 +37,47 @@ void layout_unlock(LocalInode& inode) {
   inode.vfs.i_rwsem->up_write();
 }
 
+// truncate_inode_folio: a folio locked and out of writeback leaves the
+// cache, dirty or not, and the process's pte with it.
+void truncate_local_folio(LocalInode& inode, Folio& f) {
+  if (folio_test_dirty(f)) {  // folio_cancel_dirty
+    sim::clear_bit(PG_dirty, f.flags);
+    f.mapping->mm->nr_dirty -= f.nr_pages();
+  }
+  inode.writable_ptes.erase(f.id);  // unmap_mapping_range
+  filemap_remove_folio(f);
+}
+
+// Locks the folio at `index` out of writeback and runs `fn` on it if it is
+// still in the cache; false if there was none.
+template <typename Fn>
+bool with_locked_folio(LocalInode& inode, pgoff_t index, Fn fn) {
+  Folio* f = filemap_get_folio(inode.vfs.mapping, index);
+  if (f == nullptr) return false;
+  folio_get(*f);
+  folio_lock(*f);
+  folio_wait_writeback(*f);  // nobody starts writeback on a folio we hold locked
+  if (f->mapping == &inode.vfs.mapping) fn(*f);
+  folio_unlock(*f);
+  folio_put(*f);
+  return true;
+}
+
 // truncate_inode_pages_range from `start` on: every folio beginning at or
-// after it goes, dirty or not, after its writeback; the one straddling
-// `start` has its tail zeroed.
+// after it goes; the one straddling it has its tail zeroed (order-0 folios:
+// the page holding `start`).
 void truncate_pagecache_from(LocalInode& inode, loff_t start) {
   AddressSpace& mapping = inode.vfs.mapping;
+  const pgoff_t first = static_cast<pgoff_t>((start + static_cast<loff_t>(kPageSize) - 1) >> kPageShift);
   for (;;) {
-    auto it = std::find_if(mapping.folios.begin(), mapping.folios.end(),
-                           [&](const auto& e) { return e.second->pos() + static_cast<loff_t>(e.second->size()) > start; });
+    const auto it = mapping.folios.lower_bound(first);
     if (it == mapping.folios.end()) break;
-    Folio& f = *it->second;
-    folio_get(f);
-    folio_lock(f);
-    folio_wait_writeback(f);
-    if (f.mapping == &mapping && !folio_test_writeback(f)) {
-      if (f.pos() >= start) {
-        if (folio_test_dirty(f)) {  // folio_cancel_dirty
-          sim::clear_bit(PG_dirty, f.flags);
-          mapping.mm->nr_dirty -= f.nr_pages();
-        }
-        inode.writable_ptes.erase(f.id);  // unmap_mapping_range
-        filemap_remove_folio(f);
-      } else {
-        folio_zero_segment(f, static_cast<std::uint64_t>(start - f.pos()), f.size());
-        folio_unlock(f);
-        folio_put(f);
-        // The straddling folio stays; the ones after it are handled next.
-        bool more = false;
-        for (const auto& e : mapping.folios) more |= e.second->pos() >= start;
-        if (!more) break;
-        // Skip over it: look only past it from now on.
-        start = f.pos() + static_cast<loff_t>(f.size());
-        continue;
-      }
-    }
-    folio_unlock(f);
-    folio_put(f);
+    with_locked_folio(inode, it->first, [&](Folio& f) { truncate_local_folio(inode, f); });
+  }
+  if (start % static_cast<loff_t>(kPageSize) != 0) {
+    with_locked_folio(inode, static_cast<pgoff_t>(start) >> kPageShift, [&](Folio& f) {
+      folio_zero_segment(f, static_cast<std::uint64_t>(start - f.pos()), f.size());
+    });
   }
 }
 
@@ -117,21 +122,7 @@ int local_fallocate(LocalFile& file, FallocMode mode, loff_t offset, std::uint64
       MODEL_EVENT(local_write_data(inode, LocalOp::fallocate, offset, zeros));
       // truncate_pagecache_range(offset, stop - 1): the pages wholly inside go.
       for (pgoff_t i = static_cast<pgoff_t>(offset) >> kPageShift; i < static_cast<pgoff_t>(stop) >> kPageShift; ++i) {
-        Folio* f = filemap_get_folio(mapping, i);
-        if (f == nullptr) continue;
-        folio_get(*f);
-        folio_lock(*f);
-        folio_wait_writeback(*f);
-        if (f->mapping == &mapping) {
-          if (folio_test_dirty(*f)) {
-            sim::clear_bit(PG_dirty, f->flags);
-            mapping.mm->nr_dirty -= f->nr_pages();
-          }
-          inode.writable_ptes.erase(f->id);
-          filemap_remove_folio(*f);
-        }
-        folio_unlock(*f);
-        folio_put(*f);
+        with_locked_folio(inode, i, [&](Folio& f) { truncate_local_folio(inode, f); });
       }
       disk_at_least(stop);
       std::fill(inode.disk.begin() + offset, inode.disk.begin() + stop, 0);
