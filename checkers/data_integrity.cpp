@@ -51,6 +51,15 @@ class DataIntegrity final : public Checker {
     evaluated(kDataIntegrity);  // one evaluation per read
   }
 
+  // The world's reads have no faults (the server's read RPC cannot fail), so
+  // only a writeback error, which the flush before an unbuffered read
+  // reports (filemap_write_and_wait_range), justifies a read's error.
+  void read_failed(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, std::int64_t ret,
+                   bool flush) override {
+    WBSIM_CHECK(kDataIntegrity, flush, "read of {}+{} (i_size {}) failed with {}, and no read RPC can fail", pos, len,
+                inode.i_size, ret);
+  }
+
   void quiescent(model::World& w) override {
     for (const auto& inode : w.files()) {
       compare_server(*inode, shadow_.seq(), "at quiescence", 0, UINT64_MAX);

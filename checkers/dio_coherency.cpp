@@ -30,20 +30,19 @@ class DioCoherencyChecker final : public Checker {
   void local_file_created(const LocalInode& inode) override { inodes_.push_back(&inode); }
 
   // --- D1 ---------------------------------------------------------------------
-  void local_exclusion(const LocalInode& inode, bool dio, bool enter) override {
-    if (inode.policy != model::DioPolicy::netfs) return;
-    Excl& e = excl_[inode.vfs.ino];
+  void netfs_exclusion(const model::NetfsInode& inode, bool dio, bool enter) override {
+    Excl& e = excl_[&inode];  // looked up, never iterated
     int& n = dio ? e.dio : e.buffered;
     n += enter ? 1 : -1;
     SIM_ASSERT_CMP(n, >=, 0);
     WBSIM_CHECK(kDioExclusion, !(e.dio > 0 && e.buffered > 0),
-                "ino {}: {} buffered op(s) and {} DIO(s) in flight together ({} {}; i_dio_count {})", inode.vfs.ino, e.buffered, e.dio,
-                dio ? "DIO" : "buffered op", enter ? "entered" : "left", inode.vfs.i_dio_count);
+                "ino {}: {} buffered op(s) and {} DIO(s) in flight together ({} {}; i_dio_count {})", inode.ino, e.buffered, e.dio,
+                dio ? "DIO" : "buffered op", enter ? "entered" : "left", inode.i_dio_count);
     if (enter) {
-      const bool odirect = sim::test_bit(model::NETFS_ICTX_ODIRECT, inode.vfs.flags);
-      WBSIM_CHECK(kDioExclusion, dio ? odirect : !odirect && inode.vfs.i_dio_count == 0,
-                  "ino {}: {} entered with NETFS_ICTX_ODIRECT {} and i_dio_count {}", inode.vfs.ino,
-                  dio ? "DIO" : "buffered op", odirect ? "set" : "clear", inode.vfs.i_dio_count);
+      const bool odirect = sim::test_bit(model::NETFS_ICTX_ODIRECT, inode.flags);
+      WBSIM_CHECK(kDioExclusion, dio ? odirect : !odirect && inode.i_dio_count == 0,
+                  "ino {}: {} entered with NETFS_ICTX_ODIRECT {} and i_dio_count {}", inode.ino,
+                  dio ? "DIO" : "buffered op", odirect ? "set" : "clear", inode.i_dio_count);
     }
   }
 
@@ -145,7 +144,7 @@ class DioCoherencyChecker final : public Checker {
   }
 
   std::vector<const LocalInode*> inodes_;
-  std::map<std::uint32_t, Excl> excl_;
+  std::map<const model::NetfsInode*, Excl> excl_;
   std::map<std::uint64_t, Window> windows_;
   std::map<sim::FiberId, std::vector<sim::Time>> begun_;
 };

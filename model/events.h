@@ -95,6 +95,9 @@ class Observer {
                              bool keep_size) {}
   virtual void read_begin(const NetfsInode& inode) {}
   virtual void read_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
+  // A read that returned an error: an unbuffered read's failed subrequest,
+  // or (`flush`) the writeback error its flush of the range reported.
+  virtual void read_failed(const NetfsInode& inode, loff_t pos, std::uint64_t len, std::int64_t ret, bool flush) {}
   virtual void fsync_begin(const NetfsInode& inode) {}
   // fsync, fdatasync or a sync write's vfs_fsync_range over [start, end].
   virtual void fsync_returned(const NetfsInode& inode, int ret, loff_t start, loff_t end) {}
@@ -136,8 +139,11 @@ class Observer {
   // A task is about to block on a coherency lock (`what`); `self_held`: it,
   // or the DIO it is submitting, holds what it waits for.
   virtual void local_coherency_wait(const LocalInode& inode, const char* what, bool self_held) {}
-  // Inside / leaving the section the netfs design's locks protect (D1).
-  virtual void local_exclusion(const LocalInode& inode, bool dio, bool enter) {}
+  // Inside / leaving the section netfs's I/O locks protect (D1): a buffered
+  // op under netfs_start_io_read/write (or a layout change), a DIO from
+  // netfs_start_io_direct until it completes. Netfs files, and local files of
+  // the netfs design (their embedded netfs inode).
+  virtual void netfs_exclusion(const NetfsInode& inode, bool dio, bool enter) {}
 
   // --- the world ------------------------------------------------------------
   virtual void world_created(World& w) {}

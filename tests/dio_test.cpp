@@ -53,8 +53,8 @@ TEST(DioCheckers, ExclusionFiresOnABufferedOpInsideADio) {
         if (!planted) return;
         // A buffered op that skipped netfs_start_io_read while the DIO runs.
         sim::sleep(1 * sim::kUs);
-        MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/true));
-        MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/false));
+        MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/true));
+        MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/false));
       });
     });
     EXPECT_EQ(checker_of(r), planted ? "dio-exclusion" : "none") << planted;

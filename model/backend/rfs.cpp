@@ -61,6 +61,13 @@ std::vector<std::uint8_t> rfs_issue_read(NetfsInode& ictx, loff_t pos, std::uint
   return rfs.server->read(rfs.file_id, pos, len);
 }
 
+// ->prepare_read: the server's negotiated I/O size bounds reads as writes
+// (9p's msize bounds both).
+void rfs_prepare_read(NetfsIoSubrequest& subreq) {
+  NetfsIoStream& stream = subreq.rreq->io_streams[0];
+  stream.sreq_max_len = std::min(stream.sreq_max_len, rfs_of(subreq).server->wsize());
+}
+
 void rfs_setattr_size(NetfsInode& ictx, loff_t size) {
   RfsInode& rfs = rfs_inode(ictx);
   rfs.server->truncate(rfs.file_id, size);
@@ -97,6 +104,7 @@ const NetfsRequestOps kRfsRequestOps = {
     .retry_request = rfs_retry_request,
     .invalidate_cache = rfs_invalidate_cache,
     .issue_read = rfs_issue_read,
+    .prepare_read = rfs_prepare_read,
     .setattr_size = rfs_setattr_size,
 };
 
@@ -108,6 +116,7 @@ const NetfsRequestOps kRfsRequestOpsNoPrepare = {
     .retry_request = rfs_retry_request,
     .invalidate_cache = rfs_invalidate_cache,
     .issue_read = rfs_issue_read,
+    .prepare_read = rfs_prepare_read,
     .setattr_size = rfs_setattr_size,
 };
 

@@ -82,7 +82,7 @@ void dio_complete(Dio& d) {
   if (d.block_held) pagecache_block_put(inode, d.submitter);
   // The DIO leaves the netfs exclusion as its count drops: inode_dio_end's
   // wake-up may let a buffered op in at once.
-  if (d.netfs_exclusion) MODEL_EVENT(local_exclusion(inode, /*dio=*/true, /*enter=*/false));
+  if (d.netfs_exclusion) MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/true, /*enter=*/false));
   if (d.dio_counted) {
     inode.dio_submitters.erase(inode.dio_submitters.find(d.submitter));
     inode_dio_end(inode.vfs);
@@ -97,7 +97,7 @@ void dio_lock(Dio& d) {
       const int ret = netfs_start_io_direct(inode.vfs);
       SIM_ASSERT_CMP(ret, ==, 0);
       d.netfs_exclusion = true;
-      MODEL_EVENT(local_exclusion(inode, /*dio=*/true, /*enter=*/true));
+      MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/true, /*enter=*/true));
       return;
     }
     case DioPolicy::pagecache_add_lock:

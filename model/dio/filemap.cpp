@@ -25,7 +25,7 @@ void buffered_lock(LocalInode& inode, bool write) {
   if (inode.policy == DioPolicy::netfs) {
     const int ret = write ? netfs_start_io_write(inode.vfs) : netfs_start_io_read(inode.vfs);
     SIM_ASSERT_CMP(ret, ==, 0);  // no signals in the model
-    MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/true));
+    MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/true));
   } else if (write) {
     inode.vfs.i_rwsem->down_write();
   }
@@ -33,7 +33,7 @@ void buffered_lock(LocalInode& inode, bool write) {
 
 void buffered_unlock(LocalInode& inode, bool write) {
   if (inode.policy == DioPolicy::netfs) {
-    MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/false));
+    MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/false));
     write ? netfs_end_io_write(inode.vfs) : netfs_end_io_read(inode.vfs);
   } else if (write) {
     inode.vfs.i_rwsem->up_write();

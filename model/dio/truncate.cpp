@@ -24,7 +24,7 @@ void layout_lock(LocalInode& inode) {
   inode.vfs.i_dio_wq->wait_event([&] { return inode.vfs.i_dio_count == 0; });
   if (inode.policy == DioPolicy::netfs) {
     sim::clear_bit(NETFS_ICTX_ODIRECT, inode.vfs.flags);  // as netfs_block_o_direct leaves it
-    MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/true));
+    MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/true));
   }
   if (inode.policy == DioPolicy::pagecache_add_lock) pagecache_block_get(inode);  // bch2_truncate
   inode.invalidate_lock->down_write();
@@ -33,7 +33,7 @@ void layout_lock(LocalInode& inode) {
 void layout_unlock(LocalInode& inode) {
   inode.invalidate_lock->up_write();
   if (inode.policy == DioPolicy::pagecache_add_lock) pagecache_block_put(inode, sim::Scheduler::current().current_fiber());
-  if (inode.policy == DioPolicy::netfs) MODEL_EVENT(local_exclusion(inode, /*dio=*/false, /*enter=*/false));
+  if (inode.policy == DioPolicy::netfs) MODEL_EVENT(netfs_exclusion(inode.vfs, /*dio=*/false, /*enter=*/false));
   inode.vfs.i_rwsem->up_write();
 }
 

@@ -155,12 +155,20 @@ bool netfs_release_folio(Folio& folio) {
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
+  // netfs_file_read_iter(): O_DIRECT or an unbuffered inode bypasses the cache.
+  if ((file.f_iocb_flags & IOCB_DIRECT) || ictx.unbuffered) {
+    std::vector<std::uint8_t> out;
+    netfs_unbuffered_read_call(file, pos, len, out, file.f_iocb_flags, /*aio=*/false);
+    return out;
+  }
   // No signals in the model, so netfs_start_io_read() cannot fail.
   const int locked = netfs_start_io_read(ictx);
   SIM_ASSERT_CMP(locked, ==, 0);
+  MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/true));
   MODEL_EVENT(read_begin(ictx));
   if (pos >= ictx.i_size) {
     MODEL_EVENT(read_returned(ictx, pos, {}));
+    MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/false));
     netfs_end_io_read(ictx);
     return {};
   }
@@ -197,6 +205,7 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
     if (readahead_from != 0) netfs_readahead(ictx, readahead_from);
   }
   MODEL_EVENT(read_returned(ictx, pos, out));
+  MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/false));
   netfs_end_io_read(ictx);
   return out;
 }

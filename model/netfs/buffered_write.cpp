@@ -347,12 +347,14 @@ std::int64_t netfs_file_write_iter(Kiocb& iocb, IovIter& from, const WriteOption
   }
   std::int64_t ret = netfs_start_io_write(ictx);
   if (ret < 0) return ret;
+  MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/true));
   {
     const auto data = iov_iter_remaining(from);
     MODEL_EVENT(write_begin(ictx, pos, data.size(), false));
     ret = netfs_buffered_write_iter_locked(iocb, from, options.group, options);
     MODEL_EVENT(write_returned(ictx, pos, data, ret, false));
   }
+  MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/false));
   netfs_end_io_write(ictx);
   // generic_write_sync(): an O_SYNC/O_DSYNC write syncs what it wrote
   // (vfs_fsync_range, the filesystem's ->fsync), after the inode lock. The

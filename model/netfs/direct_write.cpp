@@ -52,7 +52,11 @@ void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
     const auto last = (static_cast<std::uint64_t>(wreq.start) + wreq.transferred - 1) >> kPageShift;
     invalidate_inode_pages2_range(*wreq.mapping, first, static_cast<pgoff_t>(std::min<std::uint64_t>(last, INT64_MAX >> kPageShift)));
   }
-  if (wreq.origin == NetfsIoOrigin::dio_write) inode_dio_end(ictx);
+  if (wreq.origin == NetfsIoOrigin::dio_write) {
+    // An asynchronous DIO leaves the exclusion as its count drops.
+    if (wreq.iocb != nullptr) MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/true, /*enter=*/false));
+    inode_dio_end(ictx);
+  }
 
   MODEL_EVENT(wreq_done(wreq));
   sim::clear_and_wake_up_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);  // netfs_wake_rreq_flag
@@ -295,6 +299,7 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   loff_t end = pos + static_cast<loff_t>(data.size()) - 1;
   ret = netfs_start_io_direct(ictx);
   if (ret < 0) return ret;
+  MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/true, /*enter=*/true));
   // The model encrypts buffered writeback only.
   SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
   if (iocb.ki_flags & IOCB_NOWAIT) {
@@ -324,6 +329,9 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   }
   ret = netfs_unbuffered_write_iter_locked(iocb, data);
 out:
+  // A queued DIO stays in the exclusion until its completion.
+  if (ret != kEIOCBQUEUED || !(iocb.ki_flags & IOCB_DIRECT))
+    MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/true, /*enter=*/false));
   netfs_end_io_direct(ictx);
   return ret;
 

@@ -47,6 +47,13 @@ bool netfs_release_folio(Folio& folio);
 // before a partial write into it; 0 or -errno.
 int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len);
 
+// --- direct_read.cpp ---------------------------------------------------------
+// A read(2) or io_submit on the unbuffered path with these ki_flags
+// (IOCB_DIRECT for O_DIRECT; without it, a NETFS_ICTX_UNBUFFERED inode's
+// read), bracketed by the checkers' events.
+std::int64_t netfs_unbuffered_read_call(NetfsFile& file, loff_t pos, std::uint64_t len, std::vector<std::uint8_t>& out,
+                                        unsigned ki_flags, bool aio);
+
 // --- buffered_write.cpp ------------------------------------------------------
 std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_group, const WriteOptions& options);
 void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied);

@@ -69,7 +69,16 @@ std::int64_t netfs_unbuffered_write_iter(NetfsFile& file, loff_t pos, const std:
                                          bool aio = false);
 // netfs_file_read_iter (buffered): reads folios from the server, marking
 // them copy-to-cache when the inode has a cache.
+// An O_DIRECT file, or an inode with NETFS_ICTX_UNBUFFERED, reads unbuffered
+// (0 bytes for an error, which the read_failed event reports).
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len);
+// netfs_unbuffered_read_iter (O_DIRECT): write back the range, then read it
+// from the server into `out`, bypassing the page cache. With `aio` the
+// kiocb is asynchronous (io_submit: -EIOCBQUEUED inside, ki_complete from a
+// workqueue) and the caller waits for its completion. Returns bytes read or
+// a negative errno.
+std::int64_t netfs_unbuffered_read_iter(NetfsFile& file, loff_t pos, std::uint64_t len, std::vector<std::uint8_t>& out,
+                                        bool aio = false);
 // file_write_and_wait_range + file_check_and_advance_wb_err (->fsync), over
 // [start, end] or the whole file.
 int netfs_fsync_range(NetfsFile& file, loff_t start, loff_t end);

@@ -40,8 +40,16 @@
 
 namespace wbsim::model {
 
-enum class NetfsIoOrigin : std::uint8_t { writeback, writethrough, unbuffered_write, dio_write, writeback_single };
-enum class NetfsIoSource : std::uint8_t { upload_to_server, write_to_cache };
+enum class NetfsIoOrigin : std::uint8_t {
+  writeback,
+  writethrough,
+  unbuffered_write,
+  dio_write,
+  writeback_single,
+  unbuffered_read,  // NETFS_UNBUFFERED_READ (model/netfs/direct_read.cpp)
+  dio_read,         // NETFS_DIO_READ
+};
+enum class NetfsIoSource : std::uint8_t { upload_to_server, write_to_cache, download_from_server };
 
 inline constexpr int NR_IO_STREAMS = 2;
 
@@ -61,6 +69,7 @@ struct NetfsFolio {
 // Subrequest flags (NETFS_SREQ_*).
 enum NetfsSreqFlag : unsigned {
   NETFS_SREQ_BOUNDARY = 6,
+  NETFS_SREQ_HIT_EOF = 7,  // a read was short because it reached EOF
   NETFS_SREQ_IN_PROGRESS = 8,
   NETFS_SREQ_NEED_RETRY = 9,
   NETFS_SREQ_FAILED = 11,
@@ -80,6 +89,7 @@ enum NetfsRreqFlag : unsigned {
   NETFS_RREQ_PAUSE = 11,
   NETFS_RREQ_ALL_QUEUED = 13,
   NETFS_RREQ_RETRYING = 15,  // the collector is quiescing the streams for a retry
+  NETFS_RREQ_SHORT_TRANSFER = 16,  // a read's subrequest came back short
 };
 
 struct NetfsIoRequest;
@@ -199,6 +209,9 @@ struct NetfsRequestOps {
   // ->issue_read, reduced to a synchronous read of [pos, pos + len) from the
   // server (the model's read path has no read requests; docs/model.md).
   std::vector<std::uint8_t> (*issue_read)(NetfsInode& ictx, loff_t pos, std::uint64_t len) = nullptr;
+  // ->prepare_read for an unbuffered read's subrequest: may shorten it (the
+  // filesystem's rsize) through the stream's sreq_max_len.
+  void (*prepare_read)(NetfsIoSubrequest& subreq) = nullptr;
   // The size change the filesystem's ->setattr sends (not a netfs op; the
   // model's truncate calls it so netfs code never names the server).
   void (*setattr_size)(NetfsInode& ictx, loff_t size) = nullptr;
