@@ -31,7 +31,7 @@ class DioCoherencyChecker final : public Checker {
 
   // --- D1 ---------------------------------------------------------------------
   void netfs_exclusion(const model::NetfsInode& inode, bool dio, bool enter) override {
-    Excl& e = excl_[&inode];  // looked up, never iterated
+    Excl& e = excl_[inode.ino];  // local and netfs files share the world's inode numbers
     int& n = dio ? e.dio : e.buffered;
     n += enter ? 1 : -1;
     SIM_ASSERT_CMP(n, >=, 0);
@@ -144,7 +144,7 @@ class DioCoherencyChecker final : public Checker {
   }
 
   std::vector<const LocalInode*> inodes_;
-  std::map<const model::NetfsInode*, Excl> excl_;
+  std::map<std::uint32_t, Excl> excl_;
   std::map<std::uint64_t, Window> windows_;
   std::map<sim::FiberId, std::vector<sim::Time>> begun_;
 };
