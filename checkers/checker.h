@@ -56,5 +56,7 @@ std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow);
 std::unique_ptr<Checker> make_ordered_extension_checker(Shadow& shadow, const Options& options);
 std::unique_ptr<Checker> make_dio_coherency_checker();
 std::unique_ptr<Checker> make_dio_integrity_checker();
+std::unique_ptr<Checker> make_ploop_protocol_checker();
+std::unique_ptr<Checker> make_ploop_crash_checker();
 
 }  // namespace wbsim::checkers

@@ -33,6 +33,8 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_writeback_truth_checker());
   checkers_.push_back(make_dio_coherency_checker());
   checkers_.push_back(make_dio_integrity_checker());
+  checkers_.push_back(make_ploop_protocol_checker());
+  checkers_.push_back(make_ploop_crash_checker());
   // The shadow sees each event before the checkers that consult it.
   observers_.push_back(shadow_.get());
   observers_.push_back(tracker_.get());

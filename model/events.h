@@ -32,6 +32,12 @@ struct FuseInode;
 struct LocalInode;
 enum class LocalOp : std::uint8_t;
 enum class RangeOp : std::uint8_t;
+struct Ploop;
+struct Pio;
+struct MdPage;
+struct PloopIndexWb;
+struct PloopBio;
+enum class BlkStatus : std::uint8_t;
 
 class Observer {
  public:
@@ -144,6 +150,36 @@ class Observer {
   // netfs_start_io_direct until it completes. Netfs files, and local files of
   // the netfs design (their embedded netfs inode).
   virtual void netfs_exclusion(const NetfsInode& inode, bool dio, bool enter) {}
+
+  // --- dm-ploop (model/ploop/) ---------------------------------------------------
+  virtual void ploop_created(const Ploop& p) {}
+  // A bio from above was submitted / completed to its submitter (after the
+  // whole flush sequence blk-flush runs for it).
+  virtual void ploop_bio_submitted(const Ploop& p, std::uint64_t bio, const PloopBio& b) {}
+  virtual void ploop_bio_completed(const Ploop& p, std::uint64_t bio, BlkStatus s) {}
+  // An md page's status changed from `old_status` (announced before the
+  // driver's WARN on it).
+  virtual void ploop_md_status(const Ploop& p, const MdPage& md, unsigned old_status) {}
+  // An index writeback reached a stage: 1 its md page write completed, 2 the
+  // flush after it completed (bi_status of each), 3 the in-memory BAT was
+  // updated from it.
+  virtual void ploop_piwb_stage(const Ploop& p, const PloopIndexWb& piwb, int stage, BlkStatus s) {}
+  // A pio is about to complete upward (its endio callback runs next).
+  virtual void ploop_pio_end(const Ploop& p, const Pio& pio) {}
+  // A request from above ends with `s`; `delayed`: parked for ENOSPC instead.
+  virtual void ploop_rq_end(const Ploop& p, const Pio& pio, BlkStatus s, bool delayed) {}
+  // A pio was handed to the image file (read or write at cluster `pio.clu`).
+  virtual void ploop_pio_to_file(const Ploop& p, const Pio& pio, bool is_write) {}
+  // A cluster lock was taken / released by `pio` (discard).
+  virtual void ploop_cluster_lock(const Ploop& p, std::uint32_t clu, const Pio& pio, bool locked) {}
+  // A flush pio was queued for the fsync worker / is about to end.
+  virtual void ploop_flush_queued(const Ploop& p, const Pio& pio) {}
+  virtual void ploop_flush_end(const Ploop& p, const Pio& pio) {}
+  // vfs_fsync of the image began / returned.
+  virtual void ploop_fsync(const Ploop& p, bool begin, int ret) {}
+  // A point where power could be cut with something newly durable (an fsync
+  // returned, a dsync write completed), or a random one (`random`).
+  virtual void ploop_persistence_point(const Ploop& p, bool random) {}
 
   // --- the world ------------------------------------------------------------
   virtual void world_created(World& w) {}

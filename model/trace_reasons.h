@@ -43,6 +43,12 @@ enum class Ev : std::uint16_t {
   fuse_end,              // FEND  FUSE request ended, a=unique b=-error
   fuse_conn,             // FCONN FUSE server/connection state: a=0 crash, 1 restart, 2 abort; b=lost requests
   netfs_folio,           // NFOLI trace_netfs_folio, a=index b=enum netfs_folio_trace (model/netfs/trace.h)
+  ploop_rq,              // PLRQ  a dm-ploop request began (b=op) or ended (b=1000+status), a=request id
+  ploop_rw,              // PLRW  a pio went to the image file, a=pio id b=file offset
+  ploop_md,              // PLMD  an md page's status changed, a=md id b=new status (2 dirty, 4 writeback)
+  ploop_piwb,            // PLWB  an index writeback stage, a=piwb id b=stage (0 prepared, 1 md write, 2 flush, 3 done)
+  ploop_alloc,           // PLAL  a cluster allocated, a=device cluster b=file cluster
+  ploop_fsync,           // PLFS  vfs_fsync of the image, a=0 begin / 1 end, b=-errno
   end,
 };
 

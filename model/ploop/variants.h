@@ -1,0 +1,23 @@
+//! Named mistakes in dm-ploop (`--bug NAME`; `wbsim bugs`), each one the
+//! "parallel pio processing" series names, fixes or must not make, so a
+//! checker can be shown to find it and to stay quiet without it.
+#pragma once
+
+namespace wbsim::model::variant {
+
+// A data pio of an allocating write completes when its data is written,
+// without waiting for its BAT page write and the flush after it (P1).
+bool data_pio_skips_bat_wait();
+// A pio attaches to an md page whose writeback is in flight instead of
+// waiting on its wait_list: the page is redirtied under writeback (P3).
+bool md_redirty_under_writeback();
+// A write that hit ENOSPC fails upward instead of being parked (P6).
+bool enospc_fails_pio();
+// A REQ_FUA write is acknowledged without the flush after it (durability).
+bool fua_skips_postflush();
+// The fsync worker ends its flush pios before vfs_fsync has returned (P5).
+bool flush_ends_before_fsync();
+// A pio does not wait for a cluster's lock (discard) before using it (P7).
+bool discard_skips_cluster_lock();
+
+}  // namespace wbsim::model::variant
