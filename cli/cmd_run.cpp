@@ -4,7 +4,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "scenarios/bugs.h"
 #include "scenarios/registry.h"
+#include "build_info.h"
 #include "sim/failure_file.h"
 
 namespace wbsim::cli {
@@ -59,6 +61,7 @@ int cmd_run(const RunArgs& args) {
     print_finding(stdout, *r.finding, r);
     fmt::print("{}", expectation_note(scenario));
     sim::FailureRecord rec;
+    fill_provenance(rec, scenario);
     rec.scenario = scenario.name;
     rec.seed = req.seed;
     rec.strategy = req.strategy;
@@ -87,46 +90,99 @@ int cmd_run(const RunArgs& args) {
   return code;
 }
 
+namespace {
+
+// The verdict of a replay, from what the run did with the file's tape.
+int replay_verdict(const sim::FailureRecord& rec, const sim::RunResult& r, bool continue_run) {
+  if (r.divergence) {
+    const sim::Divergence& d = *r.divergence;
+    std::string what;
+    if (d.fiber_choice) {
+      std::string names;
+      for (const std::string& n : r.divergence_runnable) names += (names.empty() ? "" : ", ") + n;
+      what = fmt::format("the tape chose runnable fiber #{}, only {} runnable: {}", d.recorded, d.bound, names);
+    } else {
+      what = fmt::format("the tape drew {}, the run drew below {}", d.recorded, d.bound);
+    }
+    fmt::print("DIVERGED at step {} (tape choice {} of {}): {}\n", d.step, d.position, rec.tape.size(), what);
+    if (!continue_run) {
+      fmt::print("(the model or the scenario changed since the file was written: wbsim {} at {}; "
+                 "--continue finishes the run under the seeded strategy)\n",
+                 rec.wbsim_version, rec.commit);
+      return kHarness;
+    }
+    fmt::print("continued under the seeded strategy:\n");
+  }
+  if (r.finding && r.finding->checker == rec.checker) {
+    fmt::print("REPRODUCED: {} fired again{}\n", rec.checker,
+               r.trace_hash == rec.trace_hash ? " (the same trace, hash for hash)" : " (by a different trace)");
+    return kViolated;
+  }
+  if (r.finding) {
+    fmt::print("FAILS DIFFERENTLY: {} fired; the file recorded {}\n", r.finding->checker, rec.checker);
+    return kViolated;
+  }
+  if (r.divergence) {
+    fmt::print("PASSES after the divergence: no checker fired\n");
+    return kPass;
+  }
+  if (r.replay_consumed == rec.tape.size()) {
+    fmt::print("PASSES: followed the whole tape ({} choices), went on under the seeded strategy, and now passes: {} no "
+               "longer fires\n",
+               rec.tape.size(), rec.checker);
+  } else {
+    fmt::print("PASSES: followed the tape for {} of its {} choices, the run ended first, and now passes: {} no longer "
+               "fires\n",
+               r.replay_consumed, rec.tape.size(), rec.checker);
+  }
+  return kPass;
+}
+
+}  // namespace
+
+void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenario) {
+  rec.wbsim_version = WBSIM_VERSION;
+  rec.commit = WBSIM_GIT_COMMIT;
+  rec.options = scenarios::describe_options(scenario.options);
+}
+
 int cmd_replay(const ReplayArgs& args) {
   std::string error;
   const auto rec = sim::read_failure_file(args.file, &error);
   if (!rec) throw UsageError(error);
   const scenarios::Scenario* scenario = scenarios::find_scenario(rec->scenario);
   if (scenario == nullptr)
-    throw UsageError(fmt::format("{}:2: unknown scenario '{}' (wbsim list shows them)", args.file, rec->scenario));
+    throw UsageError(fmt::format("{}:{}: unknown scenario '{}' (wbsim list shows them)", args.file,
+                                 2, rec->scenario));
   for (const std::string& b : rec->bugs) {
     try {
       check_bugs({b});
     } catch (const UsageError&) {
-      throw UsageError(fmt::format("{}:5: unknown bug '{}'", args.file, b));
+      throw UsageError(fmt::format("{}:{}: unknown bug '{}'", args.file, 5, b));
+    }
+  }
+  if (args.bugs) {
+    for (const std::string& b : *args.bugs) {
+      if (scenarios::find_bug(b) == nullptr)
+        throw UsageError(fmt::format("--bugs: unknown bug '{}' (wbsim bugs lists them)", b));
     }
   }
   scenarios::RunRequest req;
   req.seed = rec->seed;
   req.strategy.kind = sim::StrategySpec::Kind::replay;
-  req.bugs = rec->bugs;
+  req.bugs = args.bugs ? *args.bugs : rec->bugs;
   req.replay_tape = &rec->tape;
   req.faults = rec->faults;
   req.keep_full_trace = !args.trace_file.empty();
   req.crash_context = fmt::format("reproduce: wbsim replay {}\n", args.file);
 
   const sim::RunResult r = scenarios::run_scenario(*scenario, req);
-  print_header("replay", scenario->name, rec->seed, rec->strategy, rec->bugs, r);
+  print_header("replay", scenario->name, rec->seed, rec->strategy, req.bugs, r);
+  fmt::print("recorded by wbsim {} at commit {}: {} ({})\n", rec->wbsim_version, rec->commit, rec->checker,
+             rec->message);
   if (!args.trace_file.empty()) write_trace(args.trace_file, r);
-  int code = kViolated;
-  if (r.divergence) {
-    fmt::print("HARNESS: replay diverged from the tape at choice {} (tape says {}, {} options exist)\n",
-               r.divergence->position, r.divergence->recorded, r.divergence->bound);
-    code = kHarness;
-  } else if (r.trace_hash != rec->trace_hash) {
-    fmt::print("HARNESS: replay diverged: trace hash {:016x}, the failure file recorded {:016x}\n", r.trace_hash,
-               rec->trace_hash);
-    code = kHarness;
-  } else if (!r.finding) {
-    fmt::print("HARNESS: replay did not reproduce the failure\n");
-    code = kHarness;
-  }
-  if (r.finding) print_finding(stdout, *r.finding, r);
+  const int code = replay_verdict(*rec, r, args.continue_run);
+  if (r.finding && (code != kHarness)) print_finding(stdout, *r.finding, r);
   fmt::print("reproduce: wbsim replay {}\n", args.file);
   if (args.trace_hash) fmt::print("trace-hash: {:016x}\n", r.trace_hash);
   return code;

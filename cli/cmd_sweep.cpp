@@ -93,6 +93,7 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       line.checker = f.result.finding->checker;
       line.message = f.result.finding->message;
       sim::FailureRecord rec;
+      fill_provenance(rec, *scenarios::find_scenario(t.name));
       rec.scenario = t.name;
       rec.seed = f.seed;
       rec.strategy = strategy;

@@ -3,10 +3,22 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+namespace wbsim::sim {
+struct FailureRecord;
+}
+namespace wbsim::scenarios {
+struct Scenario;
+}
+
 namespace wbsim::cli {
+
+// The wbsim version, the commit the binary was built from and the
+// scenario's options, recorded in every failure file (cmd_run.cpp).
+void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenario);
 
 struct RunArgs {
   std::string scenario;
@@ -30,6 +42,11 @@ struct ReplayArgs {
   std::string file;
   std::string trace_file;
   bool trace_hash = false;
+  // After a divergence, finish the run under the seeded strategy and give
+  // its verdict instead of stopping at the divergence (exit 3).
+  bool continue_run = false;
+  // Replaces the file's bug switches (as after a fix: `--bugs ''`).
+  std::optional<std::vector<std::string>> bugs;
 };
 int cmd_replay(const ReplayArgs& args);
 

@@ -57,6 +57,20 @@ int main(int argc, char** argv) {
   replay->add_option("file", replay_args.file, "failure file")->required();
   replay->add_option("--trace", replay_args.trace_file, "write the whole trace to FILE");
   replay->add_flag("--trace-hash", replay_args.trace_hash, "print trace-hash: <hex> last");
+  replay->add_flag("--continue", replay_args.continue_run,
+                   "after a divergence, finish the run under the seeded strategy and give its verdict");
+  replay->add_option_function<std::string>(
+      "--bugs", [&replay_args](const std::string& list) {
+        std::vector<std::string> bugs;
+        std::string_view v = list;
+        while (!v.empty()) {
+          const std::size_t comma = v.find(',');
+          if (comma != 0) bugs.emplace_back(v.substr(0, comma));
+          v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+        }
+        replay_args.bugs = std::move(bugs);
+      },
+      "replace the file's bug switches (comma-separated; '' for none, as after the fix)");
 
   SweepArgs sweep_args;
   auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");

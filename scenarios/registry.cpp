@@ -39,6 +39,21 @@ Registrar::Registrar(const char* name, ScenarioOptions options, ScenarioFn fn, s
   r.scenarios.push_back(Scenario{name, options, fn, loc.file_name()});
 }
 
+std::string describe_options(const ScenarioOptions& o) {
+  std::string out = fmt::format("faults={} step-budget={} time-budget-ns={} liveness-budget-ns={} pct-steps={}",
+                                o.faults ? "on" : "off", o.step_budget, o.time_budget, o.liveness_budget,
+                                o.pct_steps_hint);
+  if (o.expect != sim::Expect::pass)
+    out += fmt::format(" expect={}:{}", o.expect == sim::Expect::fail_always ? "always" : "some", o.expect_checker);
+  if (o.memory_pressure) out += " memory-pressure";
+  if (o.strict_extension) out += " strict-extension";
+  if (*o.variants != '\0') out += fmt::format(" variants={}", o.variants);
+  if (*o.fault_sites_off != '\0') out += fmt::format(" fault-sites-off={}", o.fault_sites_off);
+  if (*o.checkers_off != '\0') out += fmt::format(" checkers-off={}", o.checkers_off);
+  if (o.dio_policy != 0) out += fmt::format(" dio-policy={}", o.dio_policy);
+  return out;
+}
+
 const std::vector<const Scenario*>& all_scenarios() {
   Registry& r = registry();
   if (!r.sealed) {

@@ -102,6 +102,9 @@ struct Scenario {
   std::string file;
 };
 
+// The options that shape a scenario's runs, one line (failure files record it).
+std::string describe_options(const ScenarioOptions& o);
+
 // Every registered scenario, sorted by name.
 const std::vector<const Scenario*>& all_scenarios();
 const Scenario* find_scenario(std::string_view name);

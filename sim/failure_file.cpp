@@ -15,7 +15,8 @@ namespace wbsim::sim {
 
 namespace {
 
-constexpr const char* kMagic = "wbsim-failure 1";
+constexpr const char* kMagic = "wbsim-failure 2";
+constexpr const char* kMagicV1 = "wbsim-failure 1";
 
 std::uint64_t checksum(std::string_view text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
@@ -53,6 +54,8 @@ std::string format_failure_file(const FailureRecord& r) {
       "time-ns: {}\nstep: {}\ntrace-hash: {:016x}\ntape: {}\n",
       kMagic, r.scenario, r.seed, r.strategy.to_string(), join(r.bugs), r.faults ? "on" : "off", r.checker,
       one_line(r.message), r.time, r.step, r.trace_hash, r.tape.encode());
+  body += fmt::format("wbsim: {}\ncommit: {}\noptions: {}\n", one_line(r.wbsim_version), one_line(r.commit),
+                      one_line(r.options));
   return body + fmt::format("checksum: {:016x}\n", checksum(body));
 }
 
@@ -62,9 +65,11 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
   std::size_t pos = 0;
   std::size_t body_end = std::string::npos;
   std::vector<bool> seen(16, false);
-  static const char* const kKeys[] = {"scenario", "seed",       "strategy", "bugs", "faults",
-                                      "checker",  "message",    "time-ns",  "step", "trace-hash",
-                                      "tape",     "checksum"};
+  bool v1 = false;
+  static const char* const kKeys[] = {"scenario", "seed",       "strategy", "bugs",  "faults",
+                                      "checker",  "message",    "time-ns",  "step",  "trace-hash",
+                                      "tape",     "checksum",   "wbsim",    "commit", "options"};
+  constexpr std::size_t kFirstV2Key = 12;
   auto fail = [&](std::string why) {
     *error = fmt::format("{}: {}", line_no, why);
     return std::nullopt;
@@ -80,7 +85,8 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
     pos = eol + 1;
     ++line_no;
     if (line_no == 1) {
-      if (line != kMagic) return fail(fmt::format("not a wbsim failure file (expected '{}')", kMagic));
+      v1 = line == kMagicV1;
+      if (line != kMagic && !v1) return fail(fmt::format("not a wbsim failure file (expected '{}')", kMagic));
       continue;
     }
     const std::size_t colon = line.find(": ");
@@ -92,7 +98,14 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
     if (seen[k]) return fail(fmt::format("key '{}' given twice", key));
     seen[k] = true;
     std::string err;
-    if (key == "scenario") {
+    if (v1 && k >= kFirstV2Key) return fail(fmt::format("key '{}' in a format-1 file", key));
+    if (key == "wbsim") {
+      r.wbsim_version = value;
+    } else if (key == "commit") {
+      r.commit = value;
+    } else if (key == "options") {
+      r.options = value;
+    } else if (key == "scenario") {
       if (value.empty()) return fail("empty scenario");
       r.scenario = value;
     } else if (key == "seed") {
@@ -139,8 +152,9 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
     }
   }
   if (line_no == 0) return fail("empty file");
+  r.format = v1 ? 1 : 2;
   for (std::size_t k = 0; k < std::size(kKeys); ++k) {
-    if (!seen[k]) return fail(fmt::format("missing key '{}' (truncated file?)", kKeys[k]));
+    if (!seen[k] && !(v1 && k >= kFirstV2Key)) return fail(fmt::format("missing key '{}' (truncated file?)", kKeys[k]));
   }
   return r;
 }

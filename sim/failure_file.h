@@ -5,7 +5,7 @@
 //! the line at fault. Written atomically: a temporary file in the same
 //! directory, fsync, rename; a reader never sees half a file.
 //!
-//!     wbsim-failure 1
+//!     wbsim-failure 2
 //!     scenario: canary/abba_deadlock
 //!     seed: 1
 //!     strategy: random
@@ -17,6 +17,9 @@
 //!     step: 12
 //!     trace-hash: 0123456789abcdef
 //!     tape: 0100
+//!     wbsim: 0.1.0                  (format 2: provenance; format-1 files
+//!     commit: 3b31e25d1f0a           without these three lines still parse)
+//!     options: faults=on pct-steps=200
 //!     checksum: fedcba9876543210
 #pragma once
 
@@ -32,6 +35,13 @@
 namespace wbsim::sim {
 
 struct FailureRecord {
+  // Provenance (format 2; a format-1 file reads as "unknown"): the wbsim
+  // version and the commit it was built from, and the scenario's options
+  // that shape a run (its ScenarioOptions, as `wbsim list --long` has them).
+  int format = 2;  // the file's format version
+  std::string wbsim_version = "unknown";
+  std::string commit = "unknown";
+  std::string options;
   std::string scenario;
   std::uint64_t seed = 0;
   StrategySpec strategy;

@@ -79,6 +79,7 @@ void FaultPlan::draw(Scheduler& sched, bool enabled) {
   if (!enabled) return;
   for (SiteState& s : sites_) {
     s.on = sched.draw(2) == 0;
+    s.drawn = s.on;
     if (s.on) s.one_in = kRates[sched.draw(std::size(kRates))];
   }
 }
@@ -100,11 +101,17 @@ bool FaultPlan::fire(Scheduler& sched, const FaultSite& site, std::source_locati
   return true;
 }
 
-void FaultPlan::disable(const FaultSite& site) { state(site).on = false; }
+void FaultPlan::disable(const FaultSite& site) {
+  SiteState& s = state(site);
+  s.on = false;
+  s.disabled = true;
+}
 
 void FaultPlan::force(const FaultSite& site, std::uint32_t one_in) {
   SiteState& s = state(site);
   s.on = true;
+  s.drawn = true;
+  s.disabled = false;
   s.one_in = one_in;
 }
 
@@ -112,16 +119,22 @@ void FaultPlan::heal() {
   for (SiteState& s : sites_) s.on = false;
 }
 
-std::string FaultPlan::describe() const {
+std::string FaultPlan::describe(bool fired) const {
   const auto sites = fault_sites();
   if (sites.empty()) return "faults: (no fault sites)";
   std::string out = "faults:";
+  std::size_t off = 0;
   for (std::size_t i = 0; i < sites.size(); ++i) {
-    const bool on = i < sites_.size() && sites_[i].on;
-    out += on ? fmt::format(" {}=1/{}", sites[i]->name(), sites_[i].one_in)
-              : fmt::format(" {}=off", sites[i]->name());
+    const bool on = i < sites_.size() && sites_[i].drawn && !sites_[i].disabled;
+    if (!on) {
+      ++off;
+      continue;
+    }
+    out += fmt::format(" {}=1/{}", sites[i]->name(), sites_[i].one_in);
+    if (fired) out += fmt::format(" fired {}", sites_[i].fired);
   }
-  return out;
+  if (off == sites.size()) return fmt::format("faults: none on ({} sites off)", off);
+  return out + fmt::format(" ({} other sites off)", off);
 }
 
 bool fault(const FaultSite& site, std::source_location loc) {

@@ -50,6 +50,8 @@ class FaultPlan {
  public:
   struct SiteState {
     bool on = false;
+    bool drawn = false;     // switched on by the draw (or forced), whatever came after
+    bool disabled = false;  // kept off by the scenario
     std::uint32_t one_in = 0;  // fires on one evaluation in `one_in`
     std::uint64_t evaluated = 0;
     std::uint64_t fired = 0;
@@ -64,8 +66,10 @@ class FaultPlan {
   void force(const FaultSite& site, std::uint32_t one_in);
   void heal();  // every site off (the liveness phase)
   void disable(const FaultSite& site);  // one site off for the rest of the run
-  // "faults: name=1/4 name=off ..." (one line, no newline)
-  std::string describe() const;
+  // "faults: name=1/4 name=1/16 ... (N other sites off)": the sites this run
+  // had on (drawn or forced, not kept off by the scenario); with `fired`,
+  // how often each fired: "name=1/4 fired 3". One line, no newline.
+  std::string describe(bool fired = false) const;
   const std::vector<SiteState>& sites() const { return sites_; }
 
  private:

@@ -12,12 +12,14 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
   {
     Scheduler sched(config);
     sched.faults().draw(sched, faults);
-    result.fault_header = sched.faults().describe();
     try {
       body(sched);
     } catch (const RunFailed&) {
       // The finding is on the scheduler; fibers are already unwound.
     }
+    // After the run: the sites the scenario kept off are known, and how
+    // often each site fired.
+    result.fault_header = sched.faults().describe(/*fired=*/true);
     sched.teardown();
     result.finding = sched.finding();
     result.steps = sched.step();
@@ -26,6 +28,10 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.trace_lines = sched.trace_log().count();
     result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
+    result.replay_consumed = sched.strategy().replay_consumed();
+    if (result.divergence) {
+      for (const FiberId id : result.divergence->runnable) result.divergence_runnable.push_back(sched.fiber_name(id));
+    }
     result.mark_hits = sched.mark_hits();
     result.mark_hits.resize(coverage_marks().size());
     // Formatting costs more than a short run; only a report needs it.

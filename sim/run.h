@@ -26,6 +26,8 @@ struct RunResult {
   std::vector<std::string> trace_tail;  // formatted, oldest first
   std::vector<std::string> trace_all;   // formatted, when the full trace was kept
   std::optional<Divergence> divergence; // replay only
+  std::vector<std::string> divergence_runnable;  // the runnable fibers' names at a fiber-choice divergence
+  std::size_t replay_consumed = 0;      // tape choices a replay followed
   std::vector<std::uint64_t> mark_hits; // by coverage mark index; one per registered mark
 };
 

@@ -49,6 +49,8 @@ Scheduler::Scheduler(const SchedulerConfig& config)
       stacks_(StackPool::for_this_thread()),
       previous_current_(t_current_scheduler) {
   t_current_scheduler = this;
+  if (config.strategy.kind == StrategySpec::Kind::replay)
+    static_cast<ReplayStrategy&>(*strategy_).set_step_source(&step_);
   objects_.push_back({"none", "-"});  // id 0 is kNoObject
   for (const std::string& name : config_.bugs) {
     const BugSwitch* b = find_bug_switch(name);

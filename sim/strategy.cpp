@@ -64,12 +64,21 @@ std::uint32_t PctStrategy::choose_fiber(std::span<const FiberId> runnable, Fiber
   return best;
 }
 
-std::uint32_t ReplayStrategy::next(std::uint32_t bound) {
-  if (!divergence_) {
+std::uint32_t ReplayStrategy::next(std::uint32_t bound, std::span<const FiberId> runnable) {
+  if (!divergence_ && !past_end_) {
     const std::size_t position = reader_.position();
     std::uint32_t recorded = ~0u;
-    if (reader_.next(&recorded) && recorded < bound) return recorded;
-    divergence_ = Divergence{position, recorded, bound};
+    if (!reader_.next(&recorded)) {
+      // The whole tape was followed (a failing run's tape ends where it
+      // failed); the run goes on under the seeded strategy.
+      past_end_ = true;
+    } else if (recorded < bound) {
+      consumed_ = reader_.position();
+      return recorded;
+    } else {
+      divergence_ = Divergence{position, recorded, bound, !runnable.empty(), step_ != nullptr ? *step_ : 0,
+                               std::vector<FiberId>(runnable.begin(), runnable.end())};
+    }
   }
   return rng_.below(bound);
 }

@@ -9,9 +9,9 @@
 //!   pct:D    probabilistic concurrency testing (Burckhardt et al., ASPLOS'10):
 //!            random distinct fiber priorities, D-1 priority change points
 //!            spread over the expected number of scheduling choices
-//!   replay   answers from a recorded tape; past its end or on a choice that
-//!            no longer fits, it falls back to seeded random and remembers
-//!            where it diverged
+//!   replay   answers from a recorded tape; past its end it falls back to
+//!            seeded random; on a choice that no longer fits it does too
+//!            and remembers where it diverged
 #pragma once
 
 #include <cstdint>
@@ -40,8 +40,11 @@ struct StrategySpec {
 
 struct Divergence {
   std::size_t position;    // index of the tape choice that did not fit
-  std::uint32_t recorded;  // what the tape said (or ~0u past its end)
+  std::uint32_t recorded;  // what the tape said
   std::uint32_t bound;     // how many options there were
+  bool fiber_choice = false;       // a choice of the next fiber (else a draw)
+  std::uint64_t step = 0;          // the scheduler's step when it happened
+  std::vector<FiberId> runnable;   // the fibers that were runnable (fiber choices)
 };
 
 class Strategy {
@@ -56,6 +59,8 @@ class Strategy {
   virtual std::uint32_t draw(std::uint32_t bound) = 0;
   virtual void on_spawn(FiberId) {}
   virtual std::optional<Divergence> divergence() const { return std::nullopt; }
+  // Replay: how many tape choices were consumed.
+  virtual std::size_t replay_consumed() const { return 0; }
 
  protected:
   Rng* fast_random_ = nullptr;
@@ -95,13 +100,19 @@ class ReplayStrategy final : public Strategy {
  public:
   ReplayStrategy(const Tape& tape, std::uint64_t fallback_seed) : reader_(tape), rng_(fallback_seed) {}
   std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId) override {
-    return next(static_cast<std::uint32_t>(runnable.size()));
+    return next(static_cast<std::uint32_t>(runnable.size()), runnable);
   }
-  std::uint32_t draw(std::uint32_t bound) override { return next(bound); }
+  std::uint32_t draw(std::uint32_t bound) override { return next(bound, {}); }
   std::optional<Divergence> divergence() const override { return divergence_; }
+  std::size_t replay_consumed() const override { return consumed_; }
+  // Where a divergence's step is read from (the scheduler's step counter).
+  void set_step_source(const std::uint64_t* step) { step_ = step; }
 
  private:
-  std::uint32_t next(std::uint32_t bound);
+  std::uint32_t next(std::uint32_t bound, std::span<const FiberId> runnable);
+  const std::uint64_t* step_ = nullptr;
+  std::size_t consumed_ = 0;
+  bool past_end_ = false;
 
   Tape::Reader reader_;
   Rng rng_;

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "sim/coverage.h"
+#include "sim/fault.h"
+
 namespace wbsim::sim {
 
 namespace {
@@ -70,8 +73,14 @@ std::string format_trace_line(const TraceRecord& r, const TraceNames& names) {
   const std::string fiber =
       r.fiber == kNoFiber ? std::string("-") : fmt::format("{}:{}", r.fiber, names.fiber_name(r.fiber));
   const std::string object = r.object == kNoObject ? std::string("-") : names.object_name(r.object);
-  return fmt::format("{:>12}.{:03} {:>9} {:<16.16} {:<5} {:<22.22} {} {}", r.time / 1000, r.time % 1000,
-                     r.step, fiber, reason_symbol(r.reason), object, r.a, r.b);
+  std::string line = fmt::format("{:>12}.{:03} {:>9} {:<16.16} {:<5} {:<22.22} {} {}", r.time / 1000, r.time % 1000,
+                                 r.step, fiber, reason_symbol(r.reason), object, r.a, r.b);
+  // A mark or a fault names itself (a is its index).
+  if (r.reason == static_cast<std::uint16_t>(Reason::mark) && r.a < coverage_marks().size())
+    line += fmt::format(" {}", coverage_marks()[r.a]->name());
+  if (r.reason == static_cast<std::uint16_t>(Reason::fault) && r.a < fault_sites().size())
+    line += fmt::format(" {}", fault_sites()[r.a]->name());
+  return line;
 }
 
 }  // namespace wbsim::sim

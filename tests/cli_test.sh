@@ -76,7 +76,32 @@ code=$?
 code=$?
 [ "$code" -eq 1 ] && ok || bad "replay exit $code: $(head -5 replay.txt)"
 grep -q '^FAIL deadlock:' replay.txt && ok || bad "replay: no FAIL deadlock"
+grep -q '^REPRODUCED: deadlock fired again (the same trace' replay.txt && ok || bad "replay: no REPRODUCED verdict"
 [ "$(tail -n 1 replay.txt)" = "$hash1" ] && ok || bad "replay hash $(tail -n 1 replay.txt) != $hash1"
+# The file records where it came from.
+grep -Eq '^wbsim: [0-9]+\.[0-9]+' "$file" && grep -Eq '^commit: ([0-9a-f]{12}(-dirty)?|unknown)$' "$file" &&
+  grep -q '^options: faults=' "$file" && ok || bad "failure file without version, commit or options: $(cat "$file")"
+
+# Replay verdicts once the planted bug is switched off (as after its fix):
+# the tape followed to its end and the run passes (exit 0), or the tape no
+# longer fits the run (exit 3, naming the step); --continue finishes it.
+"$wbsim" run ploop/alloc_parallel --seed 1 --bug ploop-ack-before-bat --out verdicts >/dev/null 2>&1
+vfile=$(ls verdicts/ploop_alloc_parallel-seed1-*.wbsim)
+"$wbsim" replay "$vfile" --bugs '' >fixed.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q '^PASSES: followed the whole tape .* now passes' fixed.txt && ok ||
+  bad "replay after the fix: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' fixed.txt)"
+"$wbsim" run dio/pagecache-add-lock/readd_window --seed 1 --bug dio-readd-unlocked --out verdicts >/dev/null 2>&1
+dfile=$(ls verdicts/dio_pagecache-add-lock_readd_window-seed1-*.wbsim)
+"$wbsim" replay "$dfile" --bugs '' >diverged.txt 2>&1
+code=$?
+[ "$code" -eq 3 ] && grep -Eq '^DIVERGED at step [0-9]+ \(tape choice [0-9]+ of [0-9]+\): the tape chose runnable fiber #[0-9]+, only [0-9]+ runnable: ' diverged.txt && ok ||
+  bad "diverging replay: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' diverged.txt)"
+"$wbsim" replay "$dfile" --bugs '' --continue >continued.txt 2>&1
+code=$?
+[ "$code" -ne 3 ] && grep -q '^continued under the seeded strategy' continued.txt && ok ||
+  bad "replay --continue: exit $code: $(tail -3 continued.txt)"
+expect_usage "--bugs: unknown bug 'nonsense'" replay "$vfile" --bugs nonsense
 
 # A corrupted failure file is rejected with its line, not replayed.
 sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim

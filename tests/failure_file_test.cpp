@@ -38,6 +38,9 @@ FailureRecord sample_record() {
   r.step = 42;
   r.trace_hash = 0x0123456789abcdefULL;
   for (std::uint32_t c : {0u, 1u, 300u, 0xffffffffu}) r.tape.push(c);
+  r.wbsim_version = "0.1.0";
+  r.commit = "0123456789ab";
+  r.options = "faults=off pct-steps=200";
   return r;
 }
 
@@ -54,6 +57,11 @@ void expect_same(const FailureRecord& a, const FailureRecord& b) {
   EXPECT_EQ(a.step, b.step);
   EXPECT_EQ(a.trace_hash, b.trace_hash);
   EXPECT_EQ(a.tape.choices(), b.tape.choices());
+  if (b.format == 2) {
+    EXPECT_EQ(a.wbsim_version, b.wbsim_version);
+    EXPECT_EQ(a.commit, b.commit);
+    EXPECT_EQ(a.options, b.options);
+  }
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -112,10 +120,10 @@ TEST(FailureFile, format_then_parse_gives_back_the_record) {
   expect_same(r, *back);
 }
 
-TEST(FailureFile, the_format_is_thirteen_keyed_lines_starting_with_the_magic) {
+TEST(FailureFile, the_format_is_sixteen_keyed_lines_starting_with_the_magic) {
   const auto lines = split_lines(format_failure_file(sample_record()));
-  ASSERT_EQ(lines.size(), 13u);
-  EXPECT_EQ(lines[0], "wbsim-failure 1");
+  ASSERT_EQ(lines.size(), 16u);
+  EXPECT_EQ(lines[0], "wbsim-failure 2");
   EXPECT_EQ(lines[1], "scenario: canary/abba_deadlock");
   EXPECT_EQ(lines[2], "seed: 12345");
   EXPECT_EQ(lines[3], "strategy: pct:3");
@@ -123,7 +131,27 @@ TEST(FailureFile, the_format_is_thirteen_keyed_lines_starting_with_the_magic) {
   EXPECT_EQ(lines[5], "faults: off");
   EXPECT_EQ(lines[10], "trace-hash: 0123456789abcdef");
   EXPECT_EQ(lines[11], "tape: " + sample_record().tape.encode());
-  EXPECT_TRUE(starts_with(lines[12], "checksum: "));
+  EXPECT_EQ(lines[12], "wbsim: 0.1.0");
+  EXPECT_EQ(lines[13], "commit: 0123456789ab");
+  EXPECT_EQ(lines[14], "options: faults=off pct-steps=200");
+  EXPECT_TRUE(starts_with(lines[15], "checksum: "));
+}
+
+TEST(FailureFile, a_format_1_file_without_provenance_still_parses) {
+  auto lines = split_lines(format_failure_file(sample_record()));
+  lines.pop_back();                             // checksum
+  lines.resize(12);                             // magic .. tape
+  lines[0] = "wbsim-failure 1";
+  std::string err;
+  auto back = parse_failure_file(resign(lines), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  EXPECT_EQ(back->format, 1);
+  EXPECT_EQ(back->wbsim_version, "unknown");
+  EXPECT_EQ(back->commit, "unknown");
+  expect_same(sample_record(), *back);
+  // ... but a format-2 file must carry them.
+  lines[0] = "wbsim-failure 2";
+  EXPECT_NE(parse_error(resign(lines)).find("missing key 'wbsim'"), std::string::npos);
 }
 
 TEST(FailureFile, the_test_checksum_helper_matches_the_writer) {
@@ -193,7 +221,7 @@ RC_GTEST_PROP(FailureFile, any_record_survives_format_and_parse, ()) {
 // --- parse errors name the line ------------------------------------------------------
 
 TEST(FailureFileParse, bad_magic_is_an_error_on_line_1) {
-  const std::string text = with_line(format_failure_file(sample_record()), 1, "wbsim-failure 2");
+  const std::string text = with_line(format_failure_file(sample_record()), 1, "wbsim-failure 3");
   const std::string err = parse_error(text);
   EXPECT_TRUE(starts_with(err, "1: ")) << err;
   EXPECT_NE(err.find("not a wbsim failure file"), std::string::npos) << err;
@@ -214,7 +242,7 @@ TEST(FailureFileParse, a_missing_key_is_an_error_even_with_a_valid_checksum) {
   lines.erase(lines.begin() + 4);    // bugs
   const std::string text = resign(lines);
   const std::string err = parse_error(text);
-  EXPECT_TRUE(starts_with(err, "12: ")) << err;  // reported at the last line
+  EXPECT_TRUE(starts_with(err, "15: ")) << err;  // reported at the last line
   EXPECT_NE(err.find("missing key 'bugs'"), std::string::npos) << err;
 }
 
@@ -258,7 +286,7 @@ TEST(FailureFileParse, bad_tape_hex_is_an_error_on_line_12) {
   }
 }
 
-TEST(FailureFileParse, editing_one_character_breaks_the_checksum_on_line_13) {
+TEST(FailureFileParse, editing_one_character_breaks_the_checksum_on_line_16) {
   const std::string text = format_failure_file(sample_record());
   // One character in each of several lines, each edit still a valid value.
   const std::vector<std::pair<std::string, std::string>> edits = {
@@ -275,7 +303,7 @@ TEST(FailureFileParse, editing_one_character_breaks_the_checksum_on_line_13) {
     ASSERT_NE(at, std::string::npos) << from;
     edited.replace(at, from.size(), to);
     const std::string err = parse_error(edited);
-    EXPECT_TRUE(starts_with(err, "13: ")) << from << " -> " << err;
+    EXPECT_TRUE(starts_with(err, "16: ")) << from << " -> " << err;
     EXPECT_NE(err.find("checksum does not match"), std::string::npos) << err;
   }
 }
@@ -284,7 +312,7 @@ TEST(FailureFileParse, a_file_without_its_final_newline_is_truncated_at_the_last
   std::string text = format_failure_file(sample_record());
   text.pop_back();
   const std::string err = parse_error(text);
-  EXPECT_TRUE(starts_with(err, "13: ")) << err;
+  EXPECT_TRUE(starts_with(err, "16: ")) << err;
   EXPECT_NE(err.find("not terminated"), std::string::npos) << err;
 }
 
@@ -312,7 +340,7 @@ TEST(FailureFileParse, text_after_the_checksum_is_an_error_on_the_line_after_it)
   const std::string text = format_failure_file(sample_record());
   for (const char* extra : {"extra\n", "x", "\n"}) {
     const std::string err = parse_error(text + extra);
-    EXPECT_TRUE(starts_with(err, "14: ")) << err;
+    EXPECT_TRUE(starts_with(err, "17: ")) << err;
     EXPECT_NE(err.find("after the checksum"), std::string::npos) << err;
   }
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include "sim/run.h"
@@ -220,17 +221,17 @@ TEST(ReplayStrategy, reproduces_recorded_choices_in_order) {
   EXPECT_FALSE(s.divergence().has_value());
 }
 
-TEST(ReplayStrategy, running_past_the_end_of_the_tape_is_a_divergence) {
+// A failing run's tape ends where it failed: a replay that goes on (the bug
+// fixed) follows the whole tape, then the seeded strategy. Not a divergence.
+TEST(ReplayStrategy, running_past_the_end_of_the_tape_follows_the_seeded_strategy_without_diverging) {
   const Tape tape = make_tape({1});
   ReplayStrategy s(tape, 1);
   const std::vector<sim::FiberId> three{0, 1, 2};
   EXPECT_EQ(s.choose_fiber(three, 0), 1u);
-  const std::uint32_t fallback = s.choose_fiber(three, 0);
-  EXPECT_LT(fallback, 3u);
-  ASSERT_TRUE(s.divergence().has_value());
-  EXPECT_EQ(s.divergence()->position, 1u);
-  EXPECT_EQ(s.divergence()->recorded, ~0u);
-  EXPECT_EQ(s.divergence()->bound, 3u);
+  EXPECT_LT(s.choose_fiber(three, 0), 3u);
+  EXPECT_LT(s.draw(5), 5u);
+  EXPECT_FALSE(s.divergence().has_value());
+  EXPECT_EQ(s.replay_consumed(), 1u);
 }
 
 TEST(ReplayStrategy, a_choice_beyond_its_bound_is_a_divergence_and_the_first_one_is_kept) {
@@ -248,7 +249,7 @@ TEST(ReplayStrategy, a_choice_beyond_its_bound_is_a_divergence_and_the_first_one
   EXPECT_EQ(s.divergence()->recorded, 5u);
 }
 
-TEST(ReplayStrategy, replaying_a_truncated_tape_in_a_simulation_reports_where_it_ran_out) {
+TEST(ReplayStrategy, replaying_a_truncated_tape_in_a_simulation_reports_how_much_it_followed) {
   auto body = [](sim::Scheduler& s) {
     for (int f = 0; f < 3; ++f) {
       s.spawn("f", [] {
@@ -263,9 +264,39 @@ TEST(ReplayStrategy, replaying_a_truncated_tape_in_a_simulation_reports_where_it
   Tape half;
   for (std::size_t i = 0; i < recorded.size() / 2; ++i) half.push(recorded[i]);
   const auto rep = test::replay_sim(body, half, 3, false);
-  ASSERT_TRUE(rep.divergence.has_value());
-  EXPECT_EQ(rep.divergence->position, half.size());
-  EXPECT_EQ(rep.divergence->recorded, ~0u);
+  EXPECT_FALSE(rep.divergence.has_value());
+  EXPECT_EQ(rep.replay_consumed, half.size());
+}
+
+TEST(ReplayStrategy, a_fiber_choice_that_no_longer_fits_names_the_step_and_the_runnable_fibers) {
+  auto body = [](sim::Scheduler& s) {
+    for (int f = 0; f < 2; ++f) {
+      s.spawn(f == 0 ? "alpha" : "beta", [] {
+        for (int i = 0; i < 3; ++i) sim::yield();
+      });
+    }
+    s.run();
+  };
+  // Two fibers: every fiber choice has two options, so #7 fits none. The
+  // recorded tape up to some choice, then 7: the first prefix whose 7 lands
+  // on a fiber choice (the run's draws come first).
+  const auto recorded = run_sim(body, 3).tape.choices();
+  std::optional<sim::RunResult> found;
+  std::size_t at = 0;
+  for (; at < recorded.size() && !found; ++at) {
+    Tape t;
+    for (std::size_t i = 0; i < at; ++i) t.push(recorded[i]);
+    t.push(7);
+    auto rep = test::replay_sim(body, t, 3, false);
+    if (rep.divergence && rep.divergence->fiber_choice) found = std::move(rep);
+  }
+  ASSERT_TRUE(found.has_value());
+  const auto& rep = *found;
+  EXPECT_EQ(rep.divergence->position, at - 1);
+  EXPECT_EQ(rep.divergence->recorded, 7u);
+  EXPECT_EQ(rep.divergence->bound, 2u);
+  EXPECT_GT(rep.divergence->step, 0u);
+  EXPECT_EQ(rep.divergence_runnable, (std::vector<std::string>{"alpha", "beta"}));
 }
 
 // --- Tape codec --------------------------------------------------------------------
