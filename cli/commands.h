@@ -50,6 +50,13 @@ struct ReplayArgs {
 };
 int cmd_replay(const ReplayArgs& args);
 
+struct ShrinkArgs {
+  std::string file;
+  std::string out;            // default: FILE with .shrunk.wbsim
+  unsigned max_runs = 400;    // replays to spend
+};
+int cmd_shrink(const ShrinkArgs& args);
+
 struct SweepArgs {
   std::vector<std::string> scenario_globs;
   std::string seeds = "1000";

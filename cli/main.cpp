@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
                   "run a dio/DESIGN/NAME scenario under another design: netfs, pagecache-add-lock, lock-entries, "
                   "dio-via-pagecache");
 
+  ShrinkArgs shrink_args;
+  auto* shrink = app.add_subcommand("shrink", "minimise a failure file while the same checker still fails there");
+  shrink->add_option("file", shrink_args.file, "failure file")->required();
+  shrink->add_option("-o,--out", shrink_args.out, "where to write the shrunk failure file (default FILE.shrunk.wbsim)");
+  shrink->add_option("--max-runs", shrink_args.max_runs, "replays to spend (default 400)")->check(CLI::Range(1u, 1000000u));
+
   ReplayArgs replay_args;
   auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
   replay->add_option("file", replay_args.file, "failure file")->required();
@@ -144,6 +150,7 @@ int main(int argc, char** argv) {
     if (*list) return cmd_list(list_long);
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
+    if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);
     if (*bugs) return cmd_bugs();

@@ -20,6 +20,11 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     // After the run: the sites the scenario kept off are known, and how
     // often each site fired.
     result.fault_header = sched.faults().describe(/*fired=*/true);
+    for (const FaultPlan::SiteState& s : sched.faults().sites()) {
+      if (s.drawn && !s.disabled) ++result.fault_sites_on;
+      result.faults_fired += s.fired;
+    }
+    result.fibers = sched.fiber_count();
     sched.teardown();
     result.finding = sched.finding();
     result.steps = sched.step();

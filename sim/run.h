@@ -28,6 +28,9 @@ struct RunResult {
   std::optional<Divergence> divergence; // replay only
   std::vector<std::string> divergence_runnable;  // the runnable fibers' names at a fiber-choice divergence
   std::size_t replay_consumed = 0;      // tape choices a replay followed
+  std::size_t fibers = 0;               // fibers spawned
+  std::size_t fault_sites_on = 0;       // sites on for the run (drawn or forced, not kept off)
+  std::uint64_t faults_fired = 0;       // fault site firings
   std::vector<std::uint64_t> mark_hits; // by coverage mark index; one per registered mark
 };
 

@@ -103,6 +103,20 @@ code=$?
   bad "replay --continue: exit $code: $(tail -3 continued.txt)"
 expect_usage "--bugs: unknown bug 'nonsense'" replay "$vfile" --bugs nonsense
 
+# Shrink: a smaller failure file, same checker at the same place, that
+# replays bit for bit; the before/after table.
+"$wbsim" shrink "$vfile" -o shrunk.wbsim >shrink.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^shrunk .* ploop-data-before-ack still fires at checkers/ploop_protocol.cpp:' shrink.txt &&
+  grep -Eq '^  steps +[0-9]+ -> [0-9]+' shrink.txt && ok || bad "shrink: exit $code: $(cat shrink.txt)"
+before=$(awk '/^  steps/ {print $2}' shrink.txt); after=$(awk '/^  steps/ {print $4}' shrink.txt)
+[ "$after" -le "$before" ] && ok || bad "shrink made the run longer: $before -> $after steps"
+"$wbsim" replay shrunk.wbsim >shrunk-replay.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^REPRODUCED: ploop-data-before-ack fired again (the same trace' shrunk-replay.txt && ok ||
+  bad "replay of the shrunk file: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' shrunk-replay.txt)"
+expect_usage "missing.wbsim: cannot read" shrink missing.wbsim
+
 # A corrupted failure file is rejected with its line, not replayed.
 sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim
 expect_usage "edited.wbsim:[0-9]+: checksum does not match" replay edited.wbsim
