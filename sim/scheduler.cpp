@@ -284,33 +284,6 @@ void Scheduler::end_phase() {
   }
 }
 
-FiberId Scheduler::waits_for(FiberId id) const {
-  const Fiber& f = *fibers_[id];
-  if (f.state != State::blocked || f.blocked_on == nullptr || f.deadline != kNever) return kNoFiber;
-  if (f.holder_ref != nullptr) return *f.holder_ref;
-  return f.blocked_on->holder();
-}
-
-std::vector<FiberId> Scheduler::wait_cycle(FiberId start) const {
-  std::vector<FiberId> path{start};
-  for (FiberId at = start;;) {
-    const FiberId h = waits_for(at);
-    if (h == kNoFiber) return {};
-    if (h == start) return path;  // a fiber waiting for itself is a cycle of one
-    if (h == at) return {};
-    if (std::find(path.begin(), path.end(), h) != path.end()) return {};  // a cycle not through start
-    path.push_back(h);
-    at = h;
-  }
-}
-
-std::string Scheduler::describe_cycle(const std::vector<FiberId>& cycle) const {
-  std::string out = "  cycle:";
-  for (FiberId p : cycle) out += fmt::format(" '{}' ->", fibers_[p]->name);
-  out += fmt::format(" '{}'\n", fibers_[cycle.front()]->name);
-  return out;
-}
-
 // --- scheduling points -----------------------------------------------------
 
 bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind kind, std::source_location loc) {
@@ -421,54 +394,8 @@ void Scheduler::fail(Finding finding) {
   std::terminate();
 }
 
-std::string Scheduler::describe_blocked() const {
-  std::string out;
-  for (FiberId id = 0; id < fibers_.size(); ++id) {
-    const Fiber& f = *fibers_[id];
-    if (f.state != State::blocked || f.wait_kind == WaitKind::idle) continue;
-    const WaitObject& o = *f.blocked_on;
-    out += fmt::format("  fiber {} '{}' blocked in {}({}) at {}", id, f.name, f.wait_op, o.name(),
-                       where(f.wait_loc));
-    for (std::size_t i = 0; i < f.notes.size(); ++i) out += fmt::format("{} {}", i == 0 ? " during" : " >", f.notes[i]);
-    const std::string state = o.state();
-    if (!state.empty()) out += fmt::format(" [{}]", state);
-    out += "\n";
-    if (f.holder_ref != nullptr && *f.holder_ref != kNoFiber) {
-      out += fmt::format("      {} '{}' is held by fiber {} '{}'\n", o.kind(), o.name(), *f.holder_ref,
-                         fiber_name(*f.holder_ref));
-    } else if (o.holder() != kNoFiber) {
-      out += fmt::format("      {} '{}' is held by fiber {} '{}' since {}\n", o.kind(), o.name(), o.holder(),
-                         fiber_name(o.holder()), where(o.held_at()));
-    } else if (o.last_signaller() != kNoFiber) {
-      out += fmt::format("      {} '{}' was last signalled by fiber {} '{}' at {}\n", o.kind(), o.name(),
-                         o.last_signaller(), fiber_name(o.last_signaller()), where(o.signalled_at()));
-    } else {
-      out += fmt::format("      {} '{}' has never been signalled\n", o.kind(), o.name());
-    }
-  }
-  // Name a cycle, if there is one.
-  for (FiberId start = 0; start < fibers_.size(); ++start) {
-    if (const std::vector<FiberId> cycle = wait_cycle(start); !cycle.empty()) return out + describe_cycle(cycle);
-  }
-  return out;
-}
-
 void Scheduler::size_mark_hits(std::uint32_t index) {
   mark_hits_.resize(std::max<std::size_t>(coverage_marks().size(), std::size_t{index} + 1));
-}
-
-std::string Scheduler::describe_busiest() const {
-  std::vector<FiberId> ids(fibers_.size());
-  for (FiberId i = 0; i < ids.size(); ++i) ids[i] = i;
-  std::stable_sort(ids.begin(), ids.end(),
-                   [&](FiberId a, FiberId b) { return fibers_[a]->steps > fibers_[b]->steps; });
-  std::string out = "  busiest fibers:\n";
-  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
-    const Fiber& f = *fibers_[ids[i]];
-    const char* state = f.state == State::runnable ? "runnable" : f.state == State::blocked ? "blocked" : "finished";
-    out += fmt::format("    fiber {} '{}': {} steps, {}\n", ids[i], f.name, f.steps, state);
-  }
-  return out;
 }
 
 }  // namespace wbsim::sim
