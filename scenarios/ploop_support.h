@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
+#include "model/errno.h"
 #include "model/ploop/ploop.h"
 #include "model/world.h"
 #include "scenarios/netfs_support.h"

@@ -48,6 +48,10 @@ void LocalCache::write_async(std::uint32_t file_id, loff_t pos, std::vector<std:
       reply(kENOBUFS);
       return;
     }
+    if (backing_ && backing_(file_id, pos, bytes) != 0) {
+      reply(kENOBUFS);
+      return;
+    }
     File& f = file(file_id);
     if (f.data.size() < pos + bytes.size()) f.data.resize(pos + bytes.size(), 0);
     std::memcpy(f.data.data() + pos, bytes.data(), bytes.size());

@@ -4,7 +4,9 @@
 //! fails and the inode's cache is disabled).
 //!
 //! Not modelled: the backing filesystem, culling, DIO alignment beyond the
-//! granularity check, the cache read path.
+//! granularity check, the cache read path. A block device can stand under
+//! the cache (set_backing: each write goes to it, waited for, before the
+//! cache holds it; a dm-ploop device in ploop/netfs_cache_on_ploop).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,12 @@ class LocalCache {
   void withdraw();  // scripted: the cache goes away
   bool withdrawn() const { return withdrawn_; }
   void heal() { healed_ = true; }
+  // The device the cache's files live on: called from the write's fiber
+  // with the file, position and bytes; returns 0 or -errno (a failed write
+  // is -ENOBUFS to netfs, as cachefiles reports a backing failure).
+  void set_backing(std::function<int(std::uint32_t, loff_t, const std::vector<std::uint8_t>&)> backing) {
+    backing_ = std::move(backing);
+  }
   std::uint64_t granularity() const { return granularity_; }
   // What the cache holds for a file (for checkers): bytes and a validity map.
   const std::vector<std::uint8_t>& data(std::uint32_t file_id);
@@ -40,6 +48,7 @@ class LocalCache {
   bool withdrawn_ = false;
   bool healed_ = false;
   std::uint32_t seq_ = 0;
+  std::function<int(std::uint32_t, loff_t, const std::vector<std::uint8_t>&)> backing_;
 };
 
 }  // namespace wbsim::model
