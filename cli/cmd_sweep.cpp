@@ -88,7 +88,8 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
 void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::StrategySpec& strategy,
                      std::vector<FailureLine>& failures) {
   for (const sim::SeedFailure& f : t.failures) {
-    FailureLine line{t.name, f.seed, "", "", "", reproduce_command(t.name, f.seed, strategy, args.bugs)};
+    FailureLine line{t.name, f.seed, f.group_seeds, f.group_first_seed, f.result.steps, "", "", "",
+                     reproduce_command(t.name, f.seed, strategy, args.bugs)};
     if (f.result.finding) {
       line.checker = f.result.finding->checker;
       line.message = f.result.finding->message;
@@ -171,9 +172,14 @@ int cmd_sweep(const SweepArgs& args) {
   }
   print_pinned_findings(report);
   const std::vector<const sim::CoverageMark*> unhit = print_coverage(report, args.require_coverage);
+  // One entry per failure group: the shortest run of the seeds that failed
+  // the same way (checker, where, message shape).
   for (const FailureLine& f : failures) {
-    fmt::print("\nFAIL {} seed {}: {}: {}\n  failure file: {}\n  reproduce: {}\n", f.scenario, f.seed, f.checker,
-               f.message, f.file, f.reproduce);
+    fmt::print("\nFAIL {} seed {}: {}: {}\n", f.scenario, f.seed, f.checker, f.message);
+    if (f.group_seeds > 1)
+      fmt::print("  {} seeds fail this way (first seed {}); this one is the shortest, {} steps\n", f.group_seeds,
+                 f.first_seed, f.steps);
+    fmt::print("  failure file: {}\n  reproduce: {}\n", f.file, f.reproduce);
   }
   fmt::print("\nsweep: {} scenarios, {} seeds, {} failing seeds, {} determinism re-runs, {} steps in {:.2f} s\n",
              report.targets.size(), seeds_total, failures_total, report.rechecked, steps_total, report.wall_seconds);

@@ -14,7 +14,10 @@ namespace wbsim::cli {
 // One failing seed as the sweep reports it.
 struct FailureLine {
   std::string scenario;
-  std::uint64_t seed;
+  std::uint64_t seed;            // the group's shortest run
+  std::uint64_t group_seeds = 1;  // seeds that failed the same way
+  std::uint64_t first_seed = 0;
+  std::uint64_t steps = 0;
   std::string checker;
   std::string message;
   std::string file;

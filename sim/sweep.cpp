@@ -3,6 +3,10 @@
 #include "sim/known_finding.h"
 
 #include <atomic>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -18,15 +22,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct TaskResult {
-  std::atomic<bool> done{false};  // release-stored after every other field
-  bool ok = true;
-  bool hit = false;  // the expected checker fired
-  const KnownFinding* known = nullptr;  // a pinned finding explains the failure
+// A target's results, folded as each seed's run ends, so a sweep's memory
+// does not grow with its seeds: counts and sums, and one run per failure
+// group (its shortest; ties go to the lower seed, so the fold's order, which
+// threads decide, does not matter).
+struct Accum {
+  std::mutex mu;
+  std::uint64_t seeds_run = 0;
+  std::uint64_t unexpected = 0;
+  std::uint64_t expected_hits = 0;
   std::uint64_t steps = 0;
-  std::vector<std::uint64_t> mark_hits;  // of the first run of the seed
-  double seconds = 0;
-  std::optional<RunResult> kept;  // failing runs only
+  std::uint64_t known = 0;
+  double busy_seconds = 0;
+  std::vector<std::uint64_t> mark_hits;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> known_by_finding;  // name -> (seeds, first seed)
+  std::map<std::string, SeedFailure> groups;                                         // by failure_shape
+  std::atomic<std::size_t> completed{0};  // seeds folded in
 };
 
 bool should_recheck(std::uint64_t seed, std::uint32_t every) {
@@ -59,6 +70,25 @@ std::string first_difference(const SweepTarget& target, std::uint64_t seed) {
 
 }  // namespace
 
+std::string failure_shape(const RunResult& r) {
+  if (!r.finding) return "(none)";
+  std::string shape = r.finding->checker + "|" + r.finding->where + "|";
+  const std::string& m = r.finding->message;
+  for (std::size_t i = 0; i < m.size();) {
+    // A number (decimal, or hex after 0x) becomes '#'.
+    if (std::isdigit(static_cast<unsigned char>(m[i]))) {
+      std::size_t j = i;
+      if (m[j] == '0' && j + 1 < m.size() && (m[j + 1] == 'x' || m[j + 1] == 'X')) j += 2;
+      while (j < m.size() && std::isxdigit(static_cast<unsigned char>(m[j]))) ++j;
+      shape += '#';
+      i = j;
+    } else {
+      shape += m[i++];
+    }
+  }
+  return shape;
+}
+
 std::vector<std::uint64_t> shard_seeds(const SweepOptions& o) {
   std::vector<std::uint64_t> seeds;
   for (std::uint64_t s = o.seed_base; s < o.seed_base + o.seeds; ++s) {
@@ -72,7 +102,8 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   const std::vector<std::uint64_t> seeds = shard_seeds(options);
   const std::size_t per_target = seeds.size();
   const std::size_t total = targets.size() * per_target;
-  std::vector<TaskResult> results(total);
+  std::vector<std::unique_ptr<Accum>> accums;
+  for (std::size_t t = 0; t < targets.size(); ++t) accums.push_back(std::make_unique<Accum>());
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> finished{0};
   std::atomic<bool> stop{false};
@@ -95,34 +126,63 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
       const std::uint64_t seed = seeds[task % per_target];
       const auto t0 = Clock::now();
       RunResult r = target.run(seed, false);
-      TaskResult& out = results[task];
-      out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      out.steps = r.steps;
-      out.mark_hits = r.mark_hits;
+      const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       const bool fired = r.finding.has_value();
-      out.hit = fired && r.finding->checker == target.expect_checker;
+      const bool hit = fired && r.finding->checker == target.expect_checker;
+      bool ok = true;
       switch (target.expect) {
-        case Expect::pass: out.ok = !fired; break;
-        case Expect::fail_always: out.ok = out.hit; break;
-        case Expect::fail_sometimes: out.ok = !fired || out.hit; break;
+        case Expect::pass: ok = !fired; break;
+        case Expect::fail_always: ok = hit; break;
+        case Expect::fail_sometimes: ok = !fired || hit; break;
       }
-      if (!out.ok && fired && target.expect != Expect::fail_always) {
-        out.known = explaining_finding(r.finding->checker, r.mark_hits);
-        if (out.known != nullptr) out.ok = true;
+      const KnownFinding* known = nullptr;
+      if (!ok && fired && target.expect != Expect::fail_always) {
+        known = explaining_finding(r.finding->checker, r.mark_hits);
+        if (known != nullptr) ok = true;
       }
-      if (!out.ok) out.kept = std::move(r);
       if (should_recheck(seed, options.recheck_every)) {
         rechecked.fetch_add(1);
         const RunResult again = target.run(seed, false);
-        const std::uint64_t first = out.kept ? out.kept->trace_hash : r.trace_hash;
-        if (again.trace_hash != first) {
+        if (again.trace_hash != r.trace_hash) {
           std::string diff = first_difference(target, seed);
           std::lock_guard lock(mismatch_mu);
-          if (!mismatch) mismatch = DeterminismMismatch{target.name, seed, first, again.trace_hash, std::move(diff)};
+          if (!mismatch) mismatch = DeterminismMismatch{target.name, seed, r.trace_hash, again.trace_hash, std::move(diff)};
           stop = true;
         }
       }
-      out.done.store(true, std::memory_order_release);
+      Accum& a = *accums[task / per_target];
+      {
+        std::lock_guard lock(a.mu);
+        ++a.seeds_run;
+        a.steps += r.steps;
+        a.busy_seconds += seconds;
+        if (a.mark_hits.size() < r.mark_hits.size()) a.mark_hits.resize(r.mark_hits.size(), 0);
+        for (std::size_t m = 0; m < r.mark_hits.size(); ++m) a.mark_hits[m] += r.mark_hits[m];
+        if (hit) ++a.expected_hits;
+        if (known != nullptr) {
+          ++a.known;
+          auto [it, fresh] = a.known_by_finding.try_emplace(known->name(), 0, seed);
+          ++it->second.first;
+          it->second.second = std::min(it->second.second, seed);
+        }
+        if (!ok) {
+          ++a.unexpected;
+          const std::string shape = failure_shape(r);
+          const auto g = a.groups.find(shape);
+          if (g == a.groups.end()) {
+            a.groups.emplace(shape, SeedFailure{seed, std::move(r), 1, seed});
+          } else {
+            SeedFailure& f = g->second;
+            ++f.group_seeds;
+            f.group_first_seed = std::min(f.group_first_seed, seed);
+            if (std::pair(r.steps, seed) < std::pair(f.result.steps, f.seed)) {
+              f.seed = seed;
+              f.result = std::move(r);
+            }
+          }
+        }
+      }
+      a.completed.fetch_add(1, std::memory_order_release);
       finished.fetch_add(1, std::memory_order_release);
     }
   };
@@ -138,26 +198,28 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   std::size_t reported = 0;
   auto summarize = [&](std::size_t t) {
     TargetSummary& s = report.targets[t];
+    Accum& a = *accums[t];
+    std::lock_guard lock(a.mu);
     s.name = targets[t].name;
+    s.seeds_run = a.seeds_run;
+    s.unexpected = a.unexpected;
+    s.expected_hits = a.expected_hits;
+    s.steps = a.steps;
+    s.busy_seconds = a.busy_seconds;
+    s.known = a.known;
+    s.known_by_finding = a.known_by_finding;
     s.mark_hits.assign(mark_count, 0);
-    for (std::size_t i = 0; i < per_target; ++i) {
-      TaskResult& r = results[t * per_target + i];
-      if (!r.done.load(std::memory_order_acquire)) continue;
-      ++s.seeds_run;
-      s.steps += r.steps;
-      for (std::size_t m = 0; m < mark_count && m < r.mark_hits.size(); ++m) s.mark_hits[m] += r.mark_hits[m];
-      s.busy_seconds += r.seconds;
-      if (r.hit) ++s.expected_hits;
-      if (r.known != nullptr) {
-        ++s.known;
-        auto [it, fresh] = s.known_by_finding.try_emplace(r.known->name(), 0, seeds[i]);
-        ++it->second.first;
-      }
-      if (!r.ok) {
-        ++s.unexpected;
-        if (s.failures.size() < options.keep_failures) s.failures.push_back({seeds[i], std::move(*r.kept)});
-      }
+    for (std::size_t m = 0; m < mark_count && m < a.mark_hits.size(); ++m) s.mark_hits[m] = a.mark_hits[m];
+    // Failure groups by their first seed; the first keep_failures of them.
+    std::vector<SeedFailure*> groups;
+    for (auto& [shape, f] : a.groups) groups.push_back(&f);
+    std::sort(groups.begin(), groups.end(),
+              [](const SeedFailure* x, const SeedFailure* y) { return x->group_first_seed < y->group_first_seed; });
+    for (SeedFailure* f : groups) {
+      if (s.failures.size() >= options.keep_failures) break;
+      s.failures.push_back(std::move(*f));
     }
+    a.groups.clear();
     const SweepTarget& target = targets[t];
     if (s.unexpected > 0) {
       s.passed = false;
@@ -177,10 +239,7 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   // The main thread reports targets in order as each completes.
   for (;;) {
     while (reported < targets.size()) {
-      bool complete = true;
-      for (std::size_t i = 0; i < per_target && complete; ++i)
-        complete = results[reported * per_target + i].done.load(std::memory_order_acquire);
-      if (!complete) break;
+      if (accums[reported]->completed.load(std::memory_order_acquire) < per_target) break;
       summarize(reported);
       if (callbacks.target_done) callbacks.target_done(report.targets[reported]);
       ++reported;

@@ -42,13 +42,22 @@ struct SweepOptions {
   unsigned jobs = 1;
   double time_limit_seconds = 0;    // 0: none
   std::uint32_t recheck_every = 20; // 0: no determinism check
-  std::size_t keep_failures = 3;    // failing runs kept per target, for files
+  std::size_t keep_failures = 16;   // failure groups per target whose shortest run is kept, for files
 };
 
 struct SeedFailure {
   std::uint64_t seed;
   RunResult result;
+  // The failure's group: its seeds and the first of them (this one is the
+  // group's shortest run, by steps).
+  std::uint64_t group_seeds = 1;
+  std::uint64_t group_first_seed = 0;
 };
+
+// A failure's group: the same checker, the same `where`, and the same
+// message once its numbers are masked ("folio 12 at 0x3000" and "folio 7
+// at 0x1000" are one shape).
+std::string failure_shape(const RunResult& r);
 
 struct TargetSummary {
   std::string name;
@@ -64,7 +73,9 @@ struct TargetSummary {
   std::uint64_t known = 0;
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> known_by_finding;  // name -> (seeds, first seed)
   std::string verdict;  // "ok", or why not
-  std::vector<SeedFailure> failures;  // the first few unexpected ones
+  // One per failure group (by first seed): its shortest run, and how many
+  // seeds share it.
+  std::vector<SeedFailure> failures;
 };
 
 struct DeterminismMismatch {

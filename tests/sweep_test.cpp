@@ -137,23 +137,41 @@ TEST(Sweep, a_pass_target_with_no_finding_passes) {
   EXPECT_GT(report.rechecked, 0u);
 }
 
-TEST(Sweep, a_pass_target_that_fails_on_some_seeds_fails_and_keeps_those_runs) {
-  SweepOptions o = options(100);
-  o.keep_failures = 2;
-  const auto report = sim::run_sweep({make_target("flaky", Expect::pass, "", lost_wakeup_body)}, o, {});
-  const auto& t = report.targets[0];
-  EXPECT_FALSE(t.passed);
-  EXPECT_GT(t.unexpected, 0u);
-  EXPECT_LT(t.unexpected, 100u);
-  EXPECT_NE(t.verdict.find("FAIL"), std::string::npos) << t.verdict;
-  ASSERT_EQ(t.failures.size(), 2u);
-  for (const auto& f : t.failures) {
+// Failing seeds are grouped by cause (checker, where, message shape); a
+// group keeps its shortest run, the same whatever the thread count.
+TEST(Sweep, a_pass_target_that_fails_on_some_seeds_fails_and_keeps_each_causes_shortest_run) {
+  for (unsigned jobs : {1u, 3u}) {
+    SweepOptions o = options(100, jobs);
+    const auto report = sim::run_sweep({make_target("flaky", Expect::pass, "", lost_wakeup_body)}, o, {});
+    const auto& t = report.targets[0];
+    EXPECT_FALSE(t.passed);
+    EXPECT_GT(t.unexpected, 0u);
+    EXPECT_LT(t.unexpected, 100u);
+    EXPECT_NE(t.verdict.find("FAIL"), std::string::npos) << t.verdict;
+    ASSERT_EQ(t.failures.size(), 1u);  // one cause: the lost wakeup's deadlock
+    const auto& f = t.failures[0];
     ASSERT_TRUE(f.result.finding.has_value());
     EXPECT_EQ(f.result.finding->checker, "deadlock");
-    // The kept run is the one for that seed.
+    EXPECT_EQ(f.group_seeds, t.unexpected);
+    EXPECT_LE(f.group_first_seed, f.seed);
+    // The kept run is the one for that seed, and no failing seed is shorter.
     EXPECT_EQ(f.result.trace_hash, test::run_sim(lost_wakeup_body, f.seed).trace_hash);
+    for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+      const auto r = test::run_sim(lost_wakeup_body, seed);
+      if (r.finding) EXPECT_GE(r.steps, f.result.steps) << seed;
+      if (r.finding && r.steps == f.result.steps) EXPECT_GE(seed, f.seed);
+    }
   }
-  EXPECT_LT(t.failures[0].seed, t.failures[1].seed);
+}
+
+TEST(Sweep, failure_shapes_mask_numbers_and_keep_the_checker_and_where) {
+  sim::RunResult a, b, c;
+  a.finding = sim::Finding{"deadlock", "folio 12 at 0x3000 blocked", "", "x.cpp:3"};
+  b.finding = sim::Finding{"deadlock", "folio 7 at 0x1f00 blocked", "", "x.cpp:3"};
+  c.finding = sim::Finding{"deadlock", "folio 7 at 0x1f00 blocked", "", "x.cpp:4"};
+  EXPECT_EQ(sim::failure_shape(a), sim::failure_shape(b));
+  EXPECT_NE(sim::failure_shape(a), sim::failure_shape(c));
+  EXPECT_EQ(sim::failure_shape(sim::RunResult{}), "(none)");
 }
 
 TEST(Sweep, fail_always_whose_checker_fires_on_every_seed_passes) {
