@@ -21,6 +21,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "scenarios/bugs.h"
 #include "scenarios/registry.h"
 #include "sim/atomic_file.h"
 #include "sim/failure_file.h"
@@ -164,7 +165,9 @@ int cmd_shrink(const ShrinkArgs& args) {
   if (!rec) throw UsageError(error);
   const scenarios::Scenario* scenario = scenarios::find_scenario(rec->scenario);
   if (scenario == nullptr) throw UsageError(fmt::format("{}:2: unknown scenario '{}' (wbsim list shows them)", args.file, rec->scenario));
-  check_bugs(rec->bugs);
+  for (const std::string& b : rec->bugs) {
+    if (scenarios::find_bug(b) == nullptr) throw UsageError(fmt::format("{}:5: unknown bug '{}'", args.file, b));
+  }
   Shrinker shrinker(*scenario, *rec, args.max_runs);
   if (!shrinker.start()) {
     fmt::print("HARNESS: {} does not reproduce ({} recorded; replay with `wbsim replay {}`)\n", args.file, rec->checker,
