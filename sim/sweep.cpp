@@ -40,6 +40,61 @@ struct Accum {
   std::atomic<std::size_t> completed{0};  // seeds folded in
 };
 
+// What one seed's run means for its target.
+struct Verdict {
+  bool ok = true;
+  bool hit = false;                     // the expected checker fired
+  const KnownFinding* known = nullptr;  // a pinned finding explains the failure
+};
+
+Verdict judge(const SweepTarget& target, const RunResult& r) {
+  Verdict v;
+  const bool fired = r.finding.has_value();
+  v.hit = fired && r.finding->checker == target.expect_checker;
+  switch (target.expect) {
+    case Expect::pass: v.ok = !fired; break;
+    case Expect::fail_always: v.ok = v.hit; break;
+    case Expect::fail_sometimes: v.ok = !fired || v.hit; break;
+  }
+  if (!v.ok && fired && target.expect != Expect::fail_always) {
+    v.known = explaining_finding(r.finding->checker, r.mark_hits);
+    if (v.known != nullptr) v.ok = true;
+  }
+  return v;
+}
+
+// Folds one seed's run into its target's aggregates (under its lock).
+void fold(Accum& a, std::uint64_t seed, double seconds, const Verdict& v, RunResult r) {
+  std::lock_guard lock(a.mu);
+  ++a.seeds_run;
+  a.steps += r.steps;
+  a.busy_seconds += seconds;
+  if (a.mark_hits.size() < r.mark_hits.size()) a.mark_hits.resize(r.mark_hits.size(), 0);
+  for (std::size_t m = 0; m < r.mark_hits.size(); ++m) a.mark_hits[m] += r.mark_hits[m];
+  if (v.hit) ++a.expected_hits;
+  if (v.known != nullptr) {
+    ++a.known;
+    auto [it, fresh] = a.known_by_finding.try_emplace(v.known->name(), 0, seed);
+    ++it->second.first;
+    it->second.second = std::min(it->second.second, seed);
+  }
+  if (v.ok) return;
+  ++a.unexpected;
+  const std::string shape = failure_shape(r);
+  const auto g = a.groups.find(shape);
+  if (g == a.groups.end()) {
+    a.groups.emplace(shape, SeedFailure{seed, std::move(r), 1, seed});
+    return;
+  }
+  SeedFailure& f = g->second;
+  ++f.group_seeds;
+  f.group_first_seed = std::min(f.group_first_seed, seed);
+  if (std::pair(r.steps, seed) < std::pair(f.result.steps, f.seed)) {
+    f.seed = seed;
+    f.result = std::move(r);
+  }
+}
+
 bool should_recheck(std::uint64_t seed, std::uint32_t every) {
   if (every == 0) return false;
   std::uint64_t x = seed;
@@ -127,19 +182,7 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
       const auto t0 = Clock::now();
       RunResult r = target.run(seed, false);
       const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      const bool fired = r.finding.has_value();
-      const bool hit = fired && r.finding->checker == target.expect_checker;
-      bool ok = true;
-      switch (target.expect) {
-        case Expect::pass: ok = !fired; break;
-        case Expect::fail_always: ok = hit; break;
-        case Expect::fail_sometimes: ok = !fired || hit; break;
-      }
-      const KnownFinding* known = nullptr;
-      if (!ok && fired && target.expect != Expect::fail_always) {
-        known = explaining_finding(r.finding->checker, r.mark_hits);
-        if (known != nullptr) ok = true;
-      }
+      const Verdict v = judge(target, r);
       if (should_recheck(seed, options.recheck_every)) {
         rechecked.fetch_add(1);
         const RunResult again = target.run(seed, false);
@@ -151,37 +194,7 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
         }
       }
       Accum& a = *accums[task / per_target];
-      {
-        std::lock_guard lock(a.mu);
-        ++a.seeds_run;
-        a.steps += r.steps;
-        a.busy_seconds += seconds;
-        if (a.mark_hits.size() < r.mark_hits.size()) a.mark_hits.resize(r.mark_hits.size(), 0);
-        for (std::size_t m = 0; m < r.mark_hits.size(); ++m) a.mark_hits[m] += r.mark_hits[m];
-        if (hit) ++a.expected_hits;
-        if (known != nullptr) {
-          ++a.known;
-          auto [it, fresh] = a.known_by_finding.try_emplace(known->name(), 0, seed);
-          ++it->second.first;
-          it->second.second = std::min(it->second.second, seed);
-        }
-        if (!ok) {
-          ++a.unexpected;
-          const std::string shape = failure_shape(r);
-          const auto g = a.groups.find(shape);
-          if (g == a.groups.end()) {
-            a.groups.emplace(shape, SeedFailure{seed, std::move(r), 1, seed});
-          } else {
-            SeedFailure& f = g->second;
-            ++f.group_seeds;
-            f.group_first_seed = std::min(f.group_first_seed, seed);
-            if (std::pair(r.steps, seed) < std::pair(f.result.steps, f.seed)) {
-              f.seed = seed;
-              f.result = std::move(r);
-            }
-          }
-        }
-      }
+      fold(a, seed, seconds, v, std::move(r));
       a.completed.fetch_add(1, std::memory_order_release);
       finished.fetch_add(1, std::memory_order_release);
     }
