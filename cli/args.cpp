@@ -92,9 +92,22 @@ Shard shard_from_environment_or(const std::string& flag_text) {
   return Shard{};
 }
 
+namespace {
+std::string& program_storage() {
+  static std::string path = "wbsim";
+  return path;
+}
+}  // namespace
+
+void set_program(std::string argv0) {
+  if (!argv0.empty()) program_storage() = std::move(argv0);
+}
+
+const std::string& program() { return program_storage(); }
+
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
                               const std::vector<std::string>& bugs) {
-  std::string cmd = fmt::format("wbsim run {} --seed {}", scenario, seed);
+  std::string cmd = fmt::format("{} run {} --seed {}", program(), scenario, seed);
   if (strategy.kind != sim::StrategySpec::Kind::random) cmd += fmt::format(" --strategy {}", strategy.to_string());
   for (const std::string& b : bugs) cmd += fmt::format(" --bug {}", b);
   return cmd;

@@ -37,6 +37,11 @@ Shard parse_shard(const std::string& text);
 Shard shard_from_environment_or(const std::string& flag_text);
 
 // "wbsim run NAME --seed N [--strategy S] [--bug B]..."
+// The path the binary was run by (argv[0]: "wbsim" when found on PATH,
+// else the path given), which reproduce lines start with.
+void set_program(std::string argv0);
+const std::string& program();
+
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
                               const std::vector<std::string>& bugs);
 

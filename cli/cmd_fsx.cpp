@@ -38,7 +38,7 @@ int cmd_fsx(const FsxArgs& args) {
   const auto& ops = std::get<std::vector<fsx::Op>>(parsed);
   const std::string expected = args.expected_file.empty() ? std::string() : read_whole(args.expected_file, "transcript");
 
-  const std::string reproduce = fmt::format("wbsim fsx {} --seed {} --faults {}{}", args.ops_file, seed, args.faults,
+  const std::string reproduce = fmt::format("{} fsx {} --seed {} --faults {}{}", program(), args.ops_file, seed, args.faults,
                                             args.expected_file.empty() ? "" : " --expected " + args.expected_file);
   const fsx::EngineRun run = fsx::run_engine(ops, seed, faults, "reproduce: " + reproduce);
   // The swarm draw goes to stderr: stdout may be the transcript.

@@ -174,7 +174,7 @@ int cmd_replay(const ReplayArgs& args) {
   req.replay_tape = &rec->tape;
   req.faults = rec->faults;
   req.keep_full_trace = !args.trace_file.empty();
-  req.crash_context = fmt::format("reproduce: wbsim replay {}\n", args.file);
+  req.crash_context = fmt::format("reproduce: {} replay {}\n", program(), args.file);
 
   const sim::RunResult r = scenarios::run_scenario(*scenario, req);
   print_header("replay", scenario->name, rec->seed, rec->strategy, req.bugs, r);
@@ -183,7 +183,7 @@ int cmd_replay(const ReplayArgs& args) {
   if (!args.trace_file.empty()) write_trace(args.trace_file, r);
   const int code = replay_verdict(*rec, r, args.continue_run);
   if (r.finding && (code != kHarness)) print_finding(stdout, *r.finding, r);
-  fmt::print("reproduce: wbsim replay {}\n", args.file);
+  fmt::print("reproduce: {} replay {}\n", program(), args.file);
   if (args.trace_hash) fmt::print("trace-hash: {:016x}\n", r.trace_hash);
   return code;
 }

@@ -202,7 +202,7 @@ int cmd_shrink(const ShrinkArgs& args) {
   print_row("trace lines", a.trace_lines, b.trace_lines);
   fmt::print("FAIL {}: {}\n", b.finding->checker, b.finding->message);
   fmt::print("shrunk failure file: {}\n", path);
-  fmt::print("reproduce: wbsim replay {}\n", path);
+  fmt::print("reproduce: {} replay {}\n", program(), path);
   return kViolated;
 }
 

@@ -31,6 +31,7 @@ int cmd_marks() {
 
 int main(int argc, char** argv) {
   using namespace wbsim::cli;
+  if (argc > 0) set_program(argv[0]);
   CLI::App app{"wbsim: deterministic simulation and model checking of Linux-style writeback"};
   app.set_version_flag("--version", fmt::format("wbsim {}", WBSIM_VERSION));
   app.require_subcommand(1, 1);

@@ -56,7 +56,8 @@ grep -q '^FAIL deadlock:' run1.txt && ok || bad "canary: no 'FAIL deadlock:' lin
 grep -q '^wait-for chain:' run1.txt && ok || bad "canary: no wait-for chain"
 grep -q "cycle: 'left' -> 'right' -> 'left'" run1.txt && ok || bad "canary: no cycle line"
 grep -q "held by fiber" run1.txt && ok || bad "canary: chain does not name the holder"
-grep -qE '^reproduce: wbsim run canary/abba_deadlock --seed 1$' run1.txt && ok || bad "canary: reproduce line"
+# The reproduce line starts with the path the binary was run by.
+grep -qxF "reproduce: $wbsim run canary/abba_deadlock --seed 1" run1.txt && ok || bad "canary: reproduce line: $(grep '^reproduce' run1.txt)"
 hash1=$(tail -n 1 run1.txt)
 [[ "$hash1" =~ ^trace-hash:\ [0-9a-f]{16}$ ]] && ok || bad "canary: last line '$hash1' is not a trace hash"
 file=$(sed -n 's/^failure file: //p' run1.txt)
@@ -64,7 +65,7 @@ file=$(sed -n 's/^failure file: //p' run1.txt)
 ls fails | grep -q '\.tmp' && bad "temporary file left behind" || ok
 
 # Running the reproduce line gives the same failure and hash, in a new process.
-repro=$(sed -n 's/^reproduce: wbsim //p' run1.txt)
+repro=$(grep '^reproduce: ' run1.txt | cut -c$((${#wbsim} + 13))-)
 # shellcheck disable=SC2086
 "$wbsim" $repro --trace-hash --out fails2 >run2.txt 2>&1
 code=$?
@@ -311,7 +312,7 @@ code=$?
 grep -q '^FAIL transcript: line 3 differs from tampered.expected$' fsx-bad.txt && ok || bad "fsx mismatch line: $(head -2 fsx-bad.txt)"
 grep -q '^  expected: 3 .* size=1$' fsx-bad.txt && ok || bad "fsx mismatch: no expected line: $(cat fsx-bad.txt)"
 grep -q '^  actual:   3 ' fsx-bad.txt && ok || bad "fsx mismatch: no actual line"
-grep -q '^reproduce: wbsim fsx .*edge-cases.fsxops --seed 1 --faults none --expected tampered.expected$' fsx-bad.txt && ok ||
+grep -qF "reproduce: $wbsim fsx " fsx-bad.txt && grep -q 'edge-cases.fsxops --seed 1 --faults none --expected tampered.expected$' fsx-bad.txt && ok ||
   bad "fsx mismatch: no reproduce line: $(tail -1 fsx-bad.txt)"
 printf 'write 0x0 0x10 0x0\nwrite 0x0 zz 0x0\n' >malformed.fsxops
 expect_usage "malformed.fsxops:2: " fsx malformed.fsxops
