@@ -74,7 +74,6 @@ class PloopCrashChecker final : public Checker {
     // submitted durable; a FUA write is durable at its completion.
     const bool durable = bio.op == model::PioOp::flush || bio.preflush || bio.fua;
     if (bio.op == model::PioOp::flush || bio.preflush) d.flushed_before = std::max(d.flushed_before, bio.submitted);
-    if (bio.fua && bio.op != model::PioOp::flush) d.fua.push_back(id);
     // Power cut right after the acknowledgement that promised durability.
     if (durable) ploop_persistence_point(p, false);
   }
@@ -114,13 +113,12 @@ class PloopCrashChecker final : public Checker {
     std::map<std::uint64_t, Bio> bios;
     std::vector<std::vector<SectorVersion>> sectors;
     std::uint64_t flushed_before = 0;  // writes acknowledged before this were flushed
-    std::vector<std::uint64_t> fua;
     std::set<std::uint32_t> touched;  // device clusters some bio wrote or discarded
   };
 
   bool required(const Device& d, const Bio& b) const {
     if (b.failed || b.acked == kNever || b.op == model::PioOp::flush) return false;
-    return b.acked < d.flushed_before || (b.fua && std::find(d.fua.begin(), d.fua.end(), b.id) != d.fua.end());
+    return b.acked < d.flushed_before || b.fua;  // a FUA write is durable once acknowledged
   }
 
   void check_image(const Ploop& p, const std::vector<std::uint8_t>& image, const char* how, std::uint64_t mask) {

@@ -232,9 +232,9 @@ TEST(PloopCheckers, bat_holes_fires_on_a_mapped_cluster_marked_free_at_rest) {
   }
 }
 
-TEST(PloopCheckers, the_flush_md_state_enospc_and_cluster_lock_checkers_fire_on_their_bugs_in_sweeps) {
-  // Their switches are swept by cli_contract (`wbsim bugs`); here one run
-  // each shows the checker is wired: a flush that ends before the fsync.
+TEST(PloopCheckers, flush_fires_when_flush_pios_end_before_the_fsync) {
+  // md-state, enospc and cluster-lock are shown by their switches, which
+  // cli_contract sweeps (`wbsim bugs`); ploop-flush here as well.
   bool fired = false;
   for (std::uint64_t seed = 1; seed <= 20 && !fired; ++seed) {
     const auto r = run_ploop(16, [&](sim::Scheduler& s, model::Ploop& dev) {

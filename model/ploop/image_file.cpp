@@ -86,6 +86,13 @@ void ImageFile::make_durable_upto(std::uint64_t completed_before) {
   std::erase_if(ops_, [](const Op& op) { return op.durable; });
 }
 
+void ImageFile::record(Op op) {
+  apply(data_, op);
+  op.completed = true;
+  op.completed_at = ++completions_;
+  ops_.push_back(std::move(op));
+}
+
 void ImageFile::write_async(loff_t pos, std::vector<std::uint8_t> bytes, bool dsync, std::function<void(long)> complete) {
   SIM_ASSERT_CMP(bytes.size(), >, 0u);
   sim::Scheduler::current().spawn(fmt::format("aio.w{}", ++aio_), [this, pos, dsync, bytes = std::move(bytes),
@@ -107,11 +114,7 @@ void ImageFile::write_async(loff_t pos, std::vector<std::uint8_t> bytes, bool ds
     }
     allocate_blocks(pos, bytes.size());
     const long done = static_cast<long>(bytes.size());
-    Op op{Op::Kind::write, pos, std::move(bytes)};
-    apply(data_, op);
-    op.completed = true;
-    op.completed_at = ++completions_;
-    ops_.push_back(std::move(op));
+    record(Op{Op::Kind::write, pos, std::move(bytes)});
     if (dsync) {
       make_durable_upto(completions_);  // generic_write_sync: the file's fsync
       if (on_durable) on_durable();
@@ -161,11 +164,7 @@ int ImageFile::truncate(loff_t len) {
     }
     allocated_.resize((static_cast<std::uint64_t>(len) + kBlock - 1) / kBlock);
   }
-  Op op{Op::Kind::truncate, 0, {}, len};
-  apply(data_, op);
-  op.completed = true;
-  op.completed_at = ++completions_;
-  ops_.push_back(std::move(op));
+  record(Op{Op::Kind::truncate, 0, {}, len});
   return 0;
 }
 
@@ -176,13 +175,7 @@ int ImageFile::fallocate(Falloc mode, loff_t pos, loff_t len) {
       const std::uint64_t need = blocks_needed(pos, static_cast<std::uint64_t>(len));
       if (options_.capacity_blocks != 0 && used_blocks_ + need > options_.capacity_blocks) return kENOSPC;
       allocate_blocks(pos, static_cast<std::uint64_t>(len));
-      if (pos + len > size()) {
-        Op op{Op::Kind::truncate, 0, {}, pos + len};
-        apply(data_, op);
-        op.completed = true;
-        op.completed_at = ++completions_;
-        ops_.push_back(std::move(op));
-      }
+      if (pos + len > size()) record(Op{Op::Kind::truncate, 0, {}, pos + len});
       return 0;
     }
     case Falloc::punch_hole:
@@ -197,11 +190,7 @@ int ImageFile::fallocate(Falloc mode, loff_t pos, loff_t len) {
           }
         }
       }
-      Op op{Op::Kind::zero, pos, {}, len};
-      apply(data_, op);
-      op.completed = true;
-      op.completed_at = ++completions_;
-      ops_.push_back(std::move(op));
+      record(Op{Op::Kind::zero, pos, {}, len});
       return 0;
     }
   }

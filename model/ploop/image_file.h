@@ -92,6 +92,8 @@ class ImageFile {
   };
   void latency();
   void make_durable_upto(std::uint64_t completed_before);
+  // Applies a completed operation to what reads see and keeps it volatile.
+  void record(Op op);
   static void apply(std::vector<std::uint8_t>& to, const Op& op);
   std::uint64_t blocks_needed(loff_t pos, std::uint64_t len) const;
   void allocate_blocks(loff_t pos, std::uint64_t len);

@@ -48,6 +48,9 @@ bool ploop_cluster_is_in_top_delta(Ploop& ploop, std::uint32_t clu);
 void ploop_hole_set_bit(std::uint32_t nr, Ploop& ploop);
 void ploop_hole_clear_bit(std::uint32_t nr, Ploop& ploop);
 
+// vfs_fsync of the top delta's file, announced to the checkers and traced.
+int ploop_fsync_image(Ploop& ploop);
+
 // --- map_work.cpp: the workers and submission ----------------------------------
 void do_ploop_work(Ploop& ploop);
 void do_ploop_fsync_work(Ploop& ploop);

@@ -195,9 +195,7 @@ int ploop_truncate_prealloc_safe(Ploop& ploop, loff_t len) {
   int ret = !ploop.falloc_new_clu ? ploop.file->truncate(new_len)
                                   : ploop.file->fallocate(ImageFile::Falloc::allocate, old_len, new_len - old_len);
   if (ret != 0) return ret;
-  MODEL_EVENT(ploop_fsync(ploop, true, 0));
-  ret = ploop.file->fsync();
-  MODEL_EVENT(ploop_fsync(ploop, false, ret));
+  ret = ploop_fsync_image(ploop);
   if (ret != 0) return ret;
   ploop.file_size = new_len;
   ploop.file_preallocated_area_start = len;
@@ -223,9 +221,7 @@ int ploop_allocate_cluster(Ploop& ploop, std::uint32_t* dst_clu) {
     if (ret != 0) return ret;
   } else if (pos < ploop.file_preallocated_area_start) {
     // Flush the punch_hole()/zero_range() modifications.
-    MODEL_EVENT(ploop_fsync(ploop, true, 0));
-    ret = ploop.file->fsync();
-    MODEL_EVENT(ploop_fsync(ploop, false, ret));
+    ret = ploop_fsync_image(ploop);
     if (ret != 0) return ret;
   }
   if (end > ploop.file_preallocated_area_start) ploop.file_preallocated_area_start = end;

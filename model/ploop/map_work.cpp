@@ -131,16 +131,21 @@ void do_ploop_fsync_work(Ploop& ploop) {
     for (Pio* pio : flush_pios) ploop_pio_endio(*pio);
     flush_pios.clear();
   }
-  MODEL_EVENT(ploop_fsync(ploop, true, 0));
-  trace_ev(Ev::ploop_fsync, 0, 0);
-  const int ret = ploop.file->fsync();
-  trace_ev(Ev::ploop_fsync, 1, static_cast<std::uint64_t>(-ret));
-  MODEL_EVENT(ploop_fsync(ploop, false, ret));
+  const int ret = ploop_fsync_image(ploop);
   for (Pio* pio : flush_pios) {
     if (ret != 0) pio->bi_status = errno_to_blk_status(ret);
     MODEL_EVENT(ploop_flush_end(ploop, *pio));
     ploop_pio_endio(*pio);
   }
+}
+
+int ploop_fsync_image(Ploop& ploop) {
+  MODEL_EVENT(ploop_fsync(ploop, true, 0));
+  trace_ev(Ev::ploop_fsync, 0, 0);
+  const int ret = ploop.file->fsync();
+  trace_ev(Ev::ploop_fsync, 1, static_cast<std::uint64_t>(-ret));
+  MODEL_EVENT(ploop_fsync(ploop, false, ret));
+  return ret;
 }
 
 void ploop_submit_embedded_pio(Ploop& ploop, Pio& pio) {
