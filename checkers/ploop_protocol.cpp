@@ -134,6 +134,8 @@ class PloopProtocolChecker final : public Checker {
       const auto [it, fresh] = owner.emplace(dst, clu);
       WBSIM_CHECK(kPloopBatHoles, fresh, "ploop {}: file cluster {} is mapped by clusters {} and {}", p.id, dst, it->second,
                   clu);
+      WBSIM_CHECK(kPloopBatHoles, dst >= p.nr_bat_clusters(), "ploop {}: cluster {} maps file cluster {}, inside the BAT ({} clusters)",
+                  p.id, clu, dst, p.nr_bat_clusters());
       WBSIM_CHECK(kPloopBatHoles, dst < p.holes_bitmap.size() && !p.holes_bitmap[dst],
                   "ploop {}: cluster {} maps file cluster {}, which the holes bitmap has free", p.id, clu, dst);
     }

@@ -232,6 +232,49 @@ TEST(PloopCheckers, bat_holes_fires_on_a_mapped_cluster_marked_free_at_rest) {
   }
 }
 
+TEST(PloopCheckers, bat_holes_fires_on_a_bat_entry_inside_the_bat) {
+  for (bool planted : {false, true}) {
+    const auto r = run_ploop(16, [&](sim::Scheduler& s, model::Ploop& dev) {
+      s.spawn("app", [&dev, planted] {
+        write(dev, 4, fill(0x44, dev.clu_size()));
+        if (planted) {
+          dev.holes_bitmap[model::ploop_bat_entry(dev, 4)] = true;  // keep the planted entry the only fault
+          dev.bat_entries.at(0)->page.at(model::kPloopMapOffset + 4) = 0;  // file cluster 0: the header and BAT
+        }
+      });
+    });
+    EXPECT_EQ(checker_of(r), planted ? "ploop-bat-holes" : "none") << planted;
+    if (planted && r.finding) EXPECT_NE(r.finding->message.find("inside the BAT"), std::string::npos) << r.finding->message;
+  }
+}
+
+// The driver at 9d144ac5 (ploop_advance_local_after_bat_wb(..., false)) sets
+// the holes bitmap bit of the device cluster's number; the switch frees the
+// file cluster the update allocated instead.
+TEST(Ploop, a_failed_bat_update_frees_the_device_clusters_number_not_the_cluster_it_allocated) {
+  for (bool evident_fix : {false, true}) {
+    std::uint32_t dst = 0;
+    bool bat_page_free = false, dst_free = false;
+    BlkStatus st = BlkStatus::ok;
+    const auto r = run_ploop(2048, [&](sim::Scheduler& s, model::Ploop& dev) {
+      s.spawn("app", [&] {
+        write(dev, 0, fill(0x30, dev.clu_size()));  // file cluster 3: the BAT is clusters 0-2
+        dst = model::ploop_bat_entry(dev, 0) + 1;      // the next one, which device cluster 1 is given
+        dev.file->fail_next_fsync(1);                   // the flush after its md page write
+        st = write(dev, 1, fill(0x31, dev.clu_size()));
+        bat_page_free = dev.holes_bitmap[1];
+        dst_free = dev.holes_bitmap[dst];
+      });
+    }, evident_fix ? std::vector<std::string>{"ploop-failed-bat-frees-allocated"} : std::vector<std::string>{});
+    EXPECT_EQ(st, BlkStatus::ioerr);
+    EXPECT_EQ(dst, 4u);
+    EXPECT_EQ(bat_page_free, !evident_fix) << "file cluster 1 holds md page 1";
+    EXPECT_EQ(dst_free, evident_fix);
+    // The driver leaks cluster 4 and frees a page of its own BAT.
+    EXPECT_EQ(checker_of(r), evident_fix ? "none" : "ploop-bat-holes") << (r.finding ? r.finding->message : "");
+  }
+}
+
 TEST(PloopCheckers, flush_fires_when_flush_pios_end_before_the_fsync) {
   // md-state, enospc and cluster-lock are shown by their switches, which
   // cli_contract sweeps (`wbsim bugs`); ploop-flush here as well.

@@ -15,9 +15,10 @@
 
 namespace wbsim::model {
 
-WBSIM_KNOWN_FINDING(kFindingFailedBatStays, "ploop-failed-bat-write-stays-in-file", "ploop-crash-consistency",
-                    "ploop/failed_bat_flush_reuses_cluster",
-                    "a BAT update whose flush failed frees its clusters, but its md page write is in the file");
+WBSIM_KNOWN_FINDING(kFindingFailedBatFreesIndex, "ploop-failed-bat-frees-device-index",
+                    "ploop-crash-consistency,ploop-bat-holes", "ploop/failed_bat_frees_device_index",
+                    "a failed BAT update sets the holes bitmap bit of the device cluster's number, not of the "
+                    "file cluster it allocated");
 
 namespace {
 
@@ -123,8 +124,18 @@ void ploop_advance_local_after_bat_wb(Ploop& ploop, PloopIndexWb& piwb, bool suc
     if (success) {
       md.page[i] = piwb.bat_page[i];
       md.bat_levels[i] = 0;  // ploop_top_level()
-    } else {
+    } else if (variant::failed_bat_frees_allocated()) {
       ploop_hole_set_bit(piwb.bat_page[i], ploop);
+    } else {
+      // The driver sets bit `i + off`: the device cluster's number, while
+      // the holes bitmap is indexed by file cluster (ploop_find_dst_clu_bit,
+      // ploop_release_cluster). The cluster it allocated stays in use and
+      // leaks; file cluster `clu` is freed, whatever holds it. When the two
+      // numbers coincide, the allocated cluster is freed while the md page
+      // write that maps it may be in the file (docs/ploop.md, the pinned
+      // finding).
+      sim::known_finding_reached(kFindingFailedBatFreesIndex);
+      ploop_hole_set_bit(clu, ploop);
     }
   }
   SIM_ASSERT(md.status & MD_WRITEBACK);  // WARN_ON_ONCE(!(md->status & MD_WRITEBACK))
@@ -145,10 +156,6 @@ void ploop_put_piwb(PloopIndexWb& piwb) {
   // Index wb failed: mark clusters as unallocated again. piwb->count is
   // zero, so all data writers completed.
   if (piwb.bi_status != BlkStatus::ok) {
-    // The driver's FIXME: the failure may mean the page was written. When
-    // only the flush after it failed, the page is in the file, mapping
-    // clusters this frees for reuse (docs/ploop.md, the pinned finding).
-    if (piwb.md_written && piwb.type == PiwbType::alloc) sim::known_finding_reached(kFindingFailedBatStays);
     ploop_advance_local_after_bat_wb(ploop, piwb, false);
   }
   if (piwb.comp != nullptr) {
@@ -241,7 +248,6 @@ void ploop_md_write_endio(Pio& pio, PloopIndexWb& piwb, BlkStatus bi_status) {
     ploop_bat_write_complete(piwb, bi_status);
     return;
   }
-  piwb.md_written = true;
   ploop_init_pio(ploop, PioOp::flush, pio);
   PloopIndexWb* p = &piwb;
   pio.endio_cb = [p](Pio&, BlkStatus s) { ploop_bat_write_complete(*p, s); };

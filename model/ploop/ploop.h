@@ -123,9 +123,6 @@ struct PloopIndexWb {
   bool completed = false;
   BlkStatus bi_status = BlkStatus::ok;
   std::uint32_t page_id = kPageNrNone;
-  // Model only: the md page write reached the file (for the pinned finding
-  // of a failed flush after it; docs/ploop.md).
-  bool md_written = false;
 };
 
 // A request from above (struct ploop_rq + its embedded pio).

@@ -16,6 +16,10 @@ WBSIM_BUG(kBugFlushEarly, "ploop-flush-before-fsync", "ploop/flush_storm*", "plo
           "dm-ploop: flush pios ended before the image's fsync returned (\"fsync after all pios are sent\")");
 WBSIM_BUG(kBugDiscardNoLock, "ploop-discard-no-lock", "ploop/discard_vs_write*", "ploop-cluster-lock",
           "dm-ploop: a pio that ignores a discard's cluster lock (\"simplify discard completion\")");
+WBSIM_BUG(kBugFreesAllocated, "ploop-failed-bat-frees-allocated", "ploop/failed_bat_flush_then_write*",
+          "ploop-crash-consistency",
+          "dm-ploop: a failed BAT update frees the file clusters it allocated (the evident fix of the driver's index "
+          "mix-up) although its md page may already be in the file (the driver's FIXME)");
 
 bool data_pio_skips_bat_wait() { return sim::bug(kBugAckBeforeBat); }
 bool md_redirty_under_writeback() { return sim::bug(kBugMdRedirty); }
@@ -23,5 +27,6 @@ bool enospc_fails_pio() { return sim::bug(kBugEnospcFails); }
 bool fua_skips_postflush() { return sim::bug(kBugFuaNoFlush); }
 bool flush_ends_before_fsync() { return sim::bug(kBugFlushEarly); }
 bool discard_skips_cluster_lock() { return sim::bug(kBugDiscardNoLock); }
+bool failed_bat_frees_allocated() { return sim::bug(kBugFreesAllocated); }
 
 }  // namespace wbsim::model::variant

@@ -19,5 +19,11 @@ bool fua_skips_postflush();
 bool flush_ends_before_fsync();
 // A pio does not wait for a cluster's lock (discard) before using it (P7).
 bool discard_skips_cluster_lock();
+// A failed BAT update returns the file clusters it allocated to the holes
+// bitmap, where the driver sets the bits of the device clusters' numbers:
+// the fix the mix-up invites, wrong while the md page write that failed
+// only in its flush is in the file ("FIXME: a failure may mean some
+// sectors are written, so we have to reread BAT page").
+bool failed_bat_frees_allocated();
 
 }  // namespace wbsim::model::variant
