@@ -59,7 +59,8 @@ class PloopCrashChecker final : public Checker {
     const std::uint32_t per_clu = p.clu_size() / kSectorSize;
     for (std::size_t s = 0; s * kSectorSize < stored.data.size(); ++s) {
       const std::size_t sector = static_cast<std::size_t>(stored.pos) / kSectorSize + s;
-      d.sectors.at(sector).push_back({id, s * kSectorSize});
+      if (sector >= d.sectors.size()) d.sectors.resize(sector + 1);  // a grown device (ploop_resize)
+      d.sectors[sector].push_back({id, s * kSectorSize});
       d.touched.insert(static_cast<std::uint32_t>(sector / per_clu));
     }
   }
@@ -154,7 +155,8 @@ class PloopCrashChecker final : public Checker {
 
   void check_sector(const Ploop& p, const Device& d, std::size_t s, const std::vector<std::uint8_t>& got, const char* how,
                     std::uint64_t mask) {
-    const auto& versions = d.sectors[s];
+    static const std::vector<SectorVersion> kNone;
+    const auto& versions = s < d.sectors.size() ? d.sectors[s] : kNone;  // never written since a grow
     // The latest required write (by acknowledgement) and the submission
     // it must not be overtaken from.
     const Bio* req = nullptr;

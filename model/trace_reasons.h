@@ -49,6 +49,7 @@ enum class Ev : std::uint16_t {
   ploop_piwb,            // PLWB  an index writeback stage, a=piwb id b=stage (0 prepared, 1 md write, 2 flush, 3 done)
   ploop_alloc,           // PLAL  a cluster allocated, a=device cluster b=file cluster
   ploop_fsync,           // PLFS  vfs_fsync of the image, a=0 begin / 1 end, b=-errno
+  ploop_resize,          // PLRS  a grow began (a=0, b=new number of clusters) or ended (a=1, b=-errno)
   end,
 };
 

@@ -183,6 +183,34 @@ void fua_workload(sim::Scheduler& s, model::Ploop& dev) {
   });
 }
 
+TEST(Ploop, a_grow_moves_the_clusters_the_new_bat_needs_and_the_image_reopens_grown) {
+  std::uint32_t before = 0, after = 0;
+  std::vector<std::uint8_t> got, past_old_end;
+  model::PloopImageView v;
+  const auto r = run_ploop(64, [&](sim::Scheduler& s, model::Ploop& dev) {
+    s.spawn("app", [&] {
+      write(dev, 5, fill(0x55, dev.clu_size()));
+      before = model::ploop_bat_entry(dev, 5);            // file cluster 1, right after a one-cluster BAT
+      EXPECT_EQ(model::ploop_resize(dev, 2100 * 8), 0);   // a BAT of three clusters
+      EXPECT_EQ(model::ploop_resize(dev, 2000 * 8), -22);  // no online shrink
+      after = model::ploop_bat_entry(dev, 5);
+      got = read(dev, 5);
+      write(dev, 2000, fill(0x20, dev.clu_size()));
+      past_old_end = read(dev, 2000);
+      v = model::ploop_open_image(
+          dev.file->crash_image([](std::size_t) { return false; }, [](std::size_t, std::size_t) { return true; }), 3);
+    });
+  });
+  EXPECT_EQ(checker_of(r), "none") << (r.finding ? r.finding->message : "");
+  EXPECT_EQ(before, 1u);
+  EXPECT_GE(after, 3u);
+  EXPECT_EQ(got, fill(0x55, 4096));
+  EXPECT_EQ(past_old_end, fill(0x20, 4096));
+  ASSERT_EQ(v.error, 0) << v.why;
+  EXPECT_EQ(v.nr_bat_entries, 2100u);
+  EXPECT_EQ(v.bat[5], after);
+}
+
 TEST(PloopCheckers, data_before_ack_fires_when_a_data_pio_skips_its_bat_wait) {
   for (bool planted : {false, true}) {
     const auto r = run_ploop(16, fua_workload, planted ? std::vector<std::string>{"ploop-ack-before-bat"} : std::vector<std::string>{});

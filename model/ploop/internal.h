@@ -48,6 +48,9 @@ bool ploop_cluster_is_in_top_delta(Ploop& ploop, std::uint32_t clu);
 void ploop_hole_set_bit(std::uint32_t nr, Ploop& ploop);
 void ploop_hole_clear_bit(std::uint32_t nr, Ploop& ploop);
 
+// md->status changes, traced and announced to the checkers.
+void ploop_set_md_status(Ploop& ploop, MdPage& md, unsigned status);
+
 // vfs_fsync of the top delta's file, announced to the checkers and traced.
 int ploop_fsync_image(Ploop& ploop);
 
@@ -57,6 +60,9 @@ void do_ploop_fsync_work(Ploop& ploop);
 void ploop_submit_embedded_pio(Ploop& ploop, Pio& pio);
 void ploop_submit_embedded_pios(Ploop& ploop, std::deque<Pio*>& list);
 void ploop_enospc_timer(Ploop& ploop);
+
+// --- cmd.cpp: service commands (dm-ploop-cmd.c) ------------------------------
+int ploop_prepare_reloc_index_wb(Ploop& ploop, MdPage** ret_md, std::uint32_t clu, std::uint32_t* dst_clu);
 
 // BAT index helpers (dm-ploop.h).
 inline std::uint32_t ploop_bat_clu_to_page_nr(std::uint32_t clu) {

@@ -26,14 +26,14 @@ namespace {
 // 128 MiB is 128 clusters of its usual 1 MiB).
 constexpr loff_t kPreallocSize = 16 * 4096;
 
-void set_md_status(Ploop& ploop, MdPage& md, unsigned status) {
+}  // namespace
+
+void ploop_set_md_status(Ploop& ploop, MdPage& md, unsigned status) {
   const unsigned old = md.status;
   md.status = status;
   trace_ev(Ev::ploop_md, md.id, status);
   MODEL_EVENT(ploop_md_status(ploop, md, old));
 }
-
-}  // namespace
 
 MdPage& ploop_md_page_find(Ploop& ploop, std::uint32_t id) {
   const auto it = ploop.bat_entries.find(id);
@@ -68,7 +68,7 @@ void ploop_hole_clear_bit(std::uint32_t nr, Ploop& ploop) {
 
 bool ploop_md_make_dirty(Ploop& ploop, MdPage& md) {
   if (md.status & MD_DIRTY) return false;
-  set_md_status(ploop, md, md.status | MD_DIRTY);
+  ploop_set_md_status(ploop, md, md.status | MD_DIRTY);
   SIM_ASSERT(!(md.status & MD_WRITEBACK));  // WARN_ON_ONCE((md->status & MD_WRITEBACK))
   ploop.wb_batch_list.push_back(&md);
   md.wb_linked = true;
@@ -139,7 +139,7 @@ void ploop_advance_local_after_bat_wb(Ploop& ploop, PloopIndexWb& piwb, bool suc
     }
   }
   SIM_ASSERT(md.status & MD_WRITEBACK);  // WARN_ON_ONCE(!(md->status & MD_WRITEBACK))
-  set_md_status(ploop, md, md.status & ~MD_WRITEBACK);
+  ploop_set_md_status(ploop, md, md.status & ~MD_WRITEBACK);
   md.piwb = nullptr;
   std::deque<Pio*> list;
   list.swap(md.wait_list);

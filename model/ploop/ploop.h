@@ -15,8 +15,8 @@
 //! The model follows drivers/md/dm-ploop-map.c at 9d144ac5da74
 //! (OpenVZ/vzkernel, one workqueue with a worker and an fsync worker; the
 //! "parallel pio processing" series was not available to read) with one
-//! delta (no snapshots: no COW, no merge), no tracking and no resize
-//! (docs/ploop.md lists every simplification).
+//! delta (no snapshots: no COW, no merge) and no tracking (docs/ploop.md
+//! lists every simplification); grow follows dm-ploop-cmd.c.
 #pragma once
 
 #include <cstdint>
@@ -224,6 +224,12 @@ BlkStatus ploop_submit_bio_wait(Ploop& ploop, const PloopBio& bio, std::vector<s
 // held while suspended and run at resume.
 void ploop_suspend(Ploop& ploop);
 void ploop_resume(Ploop& ploop);
+
+// Grows the device to `new_sectors` (`dmsetup message ... resize`,
+// ploop_resize in dm-ploop-cmd.c): relocates the data clusters the larger
+// BAT needs, writes the new header; new requests wait meanwhile. 0 or
+// -errno (-EINVAL for a shrink or an unaligned size).
+int ploop_resize(Ploop& ploop, std::uint64_t new_sectors);
 
 // The in-memory BAT entry of a device cluster (ploop_bat_entries).
 std::uint32_t ploop_bat_entry(const Ploop& ploop, std::uint32_t clu);
