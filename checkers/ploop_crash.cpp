@@ -46,7 +46,13 @@ struct Bio {
 
 class PloopCrashChecker final : public Checker {
  public:
-  void ploop_created(const Ploop& p) override { dev_[p.id].sectors.resize(std::size_t{p.nr_bat_entries} * (p.clu_size() / kSectorSize)); }
+  void ploop_created(const Ploop& p) override {
+    Device& d = dev_[p.id];
+    d.sectors.resize(std::size_t{p.nr_bat_entries} * (p.clu_size() / kSectorSize));
+    // The snapshot deltas: read-only, so what they hold is what a device
+    // cluster the top delta does not map reads, before and after a cut.
+    for (const auto& lower : p.lower_deltas) d.lower.push_back({model::ploop_open_image(lower->data(), p.cluster_log), lower->data()});
+  }
 
   void ploop_bio_submitted(const Ploop& p, std::uint64_t id, const PloopBio& b) override {
     Device& d = dev_[p.id];
@@ -110,7 +116,12 @@ class PloopCrashChecker final : public Checker {
     std::uint64_t bio = 0;
     std::size_t off = 0;  // in the bio's data
   };
+  struct Lower {
+    model::PloopImageView view;
+    std::vector<std::uint8_t> image;
+  };
   struct Device {
+    std::vector<Lower> lower;  // oldest first
     std::map<std::uint64_t, Bio> bios;
     std::vector<std::vector<SectorVersion>> sectors;
     std::uint64_t flushed_before = 0;  // writes acknowledged before this were flushed
@@ -141,20 +152,36 @@ class PloopCrashChecker final : public Checker {
     const Device& d = dev_.at(p.id);
     const std::uint32_t per_clu = p.clu_size() / kSectorSize;
     std::vector<std::uint8_t> got(kSectorSize);
+    std::vector<std::uint8_t> base(kSectorSize);
     for (const std::uint32_t clu : clusters) {
      for (std::size_t s = std::size_t{clu} * per_clu; s < std::size_t{clu + 1} * per_clu; ++s) {
-      std::fill(got.begin(), got.end(), 0);
-      if (v.bat[clu] != model::kBatEntryNone) {
+      read_lower(p, d, clu, s % per_clu, base);
+      if (clu < v.bat.size() && v.bat[clu] != model::kBatEntryNone) {
+        std::fill(got.begin(), got.end(), 0);
         const std::size_t at = std::size_t{v.bat[clu]} * p.clu_size() + (s % per_clu) * kSectorSize;
         if (at < image.size()) std::memcpy(got.data(), image.data() + at, std::min<std::size_t>(kSectorSize, image.size() - at));
+      } else {
+        got = base;
       }
-      check_sector(p, d, s, got, how, mask);
+      check_sector(p, d, s, got, base, how, mask);
      }
     }
   }
 
-  void check_sector(const Ploop& p, const Device& d, std::size_t s, const std::vector<std::uint8_t>& got, const char* how,
-                    std::uint64_t mask) {
+  // What device cluster `clu`'s sector `in_clu` holds in the newest lower
+  // delta that maps it, or zeros.
+  void read_lower(const Ploop& p, const Device& d, std::uint32_t clu, std::size_t in_clu, std::vector<std::uint8_t>& out) const {
+    std::fill(out.begin(), out.end(), 0);
+    for (auto it = d.lower.rbegin(); it != d.lower.rend(); ++it) {
+      if (clu >= it->view.bat.size() || it->view.bat[clu] == model::kBatEntryNone) continue;
+      const std::size_t at = std::size_t{it->view.bat[clu]} * p.clu_size() + in_clu * kSectorSize;
+      std::memcpy(out.data(), it->image.data() + at, kSectorSize);
+      return;
+    }
+  }
+
+  void check_sector(const Ploop& p, const Device& d, std::size_t s, const std::vector<std::uint8_t>& got,
+                    const std::vector<std::uint8_t>& base, const char* how, std::uint64_t mask) {
     static const std::vector<SectorVersion> kNone;
     const auto& versions = s < d.sectors.size() ? d.sectors[s] : kNone;  // never written since a grow
     // The latest required write (by acknowledgement) and the submission
@@ -168,7 +195,9 @@ class PloopCrashChecker final : public Checker {
       const Bio& b = d.bios.at(sv.bio);
       return std::memcmp(b.data.data() + sv.off, got.data(), kSectorSize) == 0;
     };
-    bool allowed = req == nullptr && std::all_of(got.begin(), got.end(), [](std::uint8_t c) { return c == 0; });
+    // With no write required there, what was there before any: zeros, or a
+    // snapshot delta's data.
+    bool allowed = req == nullptr && got == base;
     for (const SectorVersion& sv : versions) {
       const Bio& b = d.bios.at(sv.bio);
       const bool may = req == nullptr || &b == req || b.acked == kNever || b.acked > req->submitted;
@@ -181,7 +210,9 @@ class PloopCrashChecker final : public Checker {
                 req != nullptr ? fmt::format("bio {} ({}{}) wrote {:#04x}... there and was acknowledged durable", req->id,
                                              req->fua ? "FUA" : "flushed", req->preflush ? ", PREFLUSH" : "",
                                              req->data[0])
-                               : std::string("no write put that value there"));
+                               : std::any_of(base.begin(), base.end(), [](std::uint8_t c) { return c != 0; })
+                                   ? fmt::format("no write was acknowledged there, where the snapshot holds {:#04x}...", base[0])
+                                   : std::string("no write put that value there"));
   }
 
   std::map<std::uint32_t, Device> dev_;

@@ -100,11 +100,15 @@ class PloopProtocolChecker final : public Checker {
     }
   }
   void ploop_pio_to_file(const Ploop& p, const Pio& pio, bool is_write) override {
-    if (pio.clu == UINT32_MAX) return;  // metadata: the md page writes
-    const auto it = locks_.find(key(p, pio.clu));
-    WBSIM_CHECK(kPloopClusterLock, it == locks_.end() || it->second == pio.id,
-                "ploop {}: pio {} {} cluster {} while pio {} holds it locked", p.id, pio.id, is_write ? "writes" : "reads",
-                pio.clu, it == locks_.end() ? 0 : it->second);
+    // A COW's aux pio works for its write's device cluster (its own sector
+    // is a file cluster's); others name theirs when hashed or mapped.
+    const std::uint32_t clu = pio.cow != nullptr ? pio.cow->cow_pio->clu : pio.clu != UINT32_MAX ? pio.clu : pio.dev_clu;
+    if (clu == UINT32_MAX) return;  // metadata: the md page writes
+    const auto it = locks_.find(key(p, clu));
+    // The lock holder may use the cluster, and so may the copy its COW makes.
+    const bool holder = it != locks_.end() && (it->second == pio.id || (pio.cow != nullptr && pio.cow->cow_pio->id == it->second));
+    WBSIM_CHECK(kPloopClusterLock, it == locks_.end() || holder, "ploop {}: pio {} {} cluster {} while pio {} holds it locked",
+                p.id, pio.id, is_write ? "writes" : "reads", clu, it == locks_.end() ? 0 : it->second);
   }
 
   // --- P4 -----------------------------------------------------------------------
@@ -130,7 +134,7 @@ class PloopProtocolChecker final : public Checker {
     std::map<std::uint32_t, std::uint32_t> owner;  // file cluster -> device cluster
     for (std::uint32_t clu = 0; clu < p.nr_bat_entries; ++clu) {
       const std::uint32_t dst = model::ploop_bat_entry(p, clu);
-      if (dst == model::kBatEntryNone) continue;
+      if (dst == model::kBatEntryNone || model::ploop_bat_level(p, clu) != p.top_level()) continue;  // a snapshot's
       const auto [it, fresh] = owner.emplace(dst, clu);
       WBSIM_CHECK(kPloopBatHoles, fresh, "ploop {}: file cluster {} is mapped by clusters {} and {}", p.id, dst, it->second,
                   clu);

@@ -211,6 +211,62 @@ TEST(Ploop, a_grow_moves_the_clusters_the_new_bat_needs_and_the_image_reopens_gr
   EXPECT_EQ(v.bat[5], after);
 }
 
+TEST(Ploop, a_write_to_a_snapshot_cluster_copies_it_whole_into_the_top_delta) {
+  std::vector<std::uint8_t> got, untouched;
+  std::uint8_t level_before = 0, level_after = 0;
+  std::vector<std::uint8_t> lower_after;
+  const auto snapshot = model::ploop_make_image(3, 16, {{2, fill(0x22, 4096)}, {5, fill(0x55, 4096)}});
+  const auto r = sim::run_simulation(test::make_config(1), false, [&](sim::Scheduler& s) {
+    checkers::Suite suite;
+    model::ObserverScope scope(suite.observers());
+    model::World w;
+    model::Ploop dev(w, {.nr_bat_entries = 16, .lower_images = {snapshot}});
+    s.spawn("app", [&] {
+      level_before = model::ploop_bat_level(dev, 2);
+      EXPECT_EQ(model::ploop_submit_bio_wait(dev, PloopBio{.op = PioOp::write, .pos = 2 * 4096 + 512, .data = fill(0x77, 512)}),
+                BlkStatus::ok);
+      level_after = model::ploop_bat_level(dev, 2);
+      got = read(dev, 2);
+      untouched = read(dev, 5);
+      lower_after = dev.lower_deltas[0]->data();
+    });
+    s.run();
+    suite.liveness_phase(s, w, 300 * sim::kSec);
+  }, "");
+  EXPECT_EQ(checker_of(r), "none") << (r.finding ? r.finding->message : "");
+  EXPECT_EQ(level_before, 0u);
+  EXPECT_EQ(level_after, 1u);  // the top delta's
+  std::vector<std::uint8_t> want = fill(0x22, 4096);
+  std::fill(want.begin() + 512, want.begin() + 1024, 0x77);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(untouched, fill(0x55, 4096));
+  EXPECT_EQ(lower_after, snapshot);  // the snapshot is only read
+}
+
+// P7's COW half: a pio that ignores the lock a COW holds reads the snapshot's
+// cluster while the copy is being made.
+TEST(PloopCheckers, cluster_lock_fires_on_a_read_that_ignores_a_cows_lock) {
+  for (bool planted : {false, true}) {
+    bool fired = false;
+    for (std::uint64_t seed = 1; seed <= 30 && !fired; ++seed) {
+      sim::SchedulerConfig config = test::make_config(seed);
+      if (planted) config.bugs = {"ploop-discard-no-lock"};
+      const auto r = sim::run_simulation(config, false, [&](sim::Scheduler& s) {
+        checkers::Suite suite;
+        model::ObserverScope scope(suite.observers());
+        model::World w;
+        model::Ploop dev(w, {.nr_bat_entries = 16, .lower_images = {model::ploop_make_image(3, 16, {{2, fill(0x22, 4096)}})}});
+        s.spawn("writer", [&] { write(dev, 2, fill(0x33, 512)); });
+        s.spawn("reader", [&] { read(dev, 2); });
+        s.run();
+        suite.liveness_phase(s, w, 300 * sim::kSec);
+      }, "");
+      fired = checker_of(r) == "ploop-cluster-lock";
+    }
+    EXPECT_EQ(fired, planted);
+  }
+}
+
 TEST(PloopCheckers, data_before_ack_fires_when_a_data_pio_skips_its_bat_wait) {
   for (bool planted : {false, true}) {
     const auto r = run_ploop(16, fua_workload, planted ? std::vector<std::string>{"ploop-ack-before-bat"} : std::vector<std::string>{});

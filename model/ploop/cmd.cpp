@@ -81,7 +81,7 @@ std::uint32_t ploop_find_bat_entry(Ploop& ploop, std::uint32_t dst_clu, bool* is
 int ploop_cluster_rw_sync(Ploop& ploop, PioOp op, std::vector<std::uint8_t>& buf, std::uint32_t dst_clu) {
   Pio& pio = ploop_alloc_pio(ploop);
   ploop_init_pio(ploop, op, pio);
-  pio.bi_sector = 0;  // ploop_pio_prepare_offsets(): the whole cluster
+  pio.bi_sector = std::uint64_t{dst_clu} << ploop.cluster_log;  // ploop_pio_prepare_offsets(): the whole cluster
   pio.bi_size = ploop.clu_size();
   pio.buf = &buf;
   pio.buf_off = 0;

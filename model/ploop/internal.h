@@ -37,6 +37,7 @@ bool ploop_md_make_dirty(Ploop& ploop, MdPage& md);
 int ploop_prepare_bat_update(Ploop& ploop, MdPage& md, PiwbType type);
 void ploop_break_bat_update(Ploop& ploop, MdPage& md);
 int ploop_alloc_cluster(Ploop& ploop, PloopIndexWb& piwb, std::uint32_t clu, std::uint32_t* dst_clu);
+int ploop_allocate_cluster(Ploop& ploop, std::uint32_t* dst_clu);
 bool ploop_data_pio_end(Pio& pio);
 void ploop_attach_end_action(Pio& pio, PloopIndexWb& piwb);
 void ploop_index_wb_submit(Ploop& ploop, PloopIndexWb& piwb);
@@ -60,6 +61,11 @@ void do_ploop_fsync_work(Ploop& ploop);
 void ploop_submit_embedded_pio(Ploop& ploop, Pio& pio);
 void ploop_submit_embedded_pios(Ploop& ploop, std::deque<Pio*>& list);
 void ploop_enospc_timer(Ploop& ploop);
+
+// --- map_cow.cpp: copy-on-write from a snapshot delta ---------------------------
+void ploop_initiate_cluster_cow(Ploop& ploop, std::uint8_t level, std::uint32_t clu, std::uint32_t dst_clu, Pio& pio);
+void ploop_process_delta_cow(Ploop& ploop, std::deque<Pio*>& cow_list);
+void ploop_complete_cow(PloopCow& cow, BlkStatus bi_status);
 
 // --- cmd.cpp: service commands (dm-ploop-cmd.c) ------------------------------
 int ploop_prepare_reloc_index_wb(Ploop& ploop, MdPage** ret_md, std::uint32_t clu, std::uint32_t* dst_clu);

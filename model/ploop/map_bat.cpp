@@ -53,7 +53,7 @@ bool ploop_cluster_is_in_top_delta(Ploop& ploop, std::uint32_t clu) {
   SIM_ASSERT_CMP(clu, <, ploop.nr_bat_entries);  // WARN_ON(clu >= ploop->nr_bat_entries)
   std::uint8_t level = 0;
   const std::uint32_t dst_clu = ploop_bat_entries(ploop, clu, &level, nullptr);
-  return dst_clu != kBatEntryNone;  // one delta: level is always the top
+  return dst_clu != kBatEntryNone && level == ploop.top_level();
 }
 
 void ploop_hole_set_bit(std::uint32_t nr, Ploop& ploop) {
@@ -123,7 +123,7 @@ void ploop_advance_local_after_bat_wb(Ploop& ploop, PloopIndexWb& piwb, bool suc
     }
     if (success) {
       md.page[i] = piwb.bat_page[i];
-      md.bat_levels[i] = 0;  // ploop_top_level()
+      md.bat_levels[i] = ploop.top_level();
     } else if (variant::failed_bat_frees_allocated()) {
       ploop_hole_set_bit(piwb.bat_page[i], ploop);
     } else {
@@ -182,10 +182,37 @@ void ploop_bat_write_complete(PloopIndexWb& piwb, BlkStatus bi_status) {
     if (bi_status != BlkStatus::ok) data_pio->bi_status = bi_status;
     ploop_pio_endio(*data_pio);
   }
+  while (!piwb.cow_list.empty()) {
+    Pio* aux_pio = piwb.cow_list.front();
+    piwb.cow_list.pop_front();
+    ploop_complete_cow(*aux_pio->cow, bi_status);
+  }
   // If the BAT update failed, dst clusters go back to holes_bitmap on the
   // last put.
   ploop_put_piwb(piwb);
 }
+
+// ploop_md_fsync_endio() / ploop_md_write_endio(): the md page write's
+// completion queues a flush on the fsync worker; the flush's completion is
+// the BAT write's.
+void ploop_md_write_endio(Pio& pio, PloopIndexWb& piwb, BlkStatus bi_status) {
+  Ploop& ploop = *piwb.ploop;
+  trace_ev(Ev::ploop_piwb, piwb.id, 1);
+  MODEL_EVENT(ploop_piwb_stage(ploop, piwb, 1, bi_status));
+  if (bi_status != BlkStatus::ok) {
+    ploop_bat_write_complete(piwb, bi_status);
+    return;
+  }
+  ploop_init_pio(ploop, PioOp::flush, pio);
+  PloopIndexWb* p = &piwb;
+  pio.endio_cb = [p](Pio&, BlkStatus s) { ploop_bat_write_complete(*p, s); };
+  pio.queue_list_id = PLOOP_LIST_FLUSH;
+  ploop_dispatch_pios(ploop, &pio, nullptr);
+}
+
+}  // namespace
+
+namespace {
 
 int ploop_find_dst_clu_bit(Ploop& ploop, std::uint32_t* ret_dst_clu) {
   const auto it = std::find(ploop.holes_bitmap.begin(), ploop.holes_bitmap.end(), true);
@@ -208,6 +235,8 @@ int ploop_truncate_prealloc_safe(Ploop& ploop, loff_t len) {
   ploop.file_preallocated_area_start = len;
   return 0;
 }
+
+}  // namespace
 
 int ploop_allocate_cluster(Ploop& ploop, std::uint32_t* dst_clu) {
   const loff_t clu_size = ploop.clu_size();
@@ -236,26 +265,6 @@ int ploop_allocate_cluster(Ploop& ploop, std::uint32_t* dst_clu) {
   ploop_hole_clear_bit(*dst_clu, ploop);
   return 0;
 }
-
-// ploop_md_fsync_endio() / ploop_md_write_endio(): the md page write's
-// completion queues a flush on the fsync worker; the flush's completion is
-// the BAT write's.
-void ploop_md_write_endio(Pio& pio, PloopIndexWb& piwb, BlkStatus bi_status) {
-  Ploop& ploop = *piwb.ploop;
-  trace_ev(Ev::ploop_piwb, piwb.id, 1);
-  MODEL_EVENT(ploop_piwb_stage(ploop, piwb, 1, bi_status));
-  if (bi_status != BlkStatus::ok) {
-    ploop_bat_write_complete(piwb, bi_status);
-    return;
-  }
-  ploop_init_pio(ploop, PioOp::flush, pio);
-  PloopIndexWb* p = &piwb;
-  pio.endio_cb = [p](Pio&, BlkStatus s) { ploop_bat_write_complete(*p, s); };
-  pio.queue_list_id = PLOOP_LIST_FLUSH;
-  ploop_dispatch_pios(ploop, &pio, nullptr);
-}
-
-}  // namespace
 
 int ploop_prepare_bat_update(Ploop& ploop, MdPage& md, PiwbType type) {
   ploop.piwbs.push_back(std::make_unique<PloopIndexWb>());
@@ -327,7 +336,7 @@ void ploop_index_wb_submit(Ploop& ploop, PloopIndexWb& piwb) {
   pio.bi_size = kPageSize;
   pio.buf = &piwb.bat_bytes;
   pio.buf_off = 0;
-  pio.level = 0;
+  pio.level = ploop.top_level();
   PloopIndexWb* p = &piwb;
   pio.endio_cb = [p](Pio& md_pio, BlkStatus s) { ploop_md_write_endio(md_pio, *p, s); };
   ploop_submit_rw_mapped(ploop, pio);
@@ -344,18 +353,22 @@ void ploop_handle_discard_pio(Ploop& ploop, Pio& pio, std::uint32_t clu, std::ui
     ploop_pio_endio(pio);
     return;
   }
-  if (Pio* inflight_h = ploop_find_inflight_bio(ploop, clu)) {
-    ploop_add_endio_pio(*inflight_h, pio);  // requeued at inflight_h's end
-    return;
+  // With snapshots the hole is punched and the index left alone ("we
+  // can't end with EOPNOTSUPP, since blk-mq prints error").
+  if (ploop.nr_deltas() == 1) {
+    if (Pio* inflight_h = ploop_find_inflight_bio(ploop, clu)) {
+      ploop_add_endio_pio(*inflight_h, pio);  // requeued at inflight_h's end
+      return;
+    }
+    ploop_add_cluster_lk(ploop, pio, clu);
+    pio.wants_discard_index_cleanup = true;
   }
-  ploop_add_cluster_lk(ploop, pio, clu);
-  pio.wants_discard_index_cleanup = true;
   // punch_hole:
   pio.bi_sector = (pio.bi_sector & mask) | (std::uint64_t{dst_clu} << ploop.cluster_log);
   const int ret = ploop.file->fallocate(ImageFile::Falloc::punch_hole, static_cast<loff_t>(pio.bi_sector * kSectorSize),
                                         pio.bi_size);
-  if (ret != 0) {
-    pio.bi_status = errno_to_blk_status(ret);
+  if (ret != 0 || ploop.nr_deltas() != 1) {
+    if (ret != 0) pio.bi_status = errno_to_blk_status(ret);
     ploop_pio_endio(pio);
     return;
   }
@@ -366,7 +379,7 @@ void ploop_handle_discard_pio(Ploop& ploop, Pio& pio, std::uint32_t clu, std::ui
 void ploop_process_one_discard_pio(Ploop& ploop, Pio& pio) {
   bool bat_update_prepared = false;
   std::uint32_t clu = pio.clu;
-  SIM_ASSERT(pio.queue_list_id == PLOOP_LIST_DISCARD);
+  SIM_ASSERT(ploop.nr_deltas() == 1 && pio.queue_list_id == PLOOP_LIST_DISCARD);
   MdPage& md = ploop_md_page_find(ploop, ploop_bat_clu_to_page_nr(clu));
   if (ploop_delay_if_md_busy(ploop, md, PiwbType::discard, pio)) return;
   if (!(md.status & MD_DIRTY)) {

@@ -53,6 +53,7 @@ void ploop_init_pio(Ploop& ploop, PioOp bi_op, Pio& pio) {
   SIM_ASSERT(!pio.hashed);
   pio.endio_list.clear();
   pio.clu = UINT32_MAX;
+  pio.dev_clu = UINT32_MAX;
   pio.level = 0;
 }
 
@@ -327,7 +328,11 @@ void ploop_queue_resubmit(Pio& pio) {
 // ploop_submit_rw_mapped() with ploop_call_rw_iter(): an IOCB_DIRECT kiocb
 // on the delta's file, completed through ploop_aio_complete.
 void ploop_submit_rw_mapped(Ploop& ploop, Pio& pio) {
-  SIM_ASSERT_CMP(pio.level, ==, 0);  // BUG_ON(pio->level > ploop_top_level(ploop))
+  SIM_ASSERT_CMP(pio.level, <=, ploop.top_level());  // BUG_ON(pio->level > ploop_top_level(ploop))
+  // ploop->deltas[pio->level].file; the lower ones are opened read-only.
+  ImageFile& file = pio.level == ploop.top_level() ? *ploop.file : *ploop.lower_deltas[pio.level];
+  SIM_ASSERT_MSG(&file == ploop.file.get() || !op_is_write(pio.bi_op), "pio {} writes to read-only delta {}", pio.id,
+                 pio.level);
   pio.complete = ploop_data_rw_complete;
   const bool write = op_is_write(pio.bi_op);
   const loff_t pos = static_cast<loff_t>(pio.bi_sector * kSectorSize);
@@ -337,12 +342,12 @@ void ploop_submit_rw_mapped(Ploop& ploop, Pio& pio) {
   if (write) {
     std::vector<std::uint8_t> bytes(pio.buf->begin() + static_cast<long>(pio.buf_off),
                                     pio.buf->begin() + static_cast<long>(pio.buf_off + pio.bi_size));
-    ploop.file->write_async(pos, std::move(bytes), /*dsync=*/false, [p](long ret) {
+    file.write_async(pos, std::move(bytes), /*dsync=*/false, [p](long ret) {
       p->ret = ret;
       p->complete(*p);
     });
   } else {
-    ploop.file->read_async(pos, pio.bi_size, [p](long ret, std::vector<std::uint8_t> bytes) {
+    file.read_async(pos, pio.bi_size, [p](long ret, std::vector<std::uint8_t> bytes) {
       // A read past the file's end is short: what the file holds, zeros after.
       std::fill_n(p->buf->begin() + static_cast<long>(p->buf_off), p->bi_size, 0);
       std::memcpy(p->buf->data() + p->buf_off, bytes.data(), bytes.size());
@@ -353,6 +358,7 @@ void ploop_submit_rw_mapped(Ploop& ploop, Pio& pio) {
 }
 
 void ploop_map_and_submit_rw(Ploop& ploop, std::uint32_t dst_clu, Pio& pio, std::uint8_t level) {
+  pio.dev_clu = static_cast<std::uint32_t>(pio.bi_sector >> ploop.cluster_log);
   // ploop_remap_to_cluster()
   const std::uint64_t mask = (1u << ploop.cluster_log) - 1;
   pio.bi_sector = (pio.bi_sector & mask) | (std::uint64_t{dst_clu} << ploop.cluster_log);

@@ -14,13 +14,13 @@ namespace wbsim::model {
 
 namespace {
 
-void ploop_initiate_delta_read(Ploop& ploop, std::uint32_t dst_clu, Pio& pio) {
+void ploop_initiate_delta_read(Ploop& ploop, std::uint8_t level, std::uint32_t dst_clu, Pio& pio) {
   if (dst_clu == kBatEntryNone) {
     ploop_zero_fill_pio(pio);  // no delta holds the cluster
     ploop_pio_endio(pio);
     return;
   }
-  ploop_map_and_submit_rw(ploop, dst_clu, pio, 0);
+  ploop_map_and_submit_rw(ploop, dst_clu, pio, level);
 }
 
 // Allocates a new cluster (unless its index wb is already pending) or
@@ -63,16 +63,21 @@ void ploop_process_one_deferred_bio(Ploop& ploop, Pio& pio) {
   if (ploop_cluster_is_in_top_delta(ploop, clu)) {
     // Already mapped.
   } else if (!op_is_write(pio.bi_op)) {
-    ploop_initiate_delta_read(ploop, dst_clu, pio);  // also dst_clu == BAT_ENTRY_NONE
+    // A simple read from a secondary delta (also dst_clu == BAT_ENTRY_NONE).
+    ploop_initiate_delta_read(ploop, level, dst_clu, pio);
+    return;
+  } else if (dst_clu != kBatEntryNone) {
+    // Read the secondary delta and write to the top one: COW, rare, so
+    // not optimised even for a write of the whole cluster.
+    ploop_initiate_cluster_cow(ploop, level, clu, dst_clu, pio);
     return;
   } else {
-    // One delta: dst_clu is BAT_ENTRY_NONE here (no COW from a lower delta).
     if (ploop_pio_endio_if_all_zeros(pio)) return;
     // The cluster exists nowhere: allocate it and send the pio ahead.
     if (!ploop_locate_new_cluster_and_attach_pio(ploop, *md, clu, &dst_clu, pio)) return;
   }
   ploop_link_submitting_pio(ploop, pio, clu);
-  ploop_map_and_submit_rw(ploop, dst_clu, pio, 0);
+  ploop_map_and_submit_rw(ploop, dst_clu, pio, ploop.top_level());
 }
 
 void ploop_prepare_one_embedded_pio(Ploop& ploop, Pio& pio, std::deque<Pio*>& deferred_pios) {
@@ -113,6 +118,7 @@ void do_ploop_work(Ploop& ploop) {
   std::deque<Pio*> embedded_pios = take(ploop.pios[PLOOP_LIST_PREPARE]);
   std::deque<Pio*> deferred_pios = take(ploop.pios[PLOOP_LIST_DEFERRED]);
   std::deque<Pio*> discard_pios = take(ploop.pios[PLOOP_LIST_DISCARD]);
+  std::deque<Pio*> cow_pios = take(ploop.pios[PLOOP_LIST_COW]);
   std::deque<Pio*> resubmit_pios = take(ploop.resubmit_pios);
 
   for (Pio* pio : embedded_pios) ploop_prepare_one_embedded_pio(ploop, *pio, deferred_pios);
@@ -122,6 +128,7 @@ void do_ploop_work(Ploop& ploop) {
   }
   for (Pio* pio : deferred_pios) ploop_process_one_deferred_bio(ploop, *pio);
   for (Pio* pio : discard_pios) ploop_process_one_discard_pio(ploop, *pio);
+  ploop_process_delta_cow(ploop, cow_pios);
   ploop_submit_metadata_writeback(ploop);
 }
 

@@ -15,8 +15,9 @@
 //! The model follows drivers/md/dm-ploop-map.c at 9d144ac5da74
 //! (OpenVZ/vzkernel, one workqueue with a worker and an fsync worker; the
 //! "parallel pio processing" series was not available to read) with one
-//! delta (no snapshots: no COW, no merge) and no tracking (docs/ploop.md
-//! lists every simplification); grow follows dm-ploop-cmd.c.
+//! top delta over read-only snapshot deltas (COW from them; no merge) and
+//! no tracking (docs/ploop.md lists every simplification); grow follows
+//! dm-ploop-cmd.c.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,7 @@ enum PloopList : std::uint8_t {
   PLOOP_LIST_DEFERRED,
   PLOOP_LIST_FLUSH,
   PLOOP_LIST_DISCARD,
+  PLOOP_LIST_COW,
   PLOOP_LIST_COUNT,
   PLOOP_LIST_INVALID = PLOOP_LIST_COUNT,
 };
@@ -66,6 +68,7 @@ inline constexpr unsigned MD_DIRTY = 1u << 1;      // the page has changes and w
 inline constexpr unsigned MD_WRITEBACK = 1u << 2;  // writeback was submitted
 
 struct Ploop;
+struct PloopCow;
 struct PloopIndexWb;
 struct PloopRq;
 
@@ -96,6 +99,21 @@ struct Pio {
   long ret = 0;                 // iocb result
   void (*complete)(Pio&) = nullptr;
   PloopRq* prq = nullptr;       // the request an embedded pio belongs to
+  PloopCow* cow = nullptr;      // the COW an aux pio belongs to (its endio_cb_data)
+  // Model only: the device cluster of the pio's last ploop_map_and_submit_rw
+  // (bi_sector is a file sector after it), for the cluster lock checker.
+  std::uint32_t dev_clu = UINT32_MAX;
+};
+
+// struct ploop_cow: copying a cluster from a lower delta into the top one
+// before a write to it (read it whole, write it to a new cluster, update
+// the index, then requeue the write, which finds it in the top delta).
+struct PloopCow {
+  Ploop* ploop = nullptr;
+  std::uint32_t dst_clu = UINT32_MAX;  // BAT_ENTRY_NONE until stage #1
+  Pio* aux_pio = nullptr;              // the cluster read, then written
+  Pio* cow_pio = nullptr;              // the write that needs the copy; holds the cluster lock
+  std::vector<std::uint8_t> pages;     // ploop_alloc_pio_with_pages()
 };
 
 struct MdPage {
@@ -119,6 +137,7 @@ struct PloopIndexWb {
   std::vector<std::uint32_t> bat_page;      // the copy being written
   std::vector<std::uint8_t> bat_bytes;      // bat_page as the bytes written
   std::deque<Pio*> ready_data_pios;
+  std::deque<Pio*> cow_list;                // aux pios of COWs this update completes
   int count = 1;
   bool completed = false;
   BlkStatus bi_status = BlkStatus::ok;
@@ -141,6 +160,9 @@ struct PloopOptions {
   std::uint32_t nr_bat_entries = 64;  // clusters of the device
   bool falloc_new_clu = false;        // fallocate() instead of truncate() for new clusters
   ImageFileOptions file;
+  // Snapshot deltas under the top one, oldest first (ploop_make_image);
+  // their files are only read.
+  std::vector<std::vector<std::uint8_t>> lower_images;
 };
 
 struct Ploop {
@@ -154,7 +176,8 @@ struct Ploop {
   std::uint32_t cluster_log = 3;
   std::uint32_t nr_bat_entries = 0;
   bool falloc_new_clu = false;
-  std::unique_ptr<ImageFile> file;   // the top (only) delta
+  std::unique_ptr<ImageFile> file;   // the top delta
+  std::vector<std::unique_ptr<ImageFile>> lower_deltas;  // deltas[0 .. top - 1], read-only
   loff_t file_size = 0;              // ploop_delta.file_size
   loff_t file_preallocated_area_start = 0;
   std::map<std::uint32_t, std::unique_ptr<MdPage>> bat_entries;  // md pages by id
@@ -178,6 +201,7 @@ struct Ploop {
   std::unique_ptr<sim::WaitQueue> idle_wq;  // woken as requests complete
   std::vector<std::unique_ptr<Pio>> pio_pool;
   std::vector<std::unique_ptr<PloopIndexWb>> piwbs;
+  std::vector<std::unique_ptr<PloopCow>> cows;
   std::vector<std::unique_ptr<PloopRq>> requests;
   std::uint32_t next_pio_id = 1;
   std::uint32_t next_piwb_id = 1;
@@ -187,12 +211,19 @@ struct Ploop {
   bool healed = false;
 
   std::uint32_t clu_size() const { return kSectorSize << cluster_log; }  // CLU_SIZE
+  std::uint8_t top_level() const { return static_cast<std::uint8_t>(lower_deltas.size()); }  // ploop_top_level
+  std::uint32_t nr_deltas() const { return top_level() + 1u; }
   std::uint32_t nr_bat_clusters() const;                                 // ploop_nr_bat_clusters
 };
 
 // The image a fresh device is created on: header, BAT of zeros (nothing
 // mapped), file size the BAT's clusters.
 std::vector<std::uint8_t> ploop_format_image(std::uint32_t cluster_log, std::uint32_t nr_bat_entries);
+// An image mapping the given device clusters, in order, to file clusters
+// right after its BAT, each holding the given cluster of data (a snapshot
+// delta for PloopOptions::lower_images).
+std::vector<std::uint8_t> ploop_make_image(std::uint32_t cluster_log, std::uint32_t nr_bat_entries,
+                                           const std::map<std::uint32_t, std::vector<std::uint8_t>>& clusters);
 
 // What re-opening an image finds (ploop_setup_metadata,
 // ploop_read_delta_metadata, convert_bat_entries): the BAT (kBatEntryNone
@@ -231,7 +262,14 @@ void ploop_resume(Ploop& ploop);
 // -errno (-EINVAL for a shrink or an unaligned size).
 int ploop_resize(Ploop& ploop, std::uint64_t new_sectors);
 
-// The in-memory BAT entry of a device cluster (ploop_bat_entries).
+// A scripted power cut now: the crash checkers evaluate the image as a cut
+// here would leave it (what the `ploop.power_cut` fault site does at
+// random).
+void ploop_power_cut(Ploop& ploop);
+
+// The in-memory BAT entry of a device cluster (ploop_bat_entries) and the
+// level of the delta it points into.
 std::uint32_t ploop_bat_entry(const Ploop& ploop, std::uint32_t clu);
+std::uint8_t ploop_bat_level(const Ploop& ploop, std::uint32_t clu);
 
 }  // namespace wbsim::model

@@ -90,6 +90,19 @@ std::vector<std::uint8_t> ploop_format_image(std::uint32_t cluster_log, std::uin
   return image;
 }
 
+std::vector<std::uint8_t> ploop_make_image(std::uint32_t cluster_log, std::uint32_t nr_bat_entries,
+                                           const std::map<std::uint32_t, std::vector<std::uint8_t>>& clusters) {
+  std::vector<std::uint8_t> image = ploop_format_image(cluster_log, nr_bat_entries);
+  const std::size_t clu_size = kSectorSize << cluster_log;
+  for (const auto& [clu, data] : clusters) {
+    SIM_ASSERT(clu < nr_bat_entries && data.size() == clu_size);
+    const auto file_clu = static_cast<std::uint32_t>(image.size() / clu_size);
+    put32(image, (std::size_t{kPloopMapOffset} + clu) * 4, file_clu);
+    image.insert(image.end(), data.begin(), data.end());
+  }
+  return image;
+}
+
 PloopImageView ploop_open_image(const std::vector<std::uint8_t>& image, std::uint32_t cluster_log) {
   PloopImageView v;
   v.cluster_log = cluster_log;
@@ -143,6 +156,20 @@ Ploop::Ploop(World& w, const PloopOptions& options)
     bat_entries[i] = std::move(md);
   }
   std::memcpy(bat_entries[0]->page.data(), file->data().data(), kPloopMapOffset * 4);  // the header
+  // The snapshot deltas under the top one (ploop_add_delta for each, oldest
+  // first): clusters the top delta does not hold map to the newest lower
+  // delta that does, at its level.
+  for (std::size_t level = 0; level < options.lower_images.size(); ++level) {
+    const PloopImageView lower = ploop_open_image(options.lower_images[level], cluster_log);
+    SIM_ASSERT_MSG(lower.error == 0, "lower delta {} does not open: {}", level, lower.why);
+    for (std::uint32_t clu = 0; clu < std::min(lower.nr_bat_entries, nr_bat_entries); ++clu) {
+      if (lower.bat[clu] == kBatEntryNone) continue;
+      MdPage& md = *bat_entries[ploop_bat_clu_to_page_nr(clu)];
+      md.page[ploop_bat_clu_idx_in_page(clu)] = lower.bat[clu];
+      md.bat_levels[ploop_bat_clu_idx_in_page(clu)] = static_cast<std::uint8_t>(level);
+    }
+    lower_deltas.push_back(std::make_unique<ImageFile>(options.file, options.lower_images[level]));
+  }
   holes_bitmap.assign(nr_bat_clusters() + nr_bat_entries, true);  // ploop_setup_holes_bitmap
   for (std::uint32_t i = 0; i < nr_bat_clusters(); ++i) holes_bitmap[i] = false;
   file_size = file->size();
@@ -171,6 +198,13 @@ Ploop::~Ploop() = default;
 std::uint32_t ploop_bat_entry(const Ploop& ploop, std::uint32_t clu) {
   const MdPage& md = *ploop.bat_entries.at(ploop_bat_clu_to_page_nr(clu));
   return md.page[ploop_bat_clu_idx_in_page(clu)];
+}
+
+void ploop_power_cut(Ploop& ploop) { MODEL_EVENT(ploop_persistence_point(ploop, /*random=*/true)); }
+
+std::uint8_t ploop_bat_level(const Ploop& ploop, std::uint32_t clu) {
+  const MdPage& md = *ploop.bat_entries.at(ploop_bat_clu_to_page_nr(clu));
+  return md.bat_levels[ploop_bat_clu_idx_in_page(clu)];
 }
 
 namespace {
