@@ -10,8 +10,13 @@
 #include "model/ploop/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 
 namespace wbsim::model {
+
+WBSIM_KNOWN_FINDING(kFindingFuaDropped, "ploop-fua-dropped", "ploop-crash-consistency", "ploop/fua_write_not_durable",
+                    "the queue advertises FUA, but a request's REQ_FUA never reaches the image file: the write is "
+                    "acknowledged before it is durable");
 
 namespace {
 
@@ -58,6 +63,10 @@ void ploop_init_pio(Ploop& ploop, PioOp bi_op, Pio& pio) {
 }
 
 void ploop_init_prq_and_embedded_pio(Ploop& ploop, PloopRq& prq, Pio& pio) {
+  // req_op(rq): the request's flags stay behind, REQ_FUA among them; the
+  // pio goes to the image file as a plain IOCB_DIRECT write and is
+  // acknowledged when that completes (docs/ploop.md, the pinned finding).
+  if (prq.fua) sim::known_finding_reached(kFindingFuaDropped);
   ploop_init_pio(ploop, prq.op, pio);
   pio.prq = &prq;
   pio.endio_cb = [](Pio& p, BlkStatus s) {

@@ -150,6 +150,7 @@ struct PloopRq {
   PioOp op = PioOp::read;
   std::uint64_t sector = 0;
   std::uint32_t bytes = 0;           // blk_rq_bytes
+  bool fua = false;                  // rq->cmd_flags & REQ_FUA
   std::vector<std::uint8_t> data;    // the request's pages
   Pio pio;
   std::function<void(BlkStatus)> done;  // dm_complete_request

@@ -211,7 +211,7 @@ namespace {
 
 // One request through ploop_clone_and_map(), waited for.
 BlkStatus ploop_request_wait(Ploop& ploop, PioOp op, loff_t pos, std::uint32_t bytes, std::vector<std::uint8_t> data,
-                             std::vector<std::uint8_t>* out) {
+                             std::vector<std::uint8_t>* out, bool fua = false) {
   ploop.requests.push_back(std::make_unique<PloopRq>());
   PloopRq& prq = *ploop.requests.back();
   prq.id = ploop.next_rq_id++;
@@ -219,6 +219,7 @@ BlkStatus ploop_request_wait(Ploop& ploop, PioOp op, loff_t pos, std::uint32_t b
   prq.op = op;
   prq.sector = static_cast<std::uint64_t>(pos) / kSectorSize;
   prq.bytes = bytes;
+  prq.fua = fua;
   prq.data = std::move(data);
   if (op != PioOp::write) prq.data.assign(op == PioOp::read ? bytes : 0, 0);
   sim::Completion done(fmt::format("ploop.rq{}", prq.id));
@@ -246,15 +247,16 @@ BlkStatus ploop_submit_bio_wait(Ploop& ploop, const PloopBio& bio, std::vector<s
   const std::uint64_t id = ploop.next_bio_id++;
   MODEL_EVENT(ploop_bio_submitted(ploop, id, bio));
   BlkStatus s = BlkStatus::ok;
-  // blk-flush: the device has a write cache and no FUA.
+  // blk-flush: the target sets flush_supported, for which dm gives the
+  // queue a write cache and FUA (dm_table_set_restrictions): REQ_PREFLUSH
+  // becomes a flush request before the data, and REQ_FUA stays on the data
+  // request (no post-flush).
   if (bio.preflush || bio.op == PioOp::flush) s = ploop_request_wait(ploop, PioOp::flush, 0, 0, {}, nullptr);
   if (s == BlkStatus::ok && bio.op != PioOp::flush) {
     const std::uint32_t len = bio.op == PioOp::write ? static_cast<std::uint32_t>(bio.data.size()) : bio.len;
     s = ploop_request_wait(ploop, bio.op, bio.pos, len, bio.op == PioOp::write ? bio.data : std::vector<std::uint8_t>{},
-                           out);
+                           out, bio.fua && bio.op == PioOp::write);
   }
-  if (s == BlkStatus::ok && bio.fua && bio.op != PioOp::flush && !variant::fua_skips_postflush())
-    s = ploop_request_wait(ploop, PioOp::flush, 0, 0, {}, nullptr);
   MODEL_EVENT(ploop_bio_completed(ploop, id, s));
   return s;
 }

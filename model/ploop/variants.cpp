@@ -10,8 +10,6 @@ WBSIM_BUG(kBugMdRedirty, "ploop-md-redirty-under-wb", "ploop/alloc_parallel*", "
           "dm-ploop: an md page redirtied while its writeback is in flight (\"L1L2 mustn't be redirtyed\")");
 WBSIM_BUG(kBugEnospcFails, "ploop-enospc-fails", "ploop/enospc_then_freed*", "ploop-enospc",
           "dm-ploop: an ENOSPC write failed instead of parked (\"resubmit enospc pios from dispatcher thread\")");
-WBSIM_BUG(kBugFuaNoFlush, "ploop-fua-no-postflush", "ploop/fua_power_cut*", "ploop-crash-consistency",
-          "dm-ploop: a REQ_FUA write acknowledged without making it durable (\"support REQ_FUA for data pios\")");
 WBSIM_BUG(kBugFlushEarly, "ploop-flush-before-fsync", "ploop/flush_storm*", "ploop-flush",
           "dm-ploop: flush pios ended before the image's fsync returned (\"fsync after all pios are sent\")");
 WBSIM_BUG(kBugDiscardNoLock, "ploop-discard-no-lock", "ploop/discard_vs_write*", "ploop-cluster-lock",
@@ -24,7 +22,6 @@ WBSIM_BUG(kBugFreesAllocated, "ploop-failed-bat-frees-allocated", "ploop/failed_
 bool data_pio_skips_bat_wait() { return sim::bug(kBugAckBeforeBat); }
 bool md_redirty_under_writeback() { return sim::bug(kBugMdRedirty); }
 bool enospc_fails_pio() { return sim::bug(kBugEnospcFails); }
-bool fua_skips_postflush() { return sim::bug(kBugFuaNoFlush); }
 bool flush_ends_before_fsync() { return sim::bug(kBugFlushEarly); }
 bool discard_skips_cluster_lock() { return sim::bug(kBugDiscardNoLock); }
 bool failed_bat_frees_allocated() { return sim::bug(kBugFreesAllocated); }

@@ -13,8 +13,6 @@ bool data_pio_skips_bat_wait();
 bool md_redirty_under_writeback();
 // A write that hit ENOSPC fails upward instead of being parked (P6).
 bool enospc_fails_pio();
-// A REQ_FUA write is acknowledged without the flush after it (durability).
-bool fua_skips_postflush();
 // The fsync worker ends its flush pios before vfs_fsync has returned (P5).
 bool flush_ends_before_fsync();
 // A pio does not wait for a cluster's lock (discard) before using it (P7).

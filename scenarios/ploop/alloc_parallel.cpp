@@ -5,7 +5,7 @@
 //      under writeback wait on it (P3); after a power cut at any durable
 //      point the image opens and holds every write acknowledged durable.
 // How: writers on clusters spread over three md pages, some overwriting
-//      (mapped), some allocating, some FUA, with reads back and flushes;
+//      (mapped), some allocating, some with PREFLUSH, with reads back and flushes;
 //      swarm faults stall the image file, shorten writes (partial I/O) and
 //      cut the power.
 #include "scenarios/ploop_support.h"
@@ -26,7 +26,8 @@ WBSIM_SCENARIO(ploop_alloc_parallel, "ploop/alloc_parallel", .pct_steps_hint = 3
         const std::uint32_t clu = clusters[sim::draw(7)];
         const std::uint32_t off = sim::draw(per_clu);
         const std::uint32_t n = 1 + sim::draw(per_clu - off);
-        ploop_write(dev, std::uint64_t{clu} * per_clu + off, ploop_data(100 + k * 10 + round, n), sim::draw(4) == 0);
+        ploop_write(dev, std::uint64_t{clu} * per_clu + off, ploop_data(100 + k * 10 + round, n), false,
+                    /*preflush=*/sim::draw(4) == 0);
         if (sim::draw(3) == 0) {
           std::vector<std::uint8_t> out;
           ploop_read(dev, std::uint64_t{clu} * per_clu, per_clu, &out);

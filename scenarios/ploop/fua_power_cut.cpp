@@ -1,7 +1,9 @@
-// Why: a REQ_FUA write must be durable when it completes. dm-ploop
-//      advertises a write cache and no FUA, so blk-flush sends the write
-//      and then a flush (an fsync of the image); a power cut right after the
-//      acknowledgement must find the data through the durable BAT.
+// Why: a REQ_FUA write must be durable when it completes; a power cut
+//      right after the acknowledgement must find the data through the
+//      durable BAT. dm gives the device's queue FUA (the target sets
+//      flush_supported), so REQ_FUA reaches the target, which at the pin
+//      drops it: most seeds reach the pinned finding
+//      ploop-fua-dropped (docs/ploop.md, F11).
 // How: FUA and plain writes, new clusters and overwrites, from two fibers;
 //      the power is cut (and the image re-opened and read back) at every
 //      durable point and after every acknowledgement that promised

@@ -6,7 +6,7 @@
 //      meanwhile (ploop_suspend_submitting_pios). No data may be lost or
 //      mis-mapped across it, power cuts included.
 // How: a 64-cluster device (a one-cluster BAT) with two writers allocating
-//      and overwriting disjoint clusters, FUA now and then; a control fiber
+//      and overwriting disjoint clusters, PREFLUSH now and then; a control fiber
 //      grows it to 1,100-3,099 clusters (a BAT of two or three clusters: one
 //      or two data clusters to move); after that a writer also writes past
 //      the old end. Each writer reads its clusters back at the end; swarm
@@ -33,7 +33,7 @@ WBSIM_SCENARIO(ploop_resize_under_load, "ploop/resize_under_load", .pct_steps_hi
         if (grown && k == 1 && sim::draw(2) == 0) clu = 64 + 2 * sim::draw((new_clusters - 64) / 2) + k;
         const std::uint32_t tag = 40 + 10 * k + round;
         const model::BlkStatus st =
-            ploop_write(dev, std::uint64_t{clu} * per_clu, ploop_data(tag, per_clu), /*fua=*/sim::draw(4) == 0);
+            ploop_write(dev, std::uint64_t{clu} * per_clu, ploop_data(tag, per_clu), false, /*preflush=*/sim::draw(4) == 0);
         SIM_ASSERT_MSG(st == model::BlkStatus::ok, "write of cluster {} ended {}", clu, model::blk_status_name(st));
         wrote[clu] = tag;
       }

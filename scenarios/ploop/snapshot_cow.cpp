@@ -7,7 +7,7 @@
 //      the cluster keeps the snapshot's data; power cuts keep either the
 //      snapshot's cluster or the copy with what was acknowledged.
 // How: a 32-cluster device over a snapshot holding clusters 0-11; two
-//      writers write single sectors (FUA now and then) into disjoint
+//      writers write single sectors (PREFLUSH now and then) into disjoint
 //      clusters 0-15, each reading its cluster back after every write; a
 //      reader reads any cluster meanwhile; flushes; swarm faults stall the
 //      file, shorten its I/O and cut the power.
@@ -33,7 +33,8 @@ WBSIM_SCENARIO(ploop_snapshot_cow, "ploop/snapshot_cow", .pct_steps_hint = 4000,
         const std::uint32_t sector = sim::draw(per_clu);
         if (!expect.count(clu)) expect[clu] = snapshot.count(clu) ? snapshot[clu] : std::vector<std::uint8_t>(4096, 0);
         std::vector<std::uint8_t> data = ploop_data(60 + 10 * k + round, 1);
-        const model::BlkStatus st = ploop_write(dev, std::uint64_t{clu} * per_clu + sector, data, /*fua=*/sim::draw(4) == 0);
+        const model::BlkStatus st = ploop_write(dev, std::uint64_t{clu} * per_clu + sector, data, false,
+                                                /*preflush=*/sim::draw(4) == 0);
         SIM_ASSERT_MSG(st == model::BlkStatus::ok, "write to cluster {} ended {}", clu, model::blk_status_name(st));
         std::copy(data.begin(), data.end(), expect[clu].begin() + sector * model::kSectorSize);
         std::vector<std::uint8_t> got;

@@ -19,7 +19,8 @@ WBSIM_SCENARIO(ploop_suspend_during_io, "ploop/suspend_during_io", .pct_steps_hi
       for (std::uint32_t round = 0; round < 4; ++round) {
         const std::uint32_t clu = sim::draw(10);
         const model::BlkStatus st =
-            ploop_write(dev, std::uint64_t{clu} * per_clu, ploop_data(50 + 5 * k + round, per_clu), sim::draw(4) == 0);
+            ploop_write(dev, std::uint64_t{clu} * per_clu, ploop_data(50 + 5 * k + round, per_clu), false,
+                        /*preflush=*/sim::draw(4) == 0);
         SIM_ASSERT_MSG(st == model::BlkStatus::ok, "write ended {}", model::blk_status_name(st));
       }
     });
