@@ -29,6 +29,7 @@ void ploop_add_endio_pio(Pio& head, Pio& pio);
 void ploop_inc_nr_inflight(Ploop& ploop, Pio& pio);
 bool ploop_pio_endio_if_all_zeros(Pio& pio);
 void ploop_submit_rw_mapped(Ploop& ploop, Pio& pio);
+void ploop_remap_to_cluster(Ploop& ploop, Pio& pio, std::uint32_t clu);
 void ploop_map_and_submit_rw(Ploop& ploop, std::uint32_t dst_clu, Pio& pio, std::uint8_t level);
 void ploop_queue_resubmit(Pio& pio);
 

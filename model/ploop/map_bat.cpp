@@ -67,9 +67,14 @@ void ploop_hole_clear_bit(std::uint32_t nr, Ploop& ploop) {
 }
 
 bool ploop_md_make_dirty(Ploop& ploop, MdPage& md) {
-  if (md.status & MD_DIRTY) return false;
+  // WARN_ON_ONCE((md->status & MD_WRITEBACK)), whether or not the page is
+  // dirty already; asserted after the status change so that P3 names it.
+  if (md.status & MD_DIRTY) {
+    SIM_ASSERT(!(md.status & MD_WRITEBACK));
+    return false;
+  }
   ploop_set_md_status(ploop, md, md.status | MD_DIRTY);
-  SIM_ASSERT(!(md.status & MD_WRITEBACK));  // WARN_ON_ONCE((md->status & MD_WRITEBACK))
+  SIM_ASSERT(!(md.status & MD_WRITEBACK));
   ploop.wb_batch_list.push_back(&md);
   md.wb_linked = true;
   return true;
@@ -364,7 +369,7 @@ void ploop_handle_discard_pio(Ploop& ploop, Pio& pio, std::uint32_t clu, std::ui
     pio.wants_discard_index_cleanup = true;
   }
   // punch_hole:
-  pio.bi_sector = (pio.bi_sector & mask) | (std::uint64_t{dst_clu} << ploop.cluster_log);
+  ploop_remap_to_cluster(ploop, pio, dst_clu);
   const int ret = ploop.file->fallocate(ImageFile::Falloc::punch_hole, static_cast<loff_t>(pio.bi_sector * kSectorSize),
                                         pio.bi_size);
   if (ret != 0 || ploop.nr_deltas() != 1) {

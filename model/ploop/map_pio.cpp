@@ -289,7 +289,8 @@ void ploop_link_submitting_pio(Ploop& ploop, Pio& pio, std::uint32_t clu) {
 
 Pio* ploop_find_inflight_bio(Ploop& ploop, std::uint32_t clu) {
   const auto it = ploop.inflight_pios.find(clu);
-  return it == ploop.inflight_pios.end() ? nullptr : it->second.front();
+  // The hash chain's first: the most recently linked (hlist_add_head).
+  return it == ploop.inflight_pios.end() ? nullptr : it->second.back();
 }
 
 void ploop_inc_nr_inflight(Ploop& ploop, Pio& pio) {
@@ -357,20 +358,25 @@ void ploop_submit_rw_mapped(Ploop& ploop, Pio& pio) {
     });
   } else {
     file.read_async(pos, pio.bi_size, [p](long ret, std::vector<std::uint8_t> bytes) {
-      // A read past the file's end is short: what the file holds, zeros after.
-      std::fill_n(p->buf->begin() + static_cast<long>(p->buf_off), p->bi_size, 0);
+      // A read past the file's end is short: ploop_data_rw_complete()
+      // resubmits the rest as partial I/O (and WARNs on a read of nothing).
       std::memcpy(p->buf->data() + p->buf_off, bytes.data(), bytes.size());
-      p->ret = ret >= 0 ? static_cast<long>(p->bi_size) : ret;
+      p->ret = ret;
       p->complete(*p);
     });
   }
 }
 
+void ploop_remap_to_cluster(Ploop& ploop, Pio& pio, std::uint32_t clu) {
+  pio.bi_sector &= (1u << ploop.cluster_log) - 1;
+  // `clu << ploop->cluster_log` in the driver: a u32 shifted, so a file
+  // offset of 2^32 sectors (2 TiB) or more wraps (docs/ploop.md, F12).
+  pio.bi_sector |= static_cast<std::uint32_t>(clu << ploop.cluster_log);
+}
+
 void ploop_map_and_submit_rw(Ploop& ploop, std::uint32_t dst_clu, Pio& pio, std::uint8_t level) {
   pio.dev_clu = static_cast<std::uint32_t>(pio.bi_sector >> ploop.cluster_log);
-  // ploop_remap_to_cluster()
-  const std::uint64_t mask = (1u << ploop.cluster_log) - 1;
-  pio.bi_sector = (pio.bi_sector & mask) | (std::uint64_t{dst_clu} << ploop.cluster_log);
+  ploop_remap_to_cluster(ploop, pio, dst_clu);
   pio.level = level;
   ploop_submit_rw_mapped(ploop, pio);
 }
