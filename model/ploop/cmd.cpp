@@ -57,9 +57,10 @@ void ploop_advance_holes_bitmap(Ploop& ploop, ResizeCmd& cmd) {
     for (std::uint32_t i = 0; i < kBatEntriesPerPage; ++i) {
       const std::int64_t clu = std::int64_t{id} * kBatEntriesPerPage + i - kPloopMapOffset;
       if (clu < 0 || clu >= ploop.nr_bat_entries) continue;
+      if (md->page[i] == kBatEntryNone || md->bat_levels[i] != ploop.top_level()) continue;  // not in the top delta
       const std::uint32_t dst_clu = md->page[i];
       // This may happen after grow->shrink->(now) grow.
-      if (dst_clu != kBatEntryNone && dst_clu < ploop.holes_bitmap.size() && ploop.holes_bitmap[dst_clu])
+      if (dst_clu < ploop.holes_bitmap.size() && ploop.holes_bitmap[dst_clu])
         ploop_hole_clear_bit(dst_clu, ploop);
     }
   }
@@ -87,7 +88,7 @@ int ploop_cluster_rw_sync(Ploop& ploop, PioOp op, std::vector<std::uint8_t>& buf
   pio.buf_off = 0;
   sim::Completion completion("ploop.cmd");
   pio.endio_cb = [&completion](Pio&, BlkStatus) { completion.complete(); };
-  ploop_map_and_submit_rw(ploop, dst_clu, pio, 0);
+  ploop_map_and_submit_rw(ploop, dst_clu, pio, ploop.top_level());
   completion.wait();
   return blk_status_to_errno(pio.bi_status);
 }
@@ -142,8 +143,10 @@ int ploop_grow_relocate_cluster(Ploop& ploop, ResizeCmd& cmd) {
     // Write the new index to disk.
     ret = ploop_index_wb_sync(ploop, *md);
     if (ret != 0) return ret;
-    // Update the local BAT copy: try_update_bat_entry() at the top level.
+    // Update the local BAT copy: WARN_ON(!try_update_bat_entry(ploop, clu,
+    // top_level, new_dst)), which writes only an entry at that level.
     MdPage& page = ploop_md_page_find(ploop, ploop_bat_clu_to_page_nr(clu));
+    SIM_ASSERT(page.bat_levels[ploop_bat_clu_idx_in_page(clu)] == ploop.top_level());
     page.page[ploop_bat_clu_idx_in_page(clu)] = new_dst;
   }
   // dst_clu is not referenced in the BAT now: the caller's rollback counts

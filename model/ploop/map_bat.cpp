@@ -93,7 +93,9 @@ void ploop_release_cluster(Ploop& ploop, std::uint32_t clu) {
 
 void ploop_piwb_discard_completed(Ploop& ploop, bool success, std::uint32_t clu, std::uint32_t new_dst_clu) {
   if (new_dst_clu != 0) return;
-  if (ploop_cluster_is_in_top_delta(ploop, clu) && success) ploop_release_cluster(ploop, clu);
+  if (!ploop_cluster_is_in_top_delta(ploop, clu)) return;
+  SIM_ASSERT(ploop.nr_deltas() == 1);  // WARN_ON_ONCE(ploop->nr_deltas != 1)
+  if (success) ploop_release_cluster(ploop, clu);
 }
 
 // The piwb's page range: first and last index of the device clusters it
@@ -130,7 +132,10 @@ void ploop_advance_local_after_bat_wb(Ploop& ploop, PloopIndexWb& piwb, bool suc
       md.page[i] = piwb.bat_page[i];
       md.bat_levels[i] = ploop.top_level();
     } else if (variant::failed_bat_frees_allocated()) {
-      ploop_hole_set_bit(piwb.bat_page[i], ploop);
+      // The evident fix frees what this update allocated: for an allocation
+      // that is every entry it wrote; a relocation's copy of the page holds
+      // every mapped entry, of which only the moved one is new.
+      if (piwb.type == PiwbType::alloc || piwb.bat_page[i] != md.page[i]) ploop_hole_set_bit(piwb.bat_page[i], ploop);
     } else {
       // The driver sets bit `i + off`: the device cluster's number, while
       // the holes bitmap is indexed by file cluster (ploop_find_dst_clu_bit,

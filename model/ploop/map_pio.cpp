@@ -59,7 +59,7 @@ void ploop_init_pio(Ploop& ploop, PioOp bi_op, Pio& pio) {
   pio.endio_list.clear();
   pio.clu = UINT32_MAX;
   pio.dev_clu = UINT32_MAX;
-  pio.level = 0;
+  pio.level = kBatLevelInvalid;
 }
 
 void ploop_init_prq_and_embedded_pio(Ploop& ploop, PloopRq& prq, Pio& pio) {

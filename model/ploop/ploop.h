@@ -41,6 +41,7 @@ inline constexpr std::uint32_t kPloopMapOffset = 16;   // PLOOP_MAP_OFFSET
 inline constexpr std::uint32_t kBatEntriesPerPage = kPageSize / 4;
 inline constexpr std::uint32_t kBatEntryNone = UINT32_MAX;  // BAT_ENTRY_NONE
 inline constexpr std::uint32_t kPageNrNone = UINT32_MAX;    // PAGE_NR_NONE
+inline constexpr std::uint8_t kBatLevelInvalid = UINT8_MAX;  // BAT_LEVEL_INVALID
 inline constexpr sim::Time kPloopEnospcTimeout = 20 * sim::kSec;  // PLOOP_ENOSPC_TIMEOUT
 
 // blk_status_t, the values ploop produces.
@@ -239,9 +240,10 @@ struct PloopImageView {
 PloopImageView ploop_open_image(const std::vector<std::uint8_t>& image, std::uint32_t cluster_log);
 
 // A bio from above, waited for (submit_bio_wait through the dm device's
-// request queue). blk-flush runs the flush sequence the device needs (it
-// has a write cache and no FUA): REQ_PREFLUSH as a flush before the data,
-// REQ_FUA as a flush after it. Returns the status; a read fills `out`.
+// request queue). The queue has a write cache and FUA (dm, for a target
+// with flush_supported): blk-flush sends REQ_PREFLUSH as a flush request
+// before the data and leaves REQ_FUA on the data request, which the driver
+// then drops (docs/ploop.md, F11). Returns the status; a read fills `out`.
 struct PloopBio {
   PioOp op = PioOp::write;
   loff_t pos = 0;

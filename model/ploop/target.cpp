@@ -162,7 +162,13 @@ Ploop::Ploop(World& w, const PloopOptions& options)
   for (std::size_t level = 0; level < options.lower_images.size(); ++level) {
     const PloopImageView lower = ploop_open_image(options.lower_images[level], cluster_log);
     SIM_ASSERT_MSG(lower.error == 0, "lower delta {} does not open: {}", level, lower.why);
-    for (std::uint32_t clu = 0; clu < std::min(lower.nr_bat_entries, nr_bat_entries); ++clu) {
+    // ploop_delta_check_header(): -EPROTO for a delta larger than the top;
+    // ploop_add_delta(): -EBADSLT for one larger than the delta above it.
+    // A scenario that builds such a stack is wrong, not the device.
+    SIM_ASSERT_CMP(lower.nr_bat_entries, <=, nr_bat_entries);
+    if (level + 1 < options.lower_images.size())
+      SIM_ASSERT_CMP(lower.nr_bat_entries, <=, ploop_open_image(options.lower_images[level + 1], cluster_log).nr_bat_entries);
+    for (std::uint32_t clu = 0; clu < lower.nr_bat_entries; ++clu) {
       if (lower.bat[clu] == kBatEntryNone) continue;
       MdPage& md = *bat_entries[ploop_bat_clu_to_page_nr(clu)];
       md.page[ploop_bat_clu_idx_in_page(clu)] = lower.bat[clu];
@@ -182,6 +188,7 @@ Ploop::Ploop(World& w, const PloopOptions& options)
   idle_wq = std::make_unique<sim::WaitQueue>(fmt::format("ploop.{}.idle", id));
   w.on_heal([this] {
     file->heal();
+    for (auto& lower : lower_deltas) lower->heal();
     healed = true;
   });
   w.on_drain([this] {
