@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/chrome_trace.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "scenarios/bugs.h"
@@ -30,6 +31,10 @@ void write_trace(const std::string& path, const sim::RunResult& r) {
   write_file_atomically(path, text);
 }
 
+void write_chrome_trace(const std::string& path, const sim::RunResult& r, const std::string& title) {
+  write_file_atomically(path, chrome_trace_json(r, title));
+}
+
 void print_header(const std::string& verb, const std::string& scenario, std::uint64_t seed,
                   const sim::StrategySpec& strategy, const std::vector<std::string>& bugs,
                   const sim::RunResult& r) {
@@ -49,13 +54,15 @@ int cmd_run(const RunArgs& args) {
   req.strategy = parse_strategy(args.strategy);
   req.bugs = args.bugs;
   check_bugs(req.bugs);
-  req.keep_full_trace = !args.trace_file.empty();
+  req.keep_full_trace = !args.trace_file.empty() || !args.chrome_trace_file.empty();
   const std::string reproduce = reproduce_command(scenario.name, req.seed, req.strategy, req.bugs);
   req.crash_context = fmt::format("reproduce: {}\n", reproduce);
 
   const sim::RunResult r = scenarios::run_scenario(scenario, req);
   print_header("run", scenario.name, req.seed, req.strategy, req.bugs, r);
   if (!args.trace_file.empty()) write_trace(args.trace_file, r);
+  if (!args.chrome_trace_file.empty())
+    write_chrome_trace(args.chrome_trace_file, r, fmt::format("wbsim run {} --seed {}", scenario.name, req.seed));
   int code = kPass;
   if (r.finding) {
     print_finding(stdout, *r.finding, r);
@@ -146,41 +153,74 @@ void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenari
   rec.options = scenarios::describe_options(scenario.options);
 }
 
-int cmd_replay(const ReplayArgs& args) {
+namespace {
+
+struct LoadedFile {
+  sim::FailureRecord rec;
+  const scenarios::Scenario* scenario = nullptr;
+  scenarios::RunRequest req;
+};
+
+// Reads and checks a failure file and prepares its replay (bug switches
+// replaced by `bugs` when given).
+LoadedFile load_failure_file(const std::string& file, const std::optional<std::vector<std::string>>& bugs) {
   std::string error;
-  const auto rec = sim::read_failure_file(args.file, &error);
+  auto rec = sim::read_failure_file(file, &error);
   if (!rec) throw UsageError(error);
-  const scenarios::Scenario* scenario = scenarios::find_scenario(rec->scenario);
-  if (scenario == nullptr)
-    throw UsageError(fmt::format("{}:{}: unknown scenario '{}' (wbsim list shows them)", args.file,
-                                 2, rec->scenario));
-  for (const std::string& b : rec->bugs) {
+  LoadedFile l;
+  l.rec = std::move(*rec);
+  l.scenario = scenarios::find_scenario(l.rec.scenario);
+  if (l.scenario == nullptr)
+    throw UsageError(fmt::format("{}:{}: unknown scenario '{}' (wbsim list shows them)", file, 2, l.rec.scenario));
+  for (const std::string& b : l.rec.bugs) {
     try {
       check_bugs({b});
     } catch (const UsageError&) {
-      throw UsageError(fmt::format("{}:{}: unknown bug '{}'", args.file, 5, b));
+      throw UsageError(fmt::format("{}:{}: unknown bug '{}'", file, 5, b));
     }
   }
-  if (args.bugs) {
-    for (const std::string& b : *args.bugs) {
+  if (bugs) {
+    for (const std::string& b : *bugs) {
       if (scenarios::find_bug(b) == nullptr)
         throw UsageError(fmt::format("--bugs: unknown bug '{}' (wbsim bugs lists them)", b));
     }
   }
-  scenarios::RunRequest req;
-  req.seed = rec->seed;
-  req.strategy.kind = sim::StrategySpec::Kind::replay;
-  req.bugs = args.bugs ? *args.bugs : rec->bugs;
+  l.req.seed = l.rec.seed;
+  l.req.strategy.kind = sim::StrategySpec::Kind::replay;
+  l.req.bugs = bugs ? *bugs : l.rec.bugs;
+  l.req.faults = l.rec.faults;
+  l.req.crash_context = fmt::format("reproduce: {} replay {}\n", program(), file);
+  return l;
+}
+
+}  // namespace
+
+ReplayedFile replay_with_full_trace(const std::string& file) {
+  LoadedFile l = load_failure_file(file, std::nullopt);
+  l.req.replay_tape = &l.rec.tape;
+  l.req.keep_full_trace = true;
+  ReplayedFile out;
+  out.scenario = l.scenario->name;
+  out.seed = l.rec.seed;
+  out.result = scenarios::run_scenario(*l.scenario, l.req);
+  return out;
+}
+
+int cmd_replay(const ReplayArgs& args) {
+  LoadedFile l = load_failure_file(args.file, args.bugs);
+  const sim::FailureRecord* rec = &l.rec;
+  const scenarios::Scenario* scenario = l.scenario;
+  scenarios::RunRequest& req = l.req;
   req.replay_tape = &rec->tape;
-  req.faults = rec->faults;
-  req.keep_full_trace = !args.trace_file.empty();
-  req.crash_context = fmt::format("reproduce: {} replay {}\n", program(), args.file);
+  req.keep_full_trace = !args.trace_file.empty() || !args.chrome_trace_file.empty();
 
   const sim::RunResult r = scenarios::run_scenario(*scenario, req);
   print_header("replay", scenario->name, rec->seed, rec->strategy, req.bugs, r);
   fmt::print("recorded by wbsim {} at commit {}: {} ({})\n", rec->wbsim_version, rec->commit, rec->checker,
              rec->message);
   if (!args.trace_file.empty()) write_trace(args.trace_file, r);
+  if (!args.chrome_trace_file.empty())
+    write_chrome_trace(args.chrome_trace_file, r, fmt::format("wbsim replay {}", args.file));
   const int code = replay_verdict(*rec, r, args.continue_run);
   if (r.finding && (code != kHarness)) print_finding(stdout, *r.finding, r);
   fmt::print("reproduce: {} replay {}\n", program(), args.file);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/run.h"
+
 namespace wbsim::sim {
 struct FailureRecord;
 }
@@ -26,6 +28,7 @@ struct RunArgs {
   std::string strategy = "random";
   std::vector<std::string> bugs;
   std::string trace_file;
+  std::string chrome_trace_file;  // the run as Chrome trace-event JSON
   bool trace_hash = false;
   std::string out_dir = "wbsim-failures";
   std::string dio_policy;  // dio/DESIGN/NAME runs as dio/THIS/NAME
@@ -41,6 +44,7 @@ int cmd_dio_table(const DioTableArgs& args);
 struct ReplayArgs {
   std::string file;
   std::string trace_file;
+  std::string chrome_trace_file;
   bool trace_hash = false;
   // After a divergence, finish the run under the seeded strategy and give
   // its verdict instead of stopping at the divergence (exit 3).
@@ -49,6 +53,22 @@ struct ReplayArgs {
   std::optional<std::vector<std::string>> bugs;
 };
 int cmd_replay(const ReplayArgs& args);
+
+// Replays a failure file as `wbsim replay` does (its bad input a
+// UsageError), keeping the full trace; for the tools that draw a run.
+struct ReplayedFile {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  sim::RunResult result;
+};
+ReplayedFile replay_with_full_trace(const std::string& file);
+
+struct DrawArgs {
+  std::string file;
+  std::uint64_t step = 0;  // 0: the end of the run
+  std::string svg_file;
+};
+int cmd_draw(const DrawArgs& args);
 
 struct ShrinkArgs {
   std::string file;

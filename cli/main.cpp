@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   run->add_option("--strategy", run_args.strategy, "random | pct:D");
   run->add_option("--bug", run_args.bugs, "inject a historical bug (wbsim bugs)");
   run->add_option("--trace", run_args.trace_file, "write the whole trace to FILE");
+  run->add_option("--chrome-trace", run_args.chrome_trace_file,
+                  "write the run as Chrome trace-event JSON (chrome://tracing, Perfetto) to FILE");
   run->add_flag("--trace-hash", run_args.trace_hash, "print trace-hash: <hex> last");
   run->add_option("--out", run_args.out_dir, "failure file directory (default ./wbsim-failures)");
   run->add_option("--dio-policy", run_args.dio_policy,
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
   auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
   replay->add_option("file", replay_args.file, "failure file")->required();
   replay->add_option("--trace", replay_args.trace_file, "write the whole trace to FILE");
+  replay->add_option("--chrome-trace", replay_args.chrome_trace_file,
+                     "write the run as Chrome trace-event JSON (chrome://tracing, Perfetto) to FILE");
   replay->add_flag("--trace-hash", replay_args.trace_hash, "print trace-hash: <hex> last");
   replay->add_flag("--continue", replay_args.continue_run,
                    "after a divergence, finish the run under the seeded strategy and give its verdict");
@@ -78,6 +82,12 @@ int main(int argc, char** argv) {
         replay_args.bugs = std::move(bugs);
       },
       "replace the file's bug switches (comma-separated; '' for none, as after the fix)");
+
+  DrawArgs draw_args;
+  auto* draw = app.add_subcommand("draw", "replay a failure file and draw its folios and subrequests at a step");
+  draw->add_option("file", draw_args.file, "failure file")->required();
+  draw->add_option("--step", draw_args.step, "the step to draw (default: where the run ends)");
+  draw->add_option("--svg", draw_args.svg_file, "also write the picture as SVG to FILE");
 
   SweepArgs sweep_args;
   auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");
@@ -151,6 +161,7 @@ int main(int argc, char** argv) {
     if (*list) return cmd_list(list_long);
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
+    if (*draw) return cmd_draw(draw_args);
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);

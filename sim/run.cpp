@@ -46,6 +46,11 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     if (config.keep_full_trace) {
       result.trace_all.reserve(sched.trace_log().all().size());
       for (const TraceRecord& r : sched.trace_log().all()) result.trace_all.push_back(format_trace_line(r, sched));
+      result.trace_records = sched.trace_log().all();
+      for (const TraceRecord& r : result.trace_records) {
+        if (r.fiber != kNoFiber) result.fiber_names.try_emplace(r.fiber, sched.fiber_name(r.fiber));
+        if (r.object != kNoObject) result.object_names.try_emplace(r.object, sched.object_name(r.object));
+      }
     }
   }
   set_crash_context({});

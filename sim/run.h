@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ struct RunResult {
   std::string fault_header;
   std::vector<std::string> trace_tail;  // formatted, oldest first
   std::vector<std::string> trace_all;   // formatted, when the full trace was kept
+  // The full trace as records, with the names of the fibers and objects it
+  // mentions (when the full trace was kept), for the pictures.
+  std::vector<TraceRecord> trace_records;
+  std::map<FiberId, std::string> fiber_names;
+  std::map<ObjectId, std::string> object_names;
   std::optional<Divergence> divergence; // replay only
   std::vector<std::string> divergence_runnable;  // the runnable fibers' names at a fiber-choice divergence
   std::size_t replay_consumed = 0;      // tape choices a replay followed

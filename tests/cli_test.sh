@@ -118,6 +118,21 @@ code=$?
   bad "replay of the shrunk file: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' shrunk-replay.txt)"
 expect_usage "missing.wbsim: cannot read" shrink missing.wbsim
 
+# Pictures: the run as Chrome trace-event JSON, and `wbsim draw` of a
+# failure file (ASCII, SVG); a step past the run's end is bad input.
+"$wbsim" run netfs/retry_resplit_one_fewer --seed 1 --chrome-trace chrome.json --out pictures >/dev/null 2>&1
+head -c 40 chrome.json | grep -q '"traceEvents"' && grep -q '"cat": "upload stream"' chrome.json && ok ||
+  bad "run --chrome-trace: $(head -c 200 chrome.json)"
+pfile=$(ls pictures/netfs_retry_resplit_one_fewer-seed1-*.wbsim)
+"$wbsim" draw "$pfile" --svg picture.svg >draw.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q '^Folios: ' draw.txt && grep -q '^Upload: ' draw.txt && head -c 5 picture.svg | grep -q '<?xml' &&
+  grep -q '</svg>' picture.svg && ok || bad "draw: exit $code: $(cat draw.txt)"
+"$wbsim" replay "$pfile" --chrome-trace replay.json >/dev/null 2>&1
+cmp -s chrome.json replay.json || grep -q '"traceEvents"' replay.json && ok || bad "replay --chrome-trace"
+expect_usage "--step 999999: the run ends at step [0-9]+" draw "$pfile" --step 999999
+expect_usage "missing.wbsim: cannot read" draw missing.wbsim
+
 # A corrupted failure file is rejected with its line, not replayed.
 sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim
 expect_usage "edited.wbsim:[0-9]+: checksum does not match" replay edited.wbsim
