@@ -70,6 +70,12 @@ struct DrawArgs {
 };
 int cmd_draw(const DrawArgs& args);
 
+struct TraceArgs {
+  std::string file;
+  std::string filter;  // fiber=NAME,obj=TEXT,kind=SYMBOL
+};
+int cmd_trace(const TraceArgs& args);
+
 struct ShrinkArgs {
   std::string file;
   std::string out;            // default: FILE with .shrunk.wbsim

@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
   draw->add_option("--step", draw_args.step, "the step to draw (default: where the run ends)");
   draw->add_option("--svg", draw_args.svg_file, "also write the picture as SVG to FILE");
 
+  TraceArgs trace_args;
+  auto* trace = app.add_subcommand("trace", "replay a failure file and print its whole trace, or the lines that match");
+  trace->add_option("file", trace_args.file, "failure file")->required();
+  trace->add_option("--filter", trace_args.filter,
+                    "fiber=NAME,obj=TEXT,kind=SYMBOL (all keys must match; a key twice matches either)");
+
   SweepArgs sweep_args;
   auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");
   sweep->add_option("--scenario", sweep_args.scenario_globs, "scenario glob (repeatable; default all)");
@@ -162,6 +168,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
     if (*draw) return cmd_draw(draw_args);
+    if (*trace) return cmd_trace(trace_args);
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);

@@ -200,7 +200,7 @@ std::string picture_svg(const Picture& p) {
   constexpr int kWidth = 800, kLeft = 90, kRow = 28, kBox = 20;
   const Span span = span_of(p);
   const int rows = static_cast<int>(p.mappings.size()) + 2;
-  const int height = 40 + rows * kRow + 30;
+  const int height = 40 + rows * kRow + 50;
   std::string out = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"monospace\" font-size=\"12\">\n"
@@ -235,6 +235,20 @@ std::string picture_svg(const Picture& p) {
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLeft,
                      y + 14, span.lo, kWidth - 10, y + 14, span.hi);
+  // The legend.
+  struct Key {
+    const char* colour;
+    const char* what;
+  };
+  const Key keys[] = {{"#f4a261", "dirty"},   {"#2a9d8f", "writeback"}, {"#e76f51", "both"},     {"#e9ecef", "clean"},
+                      {"#ffffff", "prepared"}, {"#457b9d", "in flight"}, {"#a8dadc", "done"}, {"#e63946", "failed"}};
+  int x = 4;
+  for (const Key& k : keys) {
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\" stroke=\"#333\"/>"
+                       "<text x=\"{}\" y=\"{}\">{}</text>\n",
+                       x, y + 28, k.colour, x + 16, y + 38, k.what);
+    x += 96;
+  }
   out += "</svg>\n";
   return out;
 }

@@ -25,7 +25,8 @@ void print_finding(std::FILE* out, const sim::Finding& f, const sim::RunResult& 
   fmt::print(out, "FAIL {}: {}\n", f.checker, f.message);
   fmt::print(out, "  at virtual time {}, step {}, fiber {}\n", format_virtual_time(f.time), f.step,
              f.fiber == sim::kNoFiber ? std::string("host") : fmt::format("{} '{}'", f.fiber, f.fiber_name));
-  if (!f.where.empty()) fmt::print(out, "  where: {}\n", f.where);
+  if (!f.where.empty())
+    fmt::print(out, "  where: {}{}\n", f.where, f.scenario_where.empty() ? "" : fmt::format("; its fiber descends from the one spawned at {}", f.scenario_where));
   if (const sim::KnownFinding* k = sim::explaining_finding(f.checker, r.mark_hits))
     fmt::print(out, "  pinned: this run took the path of the finding {} (docs/findings.md)\n", k->name());
   if (!f.details.empty()) {

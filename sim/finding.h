@@ -13,6 +13,10 @@ struct Finding {
   std::string message;  // one line
   std::string details;  // multi-line: the wait-for chain, expected vs actual, ...
   std::string where;    // source location, when one is known
+  // When `where` is outside the scenario: the scenario line that spawned
+  // the fiber it fired in (or that fiber's first ancestor a scenario
+  // spawned), "" if none.
+  std::string scenario_where;
   Time time = 0;
   std::uint64_t step = 0;
   FiberId fiber = kNoFiber;

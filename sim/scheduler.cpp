@@ -99,6 +99,7 @@ FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::sour
   f.name = std::move(name);
   f.body = std::move(body);
   f.spawn_loc = loc;
+  f.parent = in_fiber() ? current_ : kNoFiber;
   f.cont = ctx::fiber(std::allocator_arg, PooledStack{&stacks_}, [this, id](ctx::fiber&& from) {
     adopt(std::move(from));
     run_body(id);
@@ -361,37 +362,6 @@ std::uint32_t Scheduler::draw(std::uint32_t bound) {
   tape_.push(v);
   trace(Reason::draw, kNoObject, bound, v);
   return v;
-}
-
-// --- findings --------------------------------------------------------------
-
-Finding Scheduler::make_finding(std::string checker, std::string message) const {
-  Finding f;
-  f.checker = std::move(checker);
-  f.message = std::move(message);
-  f.time = now_;
-  f.step = step_;
-  f.fiber = current_;
-  f.fiber_name = fiber_name(current_);
-  return f;
-}
-
-void Scheduler::fail(Finding finding) {
-  if (!finding_) {
-    finding.time = now_;
-    finding.step = step_;
-    finding.fiber = current_;
-    finding.fiber_name = fiber_name(current_);
-    finding_ = std::move(finding);
-    trace(Reason::fail, kNoObject);
-  }
-  if (current_ == kHost) {
-    teardown();
-    throw RunFailed{};
-  }
-  switch_to(kHost);
-  // The host never resumes a fiber after a finding; it only unwinds it.
-  std::terminate();
 }
 
 void Scheduler::size_mark_hits(std::uint32_t index) {

@@ -211,6 +211,7 @@ class Scheduler final : public TraceNames {
     const char* wait_op = "";
     std::source_location wait_loc{};
     std::source_location spawn_loc{};
+    FiberId parent = kNoFiber;  // the fiber that spawned it (kNoFiber: the host)
   };
 
   struct Timer {
@@ -253,6 +254,7 @@ class Scheduler final : public TraceNames {
   void remove_runnable(FiberId id);
   void cancel_timer(Fiber& f);
   Finding make_finding(std::string checker, std::string message) const;
+  std::string scenario_origin(FiberId id) const;
   std::string describe_blocked() const;
   // Who the blocked fiber `id` waits for, or kNoFiber.
   FiberId waits_for(FiberId id) const;

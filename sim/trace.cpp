@@ -73,7 +73,8 @@ std::string format_trace_line(const TraceRecord& r, const TraceNames& names) {
   const std::string fiber =
       r.fiber == kNoFiber ? std::string("-") : fmt::format("{}:{}", r.fiber, names.fiber_name(r.fiber));
   const std::string object = r.object == kNoObject ? std::string("-") : names.object_name(r.object);
-  std::string line = fmt::format("{:>12}.{:03} {:>9} {:<16.16} {:<5} {:<22.22} {} {}", r.time / 1000, r.time % 1000,
+  // Columns are padded, never cut: a long name shifts the rest of its line.
+  std::string line = fmt::format("{:>12}.{:03} {:>9} {:<16} {:<5} {:<22} {} {}", r.time / 1000, r.time % 1000,
                                  r.step, fiber, reason_symbol(r.reason), object, r.a, r.b);
   // A mark or a fault names itself (a is its index).
   if (r.reason == static_cast<std::uint16_t>(Reason::mark) && r.a < coverage_marks().size())

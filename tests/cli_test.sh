@@ -130,6 +130,14 @@ code=$?
   grep -q '</svg>' picture.svg && ok || bad "draw: exit $code: $(cat draw.txt)"
 "$wbsim" replay "$pfile" --chrome-trace replay.json >/dev/null 2>&1
 cmp -s chrome.json replay.json || grep -q '"traceEvents"' replay.json && ok || bad "replay --chrome-trace"
+"$wbsim" trace "$pfile" --filter kind=SUBMT,kind=TERM >filtered.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -Eq '^[0-9]+ of [0-9]+ trace lines$' filtered.txt && ! grep -E '^ +[0-9]+\.[0-9]{3} ' filtered.txt | grep -Eqv ' (SUBMT|TERM) ' && ok ||
+  bad "trace --filter: exit $code: $(tail -3 filtered.txt)"
+expect_usage "--filter: unknown key 'bogus' in 'bogus=1'" trace "$pfile" --filter bogus=1
+"$wbsim" replay "$pfile" >where.txt 2>&1
+grep -Eq "^  where: checkers/request_state.cpp:[0-9]+; its fiber descends from the one spawned at scenarios/netfs/retry_resplit_one_fewer.cpp:[0-9]+ \('writer'\)" where.txt && ok ||
+  bad "where: names the scenario line: $(grep where: where.txt)"
 expect_usage "--step 999999: the run ends at step [0-9]+" draw "$pfile" --step 999999
 expect_usage "missing.wbsim: cannot read" draw missing.wbsim
 
