@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/script.h"
 #include "scenarios/bugs.h"
 #include "scenarios/registry.h"
 #include "build_info.h"
@@ -43,6 +44,7 @@ void print_header(const std::string& verb, const std::string& scenario, std::uin
 }  // namespace
 
 int cmd_run(const RunArgs& args) {
+  load_scripts(args.scripts);
   const scenarios::Scenario& scenario = lookup_scenario(apply_dio_policy(args.scenario, args.dio_policy));
   scenarios::RunRequest req;
   req.seed = parse_seed("--seed", args.seed);
@@ -144,12 +146,15 @@ void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenari
   rec.wbsim_version = WBSIM_VERSION;
   rec.commit = WBSIM_GIT_COMMIT;
   rec.options = scenarios::describe_options(scenario.options);
+  rec.script = scenario.script;
+  rec.script_hash = scenario.script_hash;
 }
 
 int cmd_replay(const ReplayArgs& args) {
   std::string error;
   const auto rec = sim::read_failure_file(args.file, &error);
   if (!rec) throw UsageError(error);
+  load_script_of(*rec, args.file);
   const scenarios::Scenario* scenario = scenarios::find_scenario(rec->scenario);
   if (scenario == nullptr)
     throw UsageError(fmt::format("{}:{}: unknown scenario '{}' (wbsim list shows them)", args.file,
@@ -188,7 +193,8 @@ int cmd_replay(const ReplayArgs& args) {
   return code;
 }
 
-int cmd_list(bool long_form) {
+int cmd_list(bool long_form, const std::vector<std::string>& scripts) {
+  load_scripts(scripts);
   for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
     if (!long_form) {
       fmt::print("{}\n", s->name);

@@ -37,12 +37,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
 
   bool list_long = false;
+  std::vector<std::string> list_scripts;
   auto* list = app.add_subcommand("list", "list scenarios, one per line");
   list->add_flag("--long", list_long, "with expectation and purpose");
+  // --script takes one file per use, so `run --script FILE NAME` leaves NAME
+  // to the positional argument.
+  list->add_option("--script", list_scripts, "also the scenarios of this C++ file (compiled, cached; repeatable)")
+      ->allow_extra_args(false);
 
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "run one scenario with one seed");
   run->add_option("scenario", run_args.scenario, "scenario name (wbsim list)")->required();
+  run->add_option("--script", run_args.scripts, "a C++ file of scenarios, compiled and loaded first (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("--seed", run_args.seed, "seed (default 1)");
   run->add_option("--strategy", run_args.strategy, "random | pct:D");
   run->add_option("--bug", run_args.bugs, "inject a historical bug (wbsim bugs)");
@@ -81,7 +88,10 @@ int main(int argc, char** argv) {
 
   SweepArgs sweep_args;
   auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");
-  sweep->add_option("--scenario", sweep_args.scenario_globs, "scenario glob (repeatable; default all)");
+  sweep->add_option("--scenario", sweep_args.scenario_globs,
+                    "scenario glob (repeatable; default all, or the scripts' scenarios with --script)");
+  sweep->add_option("--script", sweep_args.scripts, "a C++ file of scenarios, compiled and loaded first (repeatable)")
+      ->allow_extra_args(false);
   sweep->add_option("--seeds", sweep_args.seeds, "seeds per scenario (default 1000)");
   sweep->add_option("--seed-base", sweep_args.seed_base, "first seed (default 1)");
   sweep->add_option("--jobs", sweep_args.jobs, "threads (default: cores)");
@@ -148,7 +158,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*list) return cmd_list(list_long);
+    if (*list) return cmd_list(list_long, list_scripts);
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
     if (*shrink) return cmd_shrink(shrink_args);

@@ -9,4 +9,6 @@ function(wbsim_add_scenarios target)
   endif()
   add_executable(${target} ${ARGN})
   target_link_libraries(${target} PRIVATE wbsim::main wbsim::scenarios)
+  # As wbsim itself: exported symbols, so `--script` works with it too.
+  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
 endfunction()

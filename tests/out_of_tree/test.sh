@@ -56,5 +56,12 @@ file=$(sed -n 's/^failure file: //p' "$work/fail.txt")
 "$bin" replay "$file" >"$work/replay.txt" 2>&1
 grep -q '^REPRODUCED' "$work/replay.txt" && ok || bad "replay: $(tail -3 "$work/replay.txt")"
 
+# The installed wbsim compiles a script against the installed headers.
+XDG_CACHE_HOME=$work/cache "$work/prefix/bin/wbsim" run --script "$src/tests/out_of_tree/streaming_overwrite.cpp" \
+  oot/streaming_overwrite --seed 1 --bug netfs-streaming-write-overwritten --out "$work/fails" >"$work/script.txt" 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^FAIL data-integrity:' "$work/script.txt" && ok ||
+  bad "installed wbsim --script: exit $code: $(head -5 "$work/script.txt")"
+
 echo "out_of_tree: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
