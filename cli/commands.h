@@ -77,6 +77,12 @@ int cmd_sweep(const SweepArgs& args);
 
 int cmd_list(bool long_form, const std::vector<std::string>& scripts);
 
+struct NewScenarioArgs {
+  std::string name;
+  std::string kind = "netfs";  // netfs | fuse | sim
+  std::string out;             // default: the name's last part, .cpp
+};
+int cmd_new_scenario(const NewScenarioArgs& args);
 
 struct FsxArgs {
   std::string ops_file;

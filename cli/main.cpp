@@ -113,6 +113,16 @@ int main(int argc, char** argv) {
   fsx->add_option("--transcript", fsx_args.transcript_file, "write the transcript to FILE (default: stdout)");
   fsx->add_option("--expected", fsx_args.expected_file, "compare with this transcript; exit 1 on a difference");
 
+  NewScenarioArgs new_args;
+  auto* new_scenario = app.add_subcommand("new-scenario", "write a scenario skeleton to run with --script");
+  new_scenario->add_option("name", new_args.name, "scenario name, e.g. mine/overwrite")->required();
+  auto* kinds = new_scenario->add_option_group("kind", "what the scenario drives (default --netfs)");
+  kinds->add_flag_callback("--netfs", [&new_args] { new_args.kind = "netfs"; }, "files on netfs (a World)");
+  kinds->add_flag_callback("--fuse", [&new_args] { new_args.kind = "fuse"; }, "a FUSE connection and its server");
+  kinds->add_flag_callback("--sim", [&new_args] { new_args.kind = "sim"; }, "the runtime alone: fibers and locks");
+  kinds->require_option(0, 1);
+  new_scenario->add_option("-o,--out", new_args.out, "file to write (default: the name's last part, .cpp)");
+
   auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
   auto* marks = app.add_subcommand("marks", "list coverage marks, one per line");
 
@@ -164,6 +174,7 @@ int main(int argc, char** argv) {
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);
+    if (*new_scenario) return cmd_new_scenario(new_args);
     if (*bugs) return cmd_bugs();
     if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);
