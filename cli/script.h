@@ -11,6 +11,9 @@
 //! symbols (ENABLE_EXPORTS), so the object binds to wbsim's own registries,
 //! model and checkers instead of carrying copies.
 //!
+//! A script calls what the executable links: a function of an object file
+//! that nothing in wbsim uses is an undefined symbol at load (exit 2).
+//!
 //! Bad input (no such file, a compile error, a script that registers
 //! nothing or a name taken already) throws UsageError: exit 2.
 #pragma once

@@ -63,6 +63,10 @@ grep -qE '^script-hash: [0-9a-f]{16}$' "$file" && ok || bad "failure file: no sc
 mkdir elsewhere
 (cd elsewhere && "$wbsim" replay "$work/$file" >../replay.txt 2>&1)
 grep -q '^REPRODUCED: data-integrity' replay.txt && ok || bad "replay: $(tail -5 replay.txt)"
+# Shrink loads the script too, and its file names the script again.
+"$wbsim" shrink "$file" -o shrunk.wbsim --max-runs 50 >shrink.txt 2>&1
+grep -q '^FAIL data-integrity:' shrink.txt && ok || bad "shrink: $(tail -5 shrink.txt)"
+grep -qxF "script: $work/scripts/overwrite.cpp" shrunk.wbsim && ok || bad "shrunk file: no script line"
 # Edited since: replay uses the cache's copy of the contents the file records.
 echo '// edited' >>scripts/overwrite.cpp
 "$wbsim" replay "$file" >replay2.txt 2>&1
@@ -113,6 +117,14 @@ WBSIM_SCENARIO(taken, "canary/abba_deadlock") { s.run(); }
 CPP
 expect_usage "^wbsim: --script scripts/taken.cpp: scenario 'canary/abba_deadlock' is registered already" \
   list --script scripts/taken.cpp
+cat >scripts/undefined.cpp <<'CPP'
+#include "scenarios/registry.h"
+void defined_nowhere();
+WBSIM_SCENARIO(undefined, "script/undefined") { defined_nowhere(); }
+CPP
+expect_usage "^wbsim: --script scripts/undefined.cpp: cannot load .*undefined symbol: _Z15defined_nowherev" \
+  run --script scripts/undefined.cpp script/undefined
+[ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "undefined symbol: $(wc -l <err.txt) lines"
 expect_usage "unknown scenario 'script/none'" run --script scripts/overwrite.cpp script/none
 
 echo "cli_script: $passed passed, $failed failed"
