@@ -107,7 +107,10 @@ const std::string& program() { return program_storage(); }
 
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
                               const std::vector<std::string>& bugs) {
-  std::string cmd = fmt::format("{} run {} --seed {}", program(), scenario, seed);
+  // A script's scenario is run again by loading the script again.
+  const scenarios::Scenario* s = scenarios::find_scenario(scenario);
+  const std::string script = s != nullptr && !s->script.empty() ? fmt::format("--script {} ", s->script) : "";
+  std::string cmd = fmt::format("{} run {}{} --seed {}", program(), script, scenario, seed);
   if (strategy.kind != sim::StrategySpec::Kind::random) cmd += fmt::format(" --strategy {}", strategy.to_string());
   for (const std::string& b : bugs) cmd += fmt::format(" --bug {}", b);
   return cmd;

@@ -5,6 +5,7 @@
 #include "cli/chrome_trace.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/script.h"
 #include "scenarios/bugs.h"
 #include "scenarios/registry.h"
 #include "build_info.h"
@@ -48,6 +49,7 @@ void print_header(const std::string& verb, const std::string& scenario, std::uin
 }  // namespace
 
 int cmd_run(const RunArgs& args) {
+  load_scripts(args.scripts);
   const scenarios::Scenario& scenario = lookup_scenario(apply_dio_policy(args.scenario, args.dio_policy));
   scenarios::RunRequest req;
   req.seed = parse_seed("--seed", args.seed);
@@ -151,6 +153,8 @@ void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenari
   rec.wbsim_version = WBSIM_VERSION;
   rec.commit = WBSIM_GIT_COMMIT;
   rec.options = scenarios::describe_options(scenario.options);
+  rec.script = scenario.script;
+  rec.script_hash = scenario.script_hash;
 }
 
 namespace {
@@ -169,6 +173,7 @@ LoadedFile load_failure_file(const std::string& file, const std::optional<std::v
   if (!rec) throw UsageError(error);
   LoadedFile l;
   l.rec = std::move(*rec);
+  load_script_of(l.rec, file);
   l.scenario = scenarios::find_scenario(l.rec.scenario);
   if (l.scenario == nullptr)
     throw UsageError(fmt::format("{}:{}: unknown scenario '{}' (wbsim list shows them)", file, 2, l.rec.scenario));
@@ -228,7 +233,8 @@ int cmd_replay(const ReplayArgs& args) {
   return code;
 }
 
-int cmd_list(bool long_form) {
+int cmd_list(bool long_form, const std::vector<std::string>& scripts) {
+  load_scripts(scripts);
   for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
     if (!long_form) {
       fmt::print("{}\n", s->name);

@@ -21,6 +21,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/script.h"
 #include "scenarios/bugs.h"
 #include "scenarios/registry.h"
 #include "sim/atomic_file.h"
@@ -163,6 +164,7 @@ int cmd_shrink(const ShrinkArgs& args) {
   std::string error;
   const auto rec = sim::read_failure_file(args.file, &error);
   if (!rec) throw UsageError(error);
+  load_script_of(*rec, args.file);
   const scenarios::Scenario* scenario = scenarios::find_scenario(rec->scenario);
   if (scenario == nullptr) throw UsageError(fmt::format("{}:2: unknown scenario '{}' (wbsim list shows them)", args.file, rec->scenario));
   for (const std::string& b : rec->bugs) {

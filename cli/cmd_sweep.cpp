@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "cli/script.h"
 #include "cli/sweep_report.h"
 #include "scenarios/registry.h"
 #include "sim/coverage.h"
@@ -120,7 +121,10 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
 }  // namespace
 
 int cmd_sweep(const SweepArgs& args) {
-  const auto selected = select_scenarios(args.scenario_globs);
+  // With --script and no --scenario, the scripts' scenarios (the built-in
+  // ones are a sweep of their own).
+  const std::vector<std::string> script_names = load_scripts(args.scripts);
+  const auto selected = select_scenarios(args.scenario_globs.empty() ? script_names : args.scenario_globs);
   const sim::SweepOptions opt = sweep_options(args);
   const sim::StrategySpec strategy = parse_strategy(args.strategy);
   check_bugs(args.bugs);

@@ -24,6 +24,7 @@ void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenari
 
 struct RunArgs {
   std::string scenario;
+  std::vector<std::string> scripts;  // --script FILE: scenarios compiled at run time (cli/script.h)
   std::string seed = "1";
   std::string strategy = "random";
   std::vector<std::string> bugs;
@@ -84,7 +85,8 @@ struct ShrinkArgs {
 int cmd_shrink(const ShrinkArgs& args);
 
 struct SweepArgs {
-  std::vector<std::string> scenario_globs;
+  std::vector<std::string> scenario_globs;  // default: every scenario, or the scripts' if --script
+  std::vector<std::string> scripts;
   std::string seeds = "1000";
   std::string seed_base = "1";
   std::string jobs;  // default: hardware threads
@@ -99,7 +101,14 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& args);
 
-int cmd_list(bool long_form);
+int cmd_list(bool long_form, const std::vector<std::string>& scripts);
+
+struct NewScenarioArgs {
+  std::string name;
+  std::string kind = "netfs";  // netfs | fuse | sim
+  std::string out;             // default: the name's last part, .cpp
+};
+int cmd_new_scenario(const NewScenarioArgs& args);
 
 struct FsxArgs {
   std::string ops_file;

@@ -37,12 +37,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
 
   bool list_long = false;
+  std::vector<std::string> list_scripts;
   auto* list = app.add_subcommand("list", "list scenarios, one per line");
   list->add_flag("--long", list_long, "with expectation and purpose");
+  // --script takes one file per use, so `run --script FILE NAME` leaves NAME
+  // to the positional argument.
+  list->add_option("--script", list_scripts, "also the scenarios of this C++ file (compiled, cached; repeatable)")
+      ->allow_extra_args(false);
 
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "run one scenario with one seed");
   run->add_option("scenario", run_args.scenario, "scenario name (wbsim list)")->required();
+  run->add_option("--script", run_args.scripts, "a C++ file of scenarios, compiled and loaded first (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("--seed", run_args.seed, "seed (default 1)");
   run->add_option("--strategy", run_args.strategy, "random | pct:D");
   run->add_option("--bug", run_args.bugs, "inject a historical bug (wbsim bugs)");
@@ -97,7 +104,10 @@ int main(int argc, char** argv) {
 
   SweepArgs sweep_args;
   auto* sweep = app.add_subcommand("sweep", "run scenarios x seeds in parallel");
-  sweep->add_option("--scenario", sweep_args.scenario_globs, "scenario glob (repeatable; default all)");
+  sweep->add_option("--scenario", sweep_args.scenario_globs,
+                    "scenario glob (repeatable; default all, or the scripts' scenarios with --script)");
+  sweep->add_option("--script", sweep_args.scripts, "a C++ file of scenarios, compiled and loaded first (repeatable)")
+      ->allow_extra_args(false);
   sweep->add_option("--seeds", sweep_args.seeds, "seeds per scenario (default 1000)");
   sweep->add_option("--seed-base", sweep_args.seed_base, "first seed (default 1)");
   sweep->add_option("--jobs", sweep_args.jobs, "threads (default: cores)");
@@ -118,6 +128,16 @@ int main(int argc, char** argv) {
   fsx->add_option("--faults", fsx_args.faults, "none | all (the seed's swarm draw of every lossless fault site)");
   fsx->add_option("--transcript", fsx_args.transcript_file, "write the transcript to FILE (default: stdout)");
   fsx->add_option("--expected", fsx_args.expected_file, "compare with this transcript; exit 1 on a difference");
+
+  NewScenarioArgs new_args;
+  auto* new_scenario = app.add_subcommand("new-scenario", "write a scenario skeleton to run with --script");
+  new_scenario->add_option("name", new_args.name, "scenario name, e.g. mine/overwrite")->required();
+  auto* kinds = new_scenario->add_option_group("kind", "what the scenario drives (default --netfs)");
+  kinds->add_flag_callback("--netfs", [&new_args] { new_args.kind = "netfs"; }, "files on netfs (a World)");
+  kinds->add_flag_callback("--fuse", [&new_args] { new_args.kind = "fuse"; }, "a FUSE connection and its server");
+  kinds->add_flag_callback("--sim", [&new_args] { new_args.kind = "sim"; }, "the runtime alone: fibers and locks");
+  kinds->require_option(0, 1);
+  new_scenario->add_option("-o,--out", new_args.out, "file to write (default: the name's last part, .cpp)");
 
   auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
   auto* marks = app.add_subcommand("marks", "list coverage marks, one per line");
@@ -164,7 +184,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*list) return cmd_list(list_long);
+    if (*list) return cmd_list(list_long, list_scripts);
     if (*run) return cmd_run(run_args);
     if (*replay) return cmd_replay(replay_args);
     if (*draw) return cmd_draw(draw_args);
@@ -172,6 +192,7 @@ int main(int argc, char** argv) {
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);
+    if (*new_scenario) return cmd_new_scenario(new_args);
     if (*bugs) return cmd_bugs();
     if (*marks) return cmd_marks();
     if (*bench) return cmd_bench(bench_args);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 
 #include "checkers/suite.h"
 #include "model/events.h"
@@ -16,11 +17,20 @@ namespace wbsim::scenarios {
 
 namespace {
 
+// Deques, not vectors: all_scenarios() hands out pointers into them, and a
+// script's registrations append after it has (addresses must not move).
 struct Registry {
-  std::vector<Scenario> scenarios;  // filled by static initialisers
-  std::vector<Scenario> derived;    // the mm/pressure/* copies, made when sealed
+  std::deque<Scenario> scenarios;  // filled by static initialisers and loaded scripts
+  std::deque<Scenario> derived;    // the mm/pressure/* copies, made when sealed
+  std::size_t derived_from = 0;    // scenarios[0, derived_from) have their copies
   std::vector<const Scenario*> sorted;
-  bool sealed = false;
+  bool sealed = false;             // `sorted` is up to date
+  // While a script loads (begin_script .. end_script): its path and hash,
+  // the names it registered, and the first name it registered twice.
+  bool in_script = false;
+  std::string script, script_hash;
+  std::vector<std::string> script_names;
+  std::string script_error;
 };
 
 Registry& registry() {
@@ -28,15 +38,56 @@ Registry& registry() {
   return r;
 }
 
+const Scenario* find_registered(const Registry& r, std::string_view name) {
+  for (const Scenario& s : r.scenarios) {
+    if (s.name == name) return &s;
+  }
+  for (const Scenario& s : r.derived) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Registrar::Registrar(const char* name, ScenarioOptions options, ScenarioFn fn, std::source_location loc) {
   Registry& r = registry();
+  if (r.in_script) {
+    // A name taken already is the script's mistake: reported by end_script
+    // (exit 2), not an abort.
+    if (const Scenario* other = find_registered(r, name)) {
+      if (r.script_error.empty())
+        r.script_error = fmt::format("scenario '{}' is registered already (by {})", name, other->file);
+      return;
+    }
+    r.scenarios.push_back(Scenario{name, options, fn, loc.file_name(), r.script, r.script_hash});
+    r.script_names.emplace_back(name);
+    r.sealed = false;
+    return;
+  }
   if (r.sealed) {
     std::fprintf(stderr, "wbsim: scenario '%s' registered after start-up\n", name);
     std::abort();
   }
-  r.scenarios.push_back(Scenario{name, options, fn, loc.file_name()});
+  r.scenarios.push_back(Scenario{name, options, fn, loc.file_name(), {}, {}});
+}
+
+void begin_script(std::string script, std::string script_hash) {
+  Registry& r = registry();
+  all_scenarios();  // the built-in registrations first, checked for duplicates
+  r.in_script = true;
+  r.script = std::move(script);
+  r.script_hash = std::move(script_hash);
+  r.script_names.clear();
+  r.script_error.clear();
+}
+
+std::vector<std::string> end_script(std::string* error) {
+  Registry& r = registry();
+  r.in_script = false;
+  *error = std::move(r.script_error);
+  r.script_error.clear();
+  return std::move(r.script_names);
 }
 
 std::string describe_options(const ScenarioOptions& o) {
@@ -61,10 +112,11 @@ const std::vector<const Scenario*>& all_scenarios() {
     // Every netfs scenario runs a second time as mm/pressure/NAME: the same
     // script with reclaim, compaction and mempool pressure underneath.
     // The dio/* scenarios get theirs as mm/pressure/dio/DESIGN/NAME.
+    // Copies are made once per scenario, also for those a script adds.
     constexpr std::string_view kNetfs = "netfs/";
     constexpr std::string_view kDio = "dio/";
-    r.derived.reserve(r.scenarios.size());
-    for (const Scenario& s : r.scenarios) {
+    for (; r.derived_from < r.scenarios.size(); ++r.derived_from) {
+      const Scenario& s = r.scenarios[r.derived_from];
       const bool netfs = s.name.compare(0, kNetfs.size(), kNetfs) == 0;
       if (!netfs && s.name.compare(0, kDio.size(), kDio) != 0) continue;
       Scenario copy = s;
@@ -72,6 +124,10 @@ const std::vector<const Scenario*>& all_scenarios() {
       copy.options.memory_pressure = true;
       r.derived.push_back(std::move(copy));
     }
+    // Sorted by name whatever the order of registration (static
+    // initialisation order, scripts loaded later): runs, sweeps and
+    // listings must not depend on it.
+    r.sorted.clear();
     for (const Scenario& s : r.scenarios) r.sorted.push_back(&s);
     for (const Scenario& s : r.derived) r.sorted.push_back(&s);
     std::sort(r.sorted.begin(), r.sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });

@@ -12,7 +12,8 @@
 //! The body runs on the host: it builds the world, spawns fibers, and calls
 //! s.run() for each phase. Registrations are static objects in an OBJECT
 //! library (so the linker cannot drop them); duplicate names abort start-up,
-//! and a test compares the registered count with the scenario files.
+//! and a test compares the registered count with the scenario files. A
+//! script's scenarios register when wbsim loads its shared object.
 #pragma once
 
 #include <cstdint>
@@ -100,13 +101,24 @@ struct Scenario {
   ScenarioOptions options;
   ScenarioFn fn;
   std::string file;
+  // A scenario from a script loaded at run time (wbsim run --script): the
+  // script's absolute path and the hash of its contents; empty otherwise.
+  std::string script;
+  std::string script_hash;
 };
 
 // The options that shape a scenario's runs, one line (failure files record it).
 std::string describe_options(const ScenarioOptions& o);
 
-// Every registered scenario, sorted by name.
+// Every registered scenario, sorted by name. Scenarios registered later
+// (a script's shared object, loaded between begin_script and end_script)
+// join the list, which stays sorted by name; call again for the new list.
 const std::vector<const Scenario*>& all_scenarios();
+// Registrations between these two calls come from `script` (its absolute
+// path and content hash). end_script returns the names registered, or sets
+// *error when one of them was registered before.
+void begin_script(std::string script, std::string script_hash);
+std::vector<std::string> end_script(std::string* error);
 const Scenario* find_scenario(std::string_view name);
 // Scenarios whose name matches the glob (`*` matches any run, `?` one char).
 std::vector<const Scenario*> match_scenarios(std::string_view glob);

@@ -56,6 +56,7 @@ std::string format_failure_file(const FailureRecord& r) {
       one_line(r.message), r.time, r.step, r.trace_hash, r.tape.encode());
   body += fmt::format("wbsim: {}\ncommit: {}\noptions: {}\n", one_line(r.wbsim_version), one_line(r.commit),
                       one_line(r.options));
+  if (!r.script.empty()) body += fmt::format("script: {}\nscript-hash: {}\n", one_line(r.script), one_line(r.script_hash));
   return body + fmt::format("checksum: {:016x}\n", checksum(body));
 }
 
@@ -64,12 +65,15 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
   std::size_t line_no = 0;
   std::size_t pos = 0;
   std::size_t body_end = std::string::npos;
-  std::vector<bool> seen(16, false);
   bool v1 = false;
   static const char* const kKeys[] = {"scenario", "seed",       "strategy", "bugs",  "faults",
                                       "checker",  "message",    "time-ns",  "step",  "trace-hash",
-                                      "tape",     "checksum",   "wbsim",    "commit", "options"};
+                                      "tape",     "checksum",   "wbsim",    "commit", "options",
+                                      "script",   "script-hash"};
   constexpr std::size_t kFirstV2Key = 12;
+  // Keys from here on are optional (only a script's failure has them).
+  constexpr std::size_t kFirstOptionalKey = 15;
+  std::vector<bool> seen(std::size(kKeys), false);
   auto fail = [&](std::string why) {
     *error = fmt::format("{}: {}", line_no, why);
     return std::nullopt;
@@ -105,6 +109,14 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
       r.commit = value;
     } else if (key == "options") {
       r.options = value;
+    } else if (key == "script") {
+      if (value.empty()) return fail("empty script");
+      r.script = value;
+    } else if (key == "script-hash") {
+      std::uint64_t h = 0;
+      if (value.size() != 16 || !parse_u64(value, &h, 16))
+        return fail(fmt::format("script-hash '{}' is not 16 hex digits", value));
+      r.script_hash = value;
     } else if (key == "scenario") {
       if (value.empty()) return fail("empty scenario");
       r.scenario = value;
@@ -154,6 +166,7 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
   if (line_no == 0) return fail("empty file");
   r.format = v1 ? 1 : 2;
   for (std::size_t k = 0; k < std::size(kKeys); ++k) {
+    if (k >= kFirstOptionalKey) continue;
     if (!seen[k] && !(v1 && k >= kFirstV2Key)) return fail(fmt::format("missing key '{}' (truncated file?)", kKeys[k]));
   }
   return r;

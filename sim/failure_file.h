@@ -20,6 +20,8 @@
 //!     wbsim: 0.1.0                  (format 2: provenance; format-1 files
 //!     commit: 3b31e25d1f0a           without these three lines still parse)
 //!     options: faults=on pct-steps=200
+//!     script: /home/me/s.cpp        (optional: a scenario from a script,
+//!     script-hash: 0123456789abcdef  wbsim run --script; its contents' hash)
 //!     checksum: fedcba9876543210
 #pragma once
 
@@ -42,6 +44,11 @@ struct FailureRecord {
   std::string wbsim_version = "unknown";
   std::string commit = "unknown";
   std::string options;
+  // A scenario from a script (wbsim run --script): the script's path and
+  // the hash of the contents the failure was found with; empty otherwise,
+  // and then not written.
+  std::string script;
+  std::string script_hash;
   std::string scenario;
   std::uint64_t seed = 0;
   StrategySpec strategy;

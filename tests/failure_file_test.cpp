@@ -64,6 +64,33 @@ TEST(FailureFile, a_format_1_file_without_provenance_still_parses) {
   EXPECT_NE(parse_error(resign(lines)).find("missing key 'wbsim'"), std::string::npos);
 }
 
+TEST(FailureFile, a_script_scenario_adds_its_path_and_hash_before_the_checksum) {
+  FailureRecord r = sample_record();
+  r.script = "/home/me/my scenarios/overwrite.cpp";
+  r.script_hash = "00ff00ff00ff00ff";
+  const auto lines = split_lines(format_failure_file(r));
+  ASSERT_EQ(lines.size(), 18u);
+  EXPECT_EQ(lines[15], "script: /home/me/my scenarios/overwrite.cpp");
+  EXPECT_EQ(lines[16], "script-hash: 00ff00ff00ff00ff");
+  std::string err;
+  auto back = parse_failure_file(join_lines(lines), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  expect_same(r, *back);
+  EXPECT_EQ(back->script, r.script);
+  EXPECT_EQ(back->script_hash, r.script_hash);
+  // Without a script the lines are absent, and a file without them parses
+  // with none (every file written before scripts existed).
+  auto plain = parse_failure_file(format_failure_file(sample_record()), &err);
+  ASSERT_TRUE(plain.has_value()) << err;
+  EXPECT_EQ(plain->script, "");
+  EXPECT_EQ(plain->script_hash, "");
+  // A hash that is not 16 hex digits is named with its line.
+  auto bad = lines;
+  bad.pop_back();
+  bad[16] = "script-hash: xyz";
+  EXPECT_NE(parse_error(resign(bad)).find("17: script-hash 'xyz' is not 16 hex digits"), std::string::npos);
+}
+
 TEST(FailureFile, the_test_checksum_helper_matches_the_writer) {
   const std::string text = format_failure_file(sample_record());
   auto lines = split_lines(text);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# docs/scenarios.md's examples: the script example compiles, passes, and
+# fails with the bug switch the page names; the CMake example is
+# tests/out_of_tree's project (which the out_of_tree test builds); and every
+# `wbsim new-scenario` skeleton compiles and passes as written.
+# Usage: docs_scenarios_test.sh WBSIM SOURCE_DIR
+set -u
+wbsim=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+export XDG_CACHE_HOME=$work/cache
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+
+# The fenced block after `<!-- example: NAME -->`.
+example() {
+  awk -v name="$1" '$0 == "<!-- example: " name " -->" { want = 1; next }
+                    want && /^```/ { if (inside) exit; inside = 1; next }
+                    inside { print }' "$src/docs/scenarios.md"
+}
+
+example overwrite.cpp >overwrite.cpp
+[ -s overwrite.cpp ] && ok || bad "docs/scenarios.md: no overwrite.cpp example"
+"$wbsim" run --script overwrite.cpp mine/overwrite --seed 1 >pass.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "the example: exit $code, want 0: $(head -20 pass.txt)"
+"$wbsim" run --script overwrite.cpp mine/overwrite --seed 1 --bug netfs-streaming-write-overwritten >fail.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^FAIL data-integrity:' fail.txt && ok || bad "the example with the bug: exit $code"
+
+example CMakeLists.txt >cmake.txt
+[ -s cmake.txt ] && ok || bad "docs/scenarios.md: no CMakeLists.txt example"
+grep -v '^#' "$src/tests/out_of_tree/CMakeLists.txt" | diff -u cmake.txt - && ok ||
+  bad "the CMake example is not tests/out_of_tree/CMakeLists.txt"
+
+for kind in netfs fuse sim; do
+  "$wbsim" new-scenario "mine/first_$kind" "--$kind" >new.txt 2>&1 || bad "new-scenario --$kind: $(cat new.txt)"
+  grep -q "^// Why:" "first_$kind.cpp" && ok || bad "new-scenario --$kind: no Why comment"
+  "$wbsim" run --script "first_$kind.cpp" "mine/first_$kind" --seed 2 >run.txt 2>&1
+  code=$?
+  [ "$code" -eq 0 ] && ok || bad "the --$kind skeleton: exit $code: $(head -20 run.txt)"
+done
+"$wbsim" new-scenario mine/first_netfs >out.txt 2>err.txt
+code=$?
+[ "$code" -eq 2 ] && grep -q "first_netfs.cpp' exists already" err.txt && ok || bad "new-scenario over a file: exit $code"
+
+echo "docs_scenarios: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
