@@ -16,6 +16,9 @@ struct Scenario;
 
 namespace wbsim::cli {
 
+// Replays `wbsim shrink` spends by default.
+inline constexpr unsigned kShrinkRuns = 1000;
+
 // The wbsim version, the commit the binary was built from and the
 // scenario's options, recorded in every failure file (cmd_run.cpp).
 void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenario);
@@ -53,7 +56,7 @@ int cmd_replay(const ReplayArgs& args);
 struct ShrinkArgs {
   std::string file;
   std::string out;            // default: FILE with .shrunk.wbsim
-  unsigned max_runs = 400;    // replays to spend
+  unsigned max_runs = kShrinkRuns;  // replays to spend
 };
 int cmd_shrink(const ShrinkArgs& args);
 

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   auto* shrink = app.add_subcommand("shrink", "minimise a failure file while the same checker still fails there");
   shrink->add_option("file", shrink_args.file, "failure file")->required();
   shrink->add_option("-o,--out", shrink_args.out, "where to write the shrunk failure file (default FILE.shrunk.wbsim)");
-  shrink->add_option("--max-runs", shrink_args.max_runs, "replays to spend (default 400)")->check(CLI::Range(1u, 1000000u));
+  shrink->add_option("--max-runs", shrink_args.max_runs, fmt::format("replays to spend (default {})", kShrinkRuns))->check(CLI::Range(1u, 1000000u));
 
   ReplayArgs replay_args;
   auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
