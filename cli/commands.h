@@ -16,7 +16,8 @@ struct Scenario;
 
 namespace wbsim::cli {
 
-// Replays `wbsim shrink` spends by default.
+// Replays `wbsim shrink` spends by default, and `wbsim sweep --shrink` on
+// each failure group.
 inline constexpr unsigned kShrinkRuns = 1000;
 
 // The wbsim version, the commit the binary was built from and the
@@ -73,6 +74,7 @@ struct SweepArgs {
   std::string json_file;
   std::string time_limit;
   bool require_coverage = false;  // fail if a registered coverage mark was never hit
+  bool shrink = false;            // shrink each failure group's kept run before writing its file
 };
 int cmd_sweep(const SweepArgs& args);
 

@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
   sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
   sweep->add_flag("--require-coverage", sweep_args.require_coverage,
                   "list coverage mark hits; fail if a registered mark was never hit");
+  sweep->add_flag("--shrink", sweep_args.shrink,
+                  "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
   FsxArgs fsx_args;
   auto* fsx = app.add_subcommand("fsx", "replay an fsx operation log through the engine, print the transcript");
