@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/shrink.h"
 #include "cli/report.h"
 #include "cli/script.h"
 #include "cli/sweep_report.h"
@@ -107,6 +108,15 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       rec.step = f.result.finding->step;
       rec.trace_hash = f.result.trace_hash;
       rec.tape = f.result.tape;
+      if (args.shrink) {
+        // Only the file changes: the sweep's verdict and counts are the
+        // seeds' own runs.
+        const ShrinkOutcome shrunk = shrink_failure(*scenarios::find_scenario(t.name), rec, kShrinkRuns);
+        if (shrunk.reproduced) {
+          adopt_shrunk(rec, shrunk.after);
+          line.shrunk_steps = shrunk.after.steps;
+        }
+      }
       std::string error;
       auto path = sim::write_failure_file(args.out_dir, rec, &error);
       line.file = path ? *path : "(not written: " + error + ")";
@@ -183,6 +193,9 @@ int cmd_sweep(const SweepArgs& args) {
     if (f.group_seeds > 1)
       fmt::print("  {} seeds fail this way (first seed {}); this one is the shortest, {} steps\n", f.group_seeds,
                  f.first_seed, f.steps);
+    if (f.shrunk_steps != 0)
+      fmt::print("  shrunk: {} -> {} steps, the same checker at the same place (wbsim replay FILE)\n", f.steps,
+                 f.shrunk_steps);
     fmt::print("  failure file: {}\n  reproduce: {}\n", f.file, f.reproduce);
   }
   fmt::print("\nsweep: {} scenarios, {} seeds, {} failing seeds, {} determinism re-runs, {} steps in {:.2f} s\n",

@@ -18,6 +18,10 @@ struct Scenario;
 
 namespace wbsim::cli {
 
+// Replays `wbsim shrink` spends by default, and `wbsim sweep --shrink` on
+// each failure group.
+inline constexpr unsigned kShrinkRuns = 1000;
+
 // The wbsim version, the commit the binary was built from and the
 // scenario's options, recorded in every failure file (cmd_run.cpp).
 void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenario);
@@ -80,7 +84,7 @@ int cmd_trace(const TraceArgs& args);
 struct ShrinkArgs {
   std::string file;
   std::string out;            // default: FILE with .shrunk.wbsim
-  unsigned max_runs = 400;    // replays to spend
+  unsigned max_runs = kShrinkRuns;  // replays to spend
 };
 int cmd_shrink(const ShrinkArgs& args);
 
@@ -98,6 +102,7 @@ struct SweepArgs {
   std::string json_file;
   std::string time_limit;
   bool require_coverage = false;  // fail if a registered coverage mark was never hit
+  bool shrink = false;            // shrink each failure group's kept run before writing its file
 };
 int cmd_sweep(const SweepArgs& args);
 

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   auto* shrink = app.add_subcommand("shrink", "minimise a failure file while the same checker still fails there");
   shrink->add_option("file", shrink_args.file, "failure file")->required();
   shrink->add_option("-o,--out", shrink_args.out, "where to write the shrunk failure file (default FILE.shrunk.wbsim)");
-  shrink->add_option("--max-runs", shrink_args.max_runs, "replays to spend (default 400)")->check(CLI::Range(1u, 1000000u));
+  shrink->add_option("--max-runs", shrink_args.max_runs, fmt::format("replays to spend (default {})", kShrinkRuns))->check(CLI::Range(1u, 1000000u));
 
   ReplayArgs replay_args;
   auto* replay = app.add_subcommand("replay", "re-run a failure file bit for bit");
@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
   sweep->add_flag("--require-coverage", sweep_args.require_coverage,
                   "list coverage mark hits; fail if a registered mark was never hit");
+  sweep->add_flag("--shrink", sweep_args.shrink,
+                  "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
   FsxArgs fsx_args;
   auto* fsx = app.add_subcommand("fsx", "replay an fsx operation log through the engine, print the transcript");

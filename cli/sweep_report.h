@@ -22,6 +22,7 @@ struct FailureLine {
   std::string message;
   std::string file;
   std::string reproduce;
+  std::uint64_t shrunk_steps = 0;  // with --shrink: the file's run (0: not shrunk)
 };
 
 double steps_per_second(const sim::TargetSummary& t);

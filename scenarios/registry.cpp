@@ -213,6 +213,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   config.replay_tape = request.replay_tape;
   config.pct_steps_hint = scenario.options.pct_steps_hint;
   config.step_budget = scenario.options.step_budget;
+  if (request.step_cap != 0) config.step_budget = std::min(config.step_budget, request.step_cap);
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
   config.bugs = request.bugs;

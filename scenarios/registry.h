@@ -146,6 +146,10 @@ struct RunRequest {
   std::string crash_context;
   std::optional<std::uint8_t> dio_policy;  // --dio-policy (a model::DioPolicy)
   bool all_checkers = false;               // ignore the scenario's checkers_off (wbsim dio-table)
+  // Nonzero: the run ends (livelock) past this many steps, if that is below
+  // the scenario's own budget. The shrinker's: a candidate longer than the
+  // best run so far is of no use, and a default schedule can spin.
+  std::uint64_t step_cap = 0;
 };
 
 sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request);

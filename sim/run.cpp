@@ -28,12 +28,14 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     sched.teardown();
     result.finding = sched.finding();
     result.steps = sched.step();
+    result.switches = sched.switches();
     result.time = sched.now();
     result.trace_hash = sched.run_hash();
     result.trace_lines = sched.trace_log().count();
     result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
     result.replay_consumed = sched.strategy().replay_consumed();
+    result.choice_info = sched.strategy().choice_info();
     if (result.divergence) {
       for (const FiberId id : result.divergence->runnable) result.divergence_runnable.push_back(sched.fiber_name(id));
     }

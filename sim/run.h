@@ -19,6 +19,7 @@ namespace wbsim::sim {
 struct RunResult {
   std::optional<Finding> finding;
   std::uint64_t steps = 0;
+  std::uint64_t switches = 0;  // context switches (fiber to fiber)
   Time time = 0;
   std::uint64_t trace_hash = 0;
   std::uint64_t trace_lines = 0;
@@ -34,6 +35,7 @@ struct RunResult {
   std::optional<Divergence> divergence; // replay only
   std::vector<std::string> divergence_runnable;  // the runnable fibers' names at a fiber-choice divergence
   std::size_t replay_consumed = 0;      // tape choices a replay followed
+  std::vector<ChoiceInfo> choice_info;  // shrink strategy only: one per tape choice
   std::size_t fibers = 0;               // fibers spawned
   std::size_t fault_sites_on = 0;       // sites on for the run (drawn or forced, not kept off)
   std::uint64_t faults_fired = 0;       // fault site firings

@@ -12,6 +12,7 @@ std::string StrategySpec::to_string() const {
     case Kind::random: return "random";
     case Kind::pct: return fmt::format("pct:{}", pct_depth);
     case Kind::replay: return "replay";
+    case Kind::shrink: return "shrink";
   }
   return "?";
 }
@@ -83,6 +84,27 @@ std::uint32_t ReplayStrategy::next(std::uint32_t bound, std::span<const FiberId>
   return rng_.below(bound);
 }
 
+std::uint32_t ShrinkStrategy::choose_fiber(std::span<const FiberId> runnable, FiberId current) {
+  // Going on with the running fiber is no context switch (when it yielded
+  // rather than blocked, it is among the runnable ones).
+  const auto it = std::find(runnable.begin(), runnable.end(), current);
+  const auto fallback = it == runnable.end() ? 0u : static_cast<std::uint32_t>(it - runnable.begin());
+  const std::uint32_t i = answer(static_cast<std::uint32_t>(runnable.size()), fallback);
+  info_.push_back({fallback, static_cast<std::uint32_t>(runnable.size()), true, current, runnable[i]});
+  return i;
+}
+
+std::uint32_t ShrinkStrategy::draw(std::uint32_t bound) {
+  info_.push_back({0, bound, false});
+  return answer(bound, 0);
+}
+
+std::uint32_t ShrinkStrategy::answer(std::uint32_t bound, std::uint32_t fallback) {
+  std::uint32_t recorded = kDefaultChoice;
+  if (reader_.next(&recorded) && recorded < bound) return recorded;
+  return fallback;
+}
+
 std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t seed,
                                         std::uint32_t pct_steps_hint, const Tape* replay_tape) {
   switch (spec.kind) {
@@ -90,6 +112,7 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t 
     case StrategySpec::Kind::pct:
       return std::make_unique<PctStrategy>(seed, spec.pct_depth, pct_steps_hint);
     case StrategySpec::Kind::replay: return std::make_unique<ReplayStrategy>(*replay_tape, seed);
+    case StrategySpec::Kind::shrink: return std::make_unique<ShrinkStrategy>(*replay_tape);
   }
   return nullptr;
 }

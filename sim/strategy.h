@@ -12,6 +12,11 @@
 //!   replay   answers from a recorded tape; past its end it falls back to
 //!            seeded random; on a choice that no longer fits it does too
 //!            and remembers where it diverged
+//!   shrink   the shrinker's replay (not a command-line strategy): past the
+//!            tape's end, and for a choice that does not fit, it answers the
+//!            default — the running fiber if it can go on (no context
+//!            switch), else the first runnable one; 0 for a draw — and keeps
+//!            following the tape, so an edit stays local to where it was made
 #pragma once
 
 #include <cstdint>
@@ -29,7 +34,7 @@
 namespace wbsim::sim {
 
 struct StrategySpec {
-  enum class Kind : std::uint8_t { random, pct, replay };
+  enum class Kind : std::uint8_t { random, pct, replay, shrink };
   Kind kind = Kind::random;
   std::uint32_t pct_depth = 3;
 
@@ -37,6 +42,20 @@ struct StrategySpec {
   // Parses "random" or "pct:D" (1 <= D <= 64); nullopt with *error otherwise.
   static std::optional<StrategySpec> parse(std::string_view text, std::string* error);
 };
+
+// What the shrink strategy knew about one answer: the default it would have
+// given (see above) and whether the answer picked a fiber or was a draw.
+struct ChoiceInfo {
+  std::uint32_t default_choice = 0;
+  std::uint32_t bound = 0;
+  bool fiber_choice = false;
+  FiberId current = kNoFiber;  // the fiber that was running (fiber choices)
+  FiberId chosen = kNoFiber;   // the fiber the answer picked (fiber choices)
+};
+
+// A tape value no choice fits: the shrink strategy answers it with the
+// default.
+inline constexpr std::uint32_t kDefaultChoice = 0xffffffffu;
 
 struct Divergence {
   std::size_t position;    // index of the tape choice that did not fit
@@ -61,6 +80,11 @@ class Strategy {
   virtual std::optional<Divergence> divergence() const { return std::nullopt; }
   // Replay: how many tape choices were consumed.
   virtual std::size_t replay_consumed() const { return 0; }
+  // Shrink: one entry per answer, in tape order (else empty).
+  virtual const std::vector<ChoiceInfo>& choice_info() const {
+    static const std::vector<ChoiceInfo> kNone;
+    return kNone;
+  }
 
  protected:
   Rng* fast_random_ = nullptr;
@@ -117,6 +141,20 @@ class ReplayStrategy final : public Strategy {
   Tape::Reader reader_;
   Rng rng_;
   std::optional<Divergence> divergence_;
+};
+
+class ShrinkStrategy final : public Strategy {
+ public:
+  explicit ShrinkStrategy(const Tape& tape) : reader_(tape) {}
+  std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) override;
+  std::uint32_t draw(std::uint32_t bound) override;
+  std::size_t replay_consumed() const override { return reader_.position(); }
+  const std::vector<ChoiceInfo>& choice_info() const override { return info_; }
+
+ private:
+  std::uint32_t answer(std::uint32_t bound, std::uint32_t fallback);
+  Tape::Reader reader_;
+  std::vector<ChoiceInfo> info_;
 };
 
 std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t seed,

@@ -140,6 +140,26 @@ grep -Eq "^  where: checkers/request_state.cpp:[0-9]+; its fiber descends from t
   bad "where: names the scenario line: $(grep where: where.txt)"
 expect_usage "--step 999999: the run ends at step [0-9]+" draw "$pfile" --step 999999
 expect_usage "missing.wbsim: cannot read" draw missing.wbsim
+# sweep --shrink: each failure group's file holds its shrunk run, which
+# replays with the same checker; the verdicts and the exit code are the
+# seeds' own, as without --shrink.
+"$wbsim" sweep --scenario ploop/alloc_parallel --bug ploop-ack-before-bat --seeds 20 --jobs 2 --out plain >sweep-plain.txt 2>&1
+plain=$?
+"$wbsim" sweep --scenario ploop/alloc_parallel --bug ploop-ack-before-bat --seeds 20 --jobs 2 --shrink --out shr >sweep-shrunk.txt 2>&1
+code=$?
+[ "$plain" -eq 1 ] && [ "$code" -eq "$plain" ] && ok || bad "sweep --shrink: exit $code, without --shrink $plain"
+verdicts() { grep -E '^(ok|FAIL) +[^ ]+ +seeds=' "$1" | sed 's/ steps\/s=[^ ]*//'; }
+[ "$(verdicts sweep-shrunk.txt)" = "$(verdicts sweep-plain.txt)" ] && ok ||
+  bad "sweep --shrink changed the verdicts: $(verdicts sweep-shrunk.txt)"
+groups=$(grep -Ec '^FAIL ploop/alloc_parallel seed [0-9]+:' sweep-shrunk.txt)
+[ "$groups" -ge 1 ] && [ "$(grep -Ec '^  shrunk: [0-9]+ -> [0-9]+ steps' sweep-shrunk.txt)" -eq "$groups" ] && ok ||
+  bad "sweep --shrink: $groups failure groups, shrunk lines: $(grep -c '^  shrunk' sweep-shrunk.txt)"
+awk '/^  shrunk: / {if ($4 > $2) exit 1}' sweep-shrunk.txt && ok || bad "sweep --shrink made a run longer"
+sfile=$(sed -n 's/^  failure file: //p' sweep-shrunk.txt | head -n 1)
+"$wbsim" replay "$sfile" >sweep-shrunk-replay.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^REPRODUCED: ploop-data-before-ack fired again' sweep-shrunk-replay.txt && ok ||
+  bad "replay of a sweep --shrink file: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' sweep-shrunk-replay.txt)"
 
 # A corrupted failure file is rejected with its line, not replayed.
 sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim

@@ -299,6 +299,70 @@ TEST(ReplayStrategy, a_fiber_choice_that_no_longer_fits_names_the_step_and_the_r
   EXPECT_EQ(rep.divergence_runnable, (std::vector<std::string>{"alpha", "beta"}));
 }
 
+// --- ShrinkStrategy (the shrinker's replay) ---------------------------------------
+
+// A value that does not fit, and everything past the tape's end, takes the
+// default: the running fiber when it is runnable (no switch), else the
+// first; 0 for a draw. The tape goes on being followed after a misfit.
+TEST(ShrinkStrategy, misfits_and_the_end_of_the_tape_take_the_default_and_the_tape_goes_on) {
+  const Tape tape = make_tape({sim::kDefaultChoice, 9, 1, 3});
+  sim::ShrinkStrategy s(tape);
+  const std::vector<sim::FiberId> three{4, 5, 6};
+  EXPECT_EQ(s.choose_fiber(three, 5), 1u);  // kDefaultChoice: fiber 5 goes on
+  EXPECT_EQ(s.draw(4), 0u);                 // 9 does not fit below 4
+  EXPECT_EQ(s.choose_fiber(three, 5), 1u);  // as recorded
+  EXPECT_EQ(s.draw(4), 3u);                 // as recorded: the misfits did not shift the tape
+  EXPECT_EQ(s.choose_fiber(three, 9), 0u);  // past the end; fiber 9 blocked: the first runnable
+  EXPECT_EQ(s.choose_fiber(three, 6), 2u);
+  EXPECT_FALSE(s.divergence().has_value());
+  const auto& info = s.choice_info();
+  ASSERT_EQ(info.size(), 6u);
+  EXPECT_TRUE(info[0].fiber_choice);
+  EXPECT_EQ(info[0].default_choice, 1u);
+  EXPECT_EQ(info[0].chosen, 5u);
+  EXPECT_FALSE(info[1].fiber_choice);
+  EXPECT_EQ(info[1].bound, 4u);
+  EXPECT_EQ(info[4].current, 9u);
+  EXPECT_EQ(info[4].chosen, 4u);
+}
+
+// The tape a shrink-strategy run records replays it exactly under the
+// plain replay strategy (the shrinker keeps that tape), and with every
+// choice at its default the run never switches away from a fiber that can
+// go on.
+TEST(ShrinkStrategy, the_recorded_tape_replays_the_run_hash_for_hash) {
+  auto body = [](sim::Scheduler& s) {
+    for (int f = 0; f < 3; ++f) {
+      s.spawn("f", [&s] {
+        for (int i = 0; i < 5; ++i) {
+          sim::yield();
+          (void)s.draw(6);
+        }
+      });
+    }
+    s.run();
+  };
+  StrategySpec shrink;
+  shrink.kind = StrategySpec::Kind::shrink;
+  for (const Tape& edited : {make_tape({}), make_tape({2, sim::kDefaultChoice, 5, 1, 1, 0})}) {
+    sim::SchedulerConfig c = test::make_config(3, shrink);
+    c.replay_tape = &edited;
+    const sim::RunResult shrunk = sim::run_simulation(c, /*faults=*/true, body, "");
+    EXPECT_EQ(shrunk.choice_info.size(), shrunk.tape.size());
+    const sim::RunResult again = test::replay_sim(body, shrunk.tape, 3, false);
+    EXPECT_EQ(again.trace_hash, shrunk.trace_hash);
+    EXPECT_FALSE(again.divergence.has_value());
+  }
+  sim::SchedulerConfig c = test::make_config(3, shrink);
+  const Tape none;
+  c.replay_tape = &none;
+  const sim::RunResult defaults = sim::run_simulation(c, /*faults=*/false, body, "");
+  // Only the host's switch into the first fiber: each fiber runs to its end
+  // and an exiting fiber hands over without a switch being counted.
+  EXPECT_EQ(defaults.switches, 1u);
+  EXPECT_GT(run_sim(body, 3).switches, 1u);
+}
+
 // --- Tape codec --------------------------------------------------------------------
 
 RC_GTEST_PROP(Tape, encode_then_decode_gives_back_the_same_choices, (const std::vector<std::uint32_t>& choices)) {

@@ -1,0 +1,32 @@
+//! The shrinker behind `wbsim shrink` and `wbsim sweep --shrink`: a smaller
+//! run that fails the same way (same checker, same `where`).
+#pragma once
+
+#include "sim/run.h"
+
+namespace wbsim::sim {
+struct FailureRecord;
+}
+namespace wbsim::scenarios {
+struct Scenario;
+}
+
+namespace wbsim::cli {
+
+struct ShrinkOutcome {
+  bool reproduced = false;  // the record's tape failed with its checker again
+  sim::RunResult before;    // the record's run
+  sim::RunResult after;     // the smallest run found (== before when nothing was smaller)
+  unsigned runs = 0;        // replays spent
+};
+
+// Shrinks the failure in `rec` (its scenario's run with rec's seed, bugs,
+// fault setting and tape) within `max_runs` replays. Deterministic: the same
+// record and budget give the same result.
+ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs);
+
+// Copies a shrunk run into `rec` (finding, trace hash, tape), so that the
+// record replays it.
+void adopt_shrunk(sim::FailureRecord& rec, const sim::RunResult& shrunk);
+
+}  // namespace wbsim::cli

@@ -1,0 +1,294 @@
+// The shrinker's passes. Everything a run does comes from its tape — the
+// swarm draw of fault sites, every scheduling choice, every value a scenario
+// draws (sizes, counts, offsets) — so the shrinker edits the tape and runs
+// it under the shrink strategy (sim/strategy.h): past the tape's end, and
+// where a value does not fit (kDefaultChoice never does), a choice takes its
+// default — the running fiber goes on (no context switch), a draw is 0 — and
+// the rest of the tape is still followed. Rounds of passes, until a round
+// finds nothing smaller or the budget of runs is spent:
+//
+//   1. fault sites off, one at a time (the swarm draw is the tape's prefix);
+//   2. cut the tape short (binary search on its length): what follows runs
+//      on defaults;
+//   3. one fiber at a time, its scheduling choices to their defaults: not
+//      preempted while it can go on, then not switched to;
+//   4. delta debugging: drop chunks of choices, halving the chunk size;
+//   5. defaults, chunk by chunk, halving: fewer context switches and
+//      smaller draws (dejafu's preemption bounding, as a shrink);
+//   6. each draw still above 0 bisected toward 0 (smaller workloads);
+//   7. only when 1-6 found nothing: every other fiber at each scheduling
+//      choice, a few other values of each draw.
+//
+// A candidate is kept when it fails with the same checker at the same
+// `where` and is smaller: fewer steps, else a shorter tape, else fewer
+// choices off their default, else a lower sum of choices. The order is
+// strict, so rounds end. The tape kept is the one the candidate's run
+// recorded (every choice as it was made), so the result replays hash for
+// hash under the plain replay strategy.
+#include <algorithm>
+#include <functional>
+#include <numeric>
+#include <tuple>
+
+#include "cli/shrink.h"
+#include "scenarios/registry.h"
+#include "sim/assert.h"
+#include "sim/failure_file.h"
+#include "sim/fault.h"
+
+namespace wbsim::cli {
+
+namespace {
+
+using Choices = std::vector<std::uint32_t>;
+
+sim::Tape to_tape(const Choices& c) {
+  sim::Tape t;
+  for (std::uint32_t v : c) t.push(v);
+  return t;
+}
+
+// What "smaller" compares, most significant first.
+using Size = std::tuple<std::uint64_t, std::size_t, std::size_t, std::uint64_t>;
+
+Size size_of(const sim::RunResult& r, const Choices& c) {
+  SIM_ASSERT_CMP(r.choice_info.size(), ==, c.size());
+  std::size_t off_default = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) off_default += c[i] != r.choice_info[i].default_choice ? 1 : 0;
+  return {r.steps, c.size(), off_default, std::accumulate(c.begin(), c.end(), std::uint64_t{0})};
+}
+
+class Shrinker {
+ public:
+  Shrinker(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs)
+      : scenario_(scenario), rec_(rec), max_runs_(max_runs) {}
+
+  // False when the record's failure does not reproduce.
+  bool start() {
+    base_ = run(rec_.tape.choices());
+    if (!base_.finding || base_.finding->checker != rec_.checker) return false;
+    keep(sim::RunResult(base_));
+    return true;
+  }
+
+  void shrink() {
+    while (budget()) {
+      const Size before = size_;
+      fault_sites_off();
+      cut_short();
+      fiber_defaults();
+      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
+      for (std::size_t chunk = first_chunk(4); chunk >= 1 && budget(); chunk /= 2) default_chunks(chunk);
+      lower_draws();
+      if (size_ == before) other_choices();
+      if (size_ == before) break;  // a fixpoint: no pass found anything smaller
+    }
+  }
+
+  const sim::RunResult& base() const { return base_; }
+  const sim::RunResult& best() const { return best_; }
+  unsigned runs() const { return runs_; }
+
+ private:
+  sim::RunResult run(const Choices& choices) {
+    ++runs_;
+    const sim::Tape tape = to_tape(choices);
+    scenarios::RunRequest req;
+    req.seed = rec_.seed;
+    req.strategy.kind = sim::StrategySpec::Kind::shrink;
+    req.bugs = rec_.bugs;
+    req.replay_tape = &tape;
+    req.faults = rec_.faults;
+    // A run that reaches the cap has more steps than the best so far, so it
+    // is not kept whatever fired; every run that could be kept ends below
+    // the cap exactly as under the scenario's own budget.
+    if (best_.steps != 0) req.step_cap = best_.steps + 1;
+    return scenarios::run_scenario(scenario_, req);
+  }
+  bool budget() const { return runs_ < max_runs_; }
+
+  void keep(sim::RunResult r) {
+    choices_ = r.tape.choices();
+    size_ = size_of(r, choices_);
+    best_ = std::move(r);
+  }
+
+  bool same_failure(const sim::RunResult& r) const {
+    return r.finding && r.finding->checker == base_.finding->checker && r.finding->where == base_.finding->where;
+  }
+  // Runs `candidate`; keeps its run if it fails the same way and is smaller.
+  bool attempt(const Choices& candidate) {
+    if (!budget() || candidate == choices_) return false;
+    sim::RunResult r = run(candidate);
+    if (!same_failure(r)) return false;
+    const Choices c = r.tape.choices();
+    if (size_of(r, c) >= size_) return false;
+    keep(std::move(r));
+    return true;
+  }
+
+  // The largest chunk a chunked pass starts with: 1/divisor of the edited part.
+  std::size_t first_chunk(std::size_t divisor) const {
+    return std::max<std::size_t>((choices_.size() - prefix_end()) / divisor, 1);
+  }
+
+  // Where the swarm draw ends: per site in name order, a draw below 2 (0:
+  // on) and, for a site on, its rate. Only fault_sites_off edits it.
+  std::size_t prefix_end() const {
+    if (!rec_.faults) return 0;
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < sim::fault_sites().size() && pos < choices_.size(); ++i)
+      pos += choices_[pos] == 0 ? 2 : 1;
+    return std::min(pos, choices_.size());
+  }
+
+  // A site goes off by answering 1 and dropping its rate.
+  void fault_sites_off() {
+    if (!rec_.faults) return;
+    const std::size_t n = sim::fault_sites().size();
+    for (std::size_t site = 0; site < n && budget(); ++site) {
+      std::size_t pos = 0;
+      for (std::size_t i = 0; i < site && pos < choices_.size(); ++i) pos += choices_[pos] == 0 ? 2 : 1;
+      if (pos >= choices_.size() || choices_[pos] != 0) continue;
+      Choices c = choices_;
+      c[pos] = 1;
+      if (pos + 1 < c.size()) c.erase(c.begin() + static_cast<long>(pos) + 1);
+      attempt(c);
+    }
+  }
+
+  // The shortest tape (cut after the swarm draw) whose defaulted rest still
+  // fails; a binary search, as if failing were monotonic in the length.
+  void cut_short() {
+    std::size_t lo = prefix_end();
+    std::size_t hi = choices_.size();
+    while (lo < hi && budget()) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      Choices c(choices_.begin(), choices_.begin() + static_cast<long>(mid));
+      if (attempt(c)) {
+        hi = std::min(mid, choices_.size());
+      } else {
+        lo = mid + 1;
+      }
+    }
+  }
+
+  void delete_chunks(std::size_t chunk) {
+    std::size_t from = prefix_end();
+    while (from < choices_.size() && budget()) {
+      const std::size_t n = std::min(chunk, choices_.size() - from);
+      Choices c = choices_;
+      c.erase(c.begin() + static_cast<long>(from), c.begin() + static_cast<long>(from + n));
+      if (!attempt(c)) from += n;  // kept: the same offset again, on the new tape
+    }
+  }
+
+  // Choices off their default go to it; a chunk already at its defaults
+  // costs no run.
+  void default_chunks(std::size_t chunk) {
+    std::size_t from = prefix_end();
+    while (from < choices_.size() && budget()) {
+      const std::size_t n = std::min(chunk, choices_.size() - from);
+      Choices c = choices_;
+      bool changed = false;
+      for (std::size_t i = from; i < from + n; ++i) {
+        if (c[i] == best_.choice_info[i].default_choice) continue;
+        c[i] = sim::kDefaultChoice;
+        changed = true;
+      }
+      if (!changed || !attempt(c)) from += n;
+    }
+  }
+
+  // One fiber at a time (by id): its choices to their defaults — it is not
+  // switched away from while it can go on, then it is not switched to.
+  void fiber_defaults() {
+    sim::FiberId fibers = 0;
+    for (const sim::ChoiceInfo& info : best_.choice_info)
+      if (info.fiber_choice) fibers = std::max<sim::FiberId>(fibers, std::max(info.current + 1, info.chosen + 1));
+    for (sim::FiberId f = 0; f < fibers && budget(); ++f) {
+      for (const bool running : {true, false}) {
+        Choices c = choices_;
+        bool changed = false;
+        for (std::size_t i = prefix_end(); i < c.size(); ++i) {
+          const sim::ChoiceInfo& info = best_.choice_info[i];
+          if (!info.fiber_choice || c[i] == info.default_choice || (running ? info.current : info.chosen) != f) continue;
+          c[i] = sim::kDefaultChoice;
+          changed = true;
+        }
+        if (changed) attempt(c);
+      }
+    }
+  }
+
+  // Each draw above 0, from the last to the first: the smallest value that
+  // still fails, by bisection (0 was tried by default_chunks).
+  void lower_draws() {
+    for (std::size_t i = choices_.size(); i-- > prefix_end() && budget();) {
+      std::uint32_t lo = 1;  // a kept candidate moves the top down, a failed one the bottom up
+      while (i < choices_.size() && !best_.choice_info[i].fiber_choice && lo < choices_[i] && budget()) {
+        const std::uint32_t mid = lo + (choices_[i] - lo) / 2;
+        Choices c = choices_;
+        c[i] = mid;
+        if (!attempt(c)) lo = mid + 1;
+      }
+    }
+  }
+
+  // When nothing else helps: every other fiber at each scheduling choice
+  // (a switch can bring the race on sooner), and a few other values of each
+  // draw (a larger size can reach the failing case in fewer operations).
+  void other_choices() {
+    for (std::size_t i = prefix_end(); i < choices_.size() && budget(); ++i) {
+      const sim::ChoiceInfo info = best_.choice_info[i];
+      std::vector<std::uint32_t> values;
+      if (info.fiber_choice) {
+        for (std::uint32_t v = 0; v < info.bound; ++v) values.push_back(v);
+      } else {
+        values = {info.bound - 1, info.bound / 2, info.bound / 4, 1};
+      }
+      const std::uint32_t was = choices_[i];
+      for (std::uint32_t v : values) {
+        if (v == was || v >= info.bound) continue;
+        Choices c = choices_;
+        c[i] = v;
+        if (attempt(c)) break;  // position i again, on the new tape
+      }
+      if (i < choices_.size() && choices_[i] != was) --i;
+    }
+  }
+
+  const scenarios::Scenario& scenario_;
+  const sim::FailureRecord& rec_;
+  unsigned max_runs_;
+  unsigned runs_ = 0;
+  sim::RunResult base_;
+  sim::RunResult best_;
+  Choices choices_;  // best_'s tape, decoded
+  Size size_{};
+};
+
+}  // namespace
+
+ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs) {
+  Shrinker shrinker(scenario, rec, max_runs);
+  ShrinkOutcome out;
+  out.reproduced = shrinker.start();
+  if (out.reproduced) shrinker.shrink();
+  out.before = shrinker.base();
+  out.after = out.reproduced ? shrinker.best() : shrinker.base();
+  out.runs = shrinker.runs();
+  return out;
+}
+
+void adopt_shrunk(sim::FailureRecord& rec, const sim::RunResult& shrunk) {
+  SIM_ASSERT(shrunk.finding.has_value());
+  rec.checker = shrunk.finding->checker;
+  rec.message = shrunk.finding->message;
+  rec.time = shrunk.finding->time;
+  rec.step = shrunk.finding->step;
+  rec.trace_hash = shrunk.trace_hash;
+  rec.tape = shrunk.tape;
+}
+
+}  // namespace wbsim::cli
