@@ -75,6 +75,14 @@ struct DrawArgs {
 };
 int cmd_draw(const DrawArgs& args);
 
+struct ExploreArgs {
+  std::string scenario;
+  unsigned preemption_bound = 2;
+  std::uint64_t max_schedules = 100000;
+  std::string out_dir = "wbsim-failures";
+};
+int cmd_explore(const ExploreArgs& args);
+
 struct TraceArgs {
   std::string file;
   std::string filter;  // fiber=NAME,obj=TEXT,kind=SYMBOL

@@ -96,6 +96,14 @@ int main(int argc, char** argv) {
   draw->add_option("--step", draw_args.step, "the step to draw (default: where the run ends)");
   draw->add_option("--svg", draw_args.svg_file, "also write the picture as SVG to FILE");
 
+  ExploreArgs explore_args;
+  auto* explore = app.add_subcommand("explore", "run every schedule of a scenario with at most K preemptions (CHESS-style)");
+  explore->add_option("scenario", explore_args.scenario, "scenario name (wbsim list)")->required();
+  explore->add_option("--preemption-bound", explore_args.preemption_bound, "K (default 2)")->check(CLI::Range(0u, 16u));
+  explore->add_option("--max-schedules", explore_args.max_schedules, "stop after N schedules (default 100000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  explore->add_option("--out", explore_args.out_dir, "failure file directory (default ./wbsim-failures)");
+
   TraceArgs trace_args;
   auto* trace = app.add_subcommand("trace", "replay a failure file and print its whole trace, or the lines that match");
   trace->add_option("file", trace_args.file, "failure file")->required();
@@ -191,6 +199,7 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(replay_args);
     if (*draw) return cmd_draw(draw_args);
     if (*trace) return cmd_trace(trace_args);
+    if (*explore) return cmd_explore(explore_args);
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*fsx) return cmd_fsx(fsx_args);

@@ -161,6 +161,23 @@ code=$?
 [ "$code" -eq 1 ] && grep -q '^REPRODUCED: ploop-data-before-ack fired again' sweep-shrunk-replay.txt && ok ||
   bad "replay of a sweep --shrink file: exit $code: $(grep -E '^(PASS|DIVER|REPRO|FAILS)' sweep-shrunk-replay.txt)"
 
+# explore: every schedule within a preemption bound. Bound 0 exhausts
+# sim/abba_race without the deadlock; bound 1 finds it, and its failure
+# file replays the deadlock; lost_wakeup likewise.
+"$wbsim" explore sim/abba_race --preemption-bound 0 >explore0.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q 'preemption bound 0: the bounded space is exhausted, no checker fired' explore0.txt && ok ||
+  bad "explore bound 0: exit $code: $(tail -1 explore0.txt)"
+for s in abba_race lost_wakeup; do
+  "$wbsim" explore sim/$s --preemption-bound 2 --out explored >explore.txt 2>&1
+  code=$?
+  efile=$(sed -n 's/^failure file: //p' explore.txt)
+  [ "$code" -eq 1 ] && grep -Eq "^explore sim/$s: deadlock fired in schedule [0-9]+ \([0-2] preemptions" explore.txt && ok ||
+    bad "explore sim/$s: exit $code: $(head -2 explore.txt)"
+  "$wbsim" replay "$efile" 2>&1 | grep -q '^REPRODUCED: deadlock fired again (the same trace' && ok || bad "replay of explore's $efile"
+done
+expect_usage "unknown scenario 'nope'" explore nope
+
 # A corrupted failure file is rejected with its line, not replayed.
 sed 's/^seed: 1$/seed: 2/' "$file" >edited.wbsim
 expect_usage "edited.wbsim:[0-9]+: checksum does not match" replay edited.wbsim
