@@ -1,7 +1,7 @@
 //! dm-ploop internals shared between the files of model/ploop/, sectioned by
-//! the file that defines them. dm-ploop-map.c is split in three here
-//! (map_pio.cpp, map_bat.cpp, map_work.cpp) to keep files short; each
-//! function keeps the driver's name.
+//! the file that defines them. dm-ploop-map.c is split in five here
+//! (map_pio.cpp, map_bat.cpp, map_discard.cpp, map_cow.cpp, map_work.cpp)
+//! to keep files short; each function keeps the driver's name.
 #pragma once
 
 #include "model/ploop/ploop.h"
@@ -42,8 +42,6 @@ int ploop_allocate_cluster(Ploop& ploop, std::uint32_t* dst_clu);
 bool ploop_data_pio_end(Pio& pio);
 void ploop_attach_end_action(Pio& pio, PloopIndexWb& piwb);
 void ploop_index_wb_submit(Ploop& ploop, PloopIndexWb& piwb);
-void ploop_handle_discard_pio(Ploop& ploop, Pio& pio, std::uint32_t clu, std::uint32_t dst_clu);
-void ploop_process_one_discard_pio(Ploop& ploop, Pio& pio);
 MdPage& ploop_md_page_find(Ploop& ploop, std::uint32_t id);
 std::uint32_t ploop_bat_entries(Ploop& ploop, std::uint32_t clu, std::uint8_t* level, MdPage** md);
 bool ploop_cluster_is_in_top_delta(Ploop& ploop, std::uint32_t clu);
@@ -62,6 +60,10 @@ void do_ploop_fsync_work(Ploop& ploop);
 void ploop_submit_embedded_pio(Ploop& ploop, Pio& pio);
 void ploop_submit_embedded_pios(Ploop& ploop, std::deque<Pio*>& list);
 void ploop_enospc_timer(Ploop& ploop);
+
+// --- map_discard.cpp: discard ------------------------------------------------------
+void ploop_handle_discard_pio(Ploop& ploop, Pio& pio, std::uint32_t clu, std::uint32_t dst_clu);
+void ploop_process_one_discard_pio(Ploop& ploop, Pio& pio);
 
 // --- map_cow.cpp: copy-on-write from a snapshot delta ---------------------------
 void ploop_initiate_cluster_cow(Ploop& ploop, std::uint8_t level, std::uint32_t clu, std::uint32_t dst_clu, Pio& pio);
