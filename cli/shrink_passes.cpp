@@ -221,7 +221,8 @@ class Shrinker {
         bool changed = false;
         for (std::size_t i = prefix_end(); i < c.size(); ++i) {
           const sim::ChoiceInfo& info = best_.choice_info[i];
-          if (!info.fiber_choice || c[i] == info.default_choice || (running ? info.current : info.chosen) != f) continue;
+          const sim::FiberId whose = running ? info.current : info.chosen;
+          if (!info.fiber_choice || c[i] == info.default_choice || whose != f) continue;
           c[i] = sim::kDefaultChoice;
           changed = true;
         }
