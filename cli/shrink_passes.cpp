@@ -8,15 +8,17 @@
 // finds nothing smaller or the budget of runs is spent:
 //
 //   1. fault sites off, one at a time (the swarm draw is the tape's prefix);
-//   2. cut the tape short (binary search on its length): what follows runs
+//   2. delta debugging (drop chunks of choices, halving the chunk size)
+//      with the seeded strategy past the tape's end;
+//   3. cut the tape short (binary search on its length): what follows runs
 //      on defaults;
-//   3. one fiber at a time, its scheduling choices to their defaults: not
+//   4. one fiber at a time, its scheduling choices to their defaults: not
 //      preempted while it can go on, then not switched to;
-//   4. delta debugging: drop chunks of choices, halving the chunk size;
-//   5. defaults, chunk by chunk, halving: fewer context switches and
+//   5. delta debugging again, with defaults past the tape's end;
+//   6. defaults, chunk by chunk, halving: fewer context switches and
 //      smaller draws (dejafu's preemption bounding, as a shrink);
-//   6. each draw still above 0 bisected toward 0 (smaller workloads);
-//   7. only when 1-6 found nothing: every other fiber at each scheduling
+//   7. each draw still above 0 bisected toward 0 (smaller workloads);
+//   8. only when 1-7 found nothing: every other fiber at each scheduling
 //      choice, a few other values of each draw.
 //
 // A candidate is kept when it fails with the same checker at the same
@@ -75,6 +77,12 @@ class Shrinker {
     while (budget()) {
       const Size before = size_;
       fault_sites_off();
+      // Delta debugging twice: first with the seeded strategy past the
+      // tape's end (a random continuation finds shorter runs the defaults
+      // do not), then with the defaults.
+      random_tail_ = true;
+      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
+      random_tail_ = false;
       cut_short();
       fiber_defaults();
       for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
@@ -96,6 +104,7 @@ class Shrinker {
     scenarios::RunRequest req;
     req.seed = rec_.seed;
     req.strategy.kind = sim::StrategySpec::Kind::shrink;
+    req.strategy.shrink_random_tail = random_tail_;
     req.bugs = rec_.bugs;
     req.replay_tape = &tape;
     req.faults = rec_.faults;
@@ -212,7 +221,8 @@ class Shrinker {
         bool changed = false;
         for (std::size_t i = prefix_end(); i < c.size(); ++i) {
           const sim::ChoiceInfo& info = best_.choice_info[i];
-          if (!info.fiber_choice || c[i] == info.default_choice || (running ? info.current : info.chosen) != f) continue;
+          const sim::FiberId whose = running ? info.current : info.chosen;
+          if (!info.fiber_choice || c[i] == info.default_choice || whose != f) continue;
           c[i] = sim::kDefaultChoice;
           changed = true;
         }
@@ -262,6 +272,7 @@ class Shrinker {
   const sim::FailureRecord& rec_;
   unsigned max_runs_;
   unsigned runs_ = 0;
+  bool random_tail_ = false;  // run(): seeded random past the tape's end
   sim::RunResult base_;
   sim::RunResult best_;
   Choices choices_;  // best_'s tape, decoded

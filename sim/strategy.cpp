@@ -101,8 +101,8 @@ std::uint32_t ShrinkStrategy::draw(std::uint32_t bound) {
 
 std::uint32_t ShrinkStrategy::answer(std::uint32_t bound, std::uint32_t fallback) {
   std::uint32_t recorded = kDefaultChoice;
-  if (reader_.next(&recorded) && recorded < bound) return recorded;
-  return fallback;
+  if (!reader_.next(&recorded)) return random_tail_ ? rng_.below(bound) : fallback;
+  return recorded < bound ? recorded : fallback;
 }
 
 std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t seed,
@@ -112,7 +112,8 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t 
     case StrategySpec::Kind::pct:
       return std::make_unique<PctStrategy>(seed, spec.pct_depth, pct_steps_hint);
     case StrategySpec::Kind::replay: return std::make_unique<ReplayStrategy>(*replay_tape, seed);
-    case StrategySpec::Kind::shrink: return std::make_unique<ShrinkStrategy>(*replay_tape);
+    case StrategySpec::Kind::shrink:
+      return std::make_unique<ShrinkStrategy>(*replay_tape, seed, spec.shrink_random_tail);
   }
   return nullptr;
 }

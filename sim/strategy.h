@@ -16,7 +16,8 @@
 //!            tape's end, and for a choice that does not fit, it answers the
 //!            default — the running fiber if it can go on (no context
 //!            switch), else the first runnable one; 0 for a draw — and keeps
-//!            following the tape, so an edit stays local to where it was made
+//!            following the tape, so an edit stays local to where it was made;
+//!            optionally seeded random past the end instead
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,9 @@ struct StrategySpec {
   enum class Kind : std::uint8_t { random, pct, replay, shrink };
   Kind kind = Kind::random;
   std::uint32_t pct_depth = 3;
+  // shrink only: past the tape's end the seeded strategy answers (as the
+  // plain replay goes on) instead of the defaults.
+  bool shrink_random_tail = false;
 
   std::string to_string() const;
   // Parses "random" or "pct:D" (1 <= D <= 64); nullopt with *error otherwise.
@@ -145,7 +149,9 @@ class ReplayStrategy final : public Strategy {
 
 class ShrinkStrategy final : public Strategy {
  public:
-  explicit ShrinkStrategy(const Tape& tape) : reader_(tape) {}
+  // With `random_tail`, choices past the tape's end are seeded random.
+  ShrinkStrategy(const Tape& tape, std::uint64_t seed, bool random_tail)
+      : reader_(tape), rng_(seed), random_tail_(random_tail) {}
   std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) override;
   std::uint32_t draw(std::uint32_t bound) override;
   std::size_t replay_consumed() const override { return reader_.position(); }
@@ -154,6 +160,8 @@ class ShrinkStrategy final : public Strategy {
  private:
   std::uint32_t answer(std::uint32_t bound, std::uint32_t fallback);
   Tape::Reader reader_;
+  Rng rng_;
+  bool random_tail_;
   std::vector<ChoiceInfo> info_;
 };
 

@@ -306,7 +306,7 @@ TEST(ReplayStrategy, a_fiber_choice_that_no_longer_fits_names_the_step_and_the_r
 // first; 0 for a draw. The tape goes on being followed after a misfit.
 TEST(ShrinkStrategy, misfits_and_the_end_of_the_tape_take_the_default_and_the_tape_goes_on) {
   const Tape tape = make_tape({sim::kDefaultChoice, 9, 1, 3});
-  sim::ShrinkStrategy s(tape);
+  sim::ShrinkStrategy s(tape, 1, false);
   const std::vector<sim::FiberId> three{4, 5, 6};
   EXPECT_EQ(s.choose_fiber(three, 5), 1u);  // kDefaultChoice: fiber 5 goes on
   EXPECT_EQ(s.draw(4), 0u);                 // 9 does not fit below 4
