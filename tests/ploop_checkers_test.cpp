@@ -16,7 +16,7 @@ namespace {
 
 using model::kSectorSize;
 using test::BlkStatus;
-using test::checker_of;
+using test::checker_or_none;
 using test::fill;
 using test::PioOp;
 using test::PloopBio;
@@ -43,7 +43,7 @@ TEST(PloopCheckers, cluster_lock_fires_on_a_read_that_ignores_a_cows_lock) {
         s.run();
         suite.liveness_phase(s, w, 300 * sim::kSec);
       }, "");
-      fired = checker_of(r) == "ploop-cluster-lock";
+      fired = checker_or_none(r) == "ploop-cluster-lock";
     }
     EXPECT_EQ(fired, planted);
   }
@@ -52,7 +52,7 @@ TEST(PloopCheckers, cluster_lock_fires_on_a_read_that_ignores_a_cows_lock) {
 TEST(PloopCheckers, data_before_ack_fires_when_a_data_pio_skips_its_bat_wait) {
   for (bool planted : {false, true}) {
     const auto r = run_ploop(16, workload, planted ? std::vector<std::string>{"ploop-ack-before-bat"} : std::vector<std::string>{});
-    EXPECT_EQ(checker_of(r), planted ? "ploop-data-before-ack" : "none") << planted;
+    EXPECT_EQ(checker_or_none(r), planted ? "ploop-data-before-ack" : "none") << planted;
   }
 }
 
@@ -69,7 +69,7 @@ TEST(PloopCheckers, crash_consistency_fires_when_a_fua_write_is_acknowledged_bef
         if (!fua) model::ploop_submit_bio_wait(dev, PloopBio{.op = PioOp::flush});
       });
     });
-    EXPECT_EQ(checker_of(r), fua ? "ploop-crash-consistency" : "none") << fua << (r.finding ? r.finding->message : "");
+    EXPECT_EQ(checker_or_none(r), fua ? "ploop-crash-consistency" : "none") << fua << (r.finding ? r.finding->message : "");
   }
 }
 
@@ -92,7 +92,7 @@ TEST(PloopCheckers, publish_before_ack_fires_on_a_data_pio_ending_unmapped) {
         MODEL_EVENT(ploop_pio_end(dev, pio));
       });
     });
-    EXPECT_EQ(checker_of(r), planted ? "ploop-publish-before-ack" : "none") << planted;
+    EXPECT_EQ(checker_or_none(r), planted ? "ploop-publish-before-ack" : "none") << planted;
   }
 }
 
@@ -104,7 +104,7 @@ TEST(PloopCheckers, bat_holes_fires_on_a_mapped_cluster_marked_free_at_rest) {
         if (planted) dev.holes_bitmap[model::ploop_bat_entry(dev, 4)] = true;  // a lost allocation
       });
     });
-    EXPECT_EQ(checker_of(r), planted ? "ploop-bat-holes" : "none") << planted;
+    EXPECT_EQ(checker_or_none(r), planted ? "ploop-bat-holes" : "none") << planted;
   }
 }
 
@@ -119,7 +119,7 @@ TEST(PloopCheckers, bat_holes_fires_on_a_bat_entry_inside_the_bat) {
         }
       });
     });
-    EXPECT_EQ(checker_of(r), planted ? "ploop-bat-holes" : "none") << planted;
+    EXPECT_EQ(checker_or_none(r), planted ? "ploop-bat-holes" : "none") << planted;
     if (planted && r.finding) EXPECT_NE(r.finding->message.find("inside the BAT"), std::string::npos) << r.finding->message;
   }
 }
@@ -135,7 +135,7 @@ TEST(PloopCheckers, flush_fires_when_flush_pios_end_before_the_fsync) {
         model::ploop_submit_bio_wait(dev, PloopBio{.op = PioOp::flush});
       });
     }, {"ploop-flush-before-fsync"}, seed);
-    fired = checker_of(r) == "ploop-flush";
+    fired = checker_or_none(r) == "ploop-flush";
   }
   EXPECT_TRUE(fired);
 }

@@ -40,7 +40,8 @@ inline sim::RunResult run_ploop(std::uint32_t clusters, const std::function<void
                              "");
 }
 
-inline std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
+// The checker that fired, or "none".
+inline std::string checker_or_none(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
 
 inline BlkStatus write(model::Ploop& dev, std::uint32_t clu, std::vector<std::uint8_t> data, bool fua = false) {
   return model::ploop_submit_bio_wait(
