@@ -69,12 +69,7 @@ int cmd_explore(const ExploreArgs& args) {
       rec.scenario = scenario.name;
       rec.seed = req.seed;
       rec.faults = false;
-      rec.checker = r.finding->checker;
-      rec.message = r.finding->message;
-      rec.time = r.finding->time;
-      rec.step = r.finding->step;
-      rec.trace_hash = r.trace_hash;
-      rec.tape = r.tape;  // every answer, the defaults included: a replay follows it exactly
+      fill_failure(rec, r);  // the tape holds every answer, the defaults included: a replay follows it exactly
       std::string error;
       const auto path = sim::write_failure_file(args.out_dir, rec, &error);
       if (path) {

@@ -9,6 +9,7 @@
 #include "scenarios/bugs.h"
 #include "scenarios/registry.h"
 #include "build_info.h"
+#include "sim/assert.h"
 #include "sim/failure_file.h"
 
 namespace wbsim::cli {
@@ -76,12 +77,7 @@ int cmd_run(const RunArgs& args) {
     rec.strategy = req.strategy;
     rec.bugs = req.bugs;
     rec.faults = scenario.options.faults;
-    rec.checker = r.finding->checker;
-    rec.message = r.finding->message;
-    rec.time = r.finding->time;
-    rec.step = r.finding->step;
-    rec.trace_hash = r.trace_hash;
-    rec.tape = r.tape;
+    fill_failure(rec, r);
     std::string error;
     const auto path = sim::write_failure_file(args.out_dir, rec, &error);
     if (path) {
@@ -155,6 +151,16 @@ void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenari
   rec.options = scenarios::describe_options(scenario.options);
   rec.script = scenario.script;
   rec.script_hash = scenario.script_hash;
+}
+
+void fill_failure(sim::FailureRecord& rec, const sim::RunResult& r) {
+  SIM_ASSERT(r.finding.has_value());
+  rec.checker = r.finding->checker;
+  rec.message = r.finding->message;
+  rec.time = r.finding->time;
+  rec.step = r.finding->step;
+  rec.trace_hash = r.trace_hash;
+  rec.tape = r.tape;
 }
 
 namespace {

@@ -43,7 +43,7 @@ int cmd_shrink(const ShrinkArgs& args) {
   const sim::RunResult& b = shrunk.after;
   sim::FailureRecord out = *rec;
   fill_provenance(out, *scenario);
-  adopt_shrunk(out, b);
+  fill_failure(out, b);
   std::string path = args.out;
   if (path.empty()) {
     path = args.file;

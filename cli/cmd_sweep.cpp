@@ -102,18 +102,13 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       rec.strategy = strategy;
       rec.bugs = args.bugs;
       rec.faults = scenarios::find_scenario(t.name)->options.faults;
-      rec.checker = line.checker;
-      rec.message = line.message;
-      rec.time = f.result.finding->time;
-      rec.step = f.result.finding->step;
-      rec.trace_hash = f.result.trace_hash;
-      rec.tape = f.result.tape;
+      fill_failure(rec, f.result);
       if (args.shrink) {
         // Only the file changes: the sweep's verdict and counts are the
         // seeds' own runs.
         const ShrinkOutcome shrunk = shrink_failure(*scenarios::find_scenario(t.name), rec, kShrinkRuns);
         if (shrunk.reproduced) {
-          adopt_shrunk(rec, shrunk.after);
+          fill_failure(rec, shrunk.after);
           line.shrunk_steps = shrunk.after.steps;
         }
       }

@@ -25,6 +25,9 @@ inline constexpr unsigned kShrinkRuns = 1000;
 // The wbsim version, the commit the binary was built from and the
 // scenario's options, recorded in every failure file (cmd_run.cpp).
 void fill_provenance(sim::FailureRecord& rec, const scenarios::Scenario& scenario);
+// Copies a failing run's finding, trace hash and tape into `rec`, so that
+// the record replays that run (cmd_run.cpp).
+void fill_failure(sim::FailureRecord& rec, const sim::RunResult& r);
 
 struct RunArgs {
   std::string scenario;

@@ -25,8 +25,4 @@ struct ShrinkOutcome {
 // record and budget give the same result.
 ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs);
 
-// Copies a shrunk run into `rec` (finding, trace hash, tape), so that the
-// record replays it.
-void adopt_shrunk(sim::FailureRecord& rec, const sim::RunResult& shrunk);
-
 }  // namespace wbsim::cli

@@ -292,14 +292,4 @@ ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::Fai
   return out;
 }
 
-void adopt_shrunk(sim::FailureRecord& rec, const sim::RunResult& shrunk) {
-  SIM_ASSERT(shrunk.finding.has_value());
-  rec.checker = shrunk.finding->checker;
-  rec.message = shrunk.finding->message;
-  rec.time = shrunk.finding->time;
-  rec.step = shrunk.finding->step;
-  rec.trace_hash = shrunk.trace_hash;
-  rec.tape = shrunk.tape;
-}
-
 }  // namespace wbsim::cli

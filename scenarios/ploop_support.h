@@ -44,4 +44,18 @@ inline model::BlkStatus ploop_discard(model::Ploop& dev, std::uint32_t clu) {
                            .len = dev.clu_size()});
 }
 
+// A BAT update that fails in its flush, then another allocation: a first
+// write to device cluster 0 (the image grows), a write to device cluster
+// `a` (md page 0) whose md page write lands and whose flush fails (it must
+// fail upward with IOERR), a write to device cluster `b`, a flush.
+inline void ploop_failed_bat_flush_then_write(model::Ploop& dev, std::uint32_t a, std::uint32_t b) {
+  const std::uint32_t per_clu = dev.clu_size() / model::kSectorSize;
+  ploop_write(dev, 0, ploop_data(3, per_clu));
+  dev.file->fail_next_fsync(1);
+  const model::BlkStatus first = ploop_write(dev, std::uint64_t{a} * per_clu, ploop_data(1, per_clu));
+  SIM_ASSERT_MSG(first == model::BlkStatus::ioerr, "the write whose BAT flush failed ended {}", model::blk_status_name(first));
+  ploop_write(dev, std::uint64_t{b} * per_clu, ploop_data(2, per_clu));
+  ploop_flush(dev);
+}
+
 }  // namespace wbsim::scenarios

@@ -22,17 +22,9 @@ WBSIM_SCENARIO(ploop_failed_bat_flush_then_write, "ploop/failed_bat_flush_then_w
                .why = "a write after a BAT update that failed in its flush, with its md page in the file") {
   model::World w;
   model::Ploop dev(w, {.nr_bat_entries = 2048});
-  const std::uint32_t per_clu = dev.clu_size() / model::kSectorSize;
   const std::uint32_t a = 1 + sim::draw(8);     // md page 0
   const std::uint32_t b = 1100 + sim::draw(8);  // md page 1
-  s.spawn("app", [&] {
-    ploop_write(dev, 0, ploop_data(3, per_clu));
-    dev.file->fail_next_fsync(1);
-    const model::BlkStatus first = ploop_write(dev, std::uint64_t{a} * per_clu, ploop_data(1, per_clu));
-    SIM_ASSERT_MSG(first == model::BlkStatus::ioerr, "the write whose BAT flush failed ended {}", model::blk_status_name(first));
-    ploop_write(dev, std::uint64_t{b} * per_clu, ploop_data(2, per_clu));
-    ploop_flush(dev);
-  });
+  s.spawn("app", [&] { ploop_failed_bat_flush_then_write(dev, a, b); });
   s.run();
   s.liveness_phase(w);
 }

@@ -23,17 +23,9 @@ WBSIM_SCENARIO(ploop_failed_bat_frees_device_index, "ploop/failed_bat_frees_devi
                .why = "a failed BAT update frees the file cluster numbered like the device cluster (finding)") {
   model::World w;
   model::Ploop dev(w, {.nr_bat_entries = 2048});
-  const std::uint32_t per_clu = dev.clu_size() / model::kSectorSize;
   const std::uint32_t a = 1 + sim::draw(3);     // md page 0; a file cluster of the BAT or device cluster 0's
   const std::uint32_t b = 1100 + sim::draw(8);  // md page 1
-  s.spawn("app", [&] {
-    ploop_write(dev, 0, ploop_data(3, per_clu));
-    dev.file->fail_next_fsync(1);
-    const model::BlkStatus first = ploop_write(dev, std::uint64_t{a} * per_clu, ploop_data(1, per_clu));
-    SIM_ASSERT_MSG(first == model::BlkStatus::ioerr, "the write whose BAT flush failed ended {}", model::blk_status_name(first));
-    ploop_write(dev, std::uint64_t{b} * per_clu, ploop_data(2, per_clu));
-    ploop_flush(dev);
-  });
+  s.spawn("app", [&] { ploop_failed_bat_flush_then_write(dev, a, b); });
   s.run();
   s.liveness_phase(w);
 }
