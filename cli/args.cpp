@@ -106,14 +106,14 @@ void set_program(std::string argv0) {
 const std::string& program() { return program_storage(); }
 
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
-                              const std::vector<std::string>& bugs) {
+                              const std::vector<std::string>& bugs, const scenarios::Composition& composition) {
   // A script's scenario is run again by loading the script again.
   const scenarios::Scenario* s = scenarios::find_scenario(scenario);
   const std::string script = s != nullptr && !s->script.empty() ? fmt::format("--script {} ", s->script) : "";
   std::string cmd = fmt::format("{} run {}{} --seed {}", program(), script, scenario, seed);
   if (strategy.kind != sim::StrategySpec::Kind::random) cmd += fmt::format(" --strategy {}", strategy.to_string());
   for (const std::string& b : bugs) cmd += fmt::format(" --bug {}", b);
-  return cmd;
+  return cmd + composition.command_line();
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

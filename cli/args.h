@@ -10,6 +10,10 @@
 #include "scenarios/registry.h"
 #include "sim/strategy.h"
 
+namespace wbsim::sim {
+struct FailureRecord;
+}
+
 namespace wbsim::cli {
 
 enum ExitCode : int { kPass = 0, kViolated = 1, kUsage = 2, kHarness = 3 };
@@ -43,7 +47,25 @@ void set_program(std::string argv0);
 const std::string& program();
 
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
-                              const std::vector<std::string>& bugs);
+                              const std::vector<std::string>& bugs, const scenarios::Composition& composition = {});
+
+// Composition (scenarios/composition.h), cli/compose.cpp. `--fault-sites
+// TEXT` checked: each entry signed and matching a site.
+std::vector<std::string> parse_fault_sites_flag(const std::string& text);
+// The composition of one scenario's runs: the fault sites, and those of
+// `params` (NAME=VALUE) that it declares — all of them must be, unless
+// `skip_undeclared` (a sweep over scenarios that declare different knobs).
+scenarios::Composition compose(const scenarios::Scenario& scenario, const std::vector<std::string>& fault_sites,
+                               const std::vector<std::string>& params, bool skip_undeclared = false);
+// For a sweep: every --param must be declared by one of the scenarios.
+void check_params_declared(const std::vector<const scenarios::Scenario*>& scenarios,
+                           const std::vector<std::string>& params);
+// A failure file's recorded composition, checked against the registry;
+// bad text is FILE:LINE.
+scenarios::Composition composition_of(const sim::FailureRecord& rec, const scenarios::Scenario& scenario,
+                                      const std::string& file);
+// Records `c` in a failure record.
+void record_composition(sim::FailureRecord& rec, const scenarios::Composition& c);
 
 // Writes `text` to `path` atomically (temporary file, fsync, rename).
 void write_file_atomically(const std::string& path, const std::string& text);

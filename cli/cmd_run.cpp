@@ -58,7 +58,10 @@ int cmd_run(const RunArgs& args) {
   req.bugs = args.bugs;
   check_bugs(req.bugs);
   req.keep_full_trace = !args.trace_file.empty() || !args.chrome_trace_file.empty();
-  const std::string reproduce = reproduce_command(scenario.name, req.seed, req.strategy, req.bugs);
+  req.composition = compose(scenario, args.fault_sites.empty() ? std::vector<std::string>{}
+                                                                : parse_fault_sites_flag(args.fault_sites),
+                            args.params);
+  const std::string reproduce = reproduce_command(scenario.name, req.seed, req.strategy, req.bugs, req.composition);
   req.crash_context = fmt::format("reproduce: {}\n", reproduce);
 
   const sim::RunResult r = scenarios::run_scenario(scenario, req);
@@ -78,6 +81,7 @@ int cmd_run(const RunArgs& args) {
     rec.bugs = req.bugs;
     rec.faults = scenario.options.faults;
     fill_failure(rec, r);
+    record_composition(rec, req.composition);
     std::string error;
     const auto path = sim::write_failure_file(args.out_dir, rec, &error);
     if (path) {
@@ -200,6 +204,7 @@ LoadedFile load_failure_file(const std::string& file, const std::optional<std::v
   l.req.strategy.kind = sim::StrategySpec::Kind::replay;
   l.req.bugs = bugs ? *bugs : l.rec.bugs;
   l.req.faults = l.rec.faults;
+  l.req.composition = composition_of(l.rec, *l.scenario, file);
   l.req.crash_context = fmt::format("reproduce: {} replay {}\n", program(), file);
   return l;
 }
@@ -251,6 +256,8 @@ int cmd_list(bool long_form, const std::vector<std::string>& scripts) {
                              ? fmt::format("fails:{}", s->options.expect_checker)
                              : fmt::format("finds:{}", s->options.expect_checker);
     fmt::print("{:<40} {:<22} {}\n", s->name, expect, s->options.why);
+    if (!s->options.params.empty())
+      fmt::print("{:<40} {:<22} params: {}\n", "", "", scenarios::describe_params(s->options.params));
   }
   return kPass;
 }

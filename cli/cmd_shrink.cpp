@@ -33,7 +33,8 @@ int cmd_shrink(const ShrinkArgs& args) {
   for (const std::string& b : rec->bugs) {
     if (scenarios::find_bug(b) == nullptr) throw UsageError(fmt::format("{}:5: unknown bug '{}'", args.file, b));
   }
-  const ShrinkOutcome shrunk = shrink_failure(*scenario, *rec, args.max_runs);
+  const scenarios::Composition composition = composition_of(*rec, *scenario, args.file);
+  const ShrinkOutcome shrunk = shrink_failure(*scenario, *rec, composition, args.max_runs);
   if (!shrunk.reproduced) {
     fmt::print("HARNESS: {} does not reproduce ({} recorded; replay with `wbsim replay {}`)\n", args.file, rec->checker,
                args.file);
@@ -44,6 +45,7 @@ int cmd_shrink(const ShrinkArgs& args) {
   sim::FailureRecord out = *rec;
   fill_provenance(out, *scenario);
   fill_failure(out, b);
+  record_composition(out, shrunk.composition);
   std::string path = args.out;
   if (path.empty()) {
     path = args.file;
@@ -61,6 +63,11 @@ int cmd_shrink(const ShrinkArgs& args) {
   print_row("faults fired", a.faults_fired, b.faults_fired);
   print_row("fibers", a.fibers, b.fibers);
   print_row("trace lines", a.trace_lines, b.trace_lines);
+  for (const scenarios::Param& p : scenario->options.params) {
+    const std::int64_t was = composition.param(p.name).value_or(p.value);
+    const std::int64_t now = shrunk.composition.param(p.name).value_or(p.value);
+    fmt::print("  {:<18} {:>9} -> {:<9}\n", fmt::format("param {}", p.name), was, now);
+  }
   fmt::print("FAIL {}: {}\n", b.finding->checker, b.finding->message);
   fmt::print("shrunk failure file: {}\n", path);
   fmt::print("reproduce: {} replay {}\n", program(), path);

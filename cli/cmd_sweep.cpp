@@ -15,13 +15,12 @@
 #include "cli/report.h"
 #include "cli/script.h"
 #include "cli/sweep_report.h"
+#include "cli/sweep_setup.h"
 #include "scenarios/registry.h"
 #include "sim/coverage.h"
 #include "sim/failure_file.h"
 
 namespace wbsim::cli {
-
-namespace {
 
 std::vector<const scenarios::Scenario*> select_scenarios(const std::vector<std::string>& globs) {
   if (globs.empty()) return scenarios::all_scenarios();
@@ -62,22 +61,36 @@ sim::SweepOptions sweep_options(const SweepArgs& args) {
   return opt;
 }
 
-// One target per scenario: runs a seed with the sweep's strategy and bugs.
+Compositions compositions(const std::vector<const scenarios::Scenario*>& selected, const SweepArgs& args) {
+  check_params_declared(selected, args.params);
+  const std::vector<std::string> sites =
+      args.fault_sites.empty() ? std::vector<std::string>{} : parse_fault_sites_flag(args.fault_sites);
+  Compositions out;
+  for (const scenarios::Scenario* s : selected) out[s->name] = compose(*s, sites, args.params, /*skip_undeclared=*/true);
+  return out;
+}
+
+namespace {
+
+// One target per scenario: runs a seed with the sweep's strategy, bugs and
+// the scenario's composition.
 std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::Scenario*>& selected,
-                                            const sim::StrategySpec& strategy, const std::vector<std::string>& bugs) {
+                                            const sim::StrategySpec& strategy, const std::vector<std::string>& bugs,
+                                            const Compositions& composed) {
   std::vector<sim::SweepTarget> targets;
   for (const scenarios::Scenario* s : selected) {
     sim::SweepTarget t;
     t.name = s->name;
     t.expect = s->options.expect;
     t.expect_checker = s->options.expect_checker;
-    t.run = [s, strategy, bugs](std::uint64_t seed, bool full) {
+    t.run = [s, strategy, bugs, c = composed.at(s->name)](std::uint64_t seed, bool full) {
       scenarios::RunRequest req;
       req.seed = seed;
       req.strategy = strategy;
       req.bugs = bugs;
       req.keep_full_trace = full;
-      req.crash_context = fmt::format("reproduce: {}\n", reproduce_command(s->name, seed, strategy, bugs));
+      req.composition = c;
+      req.crash_context = fmt::format("reproduce: {}\n", reproduce_command(s->name, seed, strategy, bugs, c));
       return scenarios::run_scenario(*s, req);
     };
     targets.push_back(std::move(t));
@@ -88,10 +101,10 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
 
 // Writes a failure file for each kept failing seed of `t` and lists it.
 void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::StrategySpec& strategy,
-                     std::vector<FailureLine>& failures) {
+                     const scenarios::Composition& composition, std::vector<FailureLine>& failures) {
   for (const sim::SeedFailure& f : t.failures) {
     FailureLine line{t.name, f.seed, f.group_seeds, f.group_first_seed, f.result.steps, "", "", "",
-                     reproduce_command(t.name, f.seed, strategy, args.bugs)};
+                     reproduce_command(t.name, f.seed, strategy, args.bugs, composition)};
     if (f.result.finding) {
       line.checker = f.result.finding->checker;
       line.message = f.result.finding->message;
@@ -103,12 +116,15 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       rec.bugs = args.bugs;
       rec.faults = scenarios::find_scenario(t.name)->options.faults;
       fill_failure(rec, f.result);
+      record_composition(rec, composition);
       if (args.shrink) {
         // Only the file changes: the sweep's verdict and counts are the
         // seeds' own runs.
-        const ShrinkOutcome shrunk = shrink_failure(*scenarios::find_scenario(t.name), rec, kShrinkRuns);
+        const ShrinkOutcome shrunk =
+            shrink_failure(*scenarios::find_scenario(t.name), rec, composition, kShrinkRuns);
         if (shrunk.reproduced) {
           fill_failure(rec, shrunk.after);
+          record_composition(rec, shrunk.composition);
           line.shrunk_steps = shrunk.after.steps;
         }
       }
@@ -126,20 +142,33 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
 }  // namespace
 
 int cmd_sweep(const SweepArgs& args) {
+  if (!args.spec.empty()) return run_spec(args);
   // With --script and no --scenario, the scripts' scenarios (the built-in
   // ones are a sweep of their own).
   const std::vector<std::string> script_names = load_scripts(args.scripts);
+  return run_one_sweep(args, script_names);
+}
+
+int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_names) {
   const auto selected = select_scenarios(args.scenario_globs.empty() ? script_names : args.scenario_globs);
   const sim::SweepOptions opt = sweep_options(args);
   const sim::StrategySpec strategy = parse_strategy(args.strategy);
   check_bugs(args.bugs);
+  const Compositions composed = compositions(selected, args);
 
-  const std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs);
+  const std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs, composed);
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fmt::print("wbsim sweep: {} scenario(s) x {} seed(s) from {}, shard {}/{}, strategy {}, {} job(s)\n",
              targets.size(), sim::shard_seeds(opt).size(), opt.seed_base, opt.shard_index, opt.shard_count,
              strategy.to_string(), opt.jobs);
+  if (!args.fault_sites.empty() || !args.params.empty())
+    fmt::print("composed:{}{}\n", args.fault_sites.empty() ? "" : " --fault-sites " + args.fault_sites,
+               [&] {
+                 std::string p;
+                 for (const std::string& a : args.params) p += " --param " + a;
+                 return p;
+               }());
   std::fflush(stdout);
   const std::size_t width = [&] {
     std::size_t w = 8;
@@ -162,7 +191,7 @@ int cmd_sweep(const SweepArgs& args) {
                t.known > 0 ? fmt::format(" pinned-finding={}", t.known) : std::string(),
                t.passed ? "" : "  " + t.verdict);
     std::fflush(stdout);
-    record_failures(t, args, strategy, failures);
+    record_failures(t, args, strategy, composed.at(t.name), failures);
   };
 
   const sim::SweepReport report = sim::run_sweep(targets, opt, cb);

@@ -40,6 +40,8 @@ struct RunArgs {
   bool trace_hash = false;
   std::string out_dir = "wbsim-failures";
   std::string dio_policy;  // dio/DESIGN/NAME runs as dio/THIS/NAME
+  std::string fault_sites;          // --fault-sites +a,-b.* (scenarios/composition.h)
+  std::vector<std::string> params;  // --param NAME=VALUE
 };
 int cmd_run(const RunArgs& args);
 
@@ -114,8 +116,17 @@ struct SweepArgs {
   std::string time_limit;
   bool require_coverage = false;  // fail if a registered coverage mark was never hit
   bool shrink = false;            // shrink each failure group's kept run before writing its file
+  std::string fault_sites;          // --fault-sites +a,-b.* (scenarios/composition.h)
+  std::vector<std::string> params;  // --param NAME=VALUE, for the scenarios that declare NAME
+  std::string spec;                 // --spec FILE.toml: the sweeps it names (cli/spec.cpp)
 };
 int cmd_sweep(const SweepArgs& args);
+// One sweep of `args` (no --spec); `script_names`, the scenarios the loaded
+// scripts registered, are the selection when args has no --scenario.
+int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_names);
+// `wbsim sweep --spec FILE.toml` (cli/spec.cpp): the file's sweeps in order,
+// each with the command line's other flags as defaults.
+int run_spec(const SweepArgs& args);
 
 int cmd_list(bool long_form, const std::vector<std::string>& scripts);
 

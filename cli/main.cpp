@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "scenarios/bugs.h"
 #include "sim/coverage.h"
+#include "sim/fault.h"
 
 namespace {
 
@@ -24,6 +25,13 @@ int cmd_marks() {
   std::size_t width = 0;
   for (const auto* m : wbsim::sim::coverage_marks()) width = std::max(width, std::string_view(m->name()).size());
   for (const auto* m : wbsim::sim::coverage_marks()) fmt::print("{:<{}}  {}\n", m->name(), width, m->description());
+  return wbsim::cli::kPass;
+}
+
+int cmd_faults() {
+  std::size_t width = 0;
+  for (const auto* f : wbsim::sim::fault_sites()) width = std::max(width, std::string_view(f->name()).size());
+  for (const auto* f : wbsim::sim::fault_sites()) fmt::print("{:<{}}  {}\n", f->name(), width, f->description());
   return wbsim::cli::kPass;
 }
 
@@ -58,6 +66,10 @@ int main(int argc, char** argv) {
                   "write the run as Chrome trace-event JSON (chrome://tracing, Perfetto) to FILE");
   run->add_flag("--trace-hash", run_args.trace_hash, "print trace-hash: <hex> last");
   run->add_option("--out", run_args.out_dir, "failure file directory (default ./wbsim-failures)");
+  run->add_option("--fault-sites", run_args.fault_sites,
+                  "+SITE,-SITE,...: swarm fault sites on or off for the run (globs; wbsim faults lists them)");
+  run->add_option("--param", run_args.params, "NAME=VALUE: one of the scenario's parameters (wbsim list --long)")
+      ->allow_extra_args(false);
   run->add_option("--dio-policy", run_args.dio_policy,
                   "run a dio/DESIGN/NAME scenario under another design: netfs, pagecache-add-lock, lock-entries, "
                   "dio-via-pagecache");
@@ -128,6 +140,13 @@ int main(int argc, char** argv) {
   sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
   sweep->add_flag("--require-coverage", sweep_args.require_coverage,
                   "list coverage mark hits; fail if a registered mark was never hit");
+  sweep->add_option("--fault-sites", sweep_args.fault_sites,
+                    "+SITE,-SITE,...: swarm fault sites on or off for every seed (globs; wbsim faults lists them)");
+  sweep->add_option("--param", sweep_args.params,
+                    "NAME=VALUE: a parameter of the scenarios that declare it (wbsim list --long; repeatable)")
+      ->allow_extra_args(false);
+  sweep->add_option("--spec", sweep_args.spec,
+                    "FILE.toml: run the sweeps it names (scenarios, seeds, strategy, bugs, fault sites, params)");
   sweep->add_flag("--shrink", sweep_args.shrink,
                   "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
@@ -151,6 +170,7 @@ int main(int argc, char** argv) {
 
   auto* bugs = app.add_subcommand("bugs", "list injectable historical bugs");
   auto* marks = app.add_subcommand("marks", "list coverage marks, one per line");
+  auto* faults = app.add_subcommand("faults", "list swarm fault sites, one per line (for --fault-sites)");
 
   BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "scheduler and engine throughput");
@@ -206,6 +226,7 @@ int main(int argc, char** argv) {
     if (*new_scenario) return cmd_new_scenario(new_args);
     if (*bugs) return cmd_bugs();
     if (*marks) return cmd_marks();
+    if (*faults) return cmd_faults();
     if (*bench) return cmd_bench(bench_args);
     if (*fuse_tables) return cmd_fuse_tables(fuse_tables_args);
     if (*dio_table) return cmd_dio_table(dio_table_args);

@@ -2,6 +2,7 @@
 //! run that fails the same way (same checker, same `where`).
 #pragma once
 
+#include "scenarios/composition.h"
 #include "sim/run.h"
 
 namespace wbsim::sim {
@@ -18,11 +19,14 @@ struct ShrinkOutcome {
   sim::RunResult before;    // the record's run
   sim::RunResult after;     // the smallest run found (== before when nothing was smaller)
   unsigned runs = 0;        // replays spent
+  scenarios::Composition composition;  // after's: the parameters lowered
 };
 
 // Shrinks the failure in `rec` (its scenario's run with rec's seed, bugs,
-// fault setting and tape) within `max_runs` replays. Deterministic: the same
-// record and budget give the same result.
-ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs);
+// fault setting and tape, under `composition`, the record's) within
+// `max_runs` replays. Deterministic: the same record and budget give the
+// same result.
+ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec,
+                             const scenarios::Composition& composition, unsigned max_runs);
 
 }  // namespace wbsim::cli

@@ -7,6 +7,8 @@
 // the rest of the tape is still followed. Rounds of passes, until a round
 // finds nothing smaller or the budget of runs is spent:
 //
+//   0. the scenario's declared parameters (its workload's sizes and counts)
+//      lowered toward their minimum, one at a time, by bisection;
 //   1. fault sites off, one at a time (the swarm draw is the tape's prefix);
 //   2. delta debugging (drop chunks of choices, halving the chunk size)
 //      with the seeded strategy past the tape's end;
@@ -23,7 +25,8 @@
 //
 // A candidate is kept when it fails with the same checker at the same
 // `where` and is smaller: fewer steps, else a shorter tape, else fewer
-// choices off their default, else a lower sum of choices. The order is
+// choices off their default, else a lower sum of choices, else a lower sum
+// of parameters. The order is
 // strict, so rounds end. The tape kept is the one the candidate's run
 // recorded (every choice as it was made), so the result replays hash for
 // hash under the plain replay strategy.
@@ -51,23 +54,28 @@ sim::Tape to_tape(const Choices& c) {
 }
 
 // What "smaller" compares, most significant first.
-using Size = std::tuple<std::uint64_t, std::size_t, std::size_t, std::uint64_t>;
+using Size = std::tuple<std::uint64_t, std::size_t, std::size_t, std::uint64_t, std::int64_t>;
 
-Size size_of(const sim::RunResult& r, const Choices& c) {
+Size size_of(const sim::RunResult& r, const Choices& c, std::int64_t param_sum) {
   SIM_ASSERT_CMP(r.choice_info.size(), ==, c.size());
   std::size_t off_default = 0;
   for (std::size_t i = 0; i < c.size(); ++i) off_default += c[i] != r.choice_info[i].default_choice ? 1 : 0;
-  return {r.steps, c.size(), off_default, std::accumulate(c.begin(), c.end(), std::uint64_t{0})};
+  return {r.steps, c.size(), off_default, std::accumulate(c.begin(), c.end(), std::uint64_t{0}), param_sum};
 }
 
 class Shrinker {
  public:
-  Shrinker(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs)
-      : scenario_(scenario), rec_(rec), max_runs_(max_runs) {}
+  Shrinker(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, scenarios::Composition composition,
+           unsigned max_runs)
+      : scenario_(scenario),
+        rec_(rec),
+        max_runs_(max_runs),
+        modes_(scenarios::fault_site_modes(composition.fault_sites)),
+        composition_(std::move(composition)) {}
 
   // False when the record's failure does not reproduce.
   bool start() {
-    base_ = run(rec_.tape.choices());
+    base_ = run(rec_.tape.choices(), composition_);
     if (!base_.finding || base_.finding->checker != rec_.checker) return false;
     keep(sim::RunResult(base_));
     return true;
@@ -76,6 +84,7 @@ class Shrinker {
   void shrink() {
     while (budget()) {
       const Size before = size_;
+      lower_params();
       fault_sites_off();
       // Delta debugging twice: first with the seeded strategy past the
       // tape's end (a random continuation finds shorter runs the defaults
@@ -96,9 +105,10 @@ class Shrinker {
   const sim::RunResult& base() const { return base_; }
   const sim::RunResult& best() const { return best_; }
   unsigned runs() const { return runs_; }
+  const scenarios::Composition& composition() const { return composition_; }
 
  private:
-  sim::RunResult run(const Choices& choices) {
+  sim::RunResult run(const Choices& choices, const scenarios::Composition& composition) {
     ++runs_;
     const sim::Tape tape = to_tape(choices);
     scenarios::RunRequest req;
@@ -108,6 +118,7 @@ class Shrinker {
     req.bugs = rec_.bugs;
     req.replay_tape = &tape;
     req.faults = rec_.faults;
+    req.composition = composition;
     // A run that reaches the cap has more steps than the best so far, so it
     // is not kept whatever fired; every run that could be kept ends below
     // the cap exactly as under the scenario's own budget.
@@ -116,9 +127,15 @@ class Shrinker {
   }
   bool budget() const { return runs_ < max_runs_; }
 
+  std::int64_t param_sum(const scenarios::Composition& c) const {
+    std::int64_t sum = 0;
+    for (const scenarios::Param& p : scenario_.options.params) sum += c.param(p.name).value_or(p.value);
+    return sum;
+  }
+
   void keep(sim::RunResult r) {
     choices_ = r.tape.choices();
-    size_ = size_of(r, choices_);
+    size_ = size_of(r, choices_, param_sum(composition_));
     best_ = std::move(r);
   }
 
@@ -126,14 +143,45 @@ class Shrinker {
     return r.finding && r.finding->checker == base_.finding->checker && r.finding->where == base_.finding->where;
   }
   // Runs `candidate`; keeps its run if it fails the same way and is smaller.
-  bool attempt(const Choices& candidate) {
-    if (!budget() || candidate == choices_) return false;
-    sim::RunResult r = run(candidate);
+  bool attempt(const Choices& candidate) { return attempt(candidate, composition_); }
+  bool attempt(const Choices& candidate, const scenarios::Composition& composition) {
+    if (!budget() || (candidate == choices_ && composition.params == composition_.params)) return false;
+    sim::RunResult r = run(candidate, composition);
     if (!same_failure(r)) return false;
     const Choices c = r.tape.choices();
-    if (size_of(r, c) >= size_) return false;
+    if (size_of(r, c, param_sum(composition)) >= size_) return false;
+    composition_ = composition;
     keep(std::move(r));
     return true;
+  }
+
+  // The workload's knobs, one at a time in declaration order: the smallest
+  // value that still fails, by bisection from the minimum (as if failing
+  // were monotonic in the size). The tape is kept; where the smaller
+  // workload asks different questions, the shrink strategy's defaults and
+  // the later passes take over.
+  void lower_params() {
+    for (const scenarios::Param& p : scenario_.options.params) {
+      std::int64_t lo = p.min;  // below: not tried, or not failing
+      while (budget()) {
+        const std::int64_t now = composition_.param(p.name).value_or(p.value);
+        if (lo >= now) break;
+        const std::int64_t mid = lo == p.min ? p.min : lo + (now - lo) / 2;
+        if (!attempt(choices_, with_param(p.name, mid))) lo = mid + 1;
+      }
+    }
+  }
+
+  scenarios::Composition with_param(const char* name, std::int64_t value) const {
+    scenarios::Composition c = composition_;
+    for (auto& [n, v] : c.params) {
+      if (n == name) {
+        v = value;
+        return c;
+      }
+    }
+    c.params.emplace_back(name, value);
+    return c;
   }
 
   // The largest chunk a chunked pass starts with: 1/divisor of the edited part.
@@ -141,23 +189,36 @@ class Shrinker {
     return std::max<std::size_t>((choices_.size() - prefix_end()) / divisor, 1);
   }
 
-  // Where the swarm draw ends: per site in name order, a draw below 2 (0:
-  // on) and, for a site on, its rate. Only fault_sites_off edits it.
+  // The swarm draw (sim::FaultPlan::draw), per site in name order: with
+  // faults on, a draw below 2 (0: on); then, for a site on — drawn, or
+  // forced by --fault-sites — its rate. Returns where site `i`'s draws end
+  // when they start at `pos`. Only fault_sites_off edits them.
+  std::size_t skip_site(std::size_t pos, std::size_t i) const {
+    const std::int8_t mode = i < modes_.size() ? modes_[i] : 0;
+    bool on = false;
+    if (rec_.faults) {
+      if (pos >= choices_.size()) return pos;
+      on = choices_[pos++] == 0;
+    }
+    if (mode != 0) on = mode > 0;
+    return on ? pos + 1 : pos;
+  }
   std::size_t prefix_end() const {
-    if (!rec_.faults) return 0;
+    if (!rec_.faults && modes_.empty()) return 0;
     std::size_t pos = 0;
-    for (std::size_t i = 0; i < sim::fault_sites().size() && pos < choices_.size(); ++i)
-      pos += choices_[pos] == 0 ? 2 : 1;
+    for (std::size_t i = 0; i < sim::fault_sites().size() && pos < choices_.size(); ++i) pos = skip_site(pos, i);
     return std::min(pos, choices_.size());
   }
 
-  // A site goes off by answering 1 and dropping its rate.
+  // A site goes off by answering 1 and dropping its rate (not a site that
+  // --fault-sites switched on or off: the draw does not decide it).
   void fault_sites_off() {
     if (!rec_.faults) return;
     const std::size_t n = sim::fault_sites().size();
     for (std::size_t site = 0; site < n && budget(); ++site) {
       std::size_t pos = 0;
-      for (std::size_t i = 0; i < site && pos < choices_.size(); ++i) pos += choices_[pos] == 0 ? 2 : 1;
+      for (std::size_t i = 0; i < site && pos < choices_.size(); ++i) pos = skip_site(pos, i);
+      if (site < modes_.size() && modes_[site] != 0) continue;
       if (pos >= choices_.size() || choices_[pos] != 0) continue;
       Choices c = choices_;
       c[pos] = 1;
@@ -271,6 +332,8 @@ class Shrinker {
   const scenarios::Scenario& scenario_;
   const sim::FailureRecord& rec_;
   unsigned max_runs_;
+  std::vector<std::int8_t> modes_;         // the record's --fault-sites, by site index
+  scenarios::Composition composition_;     // best_'s
   unsigned runs_ = 0;
   bool random_tail_ = false;  // run(): seeded random past the tape's end
   sim::RunResult base_;
@@ -281,14 +344,16 @@ class Shrinker {
 
 }  // namespace
 
-ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, unsigned max_runs) {
-  Shrinker shrinker(scenario, rec, max_runs);
+ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec,
+                             const scenarios::Composition& composition, unsigned max_runs) {
+  Shrinker shrinker(scenario, rec, composition, max_runs);
   ShrinkOutcome out;
   out.reproduced = shrinker.start();
   if (out.reproduced) shrinker.shrink();
   out.before = shrinker.base();
   out.after = out.reproduced ? shrinker.best() : shrinker.base();
   out.runs = shrinker.runs();
+  out.composition = shrinker.composition();
   return out;
 }
 

@@ -50,8 +50,35 @@ const Scenario* find_registered(const Registry& r, std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// A declaration's mistake: a default outside its range, a name twice.
+std::string bad_params(const char* scenario, const std::vector<Param>& params) {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Param& p = params[i];
+    if (*p.name == '\0' || p.min > p.max || p.value < p.min || p.value > p.max)
+      return fmt::format("scenario '{}': parameter '{}' has default {} outside [{}, {}]", scenario, p.name, p.value,
+                         p.min, p.max);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (std::string_view(params[j].name) == p.name)
+        return fmt::format("scenario '{}': parameter '{}' declared twice", scenario, p.name);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Registrar::Registrar(const char* name, ScenarioOptions options, ScenarioFn fn, std::source_location loc) {
   Registry& r = registry();
+  if (const std::string bad = bad_params(name, options.params); !bad.empty()) {
+    if (r.in_script) {
+      if (r.script_error.empty()) r.script_error = bad;
+      return;
+    }
+    std::fprintf(stderr, "wbsim: %s\n", bad.c_str());
+    std::abort();
+  }
   if (r.in_script) {
     // A name taken already is the script's mistake: reported by end_script
     // (exit 2), not an abort.
@@ -200,6 +227,14 @@ const sim::FaultSite* find_fault_site(std::string_view name) {
 
 }  // namespace
 
+std::int64_t Context::param(std::string_view name) const {
+  for (const Param& p : options_.params) {
+    if (name == p.name) return composition_.param(name).value_or(p.value);
+  }
+  SIM_ASSERT_MSG(false, "the scenario reads parameter '{}', which it does not declare", name);
+  return 0;
+}
+
 void Context::liveness_phase(model::World& w) { suite_.liveness_phase(sched_, w, options_.liveness_budget); }
 
 bool Context::bug(std::string_view name) const {
@@ -217,6 +252,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
   config.bugs = request.bugs;
+  config.fault_modes = fault_site_modes(request.composition.fault_sites);
   for (const std::string& v : split_list(scenario.options.variants)) {
     if (std::find(config.bugs.begin(), config.bugs.end(), v) == config.bugs.end()) config.bugs.push_back(v);
   }
@@ -226,7 +262,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
       [&](sim::Scheduler& sched) {
         checkers::Suite suite({.strict_extension = scenario.options.strict_extension});
         model::ObserverScope scope(suite.observers());
-        Context ctx(sched, request.bugs, suite, scenario.options);
+        Context ctx(sched, request.bugs, suite, scenario.options, request.composition);
         static const model::MemoryPressure kPressure;
         model::MemoryPressureScope pressure(scenario.options.memory_pressure ? &kPressure : nullptr);
         const auto policy = static_cast<model::DioPolicy>(request.dio_policy.value_or(scenario.options.dio_policy));
@@ -234,6 +270,9 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
         for (const std::string& name : split_list(scenario.options.fault_sites_off)) {
           const sim::FaultSite* site = find_fault_site(name);
           SIM_ASSERT_MSG(site != nullptr, "scenario {}: unknown fault site '{}'", scenario.name, name);
+          // `--fault-sites +SITE` is the user's explicit choice over the
+          // scenario's: the site stays on.
+          if (site->index() < config.fault_modes.size() && config.fault_modes[site->index()] > 0) continue;
           sched.faults().disable(*site);
         }
         for (const std::string& name : split_list(request.all_checkers ? "" : scenario.options.checkers_off)) {

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scenarios/composition.h"
 #include "sim/run.h"
 #include "sim/scheduler.h"
 #include "sim/sweep.h"
@@ -64,13 +65,17 @@ struct ScenarioOptions {
   // The direct I/O coherency design of the run's local files (model/dio;
   // the dio/DESIGN/* scenarios); `--dio-policy` overrides it.
   std::uint8_t dio_policy = 0;
+  // The workload's knobs (composition.h): sizes, counts and offsets the
+  // body reads with s.param(NAME); `--param` sets them, the shrinker lowers
+  // them. Their defaults are the scenario's own workload.
+  std::vector<Param> params;
 };
 
 class Context {
  public:
   Context(sim::Scheduler& sched, const std::vector<std::string>& bugs, checkers::Suite& suite,
-          const ScenarioOptions& options)
-      : sched_(sched), bugs_(bugs), suite_(suite), options_(options) {}
+          const ScenarioOptions& options, const Composition& composition)
+      : sched_(sched), bugs_(bugs), suite_(suite), options_(options), composition_(composition) {}
 
   sim::Scheduler& sched() { return sched_; }
   sim::FiberId spawn(std::string name, std::function<void()> body,
@@ -86,12 +91,16 @@ class Context {
   // fails.
   void liveness_phase(model::World& w);
   bool bug(std::string_view name) const;
+  // A declared parameter's value: the run's `--param`, else its default.
+  // Reading an undeclared one is the scenario's bug (an assertion).
+  std::int64_t param(std::string_view name) const;
 
  private:
   sim::Scheduler& sched_;
   const std::vector<std::string>& bugs_;
   checkers::Suite& suite_;
   const ScenarioOptions& options_;
+  const Composition& composition_;
 };
 
 using ScenarioFn = void (*)(Context&);
@@ -150,6 +159,8 @@ struct RunRequest {
   // the scenario's own budget. The shrinker's: a candidate longer than the
   // best run so far is of no use, and a default schedule can spin.
   std::uint64_t step_cap = 0;
+  // `--fault-sites` and `--param`, checked by the caller (composition.h).
+  Composition composition;
 };
 
 sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request);

@@ -57,6 +57,8 @@ std::string format_failure_file(const FailureRecord& r) {
   body += fmt::format("wbsim: {}\ncommit: {}\noptions: {}\n", one_line(r.wbsim_version), one_line(r.commit),
                       one_line(r.options));
   if (!r.script.empty()) body += fmt::format("script: {}\nscript-hash: {}\n", one_line(r.script), one_line(r.script_hash));
+  if (!r.fault_sites.empty()) body += fmt::format("fault-sites: {}\n", one_line(r.fault_sites));
+  if (!r.params.empty()) body += fmt::format("params: {}\n", one_line(r.params));
   return body + fmt::format("checksum: {:016x}\n", checksum(body));
 }
 
@@ -69,9 +71,9 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
   static const char* const kKeys[] = {"scenario", "seed",       "strategy", "bugs",  "faults",
                                       "checker",  "message",    "time-ns",  "step",  "trace-hash",
                                       "tape",     "checksum",   "wbsim",    "commit", "options",
-                                      "script",   "script-hash"};
+                                      "script",   "script-hash", "fault-sites", "params"};
   constexpr std::size_t kFirstV2Key = 12;
-  // Keys from here on are optional (only a script's failure has them).
+  // Keys from here on are optional (a script's failure, a composed run).
   constexpr std::size_t kFirstOptionalKey = 15;
   std::vector<bool> seen(std::size(kKeys), false);
   auto fail = [&](std::string why) {
@@ -117,6 +119,14 @@ std::optional<FailureRecord> parse_failure_file(const std::string& text, std::st
       if (value.size() != 16 || !parse_u64(value, &h, 16))
         return fail(fmt::format("script-hash '{}' is not 16 hex digits", value));
       r.script_hash = value;
+    } else if (key == "fault-sites") {
+      if (value.empty()) return fail("empty fault-sites");
+      r.fault_sites = value;
+      r.fault_sites_line = line_no;
+    } else if (key == "params") {
+      if (value.empty()) return fail("empty params");
+      r.params = value;
+      r.params_line = line_no;
     } else if (key == "scenario") {
       if (value.empty()) return fail("empty scenario");
       r.scenario = value;

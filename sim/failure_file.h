@@ -22,6 +22,8 @@
 //!     options: faults=on pct-steps=200
 //!     script: /home/me/s.cpp        (optional: a scenario from a script,
 //!     script-hash: 0123456789abcdef  wbsim run --script; its contents' hash)
+//!     fault-sites: +server.stall    (optional: the run's --fault-sites
+//!     params: writes=2               and --param, applied again on replay)
 //!     checksum: fedcba9876543210
 #pragma once
 
@@ -49,6 +51,13 @@ struct FailureRecord {
   // and then not written.
   std::string script;
   std::string script_hash;
+  // The run's composition (scenarios/composition.h) as text: "+a,-b" and
+  // "name=1,other=2"; empty when none, and then not written. Checked against
+  // the registry by whoever replays it; the line numbers say where.
+  std::string fault_sites;
+  std::string params;
+  std::size_t fault_sites_line = 0;
+  std::size_t params_line = 0;
   std::string scenario;
   std::uint64_t seed = 0;
   StrategySpec strategy;

@@ -73,12 +73,15 @@ std::span<const FaultSite* const> fault_sites() {
   return registry().sites;
 }
 
-void FaultPlan::draw(Scheduler& sched, bool enabled) {
+void FaultPlan::draw(Scheduler& sched, bool enabled, std::span<const std::int8_t> modes) {
   const auto sites = fault_sites();
   sites_.assign(sites.size(), SiteState{});
-  if (!enabled) return;
-  for (SiteState& s : sites_) {
-    s.on = sched.draw(2) == 0;
+  if (!enabled && modes.empty()) return;
+  for (std::size_t i = 0; i < sites_.size(); ++i) {
+    SiteState& s = sites_[i];
+    const std::int8_t mode = i < modes.size() ? modes[i] : 0;
+    if (enabled) s.on = sched.draw(2) == 0;
+    if (mode != 0) s.on = mode > 0;
     s.drawn = s.on;
     if (s.on) s.one_in = kRates[sched.draw(std::size(kRates))];
   }

@@ -59,8 +59,10 @@ class FaultPlan {
   };
 
   // The swarm draw. With `enabled` false every site stays off and nothing
-  // is drawn.
-  void draw(Scheduler& sched, bool enabled);
+  // is drawn. `modes` overrides it site by site (by index): +1 on, -1 off,
+  // 0 drawn. An overridden site still takes its on/off draw, so the tape
+  // keeps the layout of the plain draw; a site forced on draws its rate.
+  void draw(Scheduler& sched, bool enabled, std::span<const std::int8_t> modes = {});
   bool fire(Scheduler& sched, const FaultSite& site, std::source_location loc);
   // Scripted: switch a site on with the given rate (1 = always).
   void force(const FaultSite& site, std::uint32_t one_in);

@@ -11,7 +11,7 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
   RunResult result;
   {
     Scheduler sched(config);
-    sched.faults().draw(sched, faults);
+    sched.faults().draw(sched, faults, config.fault_modes);
     try {
       body(sched);
     } catch (const RunFailed&) {

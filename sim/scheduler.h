@@ -59,6 +59,9 @@ struct SchedulerConfig {
   Time time_budget = 3600 * kSec;
   bool keep_full_trace = false;
   std::vector<std::string> bugs;  // bug switches enabled for this run (by name)
+  // By fault site index (fault_sites() order): +1 on for every seed, -1 off,
+  // 0 (or past the end) as the swarm draws it (`--fault-sites`).
+  std::vector<std::int8_t> fault_modes;
 };
 
 class BitWaitTable;
