@@ -37,6 +37,23 @@ example CMakeLists.txt >cmake.txt
 grep -v '^#' "$src/tests/out_of_tree/CMakeLists.txt" | diff -u cmake.txt - && ok ||
   bad "the CMake example is not tests/out_of_tree/CMakeLists.txt"
 
+# The composition example: parameters, fault sites and a spec.
+example knobs.cpp >knobs.cpp
+example knobs.toml >knobs.toml
+[ -s knobs.cpp ] && [ -s knobs.toml ] && ok || bad "docs/scenarios.md: no knobs.cpp / knobs.toml example"
+"$wbsim" list --long --script knobs.cpp >list.txt 2>&1
+grep -qE 'params: appends=4 \[1\.\.64\] appends before the fsync; max_bytes=3000' list.txt && ok ||
+  bad "knobs.cpp: list --long does not show its parameters"
+"$wbsim" run --script knobs.cpp mine/knobs --param appends=2 --fault-sites +server.stall >run.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q ' server\.stall=1/' run.txt && ok || bad "knobs.cpp with --param and --fault-sites: exit $code"
+"$wbsim" sweep --script knobs.cpp --seeds 20 --param max_bytes=100 --fault-sites '-server.*' >sweep.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && ok || bad "knobs.cpp sweep: exit $code: $(tail -5 sweep.txt)"
+"$wbsim" sweep --script knobs.cpp --spec knobs.toml --seeds 10 >spec.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q 'spec knobs.toml: 2 test(s), all passed' spec.txt && ok || bad "knobs.toml: exit $code: $(tail -5 spec.txt)"
+
 for kind in netfs fuse sim; do
   "$wbsim" new-scenario "mine/first_$kind" "--$kind" >new.txt 2>&1 || bad "new-scenario --$kind: $(cat new.txt)"
   grep -q "^// Why:" "first_$kind.cpp" && ok || bad "new-scenario --$kind: no Why comment"

@@ -91,6 +91,37 @@ TEST(FailureFile, a_script_scenario_adds_its_path_and_hash_before_the_checksum) 
   EXPECT_NE(parse_error(resign(bad)).find("17: script-hash 'xyz' is not 16 hex digits"), std::string::npos);
 }
 
+TEST(FailureFile, a_composed_run_records_its_fault_sites_and_params_before_the_checksum) {
+  FailureRecord r = sample_record();
+  r.fault_sites = "+server.stall,-cache.*";
+  r.params = "ops=1,folios=2";
+  const auto lines = split_lines(format_failure_file(r));
+  ASSERT_EQ(lines.size(), 18u);
+  EXPECT_EQ(lines[15], "fault-sites: +server.stall,-cache.*");
+  EXPECT_EQ(lines[16], "params: ops=1,folios=2");
+  std::string err;
+  auto back = parse_failure_file(join_lines(lines), &err);
+  ASSERT_TRUE(back.has_value()) << err;
+  expect_same(r, *back);
+  EXPECT_EQ(back->fault_sites, r.fault_sites);
+  EXPECT_EQ(back->params, r.params);
+  // The lines are remembered, so that whoever checks the text against the
+  // registry can name the line at fault.
+  EXPECT_EQ(back->fault_sites_line, 16u);
+  EXPECT_EQ(back->params_line, 17u);
+  auto plain = parse_failure_file(format_failure_file(sample_record()), &err);
+  ASSERT_TRUE(plain.has_value()) << err;
+  EXPECT_EQ(plain->fault_sites, "");
+  EXPECT_EQ(plain->params, "");
+  auto bad = lines;
+  bad.pop_back();
+  bad[16] = "params:";
+  EXPECT_NE(parse_error(resign(bad)).find("17: empty params"), std::string::npos);
+  bad[16] = "params: a=1";
+  bad.push_back("params: b=2");
+  EXPECT_NE(parse_error(resign(bad)).find("18: key 'params' given twice"), std::string::npos);
+}
+
 TEST(FailureFile, the_test_checksum_helper_matches_the_writer) {
   const std::string text = format_failure_file(sample_record());
   auto lines = split_lines(text);

@@ -16,7 +16,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(fuse_reclaim_deadlock, "fuse/reclaim_deadlock", .pct_steps_hint = 2000,
-               .why = "a single-threaded FUSE server reclaiming in its handler never waits on its own writeback") {
+               .why = "a single-threaded FUSE server reclaiming in its handler never waits on its own writeback",
+               .params = {{"writes", 3, 1, 16, "appends of 4 to 9 pages before the fsync"}}) {
   model::World w({.background_thresh_pages = 8, .dirty_thresh_pages = 64});
   model::Mm& mm = w.mm();
   mm.free_pages = 48;
@@ -26,7 +27,7 @@ WBSIM_SCENARIO(fuse_reclaim_deadlock, "fuse/reclaim_deadlock", .pct_steps_hint =
   model::FuseInode& inode = fc.create_file();
   std::vector<std::uint8_t> written;
   s.spawn("writer", [&] {
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
       const auto bytes = pattern(40 + i, 4096 * (4 + sim::draw(6)));
       const model::loff_t pos = static_cast<model::loff_t>(written.size());
       fc.write(inode, pos, bytes);

@@ -14,13 +14,14 @@ namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_copy_to_cache_after_dio, "netfs/copy_to_cache_after_dio", .pct_steps_hint = 2000,
                .fault_sites_off = "server.short_write",
-               .why = "copy-to-cache folios are written back after an unbuffered write disabled the cache") {
+               .why = "copy-to-cache folios are written back after an unbuffered write disabled the cache",
+               .params = {{"read_kib", 32, 1, 64, "KiB read at least (plus up to 32 KiB more)"}}) {
   model::World w({.background_thresh_pages = 1 + sim::draw(8)});
   model::NetfsInode& inode = w.create_file({.cache = true});
   w.preload(inode, pattern(9, 64 * 1024));
   s.spawn("reader", [&] {
     model::NetfsFile f = w.open(inode);
-    model::netfs_file_read(f, 0, 32 * 1024 + sim::draw(32 * 1024));
+    model::netfs_file_read(f, 0, static_cast<std::uint64_t>(s.param("read_kib")) * 1024 + sim::draw(32 * 1024));
     const model::loff_t at = static_cast<model::loff_t>(sim::draw(60) * 1024);
     model::netfs_unbuffered_write_iter(f, at, pattern(10, 1 + sim::draw(4096)));
     model::netfs_fsync(f);

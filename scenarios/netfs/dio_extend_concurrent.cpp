@@ -14,7 +14,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_dio_extend_concurrent, "netfs/dio_extend_concurrent", .faults = false, .pct_steps_hint = 2000,
-               .why = "concurrent extending unbuffered writes never shrink i_size") {
+               .why = "concurrent extending unbuffered writes never shrink i_size",
+               .params = {{"rounds", 2, 1, 8, "extending writes per writer"}}) {
   model::World w({.server = {.wsize = 8 * 1024, .credits = 8, .latency_min = 10 * sim::kUs,
                              .latency_max = 5 * sim::kMs}});
   model::NetfsInode& inode = w.create_file({.prepare_write = sim::draw(2) == 0});
@@ -22,7 +23,7 @@ WBSIM_SCENARIO(netfs_dio_extend_concurrent, "netfs/dio_extend_concurrent", .faul
   for (std::uint32_t k = 0; k < writers; ++k) {
     s.spawn(fmt::format("direct{}", k), [&, k] {
       model::NetfsFile f = w.open(inode);
-      for (std::uint32_t round = 0; round < 2; ++round) {
+      for (std::uint32_t round = 0; round < static_cast<std::uint32_t>(s.param("rounds")); ++round) {
         // Slot (round, k): disjoint ranges, each past the others' starts.
         const model::loff_t pos = static_cast<model::loff_t>((round * writers + k) * 24 * 1024);
         // Some as io_uring submissions: completed (i_size updated,

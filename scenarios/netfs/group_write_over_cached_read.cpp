@@ -16,22 +16,24 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_group_write_over_cached_read, "netfs/group_write_over_cached_read", .pct_steps_hint = 2000,
-               .why = "a grouped write into a folio marked copy-to-cache swaps the mark for the group") {
+               .why = "a grouped write into a folio marked copy-to-cache swaps the mark for the group",
+               .params = {{"ops", 6, 1, 64, "reads or grouped writes before the fsync"},
+                          {"folios", 8, 1, 64, "folios in the file"}}) {
   model::World w({.background_thresh_pages = 4 + sim::draw(8)});
   model::NetfsInode& inode = w.create_file({.cache = true, .writeback_groups = true});
-  constexpr std::uint64_t kFolios = 8;
-  w.preload(inode, pattern(8, kFolios * 4096));
+  const auto folios = static_cast<std::uint32_t>(s.param("folios"));
+  w.preload(inode, pattern(8, folios * 4096));
   model::NetfsGroup group{.ref = 1, .id = 1};
   s.spawn("app", [&] {
     model::NetfsFile f = w.open(inode);
     const model::WriteOptions opts{.group = &group, .max_folio_order = 0};
-    for (std::uint32_t i = 0; i < 6; ++i) {
-      const std::uint64_t folio = sim::draw(kFolios);
+    for (std::int64_t i = 0; i < s.param("ops"); ++i) {
+      const std::uint64_t folio = sim::draw(folios);
       if (sim::draw(2) == 0) {
         model::netfs_file_read(f, static_cast<model::loff_t>(folio * 4096), 4096);
       } else {
         const std::uint64_t off = sim::draw(4000);
-        write_all(f, static_cast<model::loff_t>(folio * 4096 + off), pattern(30 + i, 1 + sim::draw(96)), opts);
+        write_all(f, static_cast<model::loff_t>(folio * 4096 + off), pattern(30 + static_cast<std::uint32_t>(i), 1 + sim::draw(96)), opts);
       }
     }
     model::netfs_fsync(f);

@@ -14,13 +14,14 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_streaming_append_unaligned_eof, "netfs/streaming_append_unaligned_eof", .pct_steps_hint = 3000,
-               .why = "small appends into an unaligned EOF folio read back after writeback") {
+               .why = "small appends into an unaligned EOF folio read back after writeback",
+               .params = {{"appends", 8, 1, 64, "appends, each maybe followed by an fsync and a read of the tail"}}) {
   model::World w({.background_thresh_pages = 1, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file();
   w.preload(inode, pattern(7, 4096 * (1 + sim::draw(3)) + 1 + sim::draw(4000)));
   s.spawn("appender", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < 8; ++i) {
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("appends")); ++i) {
       const model::loff_t pos = inode.i_size;
       model::netfs_file_write(f, pos, pattern(20 + i, 1 + sim::draw(700)), {.max_folio_order = 1});
       if (sim::draw(3) == 0) model::netfs_fsync(f);

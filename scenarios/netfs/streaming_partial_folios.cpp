@@ -11,7 +11,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_streaming_partial_folios, "netfs/streaming_partial_folios", .pct_steps_hint = 3000,
-               .why = "streaming writes record only dirty bytes and flush when discontiguous") {
+               .why = "streaming writes record only dirty bytes and flush when discontiguous",
+               .params = {{"writes", 10, 1, 100, "writes (some followed by a read) before the fsync"}}) {
   model::World w;
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
   const auto original = pattern(90, 64 * 1024);
@@ -19,7 +20,7 @@ WBSIM_SCENARIO(netfs_streaming_partial_folios, "netfs/streaming_partial_folios",
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
     model::loff_t last_end = 100;
-    for (std::uint32_t i = 0; i < 10; ++i) {
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
       // Half the writes continue the previous one (streaming_write_cont).
       const model::loff_t pos = sim::draw(2) == 0 ? last_end : static_cast<model::loff_t>(sim::draw(60 * 1024));
       const std::uint64_t len = 1 + sim::draw(3000);

@@ -14,16 +14,18 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_streaming_whole_folio_overwrite, "netfs/streaming_whole_folio_overwrite",
-               .pct_steps_hint = 2000, .why = "a whole-folio write over a streaming folio replaces its record") {
+               .pct_steps_hint = 2000, .why = "a whole-folio write over a streaming folio replaces its record",
+               .params = {{"writes", 6, 1, 64, "partial or whole-folio writes before the fsync"},
+                          {"folios", 8, 1, 64, "folios in the file"}}) {
   model::World w({.background_thresh_pages = 4 + sim::draw(8)});
   model::NetfsInode& inode = w.create_file();
-  constexpr std::uint64_t kFolios = 8;
-  w.preload(inode, pattern(7, kFolios * 4096));
+  const auto folios = static_cast<std::uint32_t>(s.param("folios"));
+  w.preload(inode, pattern(7, folios * 4096));
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode, model::FMODE_WRITE);
     const model::WriteOptions opts{.max_folio_order = 0};
-    for (std::uint32_t i = 0; i < 6; ++i) {
-      const std::uint64_t folio = sim::draw(kFolios);
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
+      const std::uint64_t folio = sim::draw(folios);
       if (sim::draw(2) == 0) {
         const std::uint64_t off = 1 + sim::draw(4000);
         const std::uint64_t len = 1 + sim::draw(static_cast<std::uint32_t>(4096 - off));

@@ -16,15 +16,17 @@ namespace wbsim::scenarios {
 WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .step_budget = 50'000,
                .pct_steps_hint = 3000,
                .variants = "netfs-unbuffered-write-pause-issuer",
-               .why = "the 6.10-7.0-rc2 unbuffered issuer waits on PAUSE and retries through the collector") {
+               .why = "the 6.10-7.0-rc2 unbuffered issuer waits on PAUSE and retries through the collector",
+               .params = {{"writes", 3, 1, 16, "unbuffered writes, 64 KiB apart"},
+                          {"kib", 48, 1, 64, "KiB per write"}}) {
   model::World w({.server = {.wsize = 8 * 1024, .credits = 2}});
   model::NetfsInode& inode = w.create_file();
   w.server().fail_next(model::kEAGAIN);
   s.spawn("direct", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
       const model::loff_t pos = static_cast<model::loff_t>(i * 64 * 1024);
-      const auto bytes = pattern(50 + i, 48 * 1024);
+      const auto bytes = pattern(50 + i, static_cast<std::uint64_t>(s.param("kib")) * 1024);
       const std::int64_t r = model::netfs_unbuffered_write_iter(f, pos, bytes);
       // A failed upload shows as a short write or an error; what landed
       // past the returned count is unknown.

@@ -13,12 +13,13 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_writethrough_append, "netfs/writethrough_append", .pct_steps_hint = 3000,
-               .why = "writethrough appends flush first and wait for the server") {
+               .why = "writethrough appends flush first and wait for the server",
+               .params = {{"rounds", 4, 1, 32, "rounds of a buffered append, a writethrough append, maybe an aio writethrough"}}) {
   model::World w({.background_thresh_pages = 1, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file();
   s.spawn("appender", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < 4; ++i) {
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("rounds")); ++i) {
       const model::loff_t pos = inode.i_size;
       const auto buffered = pattern(30 + i, 1000 + sim::draw(5000));
       model::netfs_file_write(f, pos, buffered, {.max_folio_order = 1});
