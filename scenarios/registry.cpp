@@ -227,6 +227,16 @@ const sim::FaultSite* find_fault_site(std::string_view name) {
 
 }  // namespace
 
+Context::~Context() {
+  auto& all = suite_.observers();
+  for (model::Observer* o : added_) all.erase(std::find(all.begin(), all.end(), o));
+}
+
+void Context::observe(model::Observer& o) {
+  suite_.observers().push_back(&o);
+  added_.push_back(&o);
+}
+
 std::int64_t Context::param(std::string_view name) const {
   for (const Param& p : options_.params) {
     if (name == p.name) return composition_.param(name).value_or(p.value);

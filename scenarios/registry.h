@@ -30,6 +30,7 @@
 #include "sim/sweep.h"
 
 namespace wbsim::model {
+class Observer;
 class World;
 enum class DioPolicy : std::uint8_t;
 }
@@ -76,6 +77,9 @@ class Context {
   Context(sim::Scheduler& sched, const std::vector<std::string>& bugs, checkers::Suite& suite,
           const ScenarioOptions& options, const Composition& composition)
       : sched_(sched), bugs_(bugs), suite_(suite), options_(options), composition_(composition) {}
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
 
   sim::Scheduler& sched() { return sched_; }
   sim::FiberId spawn(std::string name, std::function<void()> body,
@@ -94,6 +98,11 @@ class Context {
   // A declared parameter's value: the run's `--param`, else its default.
   // Reading an undeclared one is the scenario's bug (an assertion).
   std::int64_t param(std::string_view name) const;
+  // A checker of the scenario's own: `o` hears every model event of the
+  // run (model/events.h), after the built-in checkers, until the scenario
+  // returns; it fails the run with SIM_CHECK("NAME", ...). It must live as
+  // long as the scenario's body.
+  void observe(model::Observer& o);
 
  private:
   sim::Scheduler& sched_;
@@ -101,6 +110,7 @@ class Context {
   checkers::Suite& suite_;
   const ScenarioOptions& options_;
   const Composition& composition_;
+  std::vector<model::Observer*> added_;  // by observe(), removed at the end
 };
 
 using ScenarioFn = void (*)(Context&);

@@ -37,6 +37,23 @@ example CMakeLists.txt >cmake.txt
 grep -v '^#' "$src/tests/out_of_tree/CMakeLists.txt" | diff -u cmake.txt - && ok ||
   bad "the CMake example is not tests/out_of_tree/CMakeLists.txt"
 
+# The tutorial: each step's scenario compiles and passes a short sweep; the
+# custom checker fires when its parameter says so; the RapidCheck step is
+# tests/tutorial_rapidcheck_test.cpp as printed (wbsim_tests runs it).
+for step in stall rpc_size barrier; do
+  example "$step.cpp" >"$step.cpp"
+  [ -s "$step.cpp" ] && ok || bad "docs/scenarios.md: no $step.cpp example"
+  "$wbsim" sweep --script "$step.cpp" --seeds 30 --jobs 1 >sweep.txt 2>&1
+  code=$?
+  [ "$code" -eq 0 ] && ok || bad "tutorial $step.cpp: sweep exit $code: $(tail -5 sweep.txt)"
+done
+"$wbsim" run --script rpc_size.cpp mine/rpc_size --seed 1 --param limit_kib=4 >run.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q '^FAIL mine.rpc-size: a write RPC of' run.txt && ok ||
+  bad "tutorial rpc_size.cpp with limit_kib=4: exit $code, want 1 and FAIL mine.rpc-size"
+example tutorial_rapidcheck_test.cpp | diff -u - "$src/tests/tutorial_rapidcheck_test.cpp" >/dev/null && ok ||
+  bad "the RapidCheck example is not tests/tutorial_rapidcheck_test.cpp"
+
 # The composition example: parameters, fault sites and a spec.
 example knobs.cpp >knobs.cpp
 example knobs.toml >knobs.toml
