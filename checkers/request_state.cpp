@@ -1,7 +1,9 @@
 // request-state: the bookkeeping of requests and their streams.
 //
 // N1  within a stream, subrequests are in ascending, non-overlapping order,
-//     after retries too.
+//     after retries too; and they are issued in that order: a subrequest's
+//     first issue starts at or after the end of the stream's previous first
+//     issue (retries, and what a retry pass inserts, reissue lower ranges).
 // N2  a stream's collected_to and a request's collected_to, cleaned_to and
 //     issued_to never go back; after each collector pass the request's
 //     collected_to is the minimum over its active streams.
@@ -64,8 +66,16 @@ class RequestState final : public Checker {
     const std::uint64_t key = wreq_key(*r.rreq) << 20 | r.debug_index;
     WBSIM_CHECK(kRequestState, in_flight_.insert(key).second,
                 "{} issued again while its previous issue is still in flight (N9)", sreq_name(r));
+    Rec& rec = recs_[wreq_key(*r.rreq)];
+    if (!retry && !rec.retrying && r.len > 0) {
+      model::loff_t& issued_end = rec.first_issue_end[r.stream_nr];
+      WBSIM_CHECK(kRequestState, r.start >= issued_end,
+                  "{} issued after a subrequest of stream {} that ends at {}, above its start (N1: issue order)",
+                  sreq_name(r), r.stream_nr, issued_end);
+      issued_end = r.start + static_cast<model::loff_t>(r.len);
+    }
     // Mid-retry, re-split subrequests move one at a time; see retry_end.
-    if (!recs_[wreq_key(*r.rreq)].retrying) check_order(r.rreq->io_streams[r.stream_nr]);
+    if (!rec.retrying) check_order(r.rreq->io_streams[r.stream_nr]);
   }
 
   void retry_begin(const NetfsIoRequest& wreq) override { recs_[wreq_key(wreq)].retrying = true; }
@@ -134,6 +144,7 @@ class RequestState final : public Checker {
     model::loff_t issued_to = 0, collected_to = 0, cleaned_to = 0;
     model::loff_t stream_collected_to[model::NR_IO_STREAMS] = {};
     model::loff_t jumped_to[model::NR_IO_STREAMS] = {};
+    model::loff_t first_issue_end[model::NR_IO_STREAMS] = {};  // N1's issue order
     bool seen_active[model::NR_IO_STREAMS] = {};
     bool retrying = false;
     bool collector = false;  // netfs_write_collection ran on it

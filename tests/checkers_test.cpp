@@ -224,6 +224,49 @@ TEST(LivenessChecker, a_world_without_its_liveness_phase_is_counted) {
   });
 }
 
+// --- request-state: N1's issue order --------------------------------------------------
+
+// One request's events as an issuer announces them: two subrequests of one
+// stream appended in ascending order, then issued higher first or lower
+// first. (The engine's issuer issues in order; this plants the mistake the
+// check is for without a switch in it.)
+sim::RunResult issue_two(bool higher_first) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    s.spawn("issuer", [&] {
+      model::NetfsInode inode;
+      inode.ino = 1;
+      model::NetfsIoRequest wreq;
+      wreq.debug_id = 1;
+      wreq.origin = model::NetfsIoOrigin::unbuffered_write;
+      wreq.inode = &inode;
+      wreq.mapping = &inode.mapping;
+      MODEL_EVENT(wreq_created(wreq));
+      model::NetfsIoStream& stream = wreq.io_streams[0];
+      model::NetfsIoSubrequest lower{.rreq = &wreq, .debug_index = 1, .start = 0, .len = 4096,
+                                     .io_iter_start = 0, .io_iter_count = 4096};
+      model::NetfsIoSubrequest higher{.rreq = &wreq, .debug_index = 2, .start = 4096, .len = 4096,
+                                      .io_iter_start = 4096, .io_iter_count = 4096};
+      for (model::NetfsIoSubrequest* r : {&lower, &higher}) {
+        stream.subrequests.push_back(r);
+        MODEL_EVENT(subreq_added(wreq, stream, *r, false));
+      }
+      MODEL_EVENT(subreq_issued(higher_first ? higher : lower, false));
+      MODEL_EVENT(subreq_issued(higher_first ? lower : higher, false));
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_when_a_stream_issues_a_higher_subrequest_before_a_lower_one) {
+  const auto r = issue_two(/*higher_first=*/true);
+  ASSERT_EQ(checker_of(r), "request-state");
+  EXPECT_NE(message_of(r).find("(N1: issue order)"), std::string::npos) << message_of(r);
+}
+
+TEST(RequestStateChecker, stays_quiet_when_the_stream_issues_in_order) {
+  EXPECT_EQ(checker_of(issue_two(/*higher_first=*/false)), "none");
+}
+
 // --- folio-state (a violation no zoo entry plants) ------------------------------------
 
 TEST(FolioStateChecker, fires_when_a_folio_leaves_the_cache_under_writeback) {
