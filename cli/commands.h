@@ -117,6 +117,13 @@ struct SweepArgs {
 };
 int cmd_sweep(const SweepArgs& args);
 
+struct MergeArgs {
+  std::string out;                  // the union's JSON report
+  std::vector<std::string> shards;  // each shard's `sweep --json` report
+  std::string junit_file;
+};
+int cmd_merge(const MergeArgs& args);
+
 int cmd_list(bool long_form, const std::vector<std::string>& scripts);
 
 struct NewScenarioArgs {
