@@ -92,12 +92,14 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
 }
 
 // Writes a failure file for each kept failing seed of `t` and lists it.
-void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::StrategySpec& strategy,
-                     std::vector<FailureLine>& failures) {
+void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::SweepOptions& opt,
+                     const sim::StrategySpec& strategy, std::vector<FailureLine>& failures) {
   for (const sim::SeedFailure& f : t.failures) {
     FailureLine line{t.name, f.seed, f.group_seeds, f.group_first_seed, f.result.steps, "", "", "",
                      reproduce_command(t.name, f.seed, strategy, args.bugs)};
     line.shape = sim::failure_shape(f.result);
+    line.shard_index = opt.shard_index;
+    line.shard_count = opt.shard_count;
     if (f.result.finding) {
       line.checker = f.result.finding->checker;
       line.message = f.result.finding->message;
@@ -179,7 +181,7 @@ int cmd_sweep(const SweepArgs& args) {
   sim::SweepCallbacks cb;
   cb.progress = [&](std::uint64_t done, std::uint64_t total) {
     if (!tty || total == 0) return;
-    const int bar = static_cast<int>(40 * done / total);
+    const int bar = static_cast<int>(40.0 * static_cast<double>(done) / static_cast<double>(total));
     fmt::print(stderr, "\r[{:<40}] {}/{}", std::string(bar, '#'), done, total);
     std::fflush(stderr);
   };
@@ -191,7 +193,7 @@ int cmd_sweep(const SweepArgs& args) {
                t.known > 0 ? fmt::format(" pinned-finding={}", t.known) : std::string(),
                t.passed && !t.deferred ? "" : "  " + t.verdict);
     std::fflush(stdout);
-    record_failures(t, args, strategy, outcome.failures);
+    record_failures(t, args, opt, strategy, outcome.failures);
   };
 
   outcome.report = sim::run_sweep(targets, opt, cb);

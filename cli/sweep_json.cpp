@@ -55,15 +55,25 @@ Json target_json(const SweepIdentity& id, const sim::TargetSummary& t) {
               {"marks", marks_json(t.mark_hits)}};
 }
 
+// A failure group's kept run, with what a failure file records of where it
+// came from; `shard` is the shard that ran it, in a merged report too.
 Json failure_json(const SweepIdentity& id, const FailureLine& f) {
-  return Json{{"scenario", f.scenario},     {"seed", f.seed},
-              {"strategy", id.strategy},    {"bugs", id.bugs},
-              {"shard", shard_json(id)},    {"seed_base", id.seed_base},
-              {"wbsim_version", id.wbsim_version}, {"commit", id.commit},
-              {"shape", f.shape},           {"group_seeds", f.group_seeds},
-              {"first_seed", f.first_seed}, {"steps", f.steps},
-              {"checker", f.checker},       {"message", f.message},
-              {"file", f.file},             {"reproduce", f.reproduce},
+  return Json{{"scenario", f.scenario},
+              {"seed", f.seed},
+              {"strategy", id.strategy},
+              {"bugs", id.bugs},
+              {"shard", Json{{"index", f.shard_index}, {"count", f.shard_count}}},
+              {"seed_base", id.seed_base},
+              {"wbsim_version", id.wbsim_version},
+              {"commit", id.commit},
+              {"shape", f.shape},
+              {"group_seeds", f.group_seeds},
+              {"first_seed", f.first_seed},
+              {"steps", f.steps},
+              {"checker", f.checker},
+              {"message", f.message},
+              {"file", f.file},
+              {"reproduce", f.reproduce},
               {"shrunk_steps", f.shrunk_steps}};
 }
 

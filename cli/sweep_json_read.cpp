@@ -137,6 +137,11 @@ FailureLine read_failure(const Reader& r, const Json& j, const std::string& wher
   f.file = r.string(j, where, "file");
   f.reproduce = r.string(j, where, "reproduce");
   f.shrunk_steps = r.u64(j, where, "shrunk_steps");
+  const Json& shard = r.field(j, where, "shard");
+  f.shard_index = r.u32(shard, where + "/shard", "index");
+  f.shard_count = r.u32(shard, where + "/shard", "count");
+  if (f.shard_count == 0 || f.shard_index >= f.shard_count)
+    r.fail(where + "/shard", fmt::format("{}/{} is not a shard", f.shard_index, f.shard_count));
   if (f.group_seeds == 0) r.fail(where + "/group_seeds", "must be at least 1");
   if (f.first_seed > f.seed) r.fail(where + "/first_seed", "after the group's kept seed");
   return f;

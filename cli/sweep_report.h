@@ -27,6 +27,8 @@ struct FailureLine {
   std::string reproduce;
   std::uint64_t shrunk_steps = 0;  // with --shrink: the file's run (0: not shrunk)
   std::string shape{};             // sim::failure_shape: what groups it, across shards too
+  std::uint32_t shard_index = 0;   // the shard that ran `seed`
+  std::uint32_t shard_count = 1;
 };
 
 // What makes shards one sweep, and which shard this is. Shards of one

@@ -81,6 +81,10 @@ for field in '"scenario":"netfs/retry_shrinking_credits"' '"strategy":"random"' 
   sed 's/.*"failures":\[{/{/' bug-3-1.json | grep -q "$field" && ok || bad "json failure record lacks $field"
 done
 
+# A merged record names the shard that ran its seed.
+sed 's/.*"failures":\[{/{/' bug-8-merged.json | grep -qE '"shard":\{"index":[0-7],"count":8\}' && ok ||
+  bad "merged failure record lacks its shard: $(sed 's/.*"failures":\[{/{/' bug-8-merged.json | head -c 300)"
+
 # --- bad input: one line naming the file, exit 2; a recorded leak, exit 3 -----
 expect_exit() {
   local want=$1 pattern=$2; shift 2
