@@ -159,10 +159,12 @@ void write_junit(const std::string& path, const SweepOutcome& o, const std::vect
   const bool coverage_failed = coverage_case && whole && !unhit.empty();
   // CI systems that gather every shard's file into one report key cases by
   // suite and class: each shard needs its own.
-  const std::string suite = whole ? "wbsim sweep" : fmt::format("wbsim sweep shard {}/{}", id.shard_index, id.shard_count);
+  const std::string suite =
+      whole ? "wbsim sweep" : fmt::format("wbsim sweep shard {}/{}", id.shard_index, id.shard_count);
   const std::string classname = whole ? "wbsim" : fmt::format("wbsim.shard{}of{}", id.shard_index, id.shard_count);
-  const auto failed = std::count_if(report.targets.begin(), report.targets.end(), [](const auto& t) { return !t.passed; });
-  const auto skipped = std::count_if(report.targets.begin(), report.targets.end(), [](const auto& t) { return t.deferred; });
+  const auto& targets = report.targets;
+  const auto failed = std::count_if(targets.begin(), targets.end(), [](const auto& t) { return !t.passed; });
+  const auto skipped = std::count_if(targets.begin(), targets.end(), [](const auto& t) { return t.deferred; });
   const bool coverage_deferred = coverage_case && !whole && !unhit.empty();
   std::string xml = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" "
