@@ -157,7 +157,8 @@ SweepIdentity read_identity(const Reader& r, const Json& j) {
   const Json& shard = r.field(j, "", "shard");
   id.shard_index = r.u32(shard, "/shard", "index");
   id.shard_count = r.u32(shard, "/shard", "count");
-  if (id.shard_count == 0 || id.shard_index >= id.shard_count)
+  // The bound of --shard (cli/args.cpp): the merge sizes a table by it.
+  if (id.shard_count == 0 || id.shard_count > 1'000'000 || id.shard_index >= id.shard_count)
     r.fail("/shard", fmt::format("{}/{} is not a shard", id.shard_index, id.shard_count));
   id.bugs = r.strings(j, "", "bugs");
   id.require_coverage = r.boolean(j, "", "require_coverage");

@@ -109,6 +109,8 @@ expect_exit 2 '^wbsim: bug-3-1\.json: not a shard of the sweep of pass-3-0\.json
   merge m.json pass-3-0.json bug-3-1.json pass-3-2.json
 sed 's/"seed_base":1,/"seed_base":"one",/' pass-3-1.json >typo.json
 expect_exit 2 '^wbsim: typo\.json: /seed_base: not a whole number$' merge m.json pass-3-0.json typo.json pass-3-2.json
+sed 's/"shard":{"index":1,"count":3}/"shard":{"index":1,"count":4000000000}/' pass-3-1.json >huge.json
+expect_exit 2 '^wbsim: huge\.json: /shard: 1/4000000000 is not a shard$' merge m.json pass-3-0.json huge.json
 expect_exit 2 'the output is also a shard file' merge pass-3-0.json pass-3-0.json pass-3-1.json pass-3-2.json
 sed 's/"determinism_mismatch":null/"determinism_mismatch":{"scenario":"sim\/lost_wakeup","seed":5,"first_hash":1,"second_hash":2,"first_difference":"trace line 3"}/' \
   pass-3-2.json >leak.json
