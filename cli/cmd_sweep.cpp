@@ -14,6 +14,7 @@
 #include "cli/shrink.h"
 #include "cli/report.h"
 #include "cli/script.h"
+#include "cli/sweep_json.h"
 #include "cli/sweep_report.h"
 #include "cli/sweep_setup.h"
 #include "scenarios/registry.h"
@@ -58,6 +59,10 @@ sim::SweepOptions sweep_options(const SweepArgs& args) {
     if (limit == 0) throw UsageError("--time-limit 0: must be at least 1 second");
     opt.time_limit_seconds = static_cast<double>(limit);
   }
+  // A shard cannot tell which of its failure groups the union keeps (the
+  // first few by first seed over every shard), nor whether another shard
+  // has a shorter run of one: it keeps them all for the merge.
+  if (opt.shard_count > 1) opt.keep_failures = SIZE_MAX;
   return opt;
 }
 
@@ -100,11 +105,15 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
 }
 
 // Writes a failure file for each kept failing seed of `t` and lists it.
-void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::StrategySpec& strategy,
-                     const scenarios::Composition& composition, std::vector<FailureLine>& failures) {
+void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const sim::SweepOptions& opt,
+                     const sim::StrategySpec& strategy, const scenarios::Composition& composition,
+                     std::vector<FailureLine>& failures) {
   for (const sim::SeedFailure& f : t.failures) {
     FailureLine line{t.name, f.seed, f.group_seeds, f.group_first_seed, f.result.steps, "", "", "",
                      reproduce_command(t.name, f.seed, strategy, args.bugs, composition)};
+    line.shape = sim::failure_shape(f.result);
+    line.shard_index = opt.shard_index;
+    line.shard_count = opt.shard_count;
     if (f.result.finding) {
       line.checker = f.result.finding->checker;
       line.message = f.result.finding->message;
@@ -139,6 +148,22 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
   }
 }
 
+SweepIdentity sweep_identity(const std::vector<sim::SweepTarget>& targets, const sim::SweepOptions& opt,
+                             const sim::StrategySpec& strategy, const SweepArgs& args) {
+  SweepIdentity id;
+  for (const sim::SweepTarget& t : targets) id.scenarios.push_back(t.name);
+  id.strategy = strategy.to_string();
+  id.seeds = opt.seeds;
+  id.seed_base = opt.seed_base;
+  id.bugs = args.bugs;
+  id.require_coverage = args.require_coverage;
+  id.shard_index = opt.shard_index;
+  id.shard_count = opt.shard_count;
+  id.wbsim_version = wbsim_version();
+  id.commit = wbsim_commit();
+  return id;
+}
+
 }  // namespace
 
 int cmd_sweep(const SweepArgs& args) {
@@ -157,10 +182,14 @@ int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_
   const Compositions composed = compositions(selected, args);
 
   const std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs, composed);
+  const std::uint64_t shard_seed_count = sim::shard_seeds(opt).count;
+  if (shard_seed_count > 0 && targets.size() > UINT64_MAX / shard_seed_count)
+    throw UsageError(fmt::format("--seeds {}: {} scenarios x {} seeds overflows 64 bits", args.seeds, targets.size(),
+                                 shard_seed_count));
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fmt::print("wbsim sweep: {} scenario(s) x {} seed(s) from {}, shard {}/{}, strategy {}, {} job(s)\n",
-             targets.size(), sim::shard_seeds(opt).size(), opt.seed_base, opt.shard_index, opt.shard_count,
+             targets.size(), shard_seed_count, opt.seed_base, opt.shard_index, opt.shard_count,
              strategy.to_string(), opt.jobs);
   if (!args.fault_sites.empty() || !args.params.empty())
     fmt::print("composed:{}{}\n", args.fault_sites.empty() ? "" : " --fault-sites " + args.fault_sites,
@@ -176,66 +205,34 @@ int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_
     return w;
   }();
 
-  std::vector<FailureLine> failures;
+  SweepOutcome outcome;
+  outcome.identity = sweep_identity(targets, opt, strategy, args);
+  outcome.time_limit_seconds = opt.time_limit_seconds;
   sim::SweepCallbacks cb;
   cb.progress = [&](std::uint64_t done, std::uint64_t total) {
     if (!tty || total == 0) return;
-    const int bar = static_cast<int>(40 * done / total);
+    const int bar = static_cast<int>(40.0 * static_cast<double>(done) / static_cast<double>(total));
     fmt::print(stderr, "\r[{:<40}] {}/{}", std::string(bar, '#'), done, total);
     std::fflush(stderr);
   };
   cb.target_done = [&](const sim::TargetSummary& t) {
     if (tty) fmt::print(stderr, "\r{:<60}\r", "");
-    fmt::print("{:<4} {:<{}} seeds={} failures={} expected={} steps/s={}{}{}\n", t.passed ? "ok" : "FAIL", t.name,
-               width, t.seeds_run, t.unexpected, t.expected_hits, format_rate(steps_per_second(t)),
+    fmt::print("{:<4} {:<{}} seeds={} failures={} expected={} steps/s={}{}{}\n",
+               t.passed ? "ok" : "FAIL", t.name, width, t.seeds_run, t.unexpected,
+               t.expected_hits, format_rate(steps_per_second(t)),
                t.known > 0 ? fmt::format(" pinned-finding={}", t.known) : std::string(),
-               t.passed ? "" : "  " + t.verdict);
+               t.passed && !t.deferred ? "" : "  " + t.verdict);
     std::fflush(stdout);
-    record_failures(t, args, strategy, composed.at(t.name), failures);
+    record_failures(t, args, opt, strategy, composed.at(t.name), outcome.failures);
   };
 
-  const sim::SweepReport report = sim::run_sweep(targets, opt, cb);
-
-  std::uint64_t seeds_total = 0, failures_total = 0, steps_total = 0;
-  bool all_passed = true;
-  fmt::print("\n{:<{}} {:>8} {:>9} {:>9} {:>9}  verdict\n", "scenario", width, "seeds", "failures", "expected",
-             "steps/s");
-  for (const sim::TargetSummary& t : report.targets) {
-    fmt::print("{:<{}} {:>8} {:>9} {:>9} {:>9}  {}\n", t.name, width, t.seeds_run, t.unexpected, t.expected_hits,
-               format_rate(steps_per_second(t)), t.verdict);
-    seeds_total += t.seeds_run;
-    failures_total += t.unexpected;
-    steps_total += t.steps;
-    all_passed = all_passed && t.passed;
-  }
-  print_pinned_findings(report);
-  const std::vector<const sim::CoverageMark*> unhit = print_coverage(report, args.require_coverage);
-  // One entry per failure group: the shortest run of the seeds that failed
-  // the same way (checker, where, message shape).
-  for (const FailureLine& f : failures) {
-    fmt::print("\nFAIL {} seed {}: {}: {}\n", f.scenario, f.seed, f.checker, f.message);
-    if (f.group_seeds > 1)
-      fmt::print("  {} seeds fail this way (first seed {}); this one is the shortest, {} steps\n", f.group_seeds,
-                 f.first_seed, f.steps);
-    if (f.shrunk_steps != 0)
-      fmt::print("  shrunk: {} -> {} steps, the same checker at the same place (wbsim replay FILE)\n", f.steps,
-                 f.shrunk_steps);
-    fmt::print("  failure file: {}\n  reproduce: {}\n", f.file, f.reproduce);
-  }
-  fmt::print("\nsweep: {} scenarios, {} seeds, {} failing seeds, {} determinism re-runs, {} steps in {:.2f} s\n",
-             report.targets.size(), seeds_total, failures_total, report.rechecked, steps_total, report.wall_seconds);
-  if (report.time_limited) fmt::print("sweep: stopped at the time limit of {} s\n", opt.time_limit_seconds);
-
-  int code = all_passed && unhit.empty() ? kPass : kViolated;
-  if (report.mismatch) {
-    const auto& m = *report.mismatch;
-    fmt::print("HARNESS: determinism leak in {} seed {}: trace hash {:016x} then {:016x}\n  first difference: {}\n",
-               m.target, m.seed, m.first_hash, m.second_hash, m.first_difference);
-    code = kHarness;
-  }
-
-  if (!args.junit_file.empty()) write_junit(args.junit_file, report, failures, unhit, args.require_coverage);
-  if (!args.json_file.empty()) write_json(args.json_file, report, failures);
+  outcome.report = sim::run_sweep(targets, opt, cb);
+  // The kept runs are in their failure files now.
+  for (sim::TargetSummary& t : outcome.report.targets) t.failures.clear();
+  std::vector<const sim::CoverageMark*> unhit;
+  const int code = print_sweep_summary(outcome, unhit);
+  if (!args.junit_file.empty()) write_junit(args.junit_file, outcome, unhit);
+  if (!args.json_file.empty()) write_sweep_json(args.json_file, outcome);
   return code;
 }
 

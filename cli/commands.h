@@ -128,6 +128,13 @@ int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_
 // each with the command line's other flags as defaults.
 int run_spec(const SweepArgs& args);
 
+struct MergeArgs {
+  std::string out;                  // the union's JSON report
+  std::vector<std::string> shards;  // each shard's `sweep --json` report
+  std::string junit_file;
+};
+int cmd_merge(const MergeArgs& args);
+
 int cmd_list(bool long_form, const std::vector<std::string>& scripts);
 
 struct NewScenarioArgs {

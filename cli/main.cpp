@@ -150,6 +150,13 @@ int main(int argc, char** argv) {
   sweep->add_flag("--shrink", sweep_args.shrink,
                   "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
+  MergeArgs merge_args;
+  auto* merge = app.add_subcommand("merge", "judge a sharded sweep's expectations and coverage over all its shards");
+  merge->add_option("out", merge_args.out, "the merged JSON report to write")->required();
+  merge->add_option("shards", merge_args.shards, "each shard's JSON report (wbsim sweep --shard I/N --json FILE)")
+      ->required();
+  merge->add_option("--junit", merge_args.junit_file, "write a JUnit XML report of the merged sweep");
+
   FsxArgs fsx_args;
   auto* fsx = app.add_subcommand("fsx", "replay an fsx operation log through the engine, print the transcript");
   fsx->add_option("opsfile", fsx_args.ops_file, "an .fsxops log")->required();
@@ -222,6 +229,7 @@ int main(int argc, char** argv) {
     if (*explore) return cmd_explore(explore_args);
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
+    if (*merge) return cmd_merge(merge_args);
     if (*fsx) return cmd_fsx(fsx_args);
     if (*new_scenario) return cmd_new_scenario(new_args);
     if (*bugs) return cmd_bugs();

@@ -45,6 +45,17 @@ struct SweepOptions {
   std::size_t keep_failures = 16;   // failure groups per target whose shortest run is kept, for files
 };
 
+// The seeds of one shard: seed_base .. seed_base+seeds-1 with
+// seed % shard_count == shard_index, in increasing order. Computed, never
+// listed, so a sweep of 2^40 seeds costs no memory for them.
+struct ShardSeeds {
+  std::uint64_t first = 0;   // the shard's lowest seed (meaningless when count == 0)
+  std::uint64_t stride = 1;  // shard_count
+  std::uint64_t count = 0;
+  std::uint64_t operator[](std::uint64_t i) const;
+};
+ShardSeeds shard_seeds(const SweepOptions& options);
+
 struct SeedFailure {
   std::uint64_t seed;
   RunResult result;
@@ -61,6 +72,8 @@ std::string failure_shape(const RunResult& r);
 
 struct TargetSummary {
   std::string name;
+  Expect expect = Expect::pass;
+  std::string expect_checker;
   std::uint64_t seeds_run = 0;
   std::uint64_t unexpected = 0;  // seeds that broke the expectation
   std::uint64_t expected_hits = 0;
@@ -68,6 +81,9 @@ struct TargetSummary {
   std::vector<std::uint64_t> mark_hits;  // coverage mark hits over its seeds, by mark index
   double busy_seconds = 0;
   bool passed = true;
+  // Only the union of every shard can judge it (a checker expected on some
+  // seed fired on none of this shard's): `passed` holds, `verdict` says so.
+  bool deferred = false;
   // Seeds whose failure a pinned finding explains (sim/known_finding.h):
   // not failing seeds; by finding name, with the first such seed.
   std::uint64_t known = 0;
@@ -100,9 +116,11 @@ struct SweepCallbacks {
   std::function<void(const TargetSummary&)> target_done;                  // main thread, in order
 };
 
-// Seeds of the sweep for one shard: seed_base .. seed_base+seeds-1 with
-// seed % shard_count == shard_index.
-std::vector<std::uint64_t> shard_seeds(const SweepOptions& options);
+// Sets `passed`, `deferred` and `verdict` from the aggregates and the
+// expectation. `whole_sweep`: the aggregates cover every seed of the sweep
+// (an unsharded sweep, or the merge of every shard); otherwise a verdict
+// that only every seed together can give is deferred.
+void judge_target(TargetSummary& s, bool whole_sweep);
 
 SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOptions& options,
                       const SweepCallbacks& callbacks);

@@ -43,6 +43,8 @@ expect_usage "--shard '1'" sweep --shard 1
 expect_usage "--shard '0/0'" sweep --shard 0/0
 expect_usage "--scenario 'zzz\*'" sweep --scenario 'zzz*'
 expect_usage "--seeds 0" sweep --seeds 0
+expect_usage "--seeds 18446744073709551614: [0-9]+ scenarios x 18446744073709551614 seeds overflows" \
+  sweep --scenario 'sim/*' --seeds 18446744073709551614
 expect_usage "missing.wbsim: cannot read" replay missing.wbsim
 printf 'hello\n' >corrupt1.wbsim
 expect_usage "corrupt1.wbsim:1: not a wbsim failure file" replay corrupt1.wbsim

@@ -224,8 +224,9 @@ TEST(CoverageMarks, a_sweep_sums_hits_per_target_and_overall) {
   std::vector<std::uint64_t> overall(n, 0);
   for (std::size_t t = 0; t < targets.size(); ++t) {
     std::vector<std::uint64_t> expected(n, 0);
-    for (std::uint64_t seed : sim::shard_seeds(o)) {
-      const auto r = targets[t].run(seed, false);
+    const sim::ShardSeeds seeds = sim::shard_seeds(o);
+    for (std::uint64_t i = 0; i < seeds.count; ++i) {
+      const auto r = targets[t].run(seeds[i], false);
       for (std::size_t m = 0; m < n; ++m) expected[m] += r.mark_hits[m];
     }
     EXPECT_EQ(report.targets[t].seeds_run, 40u);

@@ -1,5 +1,5 @@
 // The sweep driver: verdicts per expectation, the determinism re-check,
-// sharding, and independence from the number of threads.
+// and independence from the number of threads (shards: sweep_shard_test.cpp).
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -18,6 +18,7 @@
 #include "sim/sweep.h"
 #include "sim/waitqueue.h"
 #include "tests/sim_test_util.h"
+#include "tests/sweep_test_util.h"
 
 namespace wbsim {
 namespace {
@@ -26,61 +27,12 @@ using sim::Expect;
 using sim::Scheduler;
 using sim::SweepOptions;
 using sim::SweepTarget;
-
-SweepTarget make_target(std::string name, Expect expect, std::string checker, sim::Body body) {
-  SweepTarget t;
-  t.name = std::move(name);
-  t.expect = expect;
-  t.expect_checker = std::move(checker);
-  t.run = [body = std::move(body)](std::uint64_t seed, bool keep_full_trace) {
-    return sim::run_simulation(test::make_config(seed, {}, keep_full_trace), true, body, "");
-  };
-  return t;
-}
-
-// Never fails: a mutex-protected counter.
-void passing_body(Scheduler& s) {
-  sim::Mutex m{"m"};
-  int counter = 0;
-  for (int f = 0; f < 3; ++f) {
-    s.spawn("inc", [&] {
-      for (int i = 0; i < 3; ++i) {
-        sim::MutexGuard g(m);
-        const int seen = counter;
-        sim::yield();
-        counter = seen + 1;
-      }
-    });
-  }
-  s.run();
-}
-
-// Deadlocks on every seed.
-constexpr auto abba_body = test::forced_abba_body;
-
-// Deadlocks on some seeds only.
-void lost_wakeup_body(Scheduler& s) {
-  sim::WaitQueue wq{"wq"};
-  bool done = false;
-  s.spawn("waiter", [&] {
-    if (!done) {
-      sim::yield();
-      wq.sleep_on();
-    }
-  });
-  s.spawn("waker", [&] {
-    done = true;
-    wq.wake_up();
-  });
-  s.run();
-}
-
+using test::abba_body;
+using test::lost_wakeup_body;
+using test::make_target;
+using test::passing_body;
 SweepOptions options(std::uint64_t seeds, unsigned jobs = 1, std::uint32_t recheck_every = 0) {
-  SweepOptions o;
-  o.seeds = seeds;
-  o.jobs = jobs;
-  o.recheck_every = recheck_every;
-  return o;
+  return test::sweep_options(seeds, jobs, recheck_every);
 }
 
 // --- verdicts ---------------------------------------------------------------------
@@ -263,47 +215,6 @@ TEST(Sweep, a_deterministic_target_rechecked_on_every_seed_has_no_mismatch) {
   EXPECT_EQ(report.rechecked, 100u);
   EXPECT_TRUE(report.targets[0].passed);
   EXPECT_TRUE(report.targets[1].passed);
-}
-
-// --- sharding --------------------------------------------------------------------------
-
-RC_GTEST_PROP(Sweep, shard_seeds_partitions_the_seed_range_exactly, ()) {
-  SweepOptions o;
-  o.seeds = *rc::gen::inRange<std::uint64_t>(0, 300);
-  o.seed_base = *rc::gen::inRange<std::uint64_t>(0, 1'000'000);
-  o.shard_count = *rc::gen::inRange<std::uint32_t>(1, 9);
-  std::vector<std::uint64_t> all;
-  std::set<std::uint64_t> seen;
-  for (std::uint32_t shard = 0; shard < o.shard_count; ++shard) {
-    o.shard_index = shard;
-    const auto seeds = sim::shard_seeds(o);
-    RC_ASSERT(std::is_sorted(seeds.begin(), seeds.end()));
-    for (std::uint64_t s : seeds) {
-      RC_ASSERT(s % o.shard_count == shard);
-      RC_ASSERT(seen.insert(s).second);  // disjoint
-      all.push_back(s);
-    }
-  }
-  std::sort(all.begin(), all.end());
-  std::vector<std::uint64_t> expected;
-  for (std::uint64_t s = o.seed_base; s < o.seed_base + o.seeds; ++s) expected.push_back(s);
-  RC_ASSERT(all == expected);  // the union is every seed
-}
-
-TEST(Sweep, only_the_shards_seeds_are_run) {
-  SweepOptions o = options(30);
-  o.shard_count = 3;
-  o.shard_index = 1;
-  std::vector<std::uint64_t> ran;
-  SweepTarget t = make_target("record", Expect::pass, "", passing_body);
-  auto inner = t.run;
-  t.run = [&ran, inner](std::uint64_t seed, bool keep) {
-    ran.push_back(seed);
-    return inner(seed, keep);
-  };
-  const auto report = sim::run_sweep({t}, o, {});
-  EXPECT_EQ(report.targets[0].seeds_run, 10u);
-  EXPECT_EQ(ran, sim::shard_seeds(o));
 }
 
 // --- threads ---------------------------------------------------------------------------------
