@@ -50,6 +50,8 @@ std::string difference(const SweepIdentity& a, const SweepIdentity& b) {
   if (a.seeds != b.seeds) return differs("seeds", a.seeds, b.seeds);
   if (a.seed_base != b.seed_base) return differs("seed base", a.seed_base, b.seed_base);
   if (a.bugs != b.bugs) return differs("bugs", join(a.bugs), join(b.bugs));
+  if (a.fault_sites != b.fault_sites) return differs("--fault-sites", a.fault_sites, b.fault_sites);
+  if (a.params != b.params) return differs("--param", join(a.params), join(b.params));
   if (a.shard_count != b.shard_count) return differs("shard count", a.shard_count, b.shard_count);
   if (a.require_coverage != b.require_coverage)
     return differs("--require-coverage", a.require_coverage, b.require_coverage);

@@ -157,6 +157,8 @@ SweepIdentity sweep_identity(const std::vector<sim::SweepTarget>& targets, const
   id.seed_base = opt.seed_base;
   id.bugs = args.bugs;
   id.require_coverage = args.require_coverage;
+  id.fault_sites = args.fault_sites;
+  id.params = args.params;
   id.shard_index = opt.shard_index;
   id.shard_count = opt.shard_count;
   id.wbsim_version = wbsim_version();

@@ -108,6 +108,8 @@ std::string sweep_json(const SweepOutcome& o) {
                {"shard", shard_json(id)},
                {"bugs", id.bugs},
                {"require_coverage", id.require_coverage},
+               {"fault_sites", id.fault_sites},
+               {"params", id.params},
                {"seeds", seeds_total},
                {"failing_seeds", failures_total},
                {"rechecked", o.report.rechecked},

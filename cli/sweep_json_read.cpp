@@ -162,6 +162,8 @@ SweepIdentity read_identity(const Reader& r, const Json& j) {
     r.fail("/shard", fmt::format("{}/{} is not a shard", id.shard_index, id.shard_count));
   id.bugs = r.strings(j, "", "bugs");
   id.require_coverage = r.boolean(j, "", "require_coverage");
+  id.fault_sites = r.string(j, "", "fault_sites");
+  id.params = r.strings(j, "", "params");
   return id;
 }
 

@@ -39,6 +39,9 @@ struct SweepIdentity {
   std::uint64_t seed_base = 1;
   std::vector<std::string> bugs;
   bool require_coverage = false;
+  // The composition every seed ran under (--fault-sites, --param).
+  std::string fault_sites;
+  std::vector<std::string> params;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   std::string wbsim_version;

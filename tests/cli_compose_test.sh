@@ -141,5 +141,15 @@ sed -i '/^bugs = /d' spec.toml
 "$wbsim" sweep --spec spec.toml --jobs 1 --out spec-fails >spec.txt 2>&1
 [ $? -eq 0 ] && grep -q 'all passed' spec.txt && ok || bad "spec without the bug: want exit 0, all passed"
 
+# --- shards of one composed sweep merge; shards of two compositions do not ----------
+"$wbsim" sweep --scenario $s --seeds 4 --shard 0/2 --param ops=2 --fault-sites -server.stall --json s0.json >/dev/null 2>&1
+"$wbsim" sweep --scenario $s --seeds 4 --shard 1/2 --param ops=2 --fault-sites -server.stall --json s1.json >/dev/null 2>&1
+"$wbsim" merge merged.json s0.json s1.json >merge.txt 2>&1
+[ $? -eq 0 ] && ok || bad "merge of two composed shards: $(tail -2 merge.txt)"
+"$wbsim" sweep --scenario $s --seeds 4 --shard 1/2 --param ops=3 --fault-sites -server.stall --json s1.json >/dev/null 2>&1
+expect_usage "--param ops=3, but ops=2" merge merged.json s0.json s1.json
+"$wbsim" sweep --scenario $s --seeds 4 --shard 1/2 --param ops=2 --json s1.json >/dev/null 2>&1
+expect_usage "--fault-sites" merge merged.json s0.json s1.json
+
 echo "cli_compose: $passed passed, $failed failed"
 [ $failed -eq 0 ]
