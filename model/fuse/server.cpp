@@ -73,8 +73,7 @@ std::string result_text(FuseOpcode op, int error, std::int64_t out, bool number)
   return number ? fmt::format("{}", out) : "ok";
 }
 
-std::string fields(const FuseConn& fc, FuseOpcode op, const FuseIn& in, const std::vector<std::uint8_t>& data) {
-  (void)fc;
+std::string fields(FuseOpcode op, const FuseIn& in, const std::vector<std::uint8_t>& data) {
   switch (op) {
     case FuseOpcode::create:
       return fmt::format("name={} flags={:#x} mode=0{:o}", in.name, in.flags, in.mode);
@@ -116,13 +115,48 @@ std::string fields(const FuseConn& fc, FuseOpcode op, const FuseIn& in, const st
   return "";
 }
 
+void grow(std::vector<std::uint8_t>& store, std::uint64_t end) {
+  if (store.size() < end) store.resize(end, 0);
+}
+
+// ext4_fallocate: punching and zeroing move the mtime, an allocation only
+// when it extends the file.
+void apply_fallocate(FuseInode& fi, const FuseIn& in) {
+  auto& store = fi.server_data;
+  const auto at = static_cast<std::uint64_t>(in.offset);
+  const std::uint64_t end = at + in.size;
+  const bool keep = (in.mode & FALLOC_FL_KEEP_SIZE) != 0;
+  if ((in.mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+    if (!keep) grow(store, end);
+    const std::uint64_t stop = std::min<std::uint64_t>(end, store.size());
+    if (at < stop) std::fill(store.begin() + static_cast<long>(at), store.begin() + static_cast<long>(stop), 0);
+    ++fi.server_mtime;
+  } else if (!keep && end > store.size()) {
+    grow(store, end);
+    ++fi.server_mtime;
+  }
+}
+
+// copy_file_range on the backing file: up to the source's end.
+std::int64_t apply_copy(FuseInode& fi, const FuseIn& in) {
+  auto& store = fi.server_data;
+  const auto from = static_cast<std::uint64_t>(in.offset);
+  const std::uint64_t n = from >= store.size() ? 0 : std::min<std::uint64_t>(in.size, store.size() - from);
+  const std::vector<std::uint8_t> bytes(store.begin() + static_cast<long>(from),
+                                        store.begin() + static_cast<long>(from + n));
+  const auto to = static_cast<std::uint64_t>(in.off_out);
+  if (n > 0) {
+    grow(store, to + n);
+    std::copy(bytes.begin(), bytes.end(), store.begin() + static_cast<long>(to));
+    ++fi.server_mtime;
+  }
+  return static_cast<std::int64_t>(n);
+}
+
 // The backing file's side of each request.
 int apply(FuseInode& fi, FuseOpcode op, const FuseIn& in, const std::vector<std::uint8_t>& data,
           FuseConn::Reply* reply) {
   auto& store = fi.server_data;
-  const auto grow = [&](std::uint64_t end) {
-    if (store.size() < end) store.resize(end, 0);
-  };
   switch (op) {
     case FuseOpcode::create:
       store.clear();  // O_TRUNC
@@ -131,7 +165,7 @@ int apply(FuseInode& fi, FuseOpcode op, const FuseIn& in, const std::vector<std:
       return 0;
     case FuseOpcode::write: {
       const auto at = static_cast<std::uint64_t>(in.offset);
-      grow(at + data.size());
+      grow(store, at + data.size());
       std::copy(data.begin(), data.end(), store.begin() + static_cast<long>(at));
       ++fi.server_mtime;
       reply->out = static_cast<std::int64_t>(data.size());
@@ -151,38 +185,15 @@ int apply(FuseInode& fi, FuseOpcode op, const FuseIn& in, const std::vector<std:
       } else if ((in.valid & (FATTR_MTIME | FATTR_CTIME)) != 0) {
         ++fi.server_mtime;
       }
-      break;
-    case FuseOpcode::fallocate: {
-      const auto at = static_cast<std::uint64_t>(in.offset);
-      const std::uint64_t end = at + in.size;
-      const bool keep = (in.mode & FALLOC_FL_KEEP_SIZE) != 0;
-      if ((in.mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
-        if (!keep) grow(end);
-        const std::uint64_t stop = std::min<std::uint64_t>(end, store.size());
-        if (at < stop) std::fill(store.begin() + static_cast<long>(at), store.begin() + static_cast<long>(stop), 0);
-        ++fi.server_mtime;
-      } else if (!keep && end > store.size()) {
-        grow(end);
-        ++fi.server_mtime;  // ext4 moves mtime only when an allocation extends the file
-      }
-      break;
-    }
-    case FuseOpcode::copy_file_range_64:
-      return kENOSYS;
-    case FuseOpcode::copy_file_range: {
-      const auto from = static_cast<std::uint64_t>(in.offset);
-      const std::uint64_t n = from >= store.size() ? 0 : std::min<std::uint64_t>(in.size, store.size() - from);
-      const std::vector<std::uint8_t> bytes(store.begin() + static_cast<long>(from),
-                                            store.begin() + static_cast<long>(from + n));
-      const auto to = static_cast<std::uint64_t>(in.off_out);
-      if (n > 0) {
-        grow(to + n);
-        std::copy(bytes.begin(), bytes.end(), store.begin() + static_cast<long>(to));
-        ++fi.server_mtime;
-      }
-      reply->out = static_cast<std::int64_t>(n);
       return 0;
-    }
+    case FuseOpcode::fallocate:
+      apply_fallocate(fi, in);
+      return 0;
+    case FuseOpcode::copy_file_range_64:
+      return kENOSYS;  // libfuse 3.14 does not know the opcode
+    case FuseOpcode::copy_file_range:
+      reply->out = apply_copy(fi, in);
+      return 0;
     case FuseOpcode::getxattr:
       return kENODATA;
     case FuseOpcode::open:
@@ -190,7 +201,7 @@ int apply(FuseInode& fi, FuseOpcode op, const FuseIn& in, const std::vector<std:
     case FuseOpcode::fsync:
     case FuseOpcode::flush:
     case FuseOpcode::release:
-      break;
+      return 0;
   }
   return 0;
 }
@@ -228,7 +239,7 @@ int FuseConn::serve_618(Request& req, Reply* reply) {
   reply->attr_size = static_cast<loff_t>(fi.server_data.size());
   reply->attr_mtime = fi.server_mtime;
   if (req.opcode == FuseOpcode::read) reply->out = static_cast<std::int64_t>(reply->data.size());
-  const std::string f = fields(*this, req.opcode, req.in, req.data);
+  const std::string f = fields(req.opcode, req.in, req.data);
   request_log_.push_back(fmt::format("{} ino={}{}{} pid={} -> {}", fuse_opcode_name(req.opcode), req.in.nodeid,
                                      f.empty() ? "" : " ", f, req.in.from_kernel ? 'K' : 'A',
                                      result_text(req.opcode, error, reply->out, number_result(req.opcode, req.in))));

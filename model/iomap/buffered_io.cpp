@@ -126,8 +126,10 @@ std::int64_t iomap_file_buffered_write(FuseFile& file, loff_t pos, std::span<con
     const pgoff_t index = static_cast<pgoff_t>(at) >> kPageShift;
     Folio* folio = filemap_get_folio(fi.mapping, index);
     if (folio == nullptr) {
+      // fgf_set_order(len): the order of the chunk's length, which
+      // __filemap_get_folio lowers to the index's alignment.
       unsigned order = 0;
-      while (order < max_order && (kPageSize << (order + 1)) <= offset + bytes) ++order;
+      while (order < max_order && (kPageSize << (order + 1)) <= bytes) ++order;
       folio = filemap_alloc_and_add_folio(fi.mapping, index, order);
     } else {
       folio_get(*folio);
