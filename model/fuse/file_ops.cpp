@@ -173,6 +173,17 @@ std::int64_t fuse_copy_file_range(FuseFile& in_file, loff_t pos_in, FuseFile& ou
   return static_cast<std::int64_t>(copied);
 }
 
+std::int64_t vfs_copy_file_range(FuseFile& in, loff_t pos_in, FuseFile& out, loff_t pos_out, std::uint64_t len) {
+  const loff_t size_in = in.inode->i_size;
+  const std::uint64_t count =
+      pos_in >= size_in ? 0 : std::min<std::uint64_t>(len, static_cast<std::uint64_t>(size_in - pos_in));
+  const auto end_in = pos_in + static_cast<loff_t>(count);
+  const auto end_out = pos_out + static_cast<loff_t>(count);
+  if (in.inode == out.inode && end_out > pos_in && pos_out < end_in) return -22;  // -EINVAL
+  if (count == 0) return 0;
+  return fuse_copy_file_range(in, pos_in, out, pos_out, count);
+}
+
 int fuse_mapped_write(FuseFile& file, loff_t start, loff_t pos, std::span<const std::uint8_t> data) {
   FuseInode& fi = *file.inode;
   SIM_ASSERT_CMP(start, <=, pos);

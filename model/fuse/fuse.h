@@ -335,6 +335,10 @@ int fuse_fsync(FuseFile& file, loff_t start, loff_t end, bool datasync);
 int fuse_ftruncate(FuseFile& file, loff_t size);
 int fuse_file_fallocate(FuseFile& file, std::uint32_t mode, loff_t offset, loff_t length);
 std::int64_t fuse_copy_file_range(FuseFile& in, loff_t pos_in, FuseFile& out, loff_t pos_out, std::uint64_t len);
+// copy_file_range(2) (fs/read_write.c): generic_copy_file_checks clips the
+// length at the source's EOF and refuses an overlap within one file
+// (-EINVAL); nothing left to copy returns 0 without a request.
+std::int64_t vfs_copy_file_range(FuseFile& in, loff_t pos_in, FuseFile& out, loff_t pos_out, std::uint64_t len);
 // mmap(MAP_SHARED) of [start, end), stores of `data` at pos through it
 // (faults and ->page_mkwrite), msync(MS_SYNC) of the mapping, munmap.
 int fuse_mapped_write(FuseFile& file, loff_t start, loff_t pos, std::span<const std::uint8_t> data);

@@ -1,10 +1,10 @@
 //! The server of the 6.18 client's connection: a passthrough over a backing
 //! file that logs every request it reads (libfuse's low-level API over a
 //! file on ext4, as the recordings of tests/data/fuse/ had). The backing
-//! file's rules are ext4's: a write, truncate, punch or zeroing moves its
-//! mtime; an allocation moves it only when the size grows; copy_file_range
-//! stops at the source's end. libfuse 3.14 does not know
-//! FUSE_COPY_FILE_RANGE_64 and answers it ENOSYS itself.
+//! file's rules are ext4's on 6.18 (measured there): every write,
+//! ftruncate (the same size included) and fallocate of any mode moves its
+//! mtime; copy_file_range stops at the source's end. libfuse 3.14 does not
+//! know FUSE_COPY_FILE_RANGE_64 and answers it ENOSYS itself.
 //!
 //! The log line of a request is the format of tests/data/fuse/README.md;
 //! fuse_request_in_view() says which lines that view keeps.
@@ -119,8 +119,8 @@ void grow(std::vector<std::uint8_t>& store, std::uint64_t end) {
   if (store.size() < end) store.resize(end, 0);
 }
 
-// ext4_fallocate: punching and zeroing move the mtime, an allocation only
-// when it extends the file.
+// ext4_fallocate: every mode moves the mtime, an allocation inside the
+// file and one that keeps the size included.
 void apply_fallocate(FuseInode& fi, const FuseIn& in) {
   auto& store = fi.server_data;
   const auto at = static_cast<std::uint64_t>(in.offset);
@@ -130,11 +130,10 @@ void apply_fallocate(FuseInode& fi, const FuseIn& in) {
     if (!keep) grow(store, end);
     const std::uint64_t stop = std::min<std::uint64_t>(end, store.size());
     if (at < stop) std::fill(store.begin() + static_cast<long>(at), store.begin() + static_cast<long>(stop), 0);
-    ++fi.server_mtime;
-  } else if (!keep && end > store.size()) {
+  } else if (!keep) {
     grow(store, end);
-    ++fi.server_mtime;
   }
+  ++fi.server_mtime;
 }
 
 // copy_file_range on the backing file: up to the source's end.
