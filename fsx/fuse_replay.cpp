@@ -82,16 +82,21 @@ class FuseTarget final : public Target {
   int insert_range(std::uint64_t offset, std::uint64_t length) override {
     return model::fuse_file_fallocate(file_, kFallocInsertRange, pos(offset), pos(length));
   }
-  int copy_range(std::uint64_t src, std::uint64_t length, std::uint64_t dest) override {
+  // copy_file_range in a loop until done or a 0 return, for the length the
+  // log gives: each call is clipped at the source's EOF as it is then, so a
+  // copy that extended the file may copy again.
+  int copy_range(std::uint64_t src, std::uint64_t, std::uint64_t dest) override {
     pressure();
-    ref_.copy_range(src, length, dest);
-    std::uint64_t done = 0;  // copy_file_range in a loop until done or a 0 return
-    while (done < length) {
-      const std::int64_t n =
-          model::fuse_copy_file_range(file_, pos(src + done), file_, pos(dest + done), length - done);
+    std::uint64_t left = op_.length;
+    while (left > 0) {
+      const std::int64_t n = model::vfs_copy_file_range(file_, pos(src), file_, pos(dest), left);
       if (n < 0) return static_cast<int>(n);
       if (n == 0) break;
-      done += static_cast<std::uint64_t>(n);
+      const auto copied = static_cast<std::uint64_t>(n);
+      ref_.copy_range(src, copied, dest);
+      left -= copied;
+      src += copied;
+      dest += copied;
     }
     return 0;
   }
@@ -105,6 +110,8 @@ class FuseTarget final : public Target {
     const int err = model::fuse_open(fc_, fi_, &file_);
     SIM_ASSERT_CMP(err, ==, 0);
   }
+
+  void before_op(const Op& op) override { op_ = op; }
 
   void after_op(const Op& op) override {
     model::fuse_getattr(file_, nullptr);
@@ -148,6 +155,7 @@ class FuseTarget final : public Target {
   FuseRun& run_;
   model::FuseFile file_;
   ReferenceFile ref_;
+  Op op_;  // the op being executed, as the log gives it
   bool mapped_ = false;
 };
 
