@@ -116,7 +116,8 @@ class FuseTarget final : public Target {
   void after_op(const Op& op) override {
     model::fuse_getattr(file_, nullptr);
     model::fuse_getxattr(file_, fmt::format("user.fsxop.{}.{}", op.number, op_name(op.kind)));
-    if (mapped_) durable(fmt::format("{}", op.number));  // munmap wrote the whole file back
+    // munmap wrote the whole file back; close_open's fsync did.
+    if (mapped_ || op.close_open) durable(fmt::format("{}", op.number));
     mapped_ = false;
   }
 

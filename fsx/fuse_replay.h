@@ -15,7 +15,8 @@
 //! compare), and the bytes each fsync made durable: after each op whose
 //! calls end with the whole file written back (a mapwrite's munmap, the
 //! final fsync) the FNV-1a hash of the server's file, checked against the
-//! in-memory reference file there and then.
+//! in-memory reference file there and then (and after a close_open, whose
+//! fsync wrote everything).
 #pragma once
 
 #include <cstdint>

@@ -139,7 +139,7 @@ std::int64_t fuse_file_write_iter(FuseFile& file, loff_t pos, std::span<const st
   const bool writeback = fi.fc->options().writeback_cache;
   // With the writeback cache: size (EOF optimisation) and mode first.
   if (writeback) {
-    if (const int err = fuse_update_get_attr(file, kStatxSize | 0x2 /* STATX_MODE */); err != 0) return err;
+    if (const int err = fuse_update_get_attr(file, kStatxSize | kStatxMode); err != 0) return err;
   }
   sim::WriteGuard lock(*fi.i_rwsem);
   if (data.empty()) return 0;

@@ -12,6 +12,7 @@ inline constexpr int kENOTCONN = -107;
 inline constexpr int kECONNABORTED = -103;
 
 // STATX_* bits (include/uapi/linux/stat.h) and fs/fuse's masks of them.
+inline constexpr std::uint32_t kStatxMode = 0x2;
 inline constexpr std::uint32_t kStatxAtime = 0x20;
 inline constexpr std::uint32_t kStatxMtime = 0x40;
 inline constexpr std::uint32_t kStatxCtime = 0x80;
