@@ -15,8 +15,6 @@
 
 namespace wbsim::cli {
 
-namespace {
-
 std::string read_whole(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("cannot read {} '{}'", what, path));
@@ -25,9 +23,10 @@ std::string read_whole(const std::string& path, const char* what) {
   return s.str();
 }
 
-}  // namespace
-
 int cmd_fsx(const FsxArgs& args) {
+  if (!args.fuse.empty()) return cmd_fsx_fuse(args);
+  if (!args.fuse_view_file.empty() || !args.expected_fuse_file.empty())
+    throw UsageError("--fuse-view and --expected-fuse need --fuse nowb|wb");
   const std::uint64_t seed = parse_seed("--seed", args.seed);
   if (args.faults != "none" && args.faults != "all")
     throw UsageError(fmt::format("--faults: '{}' is not none or all", args.faults));

@@ -150,8 +150,14 @@ struct FsxArgs {
   std::string faults = "none";
   std::string transcript_file;  // default: standard output
   std::string expected_file;    // compare with this transcript
+  std::string fuse;             // "" (netfs), nowb or wb: the FUSE 6.18 client
+  std::string fuse_view_file;   // write the request stream there
+  std::string expected_fuse_file;  // compare with this request stream
 };
 int cmd_fsx(const FsxArgs& args);
+int cmd_fsx_fuse(const FsxArgs& args);
+// The whole of a file named on the command line, or a UsageError naming it.
+std::string read_whole(const std::string& path, const char* what);
 
 
 struct BenchArgs {

@@ -164,6 +164,12 @@ int main(int argc, char** argv) {
   fsx->add_option("--faults", fsx_args.faults, "none | all (the seed's swarm draw of every lossless fault site)");
   fsx->add_option("--transcript", fsx_args.transcript_file, "write the transcript to FILE (default: stdout)");
   fsx->add_option("--expected", fsx_args.expected_file, "compare with this transcript; exit 1 on a difference");
+  fsx->add_option("--fuse", fsx_args.fuse,
+                  "nowb | wb: replay on a FUSE file (Linux 6.18's client, writeback cache off or on) and print "
+                  "the requests its server read");
+  fsx->add_option("--fuse-view", fsx_args.fuse_view_file, "with --fuse: write the request stream to FILE");
+  fsx->add_option("--expected-fuse", fsx_args.expected_fuse_file,
+                  "with --fuse: compare with this request stream; exit 1 on a difference");
 
   NewScenarioArgs new_args;
   auto* new_scenario = app.add_subcommand("new-scenario", "write a scenario skeleton to run with --script");

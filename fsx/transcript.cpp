@@ -76,6 +76,9 @@ bool is_read(OpKind kind) { return kind == OpKind::read || kind == OpKind::mapre
 
 Target::~Target() = default;
 
+void Target::before_op(const Op&) {}
+void Target::after_op(const Op&) {}
+
 std::uint64_t fnv1a64(std::span<const std::uint8_t> bytes) {
   std::uint64_t h = kFnvBasis;
   for (std::uint8_t b : bytes) {
@@ -107,6 +110,7 @@ std::string run_transcript(const std::vector<Op>& ops, Target& target) {
                               ? fits(0, op.length)
                               : fits(op.offset, op.length) &&
                                     (op.kind != OpKind::copy_range || fits(op.dest, op.length));
+    target.before_op(op);
     if (is_read(op.kind)) {
       ReadResult r;
       if (!in_range) {
@@ -126,6 +130,7 @@ std::string run_transcript(const std::vector<Op>& ops, Target& target) {
       out += format_op_line(op, rc, target.size());
     }
     if (op.close_open) target.close_open();
+    target.after_op(op);
   }
   out += format_final_line(target.final_contents());
   return out;

@@ -109,6 +109,12 @@ class Target {
   virtual void close_open() = 0;
   // The whole file after a final fsync, from stable storage.
   virtual std::vector<std::uint8_t> final_contents() = 0;
+  // Before every op, executed or not (a Target that needs the op as the log
+  // gave it, e.g. copy_range's unclipped length).
+  virtual void before_op(const Op& op);
+  // After every executed or counted op (its close_open included): what the
+  // replaying program does between ops (the FUSE replay's fstat and marker).
+  virtual void after_op(const Op& op);
 };
 
 // Executes `ops` in order on `target` and returns the full transcript.

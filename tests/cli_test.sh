@@ -383,5 +383,22 @@ expect_usage "unsupported.fsxops:2: unsupported operation 'dedupe_range'" fsx un
 expect_usage "--faults: 'some' is not none or all" fsx "$fsxdir/edge-cases.fsxops" --faults some
 expect_usage "cannot read fsx log 'nope.fsxops'" fsx nope.fsxops
 
+# --- wbsim fsx --fuse: the request stream, its comparison, bad input -----------
+fusedir="$src/tests/data/fuse"
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --fuse wb >fuse-view.txt 2>&1
+cmp -s fuse-view.txt "$fusedir/edge-cases.wb.fuse-expected" && ok || bad "fsx --fuse wb: stream differs from the kernel's"
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --fuse nowb --fuse-view v.out >/dev/null 2>&1
+cmp -s v.out "$fusedir/edge-cases.nowb.fuse-expected" && ok || bad "fsx --fuse-view FILE differs"
+sed '16s/ size=[0-9]*/ size=1/' "$fusedir/edge-cases.wb.fuse-expected" >tampered.fuse
+"$wbsim" fsx "$fsxdir/edge-cases.fsxops" --fuse wb --expected-fuse tampered.fuse >fuse-bad.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && ok || bad "fsx --expected-fuse mismatch: exit $code, want 1"
+grep -q '^FAIL fuse: line 16 (op [0-9]*) differs from tampered.fuse$' fuse-bad.txt && ok ||
+  bad "fsx --expected-fuse mismatch line: $(head -2 fuse-bad.txt)"
+printf 'CREATE ino=1 name=f pid=A -> 2\nnot a request\n' >garbled.fuse
+expect_usage "garbled.fuse:2: not a FUSE request line" fsx "$fsxdir/edge-cases.fsxops" --fuse wb --expected-fuse garbled.fuse
+expect_usage "--fuse: 'both' is not nowb or wb" fsx "$fsxdir/edge-cases.fsxops" --fuse both
+expect_usage "--fuse-view and --expected-fuse need --fuse" fsx "$fsxdir/edge-cases.fsxops" --expected-fuse x
+
 echo "cli_contract: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -27,16 +27,28 @@
 //! Writeback gathers contiguous folios into WRITEs of up to max_pages, as
 //! fuse_writepages_fill does.
 //!
-//! Not modelled: FUSE_INIT and the rest of the protocol, reads other than
-//! the read of a page before a partial write, splice, background request
-//! limits, request interruption, large folios.
+//! The client of Linux 6.18 (FuseClient::v6_18; docs/fuse.md) is the other
+//! client the connection serves: buffered writes through iomap with the
+//! writeback cache (per-block dirty and uptodate state in
+//! iomap_folio_state), write-through without it, writeback of dirty ranges
+//! batched by fuse_iomap_writeback_range, laundering, truncate, fallocate,
+//! copy_file_range, open/flush/release/fsync, page-cache reads with
+//! readahead, and attribute caching with auto_inval_data. Its server is a
+//! logging passthrough: every request it reads is recorded (request_log)
+//! in the format of tests/data/fuse/README.md.
+//!
+//! Not modelled: FUSE_INIT, splice, request interruption, the seed
+//! designs' reads other than the read of a page before a partial write.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
+#include <string>
 #include <memory>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "model/world.h"
@@ -48,7 +60,12 @@
 
 namespace wbsim::model {
 
+// Which FUSE client the connection serves: the seed series' (its two
+// writeback designs, by temp_pages) or Linux 6.18's.
+enum class FuseClient : std::uint8_t { seed, v6_18 };
+
 struct FuseOptions {
+  FuseClient client = FuseClient::seed;
   unsigned server_threads = 1;
   bool temp_pages = false;            // the legacy writeback design
   bool flag_mapping = true;           // AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM on no-temp-page mappings
@@ -72,9 +89,33 @@ struct FuseOptions {
   // fuse_sync_writes: fsync waits for in-flight copies. Off only in tests
   // that plant a violation of writeback-truth (F5).
   bool fsync_waits_in_flight = true;
+  // The 6.18 client's connection (FUSE_INIT's answers and mount options).
+  bool writeback_cache = true;        // FUSE_CAP_WRITEBACK_CACHE
+  std::uint32_t max_write = 1u << 20;
+  unsigned ra_pages = 32;             // max_readahead / PAGE_SIZE
+  bool auto_inval_data = true;
+  unsigned max_background = 12;       // FUSE_DEFAULT_MAX_BACKGROUND
+  unsigned congestion_threshold = 9;  // 3/4 of max_background
+  // Page-cache folios up to this order (mapping_set_folio_order_range).
+  // 6.18 sets no range on FUSE mappings: every folio is one page. Larger
+  // orders are the variant of the later large-folio series.
+  unsigned max_folio_order = 0;
+  unsigned blkbits = 12;              // i_blkbits, from the server's st_blksize
 };
 
 class FuseConn;
+struct FuseFile;
+struct FuseWritepageArgs;
+struct IomapFolioState;
+
+// struct file_ra_state (include/linux/fs.h).
+struct FileRaState {
+  pgoff_t start = 0;
+  unsigned size = 0;
+  unsigned async_size = 0;
+  unsigned ra_pages = 32;
+  loff_t prev_pos = -1;
+};
 
 struct FuseInode {
   AddressSpace mapping;
@@ -86,6 +127,48 @@ struct FuseInode {
   std::set<pgoff_t> writeback_in_flight;  // temp-page design: copies awaiting the reply
   std::unique_ptr<sim::WaitQueue> in_flight_wq;
   std::vector<std::uint8_t> server_data;  // the server's backing file
+  // The backing file's mtime: every change moves it (a fine-grained
+  // timestamp, as ext4's multigrain timestamps give once it was queried).
+  std::uint64_t server_mtime = 0;
+
+  // The 6.18 client's struct fuse_inode.
+  std::uint64_t attr_mtime = 0;    // the cached mtime (inode->i_mtime)
+  std::uint32_t inval_mask = 0;    // fi->inval_mask (STATX_* bits)
+  int writectr = 0;                // fi->writectr; FUSE_NOWRITE while negative
+  std::deque<std::unique_ptr<FuseWritepageArgs>> queued_writes;  // fi->queued_writes
+  std::vector<FuseFile*> write_files;  // fi->write_files
+  bool size_unstable = false;      // FUSE_I_SIZE_UNSTABLE
+  // folio->private of large folios: iomap_folio_state, by folio id.
+  std::map<std::uint32_t, std::unique_ptr<IomapFolioState>> ifs;
+  FuseInode();
+  ~FuseInode();
+};
+
+// struct file with its struct fuse_file (the 6.18 client).
+struct FuseFile {
+  FuseInode* inode = nullptr;
+  std::uint32_t f_flags = 0;  // open flags (O_RDWR | O_LARGEFILE ...)
+  std::uint64_t fh = 0;
+  FileRaState ra;
+  bool mapped_shared = false;  // a shared writable mapping is open
+};
+
+// A request's arguments as the server reads them, and its answer.
+struct FuseIn {
+  std::uint64_t nodeid = 0;
+  bool from_kernel = false;   // nocreds: pid 0 (writeback, release)
+  loff_t offset = 0;          // WRITE, READ, FALLOCATE, COPY_FILE_RANGE (off_in)
+  std::uint64_t size = 0;     // WRITE, READ, FALLOCATE (length), COPY_FILE_RANGE (len)
+  std::uint32_t write_flags = 0;
+  std::uint32_t flags = 0;    // open flags carried (OPEN, CREATE, WRITE, RELEASE)
+  std::uint32_t valid = 0;    // SETATTR: FATTR_* bits
+  loff_t attr_size = 0;       // SETATTR with FATTR_SIZE
+  std::uint32_t mode = 0;     // FALLOCATE mode, CREATE mode
+  bool datasync = false;      // FSYNC
+  std::uint32_t release_flags = 0;
+  std::uint64_t nodeid_out = 0;  // COPY_FILE_RANGE
+  loff_t off_out = 0;
+  std::string name;           // CREATE, GETXATTR
 };
 
 struct FuseStats {
@@ -101,7 +184,12 @@ struct FuseStats {
   sim::Time last_reply = 0;          // last WRITE answered
 };
 
-enum class FuseOpcode : std::uint8_t { write, setattr, fsync };
+// The seed client sends the first three; the 6.18 client all of them.
+enum class FuseOpcode : std::uint8_t {
+  write, setattr, fsync, create, open, flush, release, read, getattr, getxattr, fallocate,
+  copy_file_range, copy_file_range_64
+};
+const char* fuse_opcode_name(FuseOpcode op);
 
 class FuseConn {
  public:
@@ -146,6 +234,30 @@ class FuseConn {
   // ->write_inode: a synchronous SETATTR (fuse_write_inode).
   void write_inode(FuseInode& inode);
 
+  // The 6.18 client's requests. A synchronous request waits for its answer
+  // (fuse_simple_request) and returns the error, its result in *out; a
+  // background one (fuse_simple_background) calls `end` when answered.
+  struct Reply {
+    std::int64_t out = 0;             // bytes written or copied, node id
+    loff_t attr_size = 0;             // GETATTR, SETATTR
+    std::uint64_t attr_mtime = 0;
+    std::vector<std::uint8_t> data;   // READ
+  };
+  int simple_request(FuseInode& inode, FuseOpcode opcode, const FuseIn& in, std::vector<std::uint8_t> payload,
+                     Reply* reply);
+  void simple_background(FuseInode& inode, FuseOpcode opcode, const FuseIn& in, std::vector<std::uint8_t> payload,
+                         std::function<void(int error, const Reply&)> end);
+  unsigned num_background() const { return num_background_; }
+  // fc->no_copy_file_range_64 and fc->no_copy_file_range: learnt from ENOSYS.
+  bool no_copy_file_range_64 = false;
+  bool no_copy_file_range = false;
+  // Every request the server read, in the order it read them, one line
+  // each (tests/data/fuse/README.md), the requests it leaves out of its
+  // view included; request_view() is the view.
+  const std::vector<std::string>& request_log() const { return request_log_; }
+  // The 6.18 client's file (inode 2 under the root, created by FUSE_CREATE).
+  FuseInode& create_inode_618();
+
   const FuseOptions& options() const { return options_; }
   const FuseStats& stats() const { return stats_; }
   World& world() { return w_; }
@@ -163,8 +275,17 @@ class FuseConn {
     sim::Time started = 0;
     sim::Completion* done = nullptr;  // a synchronous request's waiter
     int* error = nullptr;             // where its result goes
+    // The 6.18 client's requests.
+    bool v618 = false;
+    FuseIn in;
+    Reply* reply = nullptr;                                 // a synchronous request's answer
+    std::function<void(int error, const Reply&)> end;      // a background request's args->end
   };
-  friend int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc);
+  // server.cpp: the logging passthrough server's handler for the 6.18
+  // client's requests; the answer and the log line.
+  int serve_618(Request& req, Reply* reply);
+  void end_request_618(Request& req, int error, const Reply& reply);
+  friend int fuse_writepages_seed(AddressSpace& mapping, WritebackControl& wbc);
   // Sends a synchronous request and waits for its answer.
   int send_sync(FuseInode& inode, FuseOpcode opcode, const char* note);
   void queue(std::unique_ptr<Request> req);
@@ -188,11 +309,55 @@ class FuseConn {
   bool dropping_ = false;
   bool malicious_ = false;
   bool frozen_ = false;
+  unsigned num_background_ = 0;  // fc->num_background
+  std::vector<std::string> request_log_;
   bool alive_ = true;       // a server process is attached
   bool connected_ = true;   // not aborted
   std::uint64_t generation_ = 0;  // bumps when the server process dies
 };
 
-int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc);
+// The 6.18 client's calls, as an application makes them (the file
+// operations of fs/fuse/file.c and the inode operations of fs/fuse/dir.c).
+// Results are 0 or minus an errno unless said otherwise.
+struct FuseStatx {
+  loff_t size = 0;
+};
+// open(name, O_RDWR | O_CREAT | O_TRUNC, 0644) in the root: FUSE_CREATE.
+int fuse_create_open(FuseConn& fc, FuseInode& fi, FuseFile* file);
+// open(O_RDWR) of the existing file: FUSE_OPEN.
+int fuse_open(FuseConn& fc, FuseInode& fi, FuseFile* file);
+// close(): ->flush (FUSE_FLUSH), then ->release (FUSE_RELEASE, background).
+int fuse_close(FuseFile& file);
+std::int64_t fuse_file_write_iter(FuseFile& file, loff_t pos, std::span<const std::uint8_t> data);
+std::int64_t fuse_file_read_iter(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<std::uint8_t>* out);
+int fuse_fsync(FuseFile& file, loff_t start, loff_t end, bool datasync);
+// ftruncate(): notify_change -> fuse_setattr -> fuse_do_setattr.
+int fuse_ftruncate(FuseFile& file, loff_t size);
+int fuse_file_fallocate(FuseFile& file, std::uint32_t mode, loff_t offset, loff_t length);
+std::int64_t fuse_copy_file_range(FuseFile& in, loff_t pos_in, FuseFile& out, loff_t pos_out, std::uint64_t len);
+// copy_file_range(2) (fs/read_write.c): generic_copy_file_checks clips the
+// length at the source's EOF and refuses an overlap within one file
+// (-EINVAL); nothing left to copy returns 0 without a request.
+std::int64_t vfs_copy_file_range(FuseFile& in, loff_t pos_in, FuseFile& out, loff_t pos_out, std::uint64_t len);
+// mmap(MAP_SHARED) of [start, end), stores of `data` at pos through it
+// (faults and ->page_mkwrite), msync(MS_SYNC) of the mapping, munmap.
+int fuse_mapped_write(FuseFile& file, loff_t start, loff_t pos, std::span<const std::uint8_t> data);
+// fstat(): fuse_getattr.
+int fuse_getattr(FuseFile& file, FuseStatx* st);
+// fgetxattr(fd, name, NULL, 0): FUSE_GETXATTR.
+int fuse_getxattr(FuseFile& file, const std::string& name);
+// posix_fadvise(POSIX_FADV_DONTNEED): write back (no wait), drop clean folios.
+void fuse_fadvise_dontneed(FuseFile& file);
+
+// fallocate modes and FATTR bits (include/uapi/linux/falloc.h, fuse.h).
+inline constexpr std::uint32_t FALLOC_FL_KEEP_SIZE = 0x01;
+inline constexpr std::uint32_t FALLOC_FL_PUNCH_HOLE = 0x02;
+inline constexpr std::uint32_t FALLOC_FL_ZERO_RANGE = 0x10;
+inline constexpr std::uint32_t FATTR_SIZE = 1u << 3;
+inline constexpr std::uint32_t FATTR_MTIME = 1u << 5;
+inline constexpr std::uint32_t FATTR_FH = 1u << 6;
+inline constexpr std::uint32_t FATTR_MTIME_NOW = 1u << 8;
+inline constexpr std::uint32_t FATTR_LOCKOWNER = 1u << 9;
+inline constexpr std::uint32_t FATTR_CTIME = 1u << 10;
 
 }  // namespace wbsim::model

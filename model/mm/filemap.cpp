@@ -124,6 +124,10 @@ int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t 
     folio_get(*f);
     folio_lock(*f);
     folio_wait_writeback(*f);
+    // folio_launder: a mapping that can launder writes a dirty folio back.
+    if (f->mapping == &mapping && folio_test_dirty(*f) && mapping.a_ops != nullptr &&
+        mapping.a_ops->launder_folio != nullptr)
+      mapping.a_ops->launder_folio(*f);
     if (f->mapping == &mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
       SIM_ASSERT(f->priv.kind != FolioPrivate::Kind::streaming);  // streaming folios are dirty
       const bool released = filemap_release_folio(*f);

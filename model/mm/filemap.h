@@ -100,7 +100,8 @@ std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start
                                            std::size_t max);
 void tag_pages_for_writeback(AddressSpace& mapping, pgoff_t start, pgoff_t end);
 // invalidate_inode_pages2_range(): drops the clean folios covering pages
-// [start, end] (waiting for writeback); dirty ones stay. Returns how many
+// [start, end] (waiting for writeback); dirty ones stay unless the mapping
+// has ->launder_folio, which writes them back first. Returns how many
 // folios could not be dropped.
 int invalidate_inode_pages2_range(AddressSpace& mapping, pgoff_t start, pgoff_t end);
 // filemap_range_has_page(): a folio of the page cache overlaps the bytes

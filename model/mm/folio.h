@@ -36,6 +36,9 @@ enum PageFlag : unsigned {
   PG_writeback = 3,
   PG_private = 4,
   PG_reclaim = 5,  // reclaim met the folio under writeback (shrink_folio_list)
+  // The readahead marker (the kernel shares PG_reclaim's bit; readahead
+  // leaves a folio under writeback alone, so the two never meet).
+  PG_readahead = 6,
 };
 
 struct AddressSpace;

@@ -51,6 +51,9 @@ struct AddressSpaceOps {
   // ->write_inode: write the inode's metadata at the end of WB_SYNC_ALL
   // writeback (may be null). FUSE sends a synchronous SETATTR.
   void (*write_inode)(AddressSpace& mapping) = nullptr;
+  // ->launder_folio: write a dirty, locked folio back and wait for it, so
+  // invalidation can drop it (may be null: dirty folios stay).
+  int (*launder_folio)(Folio& folio) = nullptr;
 };
 
 Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);

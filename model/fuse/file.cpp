@@ -1,3 +1,8 @@
+//! The seed series' two writeback designs (fs/fuse/file.c as that series
+//! left it, reduced): buffered writes into the page cache, fsync, and
+//! writeback with temporary pages or with writeback held until the reply.
+//! The 6.18 client is in file_write.cpp, file_writeback.cpp and
+//! file_ops.cpp.
 #include "model/fuse/fuse.h"
 
 #include <algorithm>
@@ -14,6 +19,8 @@
 #include "sim/coverage.h"
 #include "sim/fault.h"
 #include "sim/scheduler.h"
+#include "model/fuse/internal.h"
+#include "model/iomap/buffered_io.h"
 
 namespace wbsim::model {
 
@@ -22,42 +29,18 @@ using sim::mark;
 WBSIM_MARK_IN(kMarkFuseTempCopy, "fuse.temp_page_copy", "fuse/*", "writeback copied a folio to a temporary page");
 WBSIM_MARK_IN(kMarkFuseWaitInFlight, "fuse.wait_in_flight_copy", "fuse/*", "a write waited for an in-flight temporary copy");
 WBSIM_MARK_IN(kMarkFuseWaitWriteback, "fuse.write_waits_writeback", "fuse/*", "a write waited for a folio under writeback");
-WBSIM_MARK_IN(kMarkFuseLostInCrash, "fuse.request_lost_in_crash", "fuse/crash_restart",
-              "the server died holding requests it had read");
-WBSIM_MARK_IN(kMarkFuseResend, "fuse.notify_resend", "fuse/crash_restart", "FUSE_NOTIFY_RESEND requeued lost requests");
-WBSIM_MARK_IN(kMarkFuseAborted, "fuse.request_aborted", "fuse/*", "a request ended with the connection's abort");
-
-WBSIM_FAULT_SITE(kFuseServerStall, "fuse.server_stall",
-                 "a FUSE server thread stalls on its backing store before answering a request");
 
 namespace {
 
-constexpr int kENOTCONN = -107;
-constexpr int kECONNABORTED = -103;
+void fuse_write_inode_seed(AddressSpace& mapping) { fuse_inode(mapping).fc->write_inode(fuse_inode(mapping)); }
 
-FuseInode& fuse_inode(AddressSpace& mapping) { return *static_cast<FuseInode*>(mapping.host); }
+const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages_seed, .write_inode = fuse_write_inode_seed};
 
-void fuse_write_inode(AddressSpace& mapping) { fuse_inode(mapping).fc->write_inode(fuse_inode(mapping)); }
-
-const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages, .write_inode = fuse_write_inode};
+// fuse_file_aops of 6.18: ->write_inode sends only times (left out here).
+const AddressSpaceOps kFuseAops618 = {
+    .writepages = fuse_writepages, .release_folio = iomap_release_folio, .launder_folio = fuse_launder_folio};
 
 }  // namespace
-
-FuseConn::FuseConn(World& w, const FuseOptions& options) : w_(w), options_(options) {
-  w.on_heal([this] { heal(); });
-  // The liveness phase writes back and fsyncs every FUSE file too, then
-  // stops the server.
-  w.on_drain([this] { drain(); });
-  w.sb_no_data_integrity = options.sb_no_data_integrity;
-  SIM_ASSERT_CMP(options.server_threads, >=, 1u);
-  if (options.cpus != 0) cpus_ = std::make_unique<sim::Semaphore>("cpus", options.cpus);
-  for (unsigned i = 0; i < options.server_threads; ++i) {
-    threads_.push_back(std::make_unique<sim::Kthread>(fmt::format("fuse-server{}", i),
-                                                      [this](sim::Kthread& self) { serve(self); }));
-  }
-}
-
-FuseConn::~FuseConn() = default;
 
 FuseInode& FuseConn::create_file() {
   auto inode = std::make_unique<FuseInode>();
@@ -68,11 +51,18 @@ FuseInode& FuseConn::create_file() {
   fi.mapping.mm = &w_.mm();
   fi.mapping.host = &fi;
   fi.mapping.host_kind = AddressSpace::HostKind::fuse;
-  fi.mapping.a_ops = &kFuseAops;
-  // 0c58a97f919c sets the flag on every FUSE mapping along with dropping
-  // the temporary pages.
-  fi.mapping.writeback_may_deadlock_on_reclaim = !options_.temp_pages && options_.flag_mapping;
-  fi.mapping.no_data_integrity = options_.flag_no_data_integrity;
+  if (options_.client == FuseClient::v6_18) {
+    // fuse_init_file_inode: both flags only with the writeback cache.
+    fi.mapping.a_ops = &kFuseAops618;
+    fi.mapping.writeback_may_deadlock_on_reclaim = options_.writeback_cache;
+    fi.mapping.no_data_integrity = options_.writeback_cache;
+  } else {
+    fi.mapping.a_ops = &kFuseAops;
+    // 0c58a97f919c sets the flag on every FUSE mapping along with dropping
+    // the temporary pages.
+    fi.mapping.writeback_may_deadlock_on_reclaim = !options_.temp_pages && options_.flag_mapping;
+    fi.mapping.no_data_integrity = options_.flag_no_data_integrity;
+  }
   fi.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("fuse.i_rwsem.{}", fi.nodeid));
   fi.in_flight_wq = std::make_unique<sim::WaitQueue>(fmt::format("fuse.in_flight.{}", fi.nodeid));
   w_.mm().reclaimable.push_back(&fi.mapping);
@@ -189,185 +179,8 @@ int FuseConn::sync_file_range(FuseInode& inode, loff_t offset, loff_t nbytes, un
 
 void FuseConn::write_inode(FuseInode& inode) { send_sync(inode, FuseOpcode::setattr, "fuse_write_inode: synchronous SETATTR"); }
 
-int FuseConn::send_sync(FuseInode& inode, FuseOpcode opcode, const char* note) {
-  sim::Completion done{"fuse.reply"};
-  int error = 0;
-  auto req = std::make_unique<Request>();
-  req->opcode = opcode;
-  req->inode = &inode;
-  req->done = &done;
-  req->error = &error;
-  queue(std::move(req));
-  sim::Scheduler::current().push_note(note);
-  done.wait();
-  sim::Scheduler::current().pop_note();
-  return error;
-}
 
-void FuseConn::heal() {
-  if (!connected_) return;
-  dropping_ = false;
-  frozen_ = false;
-  alive_ = true;
-  // Requests a buggy or crashed server read and never answered are
-  // answered now (the liveness phase's stand-in for a recovered server).
-  // A malicious server stays as it is: only abort() ends that.
-  if (!malicious_) resend_processing();
-  queue_wq_.wake_up();
-}
-
-void FuseConn::resend_processing() {
-  // fuse_resend: the processing list goes back to the head of the pending
-  // list, oldest first.
-  for (auto it = processing_.rbegin(); it != processing_.rend(); ++it) pending_.push_front(std::move(it->second));
-  processing_.clear();
-}
-
-void FuseConn::crash(bool keep_fd) {
-  alive_ = false;
-  ++generation_;
-  trace_ev(Ev::fuse_conn, 0, processing_.size());
-  if (!processing_.empty()) mark(kMarkFuseLostInCrash);
-  if (!keep_fd) abort();
-}
-
-void FuseConn::restart(bool resend) {
-  if (!connected_) return;
-  alive_ = true;
-  trace_ev(Ev::fuse_conn, 1, resend ? processing_.size() : 0);
-  if (resend && !processing_.empty()) {
-    mark(kMarkFuseResend);
-    resend_processing();
-  }
-  queue_wq_.wake_up();
-}
-
-void FuseConn::abort() {
-  if (!connected_) return;
-  connected_ = false;
-  ++generation_;
-  trace_ev(Ev::fuse_conn, 2, processing_.size() + pending_.size());
-  // end_requests on the processing and pending lists, in that order.
-  std::vector<std::unique_ptr<Request>> ended;
-  for (auto& [unique, req] : processing_) ended.push_back(std::move(req));
-  processing_.clear();
-  for (auto& req : pending_) ended.push_back(std::move(req));
-  pending_.clear();
-  for (auto& req : ended) {
-    mark(kMarkFuseAborted);
-    end_request(*req, kECONNABORTED);
-  }
-  queue_wq_.wake_up();
-}
-
-void FuseConn::stop() {
-  for (auto& t : threads_) {
-    if (!t->exited()) t->stop();
-  }
-}
-
-void FuseConn::drain() {
-  for (auto& inode : files_) fsync(*inode);
-  stop();
-}
-
-void FuseConn::cpu_work(sim::Time ns) {
-  if (ns == 0) return;
-  if (cpus_ == nullptr) {
-    sim::sleep(ns);
-    return;
-  }
-  cpus_->down();
-  sim::sleep(ns);
-  cpus_->up();
-}
-
-void FuseConn::queue(std::unique_ptr<Request> req) {
-  req->unique = next_unique_++;
-  ++stats_.requests;
-  if (req->opcode == FuseOpcode::write && stats_.folios_sent++ == 0) stats_.first_send = sim::now();
-  if (!connected_) {
-    end_request(*req, kENOTCONN);
-    return;
-  }
-  trace_ev(Ev::fuse_queue, req->unique, static_cast<std::uint64_t>(req->opcode));
-  pending_.push_back(std::move(req));
-  queue_wq_.wake_up();
-}
-
-void FuseConn::serve(sim::Kthread& self) {
-  sim::Scheduler& sched = sim::Scheduler::current();
-  for (;;) {
-    queue_wq_.wait_event_idle(
-        [&] { return (!pending_.empty() && !frozen_ && alive_ && connected_) || self.should_stop(); });
-    if (self.should_stop()) return;
-    // fuse_dev_do_read: the request moves to the processing list.
-    const std::uint64_t unique = pending_.front()->unique;
-    processing_[unique] = std::move(pending_.front());
-    pending_.pop_front();
-    Request* req = processing_[unique].get();
-    trace_ev(Ev::fuse_read, unique, 0);
-    if (malicious_ || (dropping_ && req->opcode == FuseOpcode::write)) continue;  // read, never answered
-    const std::uint64_t generation = generation_;
-    if (req->opcode == FuseOpcode::write) {
-      // The handler's own memory: buffers, its backing file's page cache.
-      sched.push_note("the FUSE server's WRITE handler");
-      const bool got = alloc_pages(w_.mm(), options_.handler_alloc_pages, GFP_KERNEL);
-      sched.pop_note();
-      cpu_work(options_.handler_time + options_.handler_ns_per_kib * static_cast<sim::Time>(req->data.size() / 1024));
-      if (got) free_pages(w_.mm(), options_.handler_alloc_pages);
-    } else {
-      cpu_work(options_.handler_time);
-    }
-    if (sim::fault(kFuseServerStall)) sim::sleep((1 + sim::draw(50)) * sim::kMs);  // not CPU: waiting on its disk
-    // The process died (or the connection was aborted) while handling it:
-    // no answer is written; the request is lost with the process or was
-    // ended by the abort.
-    if (generation != generation_ || processing_.count(unique) == 0) continue;
-    auto owned = std::move(processing_[unique]);
-    processing_.erase(unique);
-    if (owned->opcode == FuseOpcode::write) {
-      auto& store = owned->inode->server_data;
-      const auto end = static_cast<std::size_t>(owned->pos) + owned->data.size();
-      if (store.size() < end) store.resize(end, 0);
-      std::copy(owned->data.begin(), owned->data.end(), store.begin() + owned->pos);
-    }
-    end_request(*owned, 0);
-  }
-}
-
-void FuseConn::end_request(Request& req, int error) {
-  trace_ev(Ev::fuse_end, req.unique, static_cast<std::uint64_t>(-error));
-  if (req.opcode != FuseOpcode::write) {
-    *req.error = error;
-    req.done->complete();
-    return;
-  }
-  // fuse_writepage_end
-  if (error != 0) {
-    mapping_set_error(req.inode->mapping, -5);  // -EIO
-  } else {
-    stats_.bytes_written += req.data.size();
-    stats_.last_reply = sim::now();
-  }
-  stats_.request_time += sim::now() - req.started;
-  ++stats_.writes_answered;
-  for (Folio* folio : req.folios) {
-    stats_.writeback_time += sim::now() - req.started;
-    if (error == 0) ++stats_.folios_written;
-    folio_end_writeback(*folio);
-    folio_put(*folio);
-  }
-  for (const pgoff_t index : req.temp_indices) {
-    if (error == 0) ++stats_.folios_written;
-    req.inode->writeback_in_flight.erase(index);
-    --w_.mm().nr_writeback;
-    free_pages(w_.mm(), 1);  // the temporary page
-  }
-  if (!req.temp_indices.empty()) req.inode->in_flight_wq->wake_up();
-}
-
-int fuse_writepages(AddressSpace& mapping, WritebackControl& wbc) {
+int fuse_writepages_seed(AddressSpace& mapping, WritebackControl& wbc) {
   FuseInode& inode = fuse_inode(mapping);
   FuseConn& fc = *inode.fc;
   int error = 0;

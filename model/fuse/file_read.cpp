@@ -1,0 +1,261 @@
+//! The 6.18 client's page-cache reads: filemap_read (mm/filemap.c) with
+//! synchronous and asynchronous readahead (mm/readahead.c:
+//! page_cache_sync_ra, page_cache_async_ra, do_page_cache_ra,
+//! page_cache_ra_unbounded), mmap read-around on a fault (filemap_fault's
+//! do_sync_mmap_readahead), and FUSE's side of them: ->readahead sends one
+//! FUSE_READ per run of folios (synchronous: FUSE_CAP_ASYNC_READ is off),
+//! ->read_folio one per folio (fuse_do_readfolio).
+//!
+//! Which folios are cached and up to date decides where write-through
+//! WRITEs split, so this follows the kernel's readahead window for FUSE's
+//! bdi (ra_pages = max_readahead / PAGE_SIZE; io_pages no larger). Folios
+//! are order 0 (mapping_large_folio_support is off at 6.18). Not modelled:
+//! mmap_miss, MADV hints, the blk-cgroup congestion check.
+#include <algorithm>
+#include <cstring>
+
+#include "model/fuse/fuse.h"
+#include "model/fuse/internal.h"
+#include "model/mm/filemap.h"
+#include "sim/assert.h"
+#include "sim/coverage.h"
+
+namespace wbsim::model {
+
+WBSIM_MARK_IN(kMarkFuseAsyncRa, "fuse.async_readahead", "fsx/*", "a read hit the readahead marker");
+
+int fuse_do_readfolio(FuseFile& file, Folio& folio, std::uint64_t off, std::uint64_t len) {
+  FuseInode& fi = *file.inode;
+  FuseIn in;
+  in.nodeid = fi.nodeid;
+  in.offset = folio.pos() + static_cast<loff_t>(off);
+  in.size = len;
+  in.flags = file.f_flags;
+  FuseConn::Reply reply;
+  if (const int err = fi.fc->simple_request(fi, FuseOpcode::read, in, {}, &reply); err != 0) return err;
+  // page_zeroing: what the server did not return reads as zeros.
+  std::fill(folio.data.begin() + static_cast<long>(off), folio.data.begin() + static_cast<long>(off + len), 0);
+  std::copy(reply.data.begin(), reply.data.end(), folio.data.begin() + static_cast<long>(off));
+  fuse_invalidate_attr_mask(fi, kStatxAtime);  // fuse_invalidate_atime
+  return 0;
+}
+
+namespace {
+
+// fuse_readahead of the locked new folios [first, first + n): one
+// synchronous FUSE_READ for the run (at most max_pages), then each folio
+// is up to date and unlocked.
+void read_pages(FuseFile& file, std::vector<Folio*>& batch) {
+  if (batch.empty()) return;
+  FuseInode& fi = *file.inode;
+  const unsigned max_pages = fi.fc->options().max_pages;
+  for (std::size_t i = 0; i < batch.size(); i += max_pages) {
+    const std::size_t n = std::min<std::size_t>(max_pages, batch.size() - i);
+    FuseIn in;
+    in.nodeid = fi.nodeid;
+    in.offset = batch[i]->pos();
+    in.size = n * kPageSize;
+    in.flags = file.f_flags;
+    FuseConn::Reply reply;
+    const int err = fi.fc->simple_request(fi, FuseOpcode::read, in, {}, &reply);
+    for (std::size_t k = 0; k < n; ++k) {
+      Folio& f = *batch[i + k];
+      if (err == 0) {
+        const std::size_t from = k * kPageSize;
+        std::fill(f.data.begin(), f.data.end(), 0);
+        if (from < reply.data.size()) {
+          const std::size_t m = std::min<std::size_t>(kPageSize, reply.data.size() - from);
+          std::copy(reply.data.begin() + static_cast<long>(from), reply.data.begin() + static_cast<long>(from + m),
+                    f.data.begin());
+        }
+        folio_mark_uptodate(f);
+      }
+      folio_unlock(f);
+      folio_put(f);
+    }
+  }
+  fuse_invalidate_attr_mask(fi, kStatxAtime);
+  batch.clear();
+}
+
+// page_cache_ra_unbounded: a folio for every missing index; the one at
+// nr_to_read - lookahead_size carries the readahead marker.
+void page_cache_ra_unbounded(FuseFile& file, pgoff_t index, unsigned long nr_to_read, unsigned long lookahead) {
+  FuseInode& fi = *file.inode;
+  std::vector<Folio*> batch;
+  // No marker when the lookahead is larger than what is read.
+  const unsigned long mark = lookahead <= nr_to_read ? nr_to_read - lookahead : ~0ul;
+  for (unsigned long i = 0; i < nr_to_read; ++i) {
+    if (filemap_get_folio(fi.mapping, index + i) != nullptr) {
+      read_pages(file, batch);  // a folio already there ends the batch
+      continue;
+    }
+    Folio* f = filemap_alloc_and_add_folio(fi.mapping, index + i, 0);
+    if (i == mark) f->flags |= sim::FlagsWord{1} << PG_readahead;
+    batch.push_back(f);
+  }
+  read_pages(file, batch);
+}
+
+void do_page_cache_ra(FuseFile& file, pgoff_t index, unsigned long nr_to_read, unsigned long lookahead) {
+  const loff_t isize = file.inode->i_size;
+  if (isize == 0) return;
+  const pgoff_t end_index = static_cast<pgoff_t>(isize - 1) >> kPageShift;
+  if (index > end_index) return;
+  if (nr_to_read > end_index - index) nr_to_read = end_index - index + 1;  // not past the last byte's page
+  page_cache_ra_unbounded(file, index, nr_to_read, lookahead);
+}
+
+unsigned long get_init_ra_size(unsigned long size, unsigned long max) {
+  unsigned long newsize = 1;
+  while (newsize < size) newsize <<= 1;  // roundup_pow_of_two
+  if (newsize <= max / 32) return newsize * 4;
+  if (newsize <= max / 4) return newsize * 2;
+  return max;
+}
+
+unsigned long get_next_ra_size(const FileRaState& ra, unsigned long max) {
+  const unsigned long cur = ra.size;
+  if (cur < max / 16) return 4 * cur;
+  if (cur <= max / 2) return 2 * cur;
+  return max;
+}
+
+// page_cache_next_miss / page_cache_prev_miss over at most max_scan pages.
+pgoff_t next_miss(const AddressSpace& m, pgoff_t index, unsigned long max_scan) {
+  while (max_scan-- > 0) {
+    if (m.folios.count(index) == 0) return index;
+    ++index;
+  }
+  return index;
+}
+
+pgoff_t prev_miss(const AddressSpace& m, pgoff_t index, unsigned long max_scan) {
+  while (max_scan-- > 0) {
+    if (m.folios.count(index) == 0) return index;
+    if (index == 0) return ~pgoff_t{0};  // cached from the start of the file
+    --index;
+  }
+  return index;
+}
+
+void page_cache_sync_ra(FuseFile& file, pgoff_t index, unsigned long req_count) {
+  FileRaState& ra = file.ra;
+  const unsigned long max_pages = ra.ra_pages;  // io_pages is no larger on FUSE's bdi
+  const pgoff_t prev_index = static_cast<pgoff_t>(static_cast<std::uint64_t>(ra.prev_pos) >> kPageShift);
+  if (index == 0 || req_count > max_pages || index - prev_index <= 1) {
+    ra.start = index;
+    ra.size = static_cast<unsigned>(get_init_ra_size(req_count, max_pages));
+    ra.async_size = ra.size > req_count ? static_cast<unsigned>(ra.size - req_count) : ra.size >> 1;
+  } else {
+    const pgoff_t miss = prev_miss(file.inode->mapping, index - 1, max_pages);
+    unsigned long contig = index - miss - 1;
+    if (contig <= req_count) {  // a standalone small random read
+      do_page_cache_ra(file, index, req_count, 0);
+      return;
+    }
+    if (miss == ~pgoff_t{0}) contig *= 2;
+    ra.start = index;
+    ra.size = static_cast<unsigned>(std::min(contig + req_count, max_pages));
+    ra.async_size = 1;
+  }
+  do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
+}
+
+void page_cache_async_ra(FuseFile& file, Folio& folio, unsigned long req_count) {
+  FileRaState& ra = file.ra;
+  if (folio_test_writeback(folio)) return;
+  sim::mark(kMarkFuseAsyncRa);
+  folio.flags &= ~(sim::FlagsWord{1} << PG_readahead);
+  const unsigned long max_pages = ra.ra_pages;
+  const pgoff_t index = folio.index;
+  const pgoff_t expected = ra.start + ra.size - ra.async_size;
+  if (index == expected) {
+    ra.start += ra.size;
+    ra.size = static_cast<unsigned>(std::max<unsigned long>(ra.size, get_next_ra_size(ra, max_pages)));
+    ra.async_size = ra.size;
+  } else {
+    const pgoff_t start = next_miss(file.inode->mapping, index + 1, max_pages);
+    if (start == 0 || start - index > max_pages) return;
+    ra.start = start;
+    ra.size = static_cast<unsigned>(start - index + req_count);
+    ra.size = static_cast<unsigned>(get_next_ra_size(ra, max_pages));
+    ra.async_size = ra.size;
+  }
+  do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
+}
+
+bool test_readahead(const Folio& f) { return f.test(PG_readahead); }
+
+}  // namespace
+
+void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<std::uint8_t>* out) {
+  FuseInode& fi = *file.inode;
+  AddressSpace& m = fi.mapping;
+  loff_t last_pos = pos;
+  while (count > 0 && pos < fi.i_size) {
+    const pgoff_t index = static_cast<pgoff_t>(pos) >> kPageShift;
+    const pgoff_t last_index = (static_cast<std::uint64_t>(pos) + count + kPageSize - 1) >> kPageShift;
+    // filemap_get_pages: readahead when the first folio is missing, async
+    // readahead at a marker, a synchronous read of a folio not up to date.
+    Folio* folio = filemap_get_folio(m, index);
+    if (folio == nullptr) {
+      page_cache_sync_ra(file, index, last_index - index);
+      folio = filemap_get_folio(m, index);
+    }
+    if (folio == nullptr) {  // filemap_create_folio
+      folio = filemap_alloc_and_add_folio(m, index, 0);
+      if (fuse_do_readfolio(file, *folio, 0, folio->size()) == 0) folio_mark_uptodate(*folio);
+      folio_unlock(*folio);
+      folio_put(*folio);
+    }
+    if (test_readahead(*folio)) page_cache_async_ra(file, *folio, last_index - folio->index);
+    if (!folio_test_uptodate(*folio)) {
+      folio_get(*folio);
+      folio_lock(*folio);
+      if (fuse_do_readfolio(file, *folio, 0, folio->size()) == 0) folio_mark_uptodate(*folio);
+      folio_unlock(*folio);
+      folio_put(*folio);
+    }
+    const loff_t end = std::min<loff_t>(fi.i_size, pos + static_cast<loff_t>(count));
+    const loff_t stop = std::min<loff_t>(end, folio->pos() + static_cast<loff_t>(folio->size()));
+    const auto from = static_cast<std::size_t>(pos - folio->pos());
+    out->insert(out->end(), folio->data.begin() + static_cast<long>(from),
+                folio->data.begin() + static_cast<long>(from + static_cast<std::size_t>(stop - pos)));
+    count -= static_cast<std::uint64_t>(stop - pos);
+    pos = stop;
+    last_pos = pos;
+  }
+  file.ra.prev_pos = last_pos;
+}
+
+Folio* fuse_fault_folio(FuseFile& file, pgoff_t index) {
+  FuseInode& fi = *file.inode;
+  FileRaState& ra = file.ra;
+  Folio* folio = filemap_get_folio(fi.mapping, index);
+  if (folio != nullptr) {
+    if (test_readahead(*folio)) page_cache_async_ra(file, *folio, ra.ra_pages);  // do_async_mmap_readahead
+  } else {
+    // do_sync_mmap_readahead: read-around centred on the fault.
+    ra.start = index > ra.ra_pages / 2 ? index - ra.ra_pages / 2 : 0;
+    ra.size = ra.ra_pages;
+    ra.async_size = ra.ra_pages / 4;
+    do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
+    folio = filemap_get_folio(fi.mapping, index);
+    if (folio == nullptr) {  // __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP)
+      folio = filemap_alloc_and_add_folio(fi.mapping, index, 0);
+      folio_unlock(*folio);
+      folio_put(*folio);
+    }
+  }
+  if (!folio_test_uptodate(*folio)) {
+    folio_get(*folio);
+    folio_lock(*folio);
+    if (fuse_do_readfolio(file, *folio, 0, folio->size()) == 0) folio_mark_uptodate(*folio);
+    folio_unlock(*folio);
+    folio_put(*folio);
+  }
+  return folio;
+}
+
+}  // namespace wbsim::model
