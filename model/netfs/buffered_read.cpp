@@ -48,7 +48,9 @@ void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::u
   if (from_server < to - from) mark(kMarkReadZeroFill);
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{} : ictx.ops->issue_read(ictx, start, from_server);
   std::fill(folio.data.begin() + static_cast<long>(from), folio.data.begin() + static_cast<long>(to), 0);
-  std::memcpy(folio.data.data() + from, bytes.data(), bytes.size());
+  // std::copy, not memcpy: `bytes` is empty (its data() may be null) when
+  // the whole range lies past zero_point.
+  std::copy(bytes.begin(), bytes.end(), folio.data.begin() + static_cast<long>(from));
   if (ictx.content_crypto) {
     for (std::size_t i = 0; i < bytes.size(); ++i)
       folio.data[from + i] = netfs_decrypt_byte(folio.data[from + i], start + static_cast<loff_t>(i));
@@ -104,7 +106,7 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{}
                                       : ictx.ops->issue_read(ictx, folio.pos(), from_server);
   std::fill(folio.data.begin(), folio.data.end(), 0);
-  std::memcpy(folio.data.data(), bytes.data(), bytes.size());
+  std::copy(bytes.begin(), bytes.end(), folio.data.begin());  // may be empty: see netfs_read_range
   if (ictx.content_crypto) {
     for (std::size_t i = 0; i < bytes.size(); ++i)
       folio.data[i] = netfs_decrypt_byte(folio.data[i], folio.pos() + static_cast<loff_t>(i));
