@@ -8,12 +8,14 @@ bool glob_match(std::string_view glob, std::string_view text) {
   // Iterative matcher with single-star backtracking: linear in practice.
   std::size_t g = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
-      ++g;
-      ++t;
-    } else if (g < glob.size() && glob[g] == '*') {
+    // A star first: tried as a literal, it would match a '*' in the text
+    // and never be backtracked to.
+    if (g < glob.size() && glob[g] == '*') {
       star = g++;
       mark = t;
+    } else if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
+      ++g;
+      ++t;
     } else if (star != std::string_view::npos) {
       g = star + 1;
       t = ++mark;
