@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/output_paths.h"
 #include "cli/commands.h"
 #include "cli/shrink.h"
 #include "cli/report.h"
@@ -18,6 +19,7 @@
 #include "scenarios/registry.h"
 #include "sim/coverage.h"
 #include "sim/failure_file.h"
+#include "sim/sweep_isolation.h"
 
 namespace wbsim::cli {
 
@@ -103,7 +105,8 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       rec.bugs = args.bugs;
       rec.faults = scenarios::find_scenario(t.name)->options.faults;
       fill_failure(rec, f.result);
-      if (args.shrink) {
+      // A seed whose process died has no tape to shrink.
+      if (args.shrink && !sim::died_in_worker(f.result)) {
         // Only the file changes: the sweep's verdict and counts are the
         // seeds' own runs.
         const ShrinkOutcome shrunk = shrink_failure(*scenarios::find_scenario(t.name), rec, kShrinkRuns);
@@ -133,8 +136,16 @@ int cmd_sweep(const SweepArgs& args) {
   const sim::SweepOptions opt = sweep_options(args);
   const sim::StrategySpec strategy = parse_strategy(args.strategy);
   check_bugs(args.bugs);
+  // Before the first run: an hour's sweep must not find out at its end.
+  check_output_dir("--out", args.out_dir);
+  if (!args.junit_file.empty()) check_output_file("--junit", args.junit_file);
+  if (!args.json_file.empty()) check_output_file("--json", args.json_file);
 
-  const std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs);
+  // Each sweep thread's seeds run in a worker process of its own, so a
+  // seed that crashes its process is a finding and the sweep goes on
+  // (sim/sweep_isolation.h); --in-process keeps them here, for a debugger.
+  std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs);
+  if (!args.in_process) targets = sim::run_in_workers(std::move(targets));
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   fmt::print("wbsim sweep: {} scenario(s) x {} seed(s) from {}, shard {}/{}, strategy {}, {} job(s)\n",

@@ -114,6 +114,7 @@ struct SweepArgs {
   std::string time_limit;
   bool require_coverage = false;  // fail if a registered coverage mark was never hit
   bool shrink = false;            // shrink each failure group's kept run before writing its file
+  bool in_process = false;        // run the seeds in this process, not in worker processes
 };
 int cmd_sweep(const SweepArgs& args);
 
@@ -132,6 +133,7 @@ struct FsxArgs {
   std::string faults = "none";
   std::string transcript_file;  // default: standard output
   std::string expected_file;    // compare with this transcript
+  std::string max_op_bytes = "1073741824";  // an operation reaching past this byte is a bad log
 };
 int cmd_fsx(const FsxArgs& args);
 

@@ -128,6 +128,8 @@ int main(int argc, char** argv) {
   sweep->add_option("--time-limit", sweep_args.time_limit, "stop starting seeds after SECONDS");
   sweep->add_flag("--require-coverage", sweep_args.require_coverage,
                   "list coverage mark hits; fail if a registered mark was never hit");
+  sweep->add_flag("--in-process", sweep_args.in_process,
+                  "run the seeds in this process (for a debugger; a crashing seed then ends the sweep)");
   sweep->add_flag("--shrink", sweep_args.shrink,
                   "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
@@ -138,6 +140,8 @@ int main(int argc, char** argv) {
   fsx->add_option("--faults", fsx_args.faults, "none | all (the seed's swarm draw of every lossless fault site)");
   fsx->add_option("--transcript", fsx_args.transcript_file, "write the transcript to FILE (default: stdout)");
   fsx->add_option("--expected", fsx_args.expected_file, "compare with this transcript; exit 1 on a difference");
+  fsx->add_option("--max-op-bytes", fsx_args.max_op_bytes,
+                  "refuse a log whose operation reaches past this byte of the file (default 1 GiB)");
 
   NewScenarioArgs new_args;
   auto* new_scenario = app.add_subcommand("new-scenario", "write a scenario skeleton to run with --script");
