@@ -5,6 +5,8 @@
 // (sim/fiber_sanitizer.h); without it the brackets are empty.
 //
 // The jumps, and who tells ASan what:
+//   creation    spawn: start .. finish around Boost's first jump into the
+//               new stack, then our own stack set again
 //   resume      switch_to: start (keep my fake stack) .. finish (take it back)
 //   first entry enter_fiber: finish (no fake stack yet)
 //   exit        the entry lambda, after finish_current: start (mine dies)
@@ -25,6 +27,22 @@ namespace ctx = boost::context;
 
 namespace wbsim::sim {
 
+namespace {
+
+// A switch to nowhere: no fake frames are made until asan_end_creation.
+void asan_begin_creation(FiberAsanState& self) { asan_start_switch(&self, StackBounds{}); }
+
+// Back from nowhere: the finish takes the bounds given to the start for
+// ours, so a second switch, to our own stack, sets them again.
+void asan_end_creation(FiberAsanState& self) {
+  StackBounds mine;
+  asan_finish_switch(self, &mine);
+  asan_start_switch(&self, mine);
+  asan_finish_switch(self, nullptr);
+}
+
+}  // namespace
+
 FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::source_location loc) {
   SIM_ASSERT(!tearing_down_);
   const auto id = static_cast<FiberId>(fibers_.size());
@@ -33,6 +51,12 @@ FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::sour
   f.body = std::move(body);
   f.spawn_loc = loc;
   f.parent = in_fiber() ? current_ : kNoFiber;
+  // Creating the continuation jumps into the new stack once, where Boost's
+  // fiber_entry makes its frame (and, inlined, the frame of the record's
+  // run() that calls the lambda below). Made outside a switch, ASan would
+  // take that frame from the creator's fake stack, which may die (a fiber's)
+  // or be collected long before this fiber exits.
+  asan_begin_creation(asan_of(current_));
   // The lambda's frame is made while ASan is between start and finish, so
   // it lives on the real stack, never in the fake stack that dies at exit.
   f.cont = ctx::fiber(std::allocator_arg, PooledStack{&stacks_, &f.asan.stack}, [this, id](ctx::fiber&& from) {
@@ -52,6 +76,7 @@ FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::sour
     asan_start_switch(nullptr, asan_of(current_).stack);
     return next;
   });
+  asan_end_creation(asan_of(current_));
   add_runnable(id);
   strategy_->on_spawn(id);
   trace(Reason::spawn, kNoObject, id);
