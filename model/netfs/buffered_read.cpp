@@ -10,6 +10,7 @@
 // synchronous read; no read from the cache; no read requests (docs/model.md).
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "model/errno.h"
 #include "model/events.h"
@@ -62,12 +63,15 @@ void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::u
 void netfs_drop_filled_record(Folio& folio) {
   NetfsFolio* finfo = netfs_folio_info(folio);
   if (finfo == nullptr) return;
+  // Owned before it leaves the folio: a checker may end the run at the
+  // change of private data (folio-state, under writeback), and the fiber
+  // is then unwound from inside it; the record is nobody's after that.
+  const std::unique_ptr<NetfsFolio> owned(finfo);
   trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_filled_gaps);
   if (finfo->netfs_group != nullptr)
     folio_change_private(folio, {FolioPrivate::Kind::group, finfo->netfs_group, nullptr});
   else
     folio_detach_private(folio);
-  delete finfo;
 }
 
 // netfs_read_gaps(): read into the gaps of a folio partially filled by a
