@@ -10,8 +10,10 @@
 //! first thing after landing (handing back the fake stack saved when this
 //! side left). Without ASan both are empty and inline away.
 //!
-//! Not covered: Boost.Context's own jump into a new stack when a fiber is
-//! created; nothing instrumented runs there before the first resume.
+//! Creating a fiber is bracketed too: Boost.Context jumps into the new
+//! stack once, and the frame made there must not come from the creator's
+//! fake stack (sim/fiber_switch.cpp lists every jump). `stack` is filled
+//! with or without ASan (PooledStack): abandon_fibers returns stacks by it.
 #pragma once
 
 #include <cstddef>
