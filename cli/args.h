@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/number_args.h"
 #include "scenarios/registry.h"
 #include "sim/strategy.h"
 
@@ -16,13 +17,6 @@ struct FailureRecord;
 
 namespace wbsim::cli {
 
-enum ExitCode : int { kPass = 0, kViolated = 1, kUsage = 2, kHarness = 3 };
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::uint64_t parse_seed(const std::string& flag, const std::string& text);
 sim::StrategySpec parse_strategy(const std::string& text);
 void check_bugs(const std::vector<std::string>& bugs);
 const scenarios::Scenario& lookup_scenario(const std::string& name);
@@ -31,14 +25,6 @@ const scenarios::Scenario& lookup_scenario(const std::string& name);
 // reproduce line then all name it).
 std::string apply_dio_policy(const std::string& scenario, const std::string& policy);
 
-struct Shard {
-  std::uint32_t index = 0;
-  std::uint32_t count = 1;
-};
-Shard parse_shard(const std::string& text);
-// --shard if given, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else
-// JOB_COMPLETION_INDEX with WBSIM_TOTAL_SHARDS (Kubernetes Indexed Jobs).
-Shard shard_from_environment_or(const std::string& flag_text);
 
 // "wbsim run NAME --seed N [--strategy S] [--bug B]..."
 // The path the binary was run by (argv[0]: "wbsim" when found on PATH,

@@ -49,6 +49,8 @@ double seeds_per_second(const scenarios::Scenario& s, double seconds) {
 }  // namespace
 
 int cmd_bench(const BenchArgs& args) {
+  if (!args.quick.empty() && args.quick != "0" && args.quick != "1")
+    throw UsageError(fmt::format("--quick '{}': must be 0 or 1", args.quick));
   const bool quick = args.quick == "1";
   const std::uint64_t n = quick ? 20'000 : 2'000'000;
   const int reps = quick ? 2 : 5;

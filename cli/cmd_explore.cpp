@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/output_paths.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "scenarios/registry.h"
@@ -45,6 +46,7 @@ bool preempts(const sim::ChoiceInfo& c, std::uint32_t answer) {
 
 int cmd_explore(const ExploreArgs& args) {
   const scenarios::Scenario& scenario = lookup_scenario(args.scenario);
+  check_output_dir("--out", args.out_dir);
   std::vector<Node> stack{Node{}};
   std::uint64_t schedules = 0, steps = 0;
   while (!stack.empty() && schedules < args.max_schedules) {

@@ -67,9 +67,7 @@ int cmd_fsx_fuse(const FsxArgs& args) {
   if (args.faults != "none" && args.faults != "all")
     throw UsageError(fmt::format("--faults: '{}' is not none or all", args.faults));
   const bool faults = args.faults == "all";
-  auto parsed = fsx::parse_ops(read_whole(args.ops_file, "fsx log"), args.ops_file);
-  if (const auto* err = std::get_if<fsx::ParseError>(&parsed)) throw UsageError(to_string(*err));
-  const auto& ops = std::get<std::vector<fsx::Op>>(parsed);
+  const std::vector<fsx::Op> ops = read_fsx_log(args);
   const std::string expected = args.expected_file.empty() ? "" : read_whole(args.expected_file, "transcript");
   std::vector<std::string> want;
   if (!args.expected_fuse_file.empty())

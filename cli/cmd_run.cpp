@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/output_paths.h"
 #include "cli/chrome_trace.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -57,6 +58,9 @@ int cmd_run(const RunArgs& args) {
   req.strategy = parse_strategy(args.strategy);
   req.bugs = args.bugs;
   check_bugs(req.bugs);
+  check_output_dir("--out", args.out_dir);
+  if (!args.trace_file.empty()) check_output_file("--trace", args.trace_file);
+  if (!args.chrome_trace_file.empty()) check_output_file("--chrome-trace", args.chrome_trace_file);
   req.keep_full_trace = !args.trace_file.empty() || !args.chrome_trace_file.empty();
   req.composition = compose(scenario, args.fault_sites.empty() ? std::vector<std::string>{}
                                                                 : parse_fault_sites_flag(args.fault_sites),
@@ -228,6 +232,8 @@ int cmd_replay(const ReplayArgs& args) {
   const scenarios::Scenario* scenario = l.scenario;
   scenarios::RunRequest& req = l.req;
   req.replay_tape = &rec->tape;
+  if (!args.trace_file.empty()) check_output_file("--trace", args.trace_file);
+  if (!args.chrome_trace_file.empty()) check_output_file("--chrome-trace", args.chrome_trace_file);
   req.keep_full_trace = !args.trace_file.empty() || !args.chrome_trace_file.empty();
 
   const sim::RunResult r = scenarios::run_scenario(*scenario, req);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/output_paths.h"
 #include "cli/commands.h"
 #include "cli/shrink.h"
 #include "cli/report.h"
@@ -20,6 +21,7 @@
 #include "scenarios/registry.h"
 #include "sim/coverage.h"
 #include "sim/failure_file.h"
+#include "sim/sweep_isolation.h"
 
 namespace wbsim::cli {
 
@@ -126,7 +128,8 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
       rec.faults = scenarios::find_scenario(t.name)->options.faults;
       fill_failure(rec, f.result);
       record_composition(rec, composition);
-      if (args.shrink) {
+      // A seed whose process died has no tape to shrink.
+      if (args.shrink && !sim::died_in_worker(f.result)) {
         // Only the file changes: the sweep's verdict and counts are the
         // seeds' own runs.
         const ShrinkOutcome shrunk =
@@ -182,8 +185,16 @@ int run_one_sweep(const SweepArgs& args, const std::vector<std::string>& script_
   const sim::StrategySpec strategy = parse_strategy(args.strategy);
   check_bugs(args.bugs);
   const Compositions composed = compositions(selected, args);
+  // Before the first run: an hour's sweep must not find out at its end.
+  check_output_dir("--out", args.out_dir);
+  if (!args.junit_file.empty()) check_output_file("--junit", args.junit_file);
+  if (!args.json_file.empty()) check_output_file("--json", args.json_file);
 
-  const std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs, composed);
+  // Each sweep thread's seeds run in a worker process of its own, so a
+  // seed that crashes its process is a finding and the sweep goes on
+  // (sim/sweep_isolation.h); --in-process keeps them here, for a debugger.
+  std::vector<sim::SweepTarget> targets = sweep_targets(selected, strategy, args.bugs, composed);
+  if (!args.in_process) targets = sim::run_in_workers(std::move(targets));
   const std::uint64_t shard_seed_count = sim::shard_seeds(opt).count;
   if (shard_seed_count > 0 && targets.size() > UINT64_MAX / shard_seed_count)
     throw UsageError(fmt::format("--seeds {}: {} scenarios x {} seeds overflows 64 bits", args.seeds, targets.size(),

@@ -12,6 +12,9 @@
 namespace wbsim::sim {
 struct FailureRecord;
 }
+namespace wbsim::fsx {
+struct Op;
+}
 namespace wbsim::scenarios {
 struct Scenario;
 }
@@ -119,6 +122,7 @@ struct SweepArgs {
   std::string fault_sites;          // --fault-sites +a,-b.* (scenarios/composition.h)
   std::vector<std::string> params;  // --param NAME=VALUE, for the scenarios that declare NAME
   std::string spec;                 // --spec FILE.toml: the sweeps it names (cli/spec.cpp)
+  bool in_process = false;        // run the seeds in this process, not in worker processes
 };
 int cmd_sweep(const SweepArgs& args);
 // One sweep of `args` (no --spec); `script_names`, the scenarios the loaded
@@ -153,11 +157,15 @@ struct FsxArgs {
   std::string fuse;             // "" (netfs), nowb or wb: the FUSE 6.18 client
   std::string fuse_view_file;   // write the request stream there
   std::string expected_fuse_file;  // compare with this request stream
+  std::string max_op_bytes = "1073741824";  // an operation reaching past this byte is a bad log
 };
 int cmd_fsx(const FsxArgs& args);
 int cmd_fsx_fuse(const FsxArgs& args);
 // The whole of a file named on the command line, or a UsageError naming it.
 std::string read_whole(const std::string& path, const char* what);
+// An fsx log's operations, or a UsageError: a parse error, no operations, an
+// operation reaching past byte `--max-op-bytes` (both replays, cmd_fsx.cpp).
+std::vector<fsx::Op> read_fsx_log(const FsxArgs& args);
 
 
 struct BenchArgs {

@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   sweep->add_option("--spec", sweep_args.spec,
                     "FILE.toml: run the sweeps it names (scenarios, seeds, strategy, bugs, fault sites, params)");
+  sweep->add_flag("--in-process", sweep_args.in_process,
+                  "run the seeds in this process (for a debugger; a crashing seed then ends the sweep)");
   sweep->add_flag("--shrink", sweep_args.shrink,
                   "shrink each failure group's kept run (as wbsim shrink) before writing its failure file");
 
@@ -170,6 +172,8 @@ int main(int argc, char** argv) {
   fsx->add_option("--fuse-view", fsx_args.fuse_view_file, "with --fuse: write the request stream to FILE");
   fsx->add_option("--expected-fuse", fsx_args.expected_fuse_file,
                   "with --fuse: compare with this request stream; exit 1 on a difference");
+  fsx->add_option("--max-op-bytes", fsx_args.max_op_bytes,
+                  "refuse a log whose operation reaches past this byte of the file (default 1 GiB)");
 
   NewScenarioArgs new_args;
   auto* new_scenario = app.add_subcommand("new-scenario", "write a scenario skeleton to run with --script");

@@ -176,27 +176,6 @@ const Scenario* find_scenario(std::string_view name) {
   return nullptr;
 }
 
-bool glob_match(std::string_view glob, std::string_view text) {
-  // Iterative matcher with single-star backtracking: linear in practice.
-  std::size_t g = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
-      ++g;
-      ++t;
-    } else if (g < glob.size() && glob[g] == '*') {
-      star = g++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      g = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
-}
-
 std::vector<const Scenario*> match_scenarios(std::string_view glob) {
   std::vector<const Scenario*> out;
   for (const Scenario* s : all_scenarios()) {

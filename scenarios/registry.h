@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "scenarios/composition.h"
+#include "scenarios/glob.h"
 #include "sim/run.h"
 #include "sim/scheduler.h"
 #include "sim/sweep.h"
@@ -141,7 +142,6 @@ std::vector<std::string> end_script(std::string* error);
 const Scenario* find_scenario(std::string_view name);
 // Scenarios whose name matches the glob (`*` matches any run, `?` one char).
 std::vector<const Scenario*> match_scenarios(std::string_view glob);
-bool glob_match(std::string_view glob, std::string_view text);
 
 struct Registrar {
   Registrar(const char* name, ScenarioOptions options, ScenarioFn fn,

@@ -9,6 +9,8 @@
 namespace wbsim::sim {
 
 // False with *error ("PATH: reason") on failure; the temporary is removed.
+// The temporary is PATH.tmpPID; files of that form in the same directory
+// whose process no longer exists (killed mid-write) are removed first.
 bool write_file_atomically(const std::string& path, std::string_view text, std::string* error);
 
 }  // namespace wbsim::sim

@@ -1,5 +1,7 @@
 #include "sim/run.h"
 
+#include <fmt/format.h>
+
 #include "sim/coverage.h"
 #include "sim/stack_pool.h"
 
@@ -12,10 +14,26 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
   {
     Scheduler sched(config);
     sched.faults().draw(sched, faults, config.fault_modes);
+    std::string host_exception;
     try {
       body(sched);
     } catch (const RunFailed&) {
       // The finding is on the scheduler; fibers are already unwound.
+    } catch (const std::exception& e) {
+      host_exception = fmt::format("uncaught exception in the scenario's host code: {}", e.what());
+    } catch (...) {
+      host_exception = "uncaught exception in the scenario's host code, of a type not derived from std::exception";
+    }
+    // A finding like any other (outside the handler: fail() unwinds fibers).
+    if (!host_exception.empty()) {
+      sched.abandon_fibers();
+      Finding f;
+      f.checker = "exception";
+      f.message = std::move(host_exception);
+      try {
+        sched.fail(std::move(f));
+      } catch (const RunFailed&) {
+      }
     }
     // After the run: the sites the scenario kept off are known, and how
     // often each site fired.

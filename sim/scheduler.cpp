@@ -1,7 +1,10 @@
+// The scheduler's run loop: the run queue, timers, phases and their end,
+// scheduling points and the oracle. Fiber switches are in
+// sim/fiber_switch.cpp, the wait-for analysis in sim/wait_for.cpp, findings
+// in sim/scheduler_findings.cpp.
 #include "sim/scheduler.h"
 
 #include <algorithm>
-#include <exception>
 
 #include <fmt/format.h>
 
@@ -88,108 +91,6 @@ std::string Scheduler::fiber_name(FiberId id) const {
 std::string Scheduler::object_name(ObjectId id) const {
   if (id >= objects_.size()) return "?";
   return fmt::format("{}:{}", objects_[id].kind, objects_[id].name);
-}
-
-// --- fibers ----------------------------------------------------------------
-
-FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::source_location loc) {
-  SIM_ASSERT(!tearing_down_);
-  const auto id = static_cast<FiberId>(fibers_.size());
-  Fiber& f = *fibers_.emplace_back(std::make_unique<Fiber>());
-  f.name = std::move(name);
-  f.body = std::move(body);
-  f.spawn_loc = loc;
-  f.parent = in_fiber() ? current_ : kNoFiber;
-  f.cont = ctx::fiber(std::allocator_arg, PooledStack{&stacks_}, [this, id](ctx::fiber&& from) {
-    adopt(std::move(from));
-    run_body(id);
-    return finish_current();
-  });
-  add_runnable(id);
-  strategy_->on_spawn(id);
-  trace(Reason::spawn, kNoObject, id);
-  return id;
-}
-
-void Scheduler::run_body(FiberId id) {
-  std::string what;
-  try {
-    fibers_[id]->body();
-    return;
-  } catch (const std::exception& e) {
-    what = e.what();
-  }
-  // Outside the handler: the C++ runtime keeps its caught-exception stack
-  // per thread, not per fiber, so no fiber may switch away inside a catch.
-  fail(make_finding("exception", fmt::format("uncaught exception: {}", what)));
-}
-
-ctx::fiber Scheduler::finish_current() {
-  Fiber& f = *fibers_[current_];
-  f.state = State::finished;
-  remove_runnable(current_);
-  trace(Reason::exit, kNoObject);
-  const FiberId next = select_next();
-  SIM_ASSERT(next != current_);
-  switched_from_ = current_;
-  switched_from_slot_ = &slot(current_);
-  current_ = next;
-  // Returning a continuation from the entry function jumps to it and frees
-  // this fiber's stack; the resumed side adopts an empty `from`.
-  return std::move(slot(next));
-}
-
-void Scheduler::adopt(ctx::fiber&& from) {
-  if (from) *switched_from_slot_ = std::move(from);
-}
-
-void Scheduler::switch_to(FiberId next) {
-  ++switches_;
-  switched_from_ = current_;
-  switched_from_slot_ = &slot(current_);
-  current_ = next;
-  ctx::fiber from = std::move(slot(next)).resume();
-  adopt(std::move(from));
-}
-
-void Scheduler::run() {
-  SIM_ASSERT(!in_fiber());
-  SIM_ASSERT(!finding_.has_value());
-  const FiberId next = select_next();
-  if (next != kHost) switch_to(next);
-  if (finding_) {
-    teardown();
-    throw RunFailed{};
-  }
-}
-
-void Scheduler::teardown() {
-  if (tearing_down_) return;
-  tearing_down_ = true;
-  // Unwinding a fiber runs the destructors on its stack; with tearing_down_
-  // set, the primitives they touch neither schedule nor assert.
-  for (std::size_t i = fibers_.size(); i-- > 0;) {
-    Fiber& f = *fibers_[i];
-    if (f.state != State::finished) {
-      f.cont = ctx::fiber{};
-      f.state = State::finished;
-    }
-  }
-  runnable_.clear();
-}
-
-void Scheduler::kill(FiberId id) {
-  SIM_ASSERT(id != current_);
-  Fiber& f = *fibers_[id];
-  if (f.state == State::finished) return;
-  if (f.state == State::runnable) remove_runnable(id);
-  cancel_timer(f);
-  f.state = State::finished;
-  trace(Reason::kill, kNoObject, id);
-  const bool was = tearing_down_;
-  tearing_down_ = true;
-  f.cont = ctx::fiber{};
-  tearing_down_ = was;
 }
 
 // --- the run queue ---------------------------------------------------------

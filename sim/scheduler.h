@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "sim/fault.h"
+#include "sim/fiber_sanitizer.h"
 #include "sim/finding.h"
 #include "sim/stack_pool.h"
 #include "sim/strategy.h"
@@ -98,6 +99,11 @@ class Scheduler final : public TraceNames {
   void teardown();
   // Unwinds one fiber now (its owner is going away). Not on itself.
   void kill(FiberId id);
+  // Drops every unfinished fiber without unwinding it, its stack back in
+  // the pool: after an exception escaped the host code, the objects their
+  // frames refer to are gone, and running their destructors would touch
+  // freed memory. Host only; what their frames owned is leaked.
+  void abandon_fibers();
 
   // --- scheduling points and blocking (fibers) ---------------------------
   // A scheduling point. The fast path is inline: it is most of what a
@@ -191,6 +197,11 @@ class Scheduler final : public TraceNames {
   BitWaitTable& bit_waits() { return *bit_waits_; }
 
   std::string fiber_name(FiberId id) const override;
+  // The running fiber's name in place, "host" on the host: for a fatal
+  // signal's handler, which must not allocate.
+  const char* running_fiber_name() const {
+    return current_ == kHost || current_ >= fibers_.size() ? "host" : fibers_[current_]->name.c_str();
+  }
   std::string object_name(ObjectId id) const override;
 
  private:
@@ -215,6 +226,8 @@ class Scheduler final : public TraceNames {
     std::source_location wait_loc{};
     std::source_location spawn_loc{};
     FiberId parent = kNoFiber;  // the fiber that spawned it (kNoFiber: the host)
+    bool started = false;       // its body was entered (a fiber never run unwinds without running our code)
+    FiberAsanState asan;        // sim/fiber_sanitizer.h
   };
 
   struct Timer {
@@ -250,6 +263,9 @@ class Scheduler final : public TraceNames {
   void end_phase();
   void switch_to(FiberId next);
   void adopt(boost::context::fiber&& from);
+  void enter_fiber(FiberId id, boost::context::fiber&& from);
+  void unwind_fiber(Fiber& f);
+  FiberAsanState& asan_of(FiberId id) { return id == kHost ? host_asan_ : fibers_[id]->asan; }
   boost::context::fiber& slot(FiberId id) { return id == kHost ? host_cont_ : fibers_[id]->cont; }
   boost::context::fiber finish_current();
   void run_body(FiberId id);
@@ -285,6 +301,8 @@ class Scheduler final : public TraceNames {
   std::unique_ptr<WaitObject> sleep_object_;
   std::unique_ptr<BitWaitTable> bit_waits_;
   boost::context::fiber host_cont_;
+  FiberAsanState host_asan_;  // its stack learnt at the first switch away from it
+  StackBounds unwinder_stack_;  // ASan: the stack of whoever unwinds a fiber, to return to
   FiberId current_ = kHost;
   FiberId switched_from_ = kHost;
   // Where the fiber we leave must store its continuation when it is resumed

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "sim/crash_note.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::sim {
@@ -26,6 +27,11 @@ void write_str(const char* s) {
   (void)ignored;
 }
 
+// The actions in place before ours (AddressSanitizer's, when it runs):
+// a fault that is not a guard-page hit is theirs to report.
+struct sigaction g_previous_segv {};
+struct sigaction g_previous_bus {};
+
 void on_segv(int sig, siginfo_t* info, void*) {
   if (t_pool != nullptr && t_pool->in_guard_page(info->si_addr)) {
     // Not async-signal-safe in general, but the process is about to exit and
@@ -41,10 +47,20 @@ void on_segv(int sig, siginfo_t* info, void*) {
                   t_pool->stack_bytes() / 1024);
     write_str(line);
     write_str(t_crash_context.c_str());
+    char note[256];
+    std::snprintf(note, sizeof note, "fiber '%s' overflowed its %zu KiB stack (guard page hit)",
+                  Scheduler::current_or_null() != nullptr ? Scheduler::current_or_null()->running_fiber_name() : "?",
+                  t_pool->stack_bytes() / 1024);
+    write_crash_note("stack-overflow", note);
     _exit(1);
   }
-  // Not ours: fall back to the default action, which re-faults and dumps.
-  signal(sig, SIG_DFL);
+  note_fatal_signal(sig);
+  // Not ours: back to the previous action; returning re-runs the faulting
+  // instruction, which then reaches it (ASan's report, or the default dump).
+  sigaction(sig, sig == SIGBUS ? &g_previous_bus : &g_previous_segv, nullptr);
+  // A signal sent rather than raised by a fault does not come back by
+  // itself: send it again (it is delivered when this handler returns).
+  if (info->si_code <= 0) ::raise(sig);
 }
 
 void install_handler_once() {
@@ -54,21 +70,46 @@ void install_handler_once() {
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, nullptr);
-    sigaction(SIGBUS, &sa, nullptr);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
   });
 }
 
-void install_alt_stack() {
-  // Leaked on purpose: a thread's alternate stack must outlive every signal
-  // that thread can take, including during thread exit.
-  void* mem = std::malloc(kAltStackBytes);
-  stack_t ss{};
-  ss.ss_sp = mem;
-  ss.ss_size = kAltStackBytes;
-  ss.ss_flags = 0;
-  sigaltstack(&ss, nullptr);
-}
+// This thread's alternate signal stack, if wbsim installed it. A sanitizer
+// runtime installs its own on every thread and unmaps it at thread exit, so
+// an existing one is left alone; ours is switched off and unmapped when the
+// thread ends (after which a signal runs on the thread's own stack).
+class AltStack {
+ public:
+  AltStack() {
+    stack_t current{};
+    if (sigaltstack(nullptr, &current) != 0 || (current.ss_flags & SS_DISABLE) == 0) return;
+    void* mem = mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return;
+    stack_t ss{};
+    ss.ss_sp = mem;
+    ss.ss_size = kAltStackBytes;
+    if (sigaltstack(&ss, nullptr) != 0) {
+      munmap(mem, kAltStackBytes);
+      return;
+    }
+    mem_ = mem;
+  }
+  ~AltStack() {
+    if (mem_ == nullptr) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(mem_, kAltStackBytes);
+  }
+  AltStack(const AltStack&) = delete;
+  AltStack& operator=(const AltStack&) = delete;
+
+ private:
+  void* mem_ = nullptr;
+};
+
+void install_alt_stack() { thread_local AltStack alt; }
 
 }  // namespace
 

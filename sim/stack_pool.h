@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/fiber_sanitizer.h"
+
 namespace wbsim::sim {
 
 class StackPool {
@@ -48,9 +50,16 @@ class StackPool {
 };
 
 // Boost.Context StackAllocator over a pool (copied by value into fibers).
+// `bounds`, when set, receives the stack's extent (AddressSanitizer is told
+// it at every switch to the fiber).
 struct PooledStack {
   StackPool* pool;
-  boost::context::stack_context allocate() { return pool->allocate(); }
+  StackBounds* bounds = nullptr;
+  boost::context::stack_context allocate() {
+    boost::context::stack_context sctx = pool->allocate();
+    if (bounds != nullptr) *bounds = {static_cast<char*>(sctx.sp) - sctx.size, sctx.size};
+    return sctx;
+  }
   void deallocate(boost::context::stack_context& sctx) { pool->deallocate(sctx); }
 };
 

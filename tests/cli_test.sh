@@ -382,6 +382,10 @@ printf 'write 0x0 0x10 0x0\ndedupe_range 0x0 0x10 0x20 0x0\n' >unsupported.fsxop
 expect_usage "unsupported.fsxops:2: unsupported operation 'dedupe_range'" fsx unsupported.fsxops
 expect_usage "--faults: 'some' is not none or all" fsx "$fsxdir/edge-cases.fsxops" --faults some
 expect_usage "cannot read fsx log 'nope.fsxops'" fsx nope.fsxops
+# Bounded inputs: empty and oversized logs, unusable output paths, stale
+# temporaries (tests/cli_inputs.sh, sourced: the same counters).
+# shellcheck source=tests/cli_inputs.sh
+. "$src/tests/cli_inputs.sh"
 
 # --- wbsim fsx --fuse: the request stream, its comparison, bad input -----------
 fusedir="$src/tests/data/fuse"

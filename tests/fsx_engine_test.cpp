@@ -75,6 +75,19 @@ TEST_P(FsxEngine, prints_the_kernel_transcript_without_faults_and_under_seeds_1_
   RecordProperty("seeds_on_pinned_findings", static_cast<int>(pinned));
 }
 
+// A read wholly past zero_point fills the folio with zeros and copies
+// nothing from the server: it once passed an empty vector's data() (null) to
+// memcpy, which UBSan reports (the sanitizer build runs this test).
+TEST(FsxEngineRegression, read_past_zero_point_after_truncate_up_copies_nothing_from_a_null_buffer) {
+  const auto parsed = fsx::parse_ops("truncate 0x0 0x2000 0x0\nread 0x0 0x1000 0x2000\n", "inline");
+  ASSERT_TRUE(std::holds_alternative<std::vector<fsx::Op>>(parsed));
+  const auto& ops = std::get<std::vector<fsx::Op>>(parsed);
+  const fsx::EngineRun run = fsx::run_engine(ops, 1, /*faults=*/false);
+  ASSERT_FALSE(run.result.finding.has_value()) << run.result.finding->message;
+  EXPECT_EQ(run.transcript, fsx::run_reference(ops));
+  EXPECT_NE(run.transcript.find("read"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Logs, FsxEngine, ::testing::ValuesIn(log_names()),
                          [](const auto& info) {
                            std::string n = info.param;

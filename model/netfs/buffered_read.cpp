@@ -10,6 +10,7 @@
 // synchronous read; no read from the cache; no read requests (docs/model.md).
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "model/errno.h"
 #include "model/events.h"
@@ -48,7 +49,9 @@ void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::u
   if (from_server < to - from) mark(kMarkReadZeroFill);
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{} : ictx.ops->issue_read(ictx, start, from_server);
   std::fill(folio.data.begin() + static_cast<long>(from), folio.data.begin() + static_cast<long>(to), 0);
-  std::memcpy(folio.data.data() + from, bytes.data(), bytes.size());
+  // std::copy, not memcpy: `bytes` is empty (its data() may be null) when
+  // the whole range lies past zero_point.
+  std::copy(bytes.begin(), bytes.end(), folio.data.begin() + static_cast<long>(from));
   if (ictx.content_crypto) {
     for (std::size_t i = 0; i < bytes.size(); ++i)
       folio.data[from + i] = netfs_decrypt_byte(folio.data[from + i], start + static_cast<loff_t>(i));
@@ -60,12 +63,15 @@ void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::u
 void netfs_drop_filled_record(Folio& folio) {
   NetfsFolio* finfo = netfs_folio_info(folio);
   if (finfo == nullptr) return;
+  // Owned before it leaves the folio: a checker may end the run at the
+  // change of private data (folio-state, under writeback), and the fiber
+  // is then unwound from inside it; the record is nobody's after that.
+  const std::unique_ptr<NetfsFolio> owned(finfo);
   trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_filled_gaps);
   if (finfo->netfs_group != nullptr)
     folio_change_private(folio, {FolioPrivate::Kind::group, finfo->netfs_group, nullptr});
   else
     folio_detach_private(folio);
-  delete finfo;
 }
 
 // netfs_read_gaps(): read into the gaps of a folio partially filled by a
@@ -104,7 +110,7 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{}
                                       : ictx.ops->issue_read(ictx, folio.pos(), from_server);
   std::fill(folio.data.begin(), folio.data.end(), 0);
-  std::memcpy(folio.data.data(), bytes.data(), bytes.size());
+  std::copy(bytes.begin(), bytes.end(), folio.data.begin());  // may be empty: see netfs_read_range
   if (ictx.content_crypto) {
     for (std::size_t i = 0; i < bytes.size(); ++i)
       folio.data[i] = netfs_decrypt_byte(folio.data[i], folio.pos() + static_cast<loff_t>(i));

@@ -92,7 +92,9 @@ void netfs_issue_download(NetfsIoSubrequest& subreq) {
   trace_ev(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len - subreq.transferred);
   const auto bytes = ictx.ops->issue_read(ictx, pos, subreq.len - subreq.transferred);
   SIM_ASSERT_CMP(bytes.size(), <=, subreq.len - subreq.transferred);
-  std::memcpy(rreq.bounce.data() + (pos - rreq.start), bytes.data(), bytes.size());
+  // std::copy, not memcpy: a read at or past the server's EOF returns no
+  // bytes, and an empty vector's data() may be null.
+  std::copy(bytes.begin(), bytes.end(), rreq.bounce.begin() + (pos - rreq.start));
   if (pos + static_cast<loff_t>(bytes.size()) >= ictx.i_size) sim::set_bit(NETFS_SREQ_HIT_EOF, subreq.flags);
   if (!bytes.empty()) {
     subreq.transferred += bytes.size();

@@ -1,0 +1,202 @@
+#include "sim/sweep_isolation.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/crash_note.h"
+#include "sim/run_codec.h"
+
+namespace wbsim::sim {
+
+namespace {
+
+struct Request {
+  std::uint64_t target;
+  std::uint64_t seed;
+  std::uint64_t full_trace;
+};
+
+bool read_exact(int fd, void* buf, std::size_t n) {
+  auto* p = static_cast<char*>(buf);
+  while (n > 0) {
+    const ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// MSG_NOSIGNAL: a worker that died must not take the sweep with it (SIGPIPE).
+bool send_all(int fd, const void* buf, std::size_t n) {
+  const auto* p = static_cast<const char*>(buf);
+  while (n > 0) {
+    const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool send_frame(int fd, char kind, const std::string& payload) {
+  const std::uint64_t n = payload.size();
+  char header[1 + sizeof n];
+  header[0] = kind;
+  std::memcpy(header + 1, &n, sizeof n);
+  return send_all(fd, header, sizeof header) && send_all(fd, payload.data(), payload.size());
+}
+
+[[noreturn]] void worker_main(int fd, const std::vector<SweepTarget>& targets) {
+  send_crash_notes_to(fd);
+  for (;;) {
+    Request rq{};
+    if (!read_exact(fd, &rq, sizeof rq) || rq.target >= targets.size()) ::_exit(0);
+    std::string note;
+    try {
+      const RunResult r = targets[rq.target].run(rq.seed, rq.full_trace != 0);
+      if (!send_frame(fd, kFrameResult, encode_run(r))) ::_exit(0);
+      continue;
+    } catch (const std::exception& e) {
+      note = fmt::format("exception\tuncaught exception outside the simulation: {}", e.what());
+    } catch (...) {
+      note = "exception\tuncaught exception outside the simulation, of a type not derived from std::exception";
+    }
+    // The run left this process in a state nobody vouches for: a new
+    // worker takes the next seed.
+    send_frame(fd, kFrameCrashNote, note);
+    ::_exit(1);
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return fmt::format("killed by signal {} ({})", sig, ::strsignal(sig));
+  }
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  return "ended";
+}
+
+// The finding of a seed whose worker died: its last words if it had any,
+// else its exit status.
+RunResult died(const std::string& note, int status) {
+  Finding f;
+  const std::size_t tab = note.find('\t');
+  if (tab != std::string::npos) {
+    f.checker = note.substr(0, tab);
+    f.message = note.substr(tab + 1);
+  } else {
+    f.checker = "crash";
+    f.message = fmt::format("the run's process {} (a sanitizer's or the runtime's report, if any, is on stderr)",
+                            describe_status(status));
+  }
+  f.where = kWorkerDiedWhere;
+  f.details = fmt::format("the process running this seed {}; the sweep went on in a new one.\n", describe_status(status));
+  RunResult r;
+  r.finding = std::move(f);
+  return r;
+}
+
+class Worker {
+ public:
+  Worker() = default;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() { stop(); }
+
+  RunResult run(const std::shared_ptr<const std::vector<SweepTarget>>& targets, std::size_t target,
+                std::uint64_t seed, bool full_trace) {
+    if (pid_ > 0 && targets_ != targets) stop();
+    if (pid_ <= 0) start(targets);
+    const Request rq{target, seed, full_trace ? 1u : 0u};
+    std::string note;
+    if (send_all(fd_, &rq, sizeof rq)) {
+      for (;;) {
+        char header[1 + sizeof(std::uint64_t)];
+        std::uint64_t n = 0;
+        if (!read_exact(fd_, header, sizeof header)) break;
+        std::memcpy(&n, header + 1, sizeof n);
+        std::string payload(n, '\0');
+        if (!read_exact(fd_, payload.data(), n)) break;
+        if (header[0] == kFrameCrashNote) {
+          note = std::move(payload);
+          continue;
+        }
+        RunResult r;
+        if (header[0] == kFrameResult && decode_run(payload, &r)) return r;
+        break;
+      }
+    }
+    return died(note, stop());
+  }
+
+ private:
+  void start(const std::shared_ptr<const std::vector<SweepTarget>>& targets) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw std::runtime_error(fmt::format("cannot make a worker's socket: {}", std::strerror(errno)));
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(fmt::format("cannot start a worker process: {}", std::strerror(errno)));
+    if (pid == 0) {
+      // Other threads' workers' sockets came along with the fork: closed,
+      // so that each worker sees the end of its own sweep thread.
+      if (::dup2(fds[1], 3) < 0) ::_exit(1);
+      ::close_range(4, ~0U, 0);
+      worker_main(3, *targets);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+    pid_ = pid;
+    targets_ = targets;
+  }
+
+  // Ends the worker (it exits when its socket closes) and returns its status.
+  int stop() {
+    int status = 0;
+    if (pid_ <= 0) return status;
+    ::close(fd_);
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    fd_ = -1;
+    targets_.reset();
+    return status;
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::shared_ptr<const std::vector<SweepTarget>> targets_;
+};
+
+Worker& this_threads_worker() {
+  thread_local Worker worker;
+  return worker;
+}
+
+}  // namespace
+
+bool died_in_worker(const RunResult& r) { return r.finding && r.finding->where == kWorkerDiedWhere; }
+
+std::vector<SweepTarget> run_in_workers(std::vector<SweepTarget> targets) {
+  auto originals = std::make_shared<const std::vector<SweepTarget>>(targets);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    targets[i].run = [originals, i](std::uint64_t seed, bool full_trace) {
+      return this_threads_worker().run(originals, i, seed, full_trace);
+    };
+  }
+  return targets;
+}
+
+}  // namespace wbsim::sim
