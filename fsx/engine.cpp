@@ -97,14 +97,18 @@ class EngineTarget final : public Target {
 
 }  // namespace
 
-EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context) {
-  EngineRun run;
+sim::SchedulerConfig replay_config(std::uint64_t seed) {
   sim::SchedulerConfig config;
   config.seed = seed;
   config.step_budget = 50'000'000;
   config.time_budget = 24 * 3600 * sim::kSec;
+  return config;
+}
+
+EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context) {
+  EngineRun run;
   run.result = sim::run_simulation(
-      config, faults,
+      replay_config(seed), faults,
       [&](sim::Scheduler& sched) {
         checkers::Suite suite;
         model::ObserverScope scope(suite.observers());

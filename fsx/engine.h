@@ -23,6 +23,10 @@ struct EngineRun {
   sim::RunResult result;   // finding, trace hash, tape, ...
 };
 
+// The scheduler of a replay: a log's run is long (tens of thousands of
+// operations), so its budgets are far above a scenario's.
+sim::SchedulerConfig replay_config(std::uint64_t seed);
+
 EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context = {});
 
 // The first line where `actual` differs from `expected` (1-based), or 0.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "checkers/suite.h"
+#include "fsx/engine.h"
 #include "fsx/reference.h"
 #include "fsx/transcript.h"
 #include "model/events.h"
@@ -184,12 +185,8 @@ std::string fuse_view_op_at(const std::vector<std::string>& view, std::size_t in
 FuseRun run_fuse(const std::vector<Op>& ops, FuseMode mode, std::uint64_t seed, bool faults,
                  const std::string& crash_context) {
   FuseRun run;
-  sim::SchedulerConfig config;
-  config.seed = seed;
-  config.step_budget = 50'000'000;
-  config.time_budget = 24 * 3600 * sim::kSec;
   run.result = sim::run_simulation(
-      config, faults,
+      replay_config(seed), faults,
       [&](sim::Scheduler& sched) {
         checkers::Suite suite;
         model::ObserverScope scope(suite.observers());

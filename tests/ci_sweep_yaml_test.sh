@@ -8,13 +8,7 @@
 set -u
 wbsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+. "$(dirname "$0")/test_lib.sh"
 
 # The commands run as the platforms run them: `wbsim` from PATH.
 mkdir bin && ln -s "$wbsim" bin/wbsim

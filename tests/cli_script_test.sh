@@ -6,14 +6,8 @@
 # Usage: cli_script_test.sh WBSIM
 set -u
 wbsim=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/test_lib.sh"
 export XDG_CACHE_HOME=$work/cache
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
 
 mkdir scripts
 cat >scripts/overwrite.cpp <<'CPP'
@@ -93,7 +87,9 @@ code=$?
 grep -q '^wbsim sweep: 1 scenario(s) x 3 seed(s)' sweep.txt && ok || bad "sweep --script: $(head -1 sweep.txt)"
 
 # Bad scripts: exit 2, the culprit named.
-expect_usage() {
+# A compile error is the compiler's lines, then one naming the script: the
+# last line is the one to match.
+expect_last_line() {
   local pattern=$1; shift
   "$wbsim" "$@" >out.txt 2>err.txt
   local code=$?
@@ -101,31 +97,31 @@ expect_usage() {
   if [ "$(tail -n 1 err.txt | grep -cE -- "$pattern")" -ne 1 ]; then bad "wbsim $*: last line '$(tail -n 1 err.txt)' lacks '$pattern'"; return; fi
   ok
 }
-expect_usage "^wbsim: --script 'nope.cpp': cannot read: No such file" run --script nope.cpp x/y
+expect_last_line "^wbsim: --script 'nope.cpp': cannot read: No such file" run --script nope.cpp x/y
 [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "missing script: $(wc -l <err.txt) lines"
 printf 'int x = ;\n' >scripts/syntax.cpp
-expect_usage "^wbsim: --script scripts/syntax.cpp: compilation failed" run --script scripts/syntax.cpp x/y
+expect_last_line "^wbsim: --script scripts/syntax.cpp: compilation failed" run --script scripts/syntax.cpp x/y
 # The compiler's own message, as it printed it, comes first.
 grep -q "syntax.cpp:1:9: error: expected primary-expression before .;. token" err.txt && ok ||
   bad "compile error: the compiler's message is missing: $(cat err.txt)"
 printf '// nothing here\nint unused_value = 1;\n' >scripts/empty.cpp
-expect_usage "^wbsim: --script scripts/empty.cpp: registers no scenario" run --script scripts/empty.cpp x/y
+expect_last_line "^wbsim: --script scripts/empty.cpp: registers no scenario" run --script scripts/empty.cpp x/y
 [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "empty script: $(wc -l <err.txt) lines"
 cat >scripts/taken.cpp <<'CPP'
 #include "scenarios/registry.h"
 WBSIM_SCENARIO(taken, "canary/abba_deadlock") { s.run(); }
 CPP
-expect_usage "^wbsim: --script scripts/taken.cpp: scenario 'canary/abba_deadlock' is registered already" \
+expect_last_line "^wbsim: --script scripts/taken.cpp: scenario 'canary/abba_deadlock' is registered already" \
   list --script scripts/taken.cpp
 cat >scripts/undefined.cpp <<'CPP'
 #include "scenarios/registry.h"
 void defined_nowhere();
 WBSIM_SCENARIO(undefined, "script/undefined") { defined_nowhere(); }
 CPP
-expect_usage "^wbsim: --script scripts/undefined.cpp: cannot load .*undefined symbol: _Z15defined_nowherev" \
+expect_last_line "^wbsim: --script scripts/undefined.cpp: cannot load .*undefined symbol: _Z15defined_nowherev" \
   run --script scripts/undefined.cpp script/undefined
 [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "undefined symbol: $(wc -l <err.txt) lines"
-expect_usage "unknown scenario 'script/none'" run --script scripts/overwrite.cpp script/none
+expect_last_line "unknown scenario 'script/none'" run --script scripts/overwrite.cpp script/none
 
 echo "cli_script: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,27 +6,7 @@
 set -u
 wbsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
-
-# expect_exit CODE PATTERN -- ARGS...: exit code CODE, stderr one line matching PATTERN.
-expect_usage() {
-  local pattern=$1; shift
-  "$wbsim" "$@" >out.txt 2>err.txt
-  local code=$?
-  local lines
-  lines=$(wc -l <err.txt)
-  if [ "$code" -ne 2 ]; then bad "wbsim $*: exit $code, want 2"; return; fi
-  if [ "$lines" -ne 1 ]; then bad "wbsim $*: $lines stderr lines, want 1: $(cat err.txt)"; return; fi
-  if ! grep -qE -- "$pattern" err.txt; then bad "wbsim $*: stderr '$(cat err.txt)' lacks '$pattern'"; return; fi
-  ok
-}
+. "$(dirname "$0")/test_lib.sh"
 
 # --- bad input: one line, naming the culprit, exit 2 ----------------------------
 expect_usage "unknown scenario 'no/such'" run no/such

@@ -10,14 +10,8 @@
 set -u
 wbsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/test_lib.sh"
 export XDG_CACHE_HOME=$work/cache
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
 
 script="$src/tests/data/crash/crash_kinds.cpp"
 "$wbsim" sweep --script "$script" --seeds 7 --jobs 2 --out fails --junit j.xml --json s.json >sweep.txt 2>err.txt

@@ -7,14 +7,8 @@
 set -u
 wbsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+. "$(dirname "$0")/test_lib.sh"
 export XDG_CACHE_HOME=$work/cache
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
 
 # The fenced block after `<!-- example: NAME -->`.
 example() {

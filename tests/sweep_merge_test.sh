@@ -8,13 +8,7 @@
 # Usage: sweep_merge_test.sh WBSIM
 set -u
 wbsim=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+. "$(dirname "$0")/test_lib.sh"
 
 # The summary from the table on, with steps/s (busy time differs between
 # runs) and the wall time masked.
