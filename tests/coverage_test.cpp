@@ -129,7 +129,9 @@ TEST(CoverageMarks, a_run_without_marks_reports_zero_for_every_mark) {
   });
   ASSERT_EQ(r.mark_hits.size(), sim::coverage_marks().size());
   for (std::size_t i = 0; i < r.mark_hits.size(); ++i) {
-    if (!is_checker_mark(i)) EXPECT_EQ(r.mark_hits[i], 0u) << sim::coverage_marks()[i]->name();
+    if (!is_checker_mark(i)) {
+      EXPECT_EQ(r.mark_hits[i], 0u) << sim::coverage_marks()[i]->name();
+    }
   }
   // The runtime's checkers looked, though: a phase ended, so deadlock and
   // livelock were evaluated.

@@ -120,7 +120,9 @@ TEST(PloopCheckers, bat_holes_fires_on_a_bat_entry_inside_the_bat) {
       });
     });
     EXPECT_EQ(checker_or_none(r), planted ? "ploop-bat-holes" : "none") << planted;
-    if (planted && r.finding) EXPECT_NE(r.finding->message.find("inside the BAT"), std::string::npos) << r.finding->message;
+    if (planted && r.finding) {
+      EXPECT_NE(r.finding->message.find("inside the BAT"), std::string::npos) << r.finding->message;
+    }
   }
 }
 

@@ -110,8 +110,12 @@ TEST(Sweep, a_pass_target_that_fails_on_some_seeds_fails_and_keeps_each_causes_s
     EXPECT_EQ(f.result.trace_hash, test::run_sim(lost_wakeup_body, f.seed).trace_hash);
     for (std::uint64_t seed = 1; seed <= 100; ++seed) {
       const auto r = test::run_sim(lost_wakeup_body, seed);
-      if (r.finding) EXPECT_GE(r.steps, f.result.steps) << seed;
-      if (r.finding && r.steps == f.result.steps) EXPECT_GE(seed, f.seed);
+      if (r.finding) {
+        EXPECT_GE(r.steps, f.result.steps) << seed;
+      }
+      if (r.finding && r.steps == f.result.steps) {
+        EXPECT_GE(seed, f.seed);
+      }
     }
   }
 }
