@@ -241,10 +241,10 @@ void FuseConn::end_request(Request& req, int error) {
   if (!req.temp_indices.empty()) req.inode->in_flight_wq->wake_up();
 }
 
-int FuseConn::simple_request(FuseInode& inode, FuseOpcode opcode, const FuseIn& in, std::vector<std::uint8_t> payload,
-                             Reply* reply) {
-  sim::Completion done{"fuse.reply"};
-  int error = 0;
+// A request of the 6.18 client, as fuse_simple_request and
+// fuse_simple_background both fill it in.
+std::unique_ptr<FuseConn::Request> FuseConn::request_618(FuseInode& inode, FuseOpcode opcode, const FuseIn& in,
+                                                         std::vector<std::uint8_t> payload) {
   auto req = std::make_unique<Request>();
   req->v618 = true;
   req->opcode = opcode;
@@ -253,6 +253,14 @@ int FuseConn::simple_request(FuseInode& inode, FuseOpcode opcode, const FuseIn& 
   req->pos = in.offset;
   req->data = std::move(payload);
   req->started = sim::now();
+  return req;
+}
+
+int FuseConn::simple_request(FuseInode& inode, FuseOpcode opcode, const FuseIn& in, std::vector<std::uint8_t> payload,
+                             Reply* reply) {
+  sim::Completion done{"fuse.reply"};
+  int error = 0;
+  auto req = request_618(inode, opcode, in, std::move(payload));
   req->done = &done;
   req->error = &error;
   req->reply = reply;
@@ -265,14 +273,7 @@ int FuseConn::simple_request(FuseInode& inode, FuseOpcode opcode, const FuseIn& 
 
 void FuseConn::simple_background(FuseInode& inode, FuseOpcode opcode, const FuseIn& in,
                                  std::vector<std::uint8_t> payload, std::function<void(int, const Reply&)> end) {
-  auto req = std::make_unique<Request>();
-  req->v618 = true;
-  req->opcode = opcode;
-  req->inode = &inode;
-  req->in = in;
-  req->pos = in.offset;
-  req->data = std::move(payload);
-  req->started = sim::now();
+  auto req = request_618(inode, opcode, in, std::move(payload));
   req->end = std::move(end);
   // fuse_request_queue_background: counted until answered. Writeback's
   // WRITEs are `force` requests, queued past max_background.

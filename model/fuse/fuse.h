@@ -289,6 +289,8 @@ class FuseConn {
   // Sends a synchronous request and waits for its answer.
   int send_sync(FuseInode& inode, FuseOpcode opcode, const char* note);
   void queue(std::unique_ptr<Request> req);
+  std::unique_ptr<Request> request_618(FuseInode& inode, FuseOpcode opcode, const FuseIn& in,
+                                       std::vector<std::uint8_t> payload);
   void serve(sim::Kthread& self);
   void end_request(Request& req, int error);
   void drain();
