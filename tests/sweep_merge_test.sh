@@ -79,6 +79,19 @@ done
 sed 's/.*"failures":\[{/{/' bug-8-merged.json | grep -qE '"shard":\{"index":[0-7],"count":8\}' && ok ||
   bad "merged failure record lacks its shard: $(sed 's/.*"failures":\[{/{/' bug-8-merged.json | head -c 300)"
 
+# The default sweep (every scenario, canaries and the scenarios that expect a
+# checker under a named variant among them): at 6 seeds it passes whole while
+# shards of it see expected checkers not fire and defer; at 3 seeds with a
+# planted bug it fails whole, on the bug and on expectations not yet met, and
+# the merges say the same.
+check_case default --seeds 6
+grep -q '^sweep: 173 scenarios\|^sweep: [0-9]* scenarios, [0-9]* seeds, 0 failing seeds' default-whole.txt && ok ||
+  bad "default sweep at 6 seeds does not pass whole: $(tail -2 default-whole.txt)"
+grep -q 'deferred to merge: expected checker' default-8-*.txt && ok || bad "no shard of the default sweep deferred"
+check_case default-bug --seeds 3 --bug netfs-retry-inserted-subreq-ref-leak
+grep -q 'never fired in 3 seeds' default-bug-whole.txt && ok ||
+  bad "default sweep at 3 seeds met every expectation (the test needs one unmet): $(tail -2 default-bug-whole.txt)"
+
 # --- bad input: one line naming the file, exit 2; a recorded leak, exit 3 -----
 expect_exit() {
   local want=$1 pattern=$2; shift 2
