@@ -58,6 +58,8 @@ int cmd_explore(const ExploreArgs& args) {
     req.seed = 1;
     req.faults = false;
     req.strategy.kind = sim::StrategySpec::Kind::shrink;
+    // A scenario's workload loops (s.more) run their whole count by default.
+    req.strategy.shrink_decisions_seeded = true;
     req.replay_tape = &tape;
     const sim::RunResult r = scenarios::run_scenario(scenario, req);
     ++schedules;

@@ -224,6 +224,11 @@ std::int64_t Context::param(std::string_view name) const {
   return 0;
 }
 
+bool Context::more(std::string_view name, std::int64_t i) {
+  if (i >= param(name)) return false;
+  return sched_.decide(2, 1) == 1;
+}
+
 void Context::liveness_phase(model::World& w) { suite_.liveness_phase(sched_, w, options_.liveness_budget); }
 
 bool Context::bug(std::string_view name) const {

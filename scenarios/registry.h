@@ -99,6 +99,14 @@ class Context {
   // A declared parameter's value: the run's `--param`, else its default.
   // Reading an undeclared one is the scenario's bug (an assertion).
   std::int64_t param(std::string_view name) const;
+  // A workload loop over a count parameter: `for (i = 0; s.more("writes",
+  // i); ++i)`. Seeded runs do param("writes") iterations; each iteration's
+  // "go on" is a decision on the tape (sim::Scheduler::decide), so the
+  // shrinker can drop one iteration out of the middle (delta debugging on
+  // the tape drops its decision with its draws) or end the loop early (a
+  // decision the tape does not give is "stop"), as Hypothesis shrinks a
+  // drawn list. Never more than the parameter's value.
+  bool more(std::string_view name, std::int64_t i);
   // A checker of the scenario's own: `o` hears every model event of the
   // run (model/events.h), after the built-in checkers, until the scenario
   // returns; it fails the run with SIM_CHECK("NAME", ...). It must live as

@@ -265,6 +265,14 @@ std::uint32_t Scheduler::draw(std::uint32_t bound) {
   return v;
 }
 
+std::uint32_t Scheduler::decide(std::uint32_t bound, std::uint32_t seeded) {
+  SIM_ASSERT_CMP(seeded, <, bound);
+  const std::uint32_t v = strategy_->decide(bound, seeded);
+  tape_.push(v);
+  trace(Reason::draw, kNoObject, bound, v);
+  return v;
+}
+
 void Scheduler::size_mark_hits(std::uint32_t index) {
   mark_hits_.resize(std::max<std::size_t>(coverage_marks().size(), std::size_t{index} + 1));
 }

@@ -134,6 +134,8 @@ class Scheduler final : public TraceNames {
   // --- the oracle --------------------------------------------------------
   // Uniform in [0, bound); recorded on the tape. bound >= 1.
   std::uint32_t draw(std::uint32_t bound);
+  // A decision on the tape whose seeded answer is `seeded` (Strategy::decide).
+  std::uint32_t decide(std::uint32_t bound, std::uint32_t seeded);
   bool chance(std::uint32_t one_in) { return one_in <= 1 || draw(one_in) == 0; }
 
   // --- findings ----------------------------------------------------------

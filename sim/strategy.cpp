@@ -84,6 +84,13 @@ std::uint32_t ReplayStrategy::next(std::uint32_t bound, std::span<const FiberId>
   return rng_.below(bound);
 }
 
+std::uint32_t ReplayStrategy::decide(std::uint32_t bound, std::uint32_t seeded) {
+  if (divergence_ || past_end_) return seeded;
+  const std::uint32_t v = next(bound, {});
+  // Off the tape the run goes on as the seeded strategy would.
+  return divergence_ || past_end_ ? seeded : v;
+}
+
 std::uint32_t ShrinkStrategy::choose_fiber(std::span<const FiberId> runnable, FiberId current) {
   // Going on with the running fiber is no context switch (when it yielded
   // rather than blocked, it is among the runnable ones).
@@ -97,6 +104,14 @@ std::uint32_t ShrinkStrategy::choose_fiber(std::span<const FiberId> runnable, Fi
 std::uint32_t ShrinkStrategy::draw(std::uint32_t bound) {
   info_.push_back({0, bound, false});
   return answer(bound, 0);
+}
+
+std::uint32_t ShrinkStrategy::decide(std::uint32_t bound, std::uint32_t seeded) {
+  const std::uint32_t fallback = decisions_seeded_ ? seeded : 0;
+  info_.push_back({fallback, bound, false});
+  std::uint32_t recorded = kDefaultChoice;
+  if (!reader_.next(&recorded)) return random_tail_ ? seeded : fallback;
+  return recorded < bound ? recorded : fallback;
 }
 
 std::uint32_t ShrinkStrategy::answer(std::uint32_t bound, std::uint32_t fallback) {
@@ -113,7 +128,8 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec, std::uint64_t 
       return std::make_unique<PctStrategy>(seed, spec.pct_depth, pct_steps_hint);
     case StrategySpec::Kind::replay: return std::make_unique<ReplayStrategy>(*replay_tape, seed);
     case StrategySpec::Kind::shrink:
-      return std::make_unique<ShrinkStrategy>(*replay_tape, seed, spec.shrink_random_tail);
+      return std::make_unique<ShrinkStrategy>(*replay_tape, seed, spec.shrink_random_tail,
+                                              spec.shrink_decisions_seeded);
   }
   return nullptr;
 }

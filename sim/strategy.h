@@ -41,6 +41,10 @@ struct StrategySpec {
   // shrink only: past the tape's end the seeded strategy answers (as the
   // plain replay goes on) instead of the defaults.
   bool shrink_random_tail = false;
+  // shrink only: a decision (Strategy::decide) whose answer the tape does
+  // not give takes its seeded answer instead of 0 — explore's default run is
+  // the scenario's whole workload, the shrinker's the least of it.
+  bool shrink_decisions_seeded = false;
 
   std::string to_string() const;
   // Parses "random" or "pct:D" (1 <= D <= 64); nullopt with *error otherwise.
@@ -80,6 +84,13 @@ class Strategy {
   virtual std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) = 0;
   // Uniform draw in [0, bound), bound >= 2.
   virtual std::uint32_t draw(std::uint32_t bound) = 0;
+  // A decision in [0, bound) whose seeded answer the caller knows: a
+  // workload loop's "one more iteration?" (a scenario's `s.more()`). It is
+  // on the tape like a draw, so a replay follows it and the shrinker can
+  // edit it (drop one iteration, or stop the loop early), but a strategy
+  // that does not follow a tape answers `seeded` without drawing: adding a
+  // decision to a scenario changes no value its seeded runs draw.
+  virtual std::uint32_t decide(std::uint32_t /*bound*/, std::uint32_t seeded) { return seeded; }
   virtual void on_spawn(FiberId) {}
   virtual std::optional<Divergence> divergence() const { return std::nullopt; }
   // Replay: how many tape choices were consumed.
@@ -131,6 +142,7 @@ class ReplayStrategy final : public Strategy {
     return next(static_cast<std::uint32_t>(runnable.size()), runnable);
   }
   std::uint32_t draw(std::uint32_t bound) override { return next(bound, {}); }
+  std::uint32_t decide(std::uint32_t bound, std::uint32_t seeded) override;
   std::optional<Divergence> divergence() const override { return divergence_; }
   std::size_t replay_consumed() const override { return consumed_; }
   // Where a divergence's step is read from (the scheduler's step counter).
@@ -150,10 +162,13 @@ class ReplayStrategy final : public Strategy {
 class ShrinkStrategy final : public Strategy {
  public:
   // With `random_tail`, choices past the tape's end are seeded random.
-  ShrinkStrategy(const Tape& tape, std::uint64_t seed, bool random_tail)
-      : reader_(tape), rng_(seed), random_tail_(random_tail) {}
+  // With `decisions_seeded`, a decision the tape does not answer takes its
+  // seeded answer, else 0.
+  ShrinkStrategy(const Tape& tape, std::uint64_t seed, bool random_tail, bool decisions_seeded = false)
+      : reader_(tape), rng_(seed), random_tail_(random_tail), decisions_seeded_(decisions_seeded) {}
   std::uint32_t choose_fiber(std::span<const FiberId> runnable, FiberId current) override;
   std::uint32_t draw(std::uint32_t bound) override;
+  std::uint32_t decide(std::uint32_t bound, std::uint32_t seeded) override;
   std::size_t replay_consumed() const override { return reader_.position(); }
   const std::vector<ChoiceInfo>& choice_info() const override { return info_; }
 
@@ -162,6 +177,7 @@ class ShrinkStrategy final : public Strategy {
   Tape::Reader reader_;
   Rng rng_;
   bool random_tail_;
+  bool decisions_seeded_;
   std::vector<ChoiceInfo> info_;
 };
 

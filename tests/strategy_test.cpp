@@ -364,5 +364,61 @@ TEST(ShrinkStrategy, the_recorded_tape_replays_the_run_hash_for_hash) {
   EXPECT_GT(run_sim(body, 3).switches, 1u);
 }
 
+// --- decisions (a workload loop's "one more iteration?") --------------------
+
+// Seeded strategies answer a decision with its seeded answer and draw
+// nothing, so a scenario that adds one draws the same values as before;
+// replay follows the tape and, off it, answers as the seeded strategy; the
+// shrink strategy follows the tape and otherwise stops (0), or goes on when
+// explore asks for the seeded answers.
+TEST(Decide, seeded_strategies_draw_nothing_replay_follows_the_tape_shrink_defaults_to_stop) {
+  RandomStrategy plain(7), with_decisions(7);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(with_decisions.decide(2, 1), 1u);
+    EXPECT_EQ(with_decisions.draw(1000), plain.draw(1000));
+  }
+  const Tape tape = make_tape({1, 0, 5});
+  ReplayStrategy replay(tape, 1);
+  EXPECT_EQ(replay.decide(2, 1), 1u);
+  EXPECT_EQ(replay.decide(2, 1), 0u);  // as recorded, though the seeded answer is 1
+  EXPECT_EQ(replay.decide(2, 0), 0u);  // 5 does not fit: a divergence, then the seeded answer
+  EXPECT_TRUE(replay.divergence().has_value());
+  EXPECT_EQ(replay.decide(2, 1), 1u);
+  sim::ShrinkStrategy shrink(tape, 1, false);
+  EXPECT_EQ(shrink.decide(2, 1), 1u);
+  EXPECT_EQ(shrink.decide(2, 1), 0u);
+  EXPECT_EQ(shrink.decide(2, 1), 0u);  // misfit: the default, stop
+  EXPECT_EQ(shrink.decide(2, 1), 0u);  // past the end: stop
+  EXPECT_EQ(shrink.choice_info()[3].default_choice, 0u);
+  sim::ShrinkStrategy explore(tape, 1, false, /*decisions_seeded=*/true);
+  (void)explore.decide(2, 1);
+  (void)explore.decide(2, 1);
+  (void)explore.decide(2, 1);
+  EXPECT_EQ(explore.decide(2, 1), 1u);  // past the end: the seeded answer
+  EXPECT_EQ(explore.choice_info()[3].default_choice, 1u);
+}
+
+// In a run, a decision is on the tape (so replay reproduces the run hash
+// for hash) and the run's seeded values are those of a run without it.
+TEST(Decide, a_decision_is_on_the_tape_and_replays_hash_for_hash) {
+  std::vector<std::uint32_t> with, without;
+  auto body = [](std::vector<std::uint32_t>* values, bool decide) {
+    return [values, decide](sim::Scheduler& s) {
+      s.spawn("loop", [&s, values, decide] {
+        for (int i = 0; i < 4 && (!decide || s.decide(2, 1) == 1); ++i) values->push_back(s.draw(100));
+      });
+      s.run();
+    };
+  };
+  const sim::RunResult r = run_sim(body(&with, true), 5);
+  const sim::RunResult plain = run_sim(body(&without, false), 5);
+  EXPECT_EQ(with, without);
+  EXPECT_EQ(r.tape.size(), plain.tape.size() + 4);  // four decisions
+  std::vector<std::uint32_t> again;
+  const sim::RunResult replayed = test::replay_sim(body(&again, true), r.tape, 5, false);
+  EXPECT_EQ(replayed.trace_hash, r.trace_hash);
+  EXPECT_EQ(again, with);
+}
+
 }  // namespace
 }  // namespace wbsim

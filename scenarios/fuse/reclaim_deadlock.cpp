@@ -27,7 +27,7 @@ WBSIM_SCENARIO(fuse_reclaim_deadlock, "fuse/reclaim_deadlock", .pct_steps_hint =
   model::FuseInode& inode = fc.create_file();
   std::vector<std::uint8_t> written;
   s.spawn("writer", [&] {
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
+    for (std::uint32_t i = 0; s.more("writes", i); ++i) {
       const auto bytes = pattern(40 + i, 4096 * (4 + sim::draw(6)));
       const model::loff_t pos = static_cast<model::loff_t>(written.size());
       fc.write(inode, pos, bytes);

@@ -23,7 +23,7 @@ WBSIM_SCENARIO(netfs_dio_extend_concurrent, "netfs/dio_extend_concurrent", .faul
   for (std::uint32_t k = 0; k < writers; ++k) {
     s.spawn(fmt::format("direct{}", k), [&, k] {
       model::NetfsFile f = w.open(inode);
-      for (std::uint32_t round = 0; round < static_cast<std::uint32_t>(s.param("rounds")); ++round) {
+      for (std::uint32_t round = 0; s.more("rounds", round); ++round) {
         // Slot (round, k): disjoint ranges, each past the others' starts.
         const model::loff_t pos = static_cast<model::loff_t>((round * writers + k) * 24 * 1024);
         // Some as io_uring submissions: completed (i_size updated,

@@ -27,7 +27,7 @@ WBSIM_SCENARIO(netfs_group_write_over_cached_read, "netfs/group_write_over_cache
   s.spawn("app", [&] {
     model::NetfsFile f = w.open(inode);
     const model::WriteOptions opts{.group = &group, .max_folio_order = 0};
-    for (std::int64_t i = 0; i < s.param("ops"); ++i) {
+    for (std::int64_t i = 0; s.more("ops", i); ++i) {
       const std::uint64_t folio = sim::draw(folios);
       if (sim::draw(2) == 0) {
         model::netfs_file_read(f, static_cast<model::loff_t>(folio * 4096), 4096);

@@ -21,7 +21,7 @@ WBSIM_SCENARIO(netfs_streaming_append_unaligned_eof, "netfs/streaming_append_una
   w.preload(inode, pattern(7, 4096 * (1 + sim::draw(3)) + 1 + sim::draw(4000)));
   s.spawn("appender", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("appends")); ++i) {
+    for (std::uint32_t i = 0; s.more("appends", i); ++i) {
       const model::loff_t pos = inode.i_size;
       model::netfs_file_write(f, pos, pattern(20 + i, 1 + sim::draw(700)), {.max_folio_order = 1});
       if (sim::draw(3) == 0) model::netfs_fsync(f);

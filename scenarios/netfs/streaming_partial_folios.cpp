@@ -20,7 +20,7 @@ WBSIM_SCENARIO(netfs_streaming_partial_folios, "netfs/streaming_partial_folios",
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
     model::loff_t last_end = 100;
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
+    for (std::uint32_t i = 0; s.more("writes", i); ++i) {
       // Half the writes continue the previous one (streaming_write_cont).
       const model::loff_t pos = sim::draw(2) == 0 ? last_end : static_cast<model::loff_t>(sim::draw(60 * 1024));
       const std::uint64_t len = 1 + sim::draw(3000);

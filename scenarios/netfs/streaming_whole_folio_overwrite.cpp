@@ -24,7 +24,7 @@ WBSIM_SCENARIO(netfs_streaming_whole_folio_overwrite, "netfs/streaming_whole_fol
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode, model::FMODE_WRITE);
     const model::WriteOptions opts{.max_folio_order = 0};
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
+    for (std::uint32_t i = 0; s.more("writes", i); ++i) {
       const std::uint64_t folio = sim::draw(folios);
       if (sim::draw(2) == 0) {
         const std::uint64_t off = 1 + sim::draw(4000);

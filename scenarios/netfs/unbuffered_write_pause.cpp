@@ -24,7 +24,7 @@ WBSIM_SCENARIO(netfs_unbuffered_write_pause, "netfs/unbuffered_write_pause", .st
   w.server().fail_next(model::kEAGAIN);
   s.spawn("direct", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("writes")); ++i) {
+    for (std::uint32_t i = 0; s.more("writes", i); ++i) {
       const model::loff_t pos = static_cast<model::loff_t>(i * 64 * 1024);
       const auto bytes = pattern(50 + i, static_cast<std::uint64_t>(s.param("kib")) * 1024);
       const std::int64_t r = model::netfs_unbuffered_write_iter(f, pos, bytes);

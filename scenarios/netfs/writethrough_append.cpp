@@ -19,7 +19,7 @@ WBSIM_SCENARIO(netfs_writethrough_append, "netfs/writethrough_append", .pct_step
   model::NetfsInode& inode = w.create_file();
   s.spawn("appender", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(s.param("rounds")); ++i) {
+    for (std::uint32_t i = 0; s.more("rounds", i); ++i) {
       const model::loff_t pos = inode.i_size;
       const auto buffered = pattern(30 + i, 1000 + sim::draw(5000));
       model::netfs_file_write(f, pos, buffered, {.max_folio_order = 1});
