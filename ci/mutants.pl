@@ -1,0 +1,105 @@
+#!/usr/bin/env perl
+# ci/mutants.pl SEED FILE...: every single-point mutation of the engine's
+# sources that ci/mutate knows, one per line, in an order fixed by SEED:
+#
+#   ID<TAB>FILE<TAB>LINE<TAB>KIND<TAB>ORIGINAL<TAB>MUTATED
+#
+# ORIGINAL and MUTATED are the whole source line (tabs and backslashes
+# escaped as \t and \\). For `swap` MUTATED is the next line and the two
+# lines trade places. Kinds:
+#   cmp     a comparison flipped at its boundary: < <=, > >=, == !=
+#   logic   && and || exchanged
+#   drop    a call statement on one line removed (its value unused)
+#   swap    two adjacent one-line statements at one indentation swapped
+#   off1    an assigned length, size or count one more than it should be
+# Lines that only check or trace (SIM_ASSERT*, SIM_CHECK, WARN_ON*, trace
+# and tracepoint calls, coverage marks, model events the checkers hear,
+# notes for a hang's report) are left alone: mutating an
+# assertion tests the assertion, not the checkers. So are comments,
+# preprocessor lines and lines inside a block comment. The order is the
+# MD5 of SEED and the mutation's ID, so it does not depend on the file
+# system's order or on Perl's hash seed.
+use strict;
+use warnings;
+use Digest::MD5 qw(md5_hex);
+
+my $seed = shift @ARGV;
+die "usage: ci/mutants.pl SEED FILE...\n" unless defined $seed && @ARGV;
+
+my @out;
+sub esc { my $s = shift; $s =~ s/\\/\\\\/g; $s =~ s/\t/\\t/g; return $s; }
+sub add {
+  my ($file, $line, $kind, $orig, $mut, $n) = @_;
+  my $id = "$file:$line:$kind:$n";
+  push @out, [md5_hex("$seed/$id"), join("\t", $id, $file, $line, $kind, esc($orig), esc($mut))];
+}
+
+my $skip = qr/SIM_ASSERT|SIM_CHECK|WARN_ON|\btrace\w*\(|tracepoint|WBSIM_MARK|\bmark\(|mark_hit|MODEL_EVENT|push_note/;
+my $stmt = qr/^\s*[A-Za-z_][\w:.\->]*(?:<[^;]*>)?\([^;]*\);\s*$/;
+
+for my $file (sort @ARGV) {
+  open(my $fh, '<', $file) or die "ci/mutants.pl: $file: $!\n";
+  my @lines = <$fh>;
+  close $fh;
+  chomp @lines;
+  my $in_comment = 0;
+  my @plain;  # per line: a candidate for mutation at all
+  for my $i (0 .. $#lines) {
+    my $l = $lines[$i];
+    my $ok = 1;
+    if ($in_comment) { $ok = 0; $in_comment = 0 if $l =~ m{\*/}; }
+    elsif ($l =~ m{^\s*/\*} && $l !~ m{\*/}) { $ok = 0; $in_comment = 1; }
+    $ok = 0 if $l =~ m{^\s*(//|#|\*)} || $l =~ $skip || $l =~ /^\s*$/;
+    push @plain, $ok;
+  }
+  for my $i (0 .. $#lines) {
+    next unless $plain[$i];
+    my $l = $lines[$i];
+    my $code = $l; $code =~ s{//.*$}{};  # no mutation inside a trailing comment
+    my $line = $i + 1;
+    # cmp: binary comparisons written with spaces (templates are not).
+    my %flip = ('<' => '<=', '<=' => '<', '>' => '>=', '>=' => '>', '==' => '!=', '!=' => '==');
+    my $n = 0;
+    while ($code =~ / (<=|>=|==|!=|<|>) /g) {
+      my ($op, $at) = ($1, $-[1]);
+      next if $op eq '<' && substr($code, 0, $at) =~ /<<\s*$/;
+      my $m = $l; substr($m, $at, length $op) = $flip{$op};
+      add($file, $line, 'cmp', $l, $m, $n++);
+    }
+    $n = 0;
+    while ($code =~ / (&&|\|\|) /g) {
+      my $m = $l; substr($m, $-[1], 2) = $1 eq '&&' ? '||' : '&&';
+      add($file, $line, 'logic', $l, $m, $n++);
+    }
+    # drop: a whole call statement on this line, not a return, not a
+    # declaration or assignment, parentheses balanced.
+    if ($code =~ $stmt && $code !~ /^\s*(return|if|while|for|switch|case|else|do|delete|throw|co_)\b/
+        && $code !~ /[^=!<>]=[^=]/ && ($code =~ tr/(//) == ($code =~ tr/)//)
+        && $i > 0 && $lines[$i - 1] !~ /[,(=]\s*$|\b(if|else|for|while)\b[^;{]*$/) {
+      (my $m = $l) =~ s/^(\s*).*$/$1;  \/\/ mutant: call dropped/;
+      add($file, $line, 'drop', $l, $m, 0);
+    }
+    # swap with the next line: both one-line statements at the same
+    # indentation, neither a declaration, a return or a jump.
+    if ($i < $#lines && $plain[$i + 1]) {
+      my $next = $lines[$i + 1];
+      my ($ia) = $l =~ /^(\s*)/; my ($ib) = $next =~ /^(\s*)/;
+      my $simple = sub {
+        my $s = shift;
+        return $s =~ /;\s*$/ && $s !~ /^\s*(return|break|continue|goto|case|default|const|auto|std::|[A-Z]\w*\s+\w+\s*[=({;])/
+            && $s !~ /[{}]/ && $s !~ /^\s*(if|for|while|else)\b/ && ($s =~ tr/(//) == ($s =~ tr/)//);
+      };
+      if ($ia eq $ib && $simple->($l) && $simple->($next) && $l ne $next
+          && $i > 0 && $lines[$i - 1] !~ /\b(if|else|for|while)\b[^;{]*$/) {
+        add($file, $line, 'swap', $l, $next, 0);
+      }
+    }
+    # off1: an assignment whose right side names a length, size or count.
+    if ($code =~ /^(\s*[^=;(]*[^=!<>+\-*\/|&]=\s*)([^;=]*\b\w*(len|size|count|nr)\w*\b[^;=]*);\s*$/i
+        && $code !~ /^\s*(if|for|while|return)\b/) {
+      my ($lhs, $rhs) = ($1, $2);
+      add($file, $line, 'off1', $l, "$lhs($rhs) + 1;", 0);
+    }
+  }
+}
+print $_->[1], "\n" for sort { $a->[0] cmp $b->[0] } @out;

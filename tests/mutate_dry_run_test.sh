@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# ci/mutate's mutants without building anything: `--dry-run` lists them in an
+# order fixed by --order; each names a real line of an engine source (not a
+# planted variant, not an assertion or a trace call) and changes it.
+# Usage: mutate_dry_run_test.sh SOURCE_DIR
+set -u
+src=$1
+. "$(dirname "$0")/test_lib.sh"
+
+"$src/ci/mutate" 60 --dry-run >a.txt 2>err.txt && ok || bad "dry run failed: $(cat err.txt)"
+"$src/ci/mutate" 60 --dry-run >b.txt 2>&1
+"$src/ci/mutate" 60 --dry-run --order 2 >c.txt 2>&1
+[ "$(wc -l <a.txt)" -eq 60 ] && ok || bad "want 60 mutants, got $(wc -l <a.txt)"
+cmp -s a.txt b.txt && ok || bad "two dry runs list different mutants"
+cmp -s a.txt c.txt && bad "--order 2 lists the same mutants as --order 1" || ok
+kinds=$(cut -f3 a.txt | sort -u | tr '\n' ' ')
+[ "$kinds" = "cmp drop logic off1 swap " ] && ok || bad "kinds of 60 mutants: $kinds"
+while IFS=$'\t' read -r file line kind orig mut; do
+  case $file in model/netfs/*.cpp|model/mm/*.cpp) ;; *) bad "$file: not an engine source"; continue ;; esac
+  case $file in */variants*) bad "$file:$line: a planted variant mutated"; continue ;; esac
+  have=$(sed -n "${line}p" "$src/$file")
+  want=$(perl -e '$_ = shift; s/\\t/\t/g; s/\\\\/\\/g; print' -- "$orig")
+  [ "$have" = "$want" ] || { bad "$file:$line: the mutant's line is not the file's: '$want' vs '$have'"; continue; }
+  [ "$orig" != "$mut" ] || { bad "$file:$line: the mutant changes nothing"; continue; }
+  echo "$orig" | grep -qE 'SIM_ASSERT|SIM_CHECK|WARN_ON|MODEL_EVENT' && { bad "$file:$line: an assertion or event mutated"; continue; }
+  ok
+done <a.txt
+mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
+  [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
+mutate_usage --seeds 0
+mutate_usage nosuch.cpp
+mutate_usage --bogus
+
+echo "mutate_dry_run: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
