@@ -96,6 +96,7 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
       req.strategy = strategy;
       req.bugs = bugs;
       req.keep_full_trace = full;
+      req.passing_details = false;  // a passing seed's tape and fault header are not read
       req.composition = c;
       req.crash_context = fmt::format("reproduce: {}\n", reproduce_command(s->name, seed, strategy, bugs, c));
       return scenarios::run_scenario(*s, req);

@@ -11,6 +11,7 @@
 #include "scenarios/bugs.h"
 #include "sim/coverage.h"
 #include "sim/fault.h"
+#include "sim/run.h"
 
 namespace {
 
@@ -40,6 +41,7 @@ int cmd_faults() {
 int main(int argc, char** argv) {
   using namespace wbsim::cli;
   if (argc > 0) set_program(argv[0]);
+  wbsim::sim::keep_memory_between_runs();
   CLI::App app{"wbsim: deterministic simulation and model checking of Linux-style writeback"};
   app.set_version_flag("--version", fmt::format("wbsim {}", WBSIM_VERSION));
   app.require_subcommand(1, 1);

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -50,13 +52,50 @@ bool send_all(int fd, const void* buf, std::size_t n) {
   return true;
 }
 
+// One send per frame: a seed's round trip is a handful of system calls,
+// and at tens of thousands of seeds a second each one shows.
 bool send_frame(int fd, char kind, const std::string& payload) {
   const std::uint64_t n = payload.size();
-  char header[1 + sizeof n];
-  header[0] = kind;
-  std::memcpy(header + 1, &n, sizeof n);
-  return send_all(fd, header, sizeof header) && send_all(fd, payload.data(), payload.size());
+  std::string frame(1 + sizeof n + payload.size(), '\0');
+  frame[0] = kind;
+  std::memcpy(frame.data() + 1, &n, sizeof n);
+  std::memcpy(frame.data() + 1 + sizeof n, payload.data(), payload.size());
+  return send_all(fd, frame.data(), frame.size());
 }
+
+// The sweep side's reads: one read() takes a whole frame, or several,
+// instead of one for the header and one for the payload.
+class FrameReader {
+ public:
+  void reset() {
+    begin_ = 0;
+    end_ = 0;
+  }
+  bool read_exact(int fd, void* out, std::size_t n) {
+    auto* p = static_cast<char*>(out);
+    while (n > 0) {
+      if (begin_ == end_) {
+        if (n >= buf_.size()) return ::wbsim::sim::read_exact(fd, p, n);
+        const ssize_t r = ::read(fd, buf_.data(), buf_.size());
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        begin_ = 0;
+        end_ = static_cast<std::size_t>(r);
+      }
+      const std::size_t take = std::min(n, end_ - begin_);
+      std::memcpy(p, buf_.data() + begin_, take);
+      begin_ += take;
+      p += take;
+      n -= take;
+    }
+    return true;
+  }
+
+ private:
+  std::array<char, 64 * 1024> buf_{};
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
 
 [[noreturn]] void worker_main(int fd, const std::vector<SweepTarget>& targets) {
   send_crash_notes_to(fd);
@@ -126,10 +165,10 @@ class Worker {
       for (;;) {
         char header[1 + sizeof(std::uint64_t)];
         std::uint64_t n = 0;
-        if (!read_exact(fd_, header, sizeof header)) break;
+        if (!reader_.read_exact(fd_, header, sizeof header)) break;
         std::memcpy(&n, header + 1, sizeof n);
         std::string payload(n, '\0');
-        if (!read_exact(fd_, payload.data(), n)) break;
+        if (!reader_.read_exact(fd_, payload.data(), n)) break;
         if (header[0] == kFrameCrashNote) {
           note = std::move(payload);
           continue;
@@ -157,6 +196,7 @@ class Worker {
       worker_main(3, *targets);
     }
     ::close(fds[1]);
+    reader_.reset();
     fd_ = fds[0];
     pid_ = pid;
     targets_ = targets;
@@ -177,6 +217,7 @@ class Worker {
 
   pid_t pid_ = -1;
   int fd_ = -1;
+  FrameReader reader_;
   std::shared_ptr<const std::vector<SweepTarget>> targets_;
 };
 
