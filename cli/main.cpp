@@ -195,6 +195,8 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "scheduler and engine throughput");
   bench->add_flag("--json", bench_args.json, "one JSON object");
   bench->add_option("--quick", bench_args.quick, "1: short runs (smoke test)");
+  bench->add_flag("--runtime-only", bench_args.runtime_only,
+                  "the runtime figures and sim/mutex_counter's seeds per CPU second, not every scenario");
 
   FuseTablesArgs fuse_tables_args;
   auto* fuse_tables = app.add_subcommand("fuse-tables", "docs/fuse.md's policy x scenario and writeback-design tables");
