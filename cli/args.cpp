@@ -58,15 +58,29 @@ void set_program(std::string argv0) {
 
 const std::string& program() { return program_storage(); }
 
-std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
-                              const std::vector<std::string>& bugs, const scenarios::Composition& composition) {
+ReproduceCommand::ReproduceCommand(const std::string& scenario, const sim::StrategySpec& strategy,
+                                   const std::vector<std::string>& bugs, const scenarios::Composition& composition) {
   // A script's scenario is run again by loading the script again.
   const scenarios::Scenario* s = scenarios::find_scenario(scenario);
   const std::string script = s != nullptr && !s->script.empty() ? fmt::format("--script {} ", s->script) : "";
-  std::string cmd = fmt::format("{} run {}{} --seed {}", program(), script, scenario, seed);
-  if (strategy.kind != sim::StrategySpec::Kind::random) cmd += fmt::format(" --strategy {}", strategy.to_string());
-  for (const std::string& b : bugs) cmd += fmt::format(" --bug {}", b);
-  return cmd + composition.command_line();
+  head_ = fmt::format("{} run {}{} --seed ", program(), script, scenario);
+  if (strategy.kind != sim::StrategySpec::Kind::random) tail_ += fmt::format(" --strategy {}", strategy.to_string());
+  for (const std::string& b : bugs) tail_ += fmt::format(" --bug {}", b);
+  tail_ += composition.command_line();
+}
+
+std::string ReproduceCommand::operator()(std::uint64_t seed) const {
+  char digits[24];
+  const auto end = fmt::format_to(digits, "{}", seed);
+  std::string cmd;
+  cmd.reserve(head_.size() + static_cast<std::size_t>(end - digits) + tail_.size());
+  cmd.append(head_).append(digits, end).append(tail_);
+  return cmd;
+}
+
+std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
+                              const std::vector<std::string>& bugs, const scenarios::Composition& composition) {
+  return ReproduceCommand(scenario, strategy, bugs, composition)(seed);
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

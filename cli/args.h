@@ -34,6 +34,19 @@ const std::string& program();
 
 std::string reproduce_command(const std::string& scenario, std::uint64_t seed, const sim::StrategySpec& strategy,
                               const std::vector<std::string>& bugs, const scenarios::Composition& composition = {});
+// The same command made once for a sweep's scenario and then per seed: a
+// sweep sets it as every run's crash context, and formatting it whole (a
+// scenario lookup, several formats) cost more than a short run.
+class ReproduceCommand {
+ public:
+  ReproduceCommand(const std::string& scenario, const sim::StrategySpec& strategy,
+                   const std::vector<std::string>& bugs, const scenarios::Composition& composition);
+  std::string operator()(std::uint64_t seed) const;
+
+ private:
+  std::string head_;  // up to the seed
+  std::string tail_;  // after it
+};
 
 // Composition (scenarios/composition.h), cli/compose.cpp. `--fault-sites
 // TEXT` checked: each entry signed and matching a site.

@@ -90,14 +90,17 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
     t.name = s->name;
     t.expect = s->options.expect;
     t.expect_checker = s->options.expect_checker;
-    t.run = [s, strategy, bugs, c = composed.at(s->name)](std::uint64_t seed, bool full) {
+    t.run = [s, strategy, bugs, c = composed.at(s->name),
+             reproduce = ReproduceCommand(s->name, strategy, bugs, composed.at(s->name))](std::uint64_t seed,
+                                                                                          bool full) {
       scenarios::RunRequest req;
       req.seed = seed;
       req.strategy = strategy;
       req.bugs = bugs;
       req.keep_full_trace = full;
+      req.passing_details = false;  // a passing seed's tape and fault header are not read
       req.composition = c;
-      req.crash_context = fmt::format("reproduce: {}\n", reproduce_command(s->name, seed, strategy, bugs, c));
+      req.crash_context = "reproduce: " + reproduce(seed) + "\n";
       return scenarios::run_scenario(*s, req);
     };
     targets.push_back(std::move(t));

@@ -171,6 +171,7 @@ std::vector<fsx::Op> read_fsx_log(const FsxArgs& args);
 struct BenchArgs {
   bool json = false;
   std::string quick;  // "" or "1": shorter runs, for tests
+  bool runtime_only = false;  // the runtime and sim/mutex_counter, no scenario table
 };
 int cmd_bench(const BenchArgs& args);
 

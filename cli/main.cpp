@@ -11,6 +11,7 @@
 #include "scenarios/bugs.h"
 #include "sim/coverage.h"
 #include "sim/fault.h"
+#include "sim/run.h"
 
 namespace {
 
@@ -40,6 +41,7 @@ int cmd_faults() {
 int main(int argc, char** argv) {
   using namespace wbsim::cli;
   if (argc > 0) set_program(argv[0]);
+  wbsim::sim::keep_memory_between_runs();
   CLI::App app{"wbsim: deterministic simulation and model checking of Linux-style writeback"};
   app.set_version_flag("--version", fmt::format("wbsim {}", WBSIM_VERSION));
   app.require_subcommand(1, 1);
@@ -193,6 +195,8 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "scheduler and engine throughput");
   bench->add_flag("--json", bench_args.json, "one JSON object");
   bench->add_option("--quick", bench_args.quick, "1: short runs (smoke test)");
+  bench->add_flag("--runtime-only", bench_args.runtime_only,
+                  "the runtime figures and sim/mutex_counter's seeds per CPU second, not every scenario");
 
   FuseTablesArgs fuse_tables_args;
   auto* fuse_tables = app.add_subcommand("fuse-tables", "docs/fuse.md's policy x scenario and writeback-design tables");

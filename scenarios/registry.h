@@ -168,6 +168,7 @@ struct RunRequest {
   sim::StrategySpec strategy;
   std::vector<std::string> bugs;
   bool keep_full_trace = false;
+  bool passing_details = true;             // sim::SchedulerConfig::passing_details
   const sim::Tape* replay_tape = nullptr;  // with strategy kind replay
   std::optional<bool> faults;              // default: the scenario's own
   std::string crash_context;

@@ -36,7 +36,8 @@ struct CoverageRegistry {
           std::abort();
         }
       }
-      for (std::size_t i = 0; i < marks.size(); ++i) marks[i]->index_ = static_cast<std::uint32_t>(i);
+      for (std::size_t i = 0; i < marks.size(); ++i)
+        marks[i]->index_.store(static_cast<std::uint32_t>(i), std::memory_order_release);
       sealed.store(true, std::memory_order_release);
     });
   }
@@ -52,10 +53,9 @@ CoverageMark::CoverageMark(const char* name, const char* description, const char
   r.marks.push_back(this);
 }
 
-std::uint32_t CoverageMark::index() const {
-  CoverageRegistry& r = CoverageRegistry::get();
-  if (!r.sealed.load(std::memory_order_acquire)) [[unlikely]] r.seal();
-  return index_;
+std::uint32_t CoverageMark::index_after_seal() const {
+  CoverageRegistry::get().seal();
+  return index_.load(std::memory_order_acquire);
 }
 
 std::span<const CoverageMark* const> coverage_marks() {

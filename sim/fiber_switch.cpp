@@ -46,7 +46,7 @@ void asan_end_creation(FiberAsanState& self) {
 FiberId Scheduler::spawn(std::string name, std::function<void()> body, std::source_location loc) {
   SIM_ASSERT(!tearing_down_);
   const auto id = static_cast<FiberId>(fibers_.size());
-  Fiber& f = *fibers_.emplace_back(std::make_unique<Fiber>());
+  Fiber& f = *fibers_.emplace_back(new_fiber());
   f.name = std::move(name);
   f.body = std::move(body);
   f.spawn_loc = loc;

@@ -13,7 +13,7 @@ void Mutex::take(std::source_location loc) {
 void Mutex::lock(std::source_location loc) {
   sched_.yield();
   SIM_ASSERT_MSG(!held_by_me(), "{} '{}' locked twice by the same fiber", kind(), name());
-  wait_until(sched_, *this, waiters_, kind() == std::string_view("spinlock") ? "spin_lock" : "mutex_lock",
+  wait_until(sched_, *this, waiters_, wait_kind_ == WaitKind::spin ? "spin_lock" : "mutex_lock",
              [this] { return owner_ == kNoFiber; }, kNever, wait_kind_, loc);
   take(loc);
 }

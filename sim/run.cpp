@@ -1,11 +1,24 @@
 #include "sim/run.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sim/coverage.h"
 #include "sim/stack_pool.h"
 
 namespace wbsim::sim {
+
+void keep_memory_between_runs() {
+  // Blocks below 64 MiB come from the heap (not a fresh mapping each);
+  // the heap is trimmed only when 256 MiB lie free at its top, and it
+  // grows by 16 MiB at a time.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+}
 
 RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body& body,
                          const std::string& crash_context) {
@@ -37,7 +50,11 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     }
     // After the run: the sites the scenario kept off are known, and how
     // often each site fired.
-    result.fault_header = sched.faults().describe(/*fired=*/true);
+    // A sweep's passing seed needs neither the fault header nor the tape
+    // (config.passing_details); formatting the one and keeping the other
+    // cost more than a short run's scheduling.
+    const bool details = config.passing_details || sched.finding().has_value() || config.keep_full_trace;
+    if (details) result.fault_header = sched.faults().describe(/*fired=*/true);
     for (const FaultPlan::SiteState& s : sched.faults().sites()) {
       if (s.drawn && !s.disabled) ++result.fault_sites_on;
       result.faults_fired += s.fired;
@@ -50,15 +67,16 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.time = sched.now();
     result.trace_hash = sched.run_hash();
     result.trace_lines = sched.trace_log().count();
-    result.tape = sched.release_tape();
+    if (details) result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
     result.replay_consumed = sched.strategy().replay_consumed();
     result.choice_info = sched.strategy().choice_info();
     if (result.divergence) {
       for (const FiberId id : result.divergence->runnable) result.divergence_runnable.push_back(sched.fiber_name(id));
     }
-    result.mark_hits = sched.mark_hits();
-    result.mark_hits.resize(coverage_marks().size());
+    result.mark_hits.assign(coverage_marks().size(), 0);
+    const std::vector<std::uint64_t>& hits = sched.mark_hits();
+    std::copy_n(hits.begin(), std::min(hits.size(), result.mark_hits.size()), result.mark_hits.begin());
     // Formatting costs more than a short run; only a report needs it.
     if (result.finding) {
       for (const TraceRecord& r : sched.trace_log().tail()) result.trace_tail.push_back(format_trace_line(r, sched));

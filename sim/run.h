@@ -44,6 +44,15 @@ struct RunResult {
 
 using Body = std::function<void(Scheduler&)>;
 
+// Tells the C allocator that this process runs many short simulations: the
+// memory a run frees stays with the process for the next run instead of
+// going back to the kernel (glibc trims the heap top and unmaps large
+// blocks by default, and the next run's page faults then cost more system
+// time than the run's user time). Called once by wbsim at start-up, so
+// sweep worker processes, forked from it, inherit it. Peak memory is
+// unchanged: what is kept is what a run needed.
+void keep_memory_between_runs();
+
 // Runs `body` as the host of a fresh simulation on this thread. The body
 // spawns fibers and calls Scheduler::run() for each phase. `crash_context`
 // is printed if a fiber overflows its stack.

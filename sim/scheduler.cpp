@@ -39,6 +39,60 @@ std::string where(std::source_location loc) {
 
 }  // namespace
 
+// Spare storage of this thread's finished runs. A nested scheduler (one
+// made while another runs on the thread) finds it taken and allocates its
+// own; whichever ends last hands its storage on.
+struct Scheduler::Arena {
+  static constexpr std::size_t kMaxSpareFibers = 1024;
+  std::vector<std::unique_ptr<Fiber>> fibers;
+  std::vector<FiberId> runnable;
+  std::vector<ObjectInfo> objects;
+  std::vector<std::uint64_t> mark_hits;
+  std::vector<std::uint8_t> tape;
+};
+
+Scheduler::Arena& Scheduler::arena() {
+  thread_local Arena a;
+  return a;
+}
+
+// A fiber record as a fresh one: a spare keeps only the capacity of its
+// name and note stack.
+std::unique_ptr<Scheduler::Fiber> Scheduler::new_fiber() {
+  Arena& a = arena();
+  if (a.fibers.empty()) return std::make_unique<Fiber>();
+  std::unique_ptr<Fiber> f = std::move(a.fibers.back());
+  a.fibers.pop_back();
+  return f;
+}
+
+// Runs after the fibers are gone (every continuation empty) and in the
+// order the members' destructors would run: the bodies, and what their
+// captures own, are destroyed here, fiber by fiber as before.
+void Scheduler::recycle_storage() {
+  Arena& a = arena();
+  for (std::unique_ptr<Fiber>& f : fibers_) {
+    if (f->cont || a.fibers.size() >= Arena::kMaxSpareFibers) {
+      f.reset();
+      continue;
+    }
+    std::vector<const char*> notes = std::move(f->notes);
+    std::string name = std::move(f->name);
+    *f = Fiber{};
+    notes.clear();
+    name.clear();
+    f->notes = std::move(notes);
+    f->name = std::move(name);
+    a.fibers.push_back(std::move(f));
+  }
+  fibers_.clear();
+  if (runnable_.capacity() > a.runnable.capacity()) a.runnable = std::move(runnable_);
+  if (objects_.capacity() > a.objects.capacity()) a.objects = std::move(objects_);
+  if (mark_hits_.capacity() > a.mark_hits.capacity()) a.mark_hits = std::move(mark_hits_);
+  std::vector<std::uint8_t> tape = tape_.take_storage();
+  if (tape.capacity() > a.tape.capacity()) a.tape = std::move(tape);
+}
+
 WaitObject::WaitObject(const char* kind, std::string name)
     : sched_(Scheduler::current()), kind_(kind), name_(std::move(name)) {
   id_ = sched_.register_object(kind_, name_);
@@ -48,12 +102,20 @@ Scheduler::Scheduler(const SchedulerConfig& config)
     : config_(config),
       strategy_(make_strategy(config.strategy, config.seed, config.pct_steps_hint, config.replay_tape)),
       fast_rng_(strategy_->fast_random()),
+      tape_(std::move(arena().tape)),
       trace_(config.keep_full_trace),
       stacks_(StackPool::for_this_thread()),
       previous_current_(t_current_scheduler) {
   t_current_scheduler = this;
   if (config.strategy.kind == StrategySpec::Kind::replay)
     static_cast<ReplayStrategy&>(*strategy_).set_step_source(&step_);
+  Arena& a = arena();
+  runnable_ = std::move(a.runnable);
+  objects_ = std::move(a.objects);
+  mark_hits_ = std::move(a.mark_hits);
+  runnable_.clear();
+  objects_.clear();
+  mark_hits_.clear();
   objects_.push_back({"none", "-"});  // id 0 is kNoObject
   for (const std::string& name : config_.bugs) {
     const BugSwitch* b = find_bug_switch(name);
@@ -71,6 +133,7 @@ Scheduler::~Scheduler() {
   bit_waits_.reset();
   sleep_object_.reset();
   t_current_scheduler = previous_current_;
+  recycle_storage();
 }
 
 void Scheduler::no_current_simulation() {
@@ -172,7 +235,7 @@ void Scheduler::end_phase() {
     const Fiber& f = *fibers_[id];
     if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
       bool cycle = false;
-      for (FiberId j = 0; j < fibers_.size() && !cycle; ++j) cycle = !wait_cycle(j).empty();
+      for (FiberId j = 0; j < fibers_.size() && !cycle; ++j) cycle = closes_cycle(j);
       // Without a cycle, nothing holds what the stuck fibers wait for: a
       // wake-up that never comes (lost, or never written).
       finding_ = make_finding(

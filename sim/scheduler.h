@@ -59,6 +59,10 @@ struct SchedulerConfig {
   std::uint64_t step_budget = 10'000'000;
   Time time_budget = 3600 * kSec;
   bool keep_full_trace = false;
+  // A passing run's tape and fault header go into its RunResult. A sweep
+  // turns this off: it reads neither of a seed that passed, and the tape's
+  // buffer then goes on to the next run (run_simulation).
+  bool passing_details = true;
   std::vector<std::string> bugs;  // bug switches enabled for this run (by name)
   // By fault site index (fault_sites() order): +1 on for every seed, -1 off,
   // 0 (or past the end) as the swarm draws it (`--fault-sites`).
@@ -259,6 +263,14 @@ class Scheduler final : public TraceNames {
     return runnable_[i];
   }
   [[noreturn]] static void no_current_simulation();
+  // Storage the runs of one thread hand on to each other (sim/scheduler.cpp):
+  // a Scheduler is made for every run, but its fiber records, run queue,
+  // object table, coverage counts and tape buffer are reset, not rebuilt, so
+  // the runs of a sweep worker allocate next to nothing for them.
+  struct Arena;
+  static Arena& arena();
+  std::unique_ptr<Fiber> new_fiber();
+  void recycle_storage();
   FiberId select_after_idle();
   FiberId step_budget_exhausted();
   bool fire_next_timers();
@@ -279,6 +291,9 @@ class Scheduler final : public TraceNames {
   std::string describe_blocked() const;
   // Who the blocked fiber `id` waits for, or kNoFiber.
   FiberId waits_for(FiberId id) const;
+  // Whether the wait-for chain from `start` comes back to it (allocates
+  // nothing: it runs at every block).
+  bool closes_cycle(FiberId start) const;
   // The wait-for cycle through `start` (start first), or empty.
   std::vector<FiberId> wait_cycle(FiberId start) const;
   std::string describe_cycle(const std::vector<FiberId>& cycle) const;

@@ -205,7 +205,52 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
   std::atomic<std::uint64_t> rechecked{0};
   const auto start = Clock::now();
 
+  // One seed's result: judged, re-run now and then for the determinism
+  // check, folded into its target.
+  auto finish = [&](std::size_t t, std::uint64_t seed, double seconds, RunResult r) {
+    const SweepTarget& target = targets[t];
+    const Verdict v = judge(target, r);
+    if (should_recheck(seed, options.recheck_every)) {
+      rechecked.fetch_add(1);
+      const RunResult again = target.run(seed, false);
+      if (again.trace_hash != r.trace_hash) {
+        std::string diff = first_difference(target, seed);
+        std::lock_guard lock(mismatch_mu);
+        if (!mismatch) mismatch = DeterminismMismatch{target.name, seed, r.trace_hash, again.trace_hash, std::move(diff)};
+        stop = true;
+      }
+    }
+    Accum& a = *accums[t];
+    fold(a, seed, seconds, v, std::move(r));
+    a.completed.fetch_add(1, std::memory_order_release);
+    finished.fetch_add(1, std::memory_order_release);
+  };
+
+  // Tasks [first, first + n) of target t: one by one, or as one batch.
+  auto run_tasks = [&](std::size_t t, std::uint64_t first, std::uint64_t n, std::vector<std::uint64_t>& batch) {
+    const SweepTarget& target = targets[t];
+    if (n == 1 || !target.run_batch) {
+      for (std::uint64_t i = first; i < first + n; ++i) {
+        const auto t0 = Clock::now();
+        RunResult r = target.run(seeds[i], false);
+        finish(t, seeds[i], std::chrono::duration<double>(Clock::now() - t0).count(), std::move(r));
+      }
+      return;
+    }
+    batch.clear();
+    for (std::uint64_t i = first; i < first + n; ++i) batch.push_back(seeds[i]);
+    const auto t0 = Clock::now();
+    std::vector<RunResult> results = target.run_batch(batch);
+    SIM_ASSERT_CMP(results.size(), ==, batch.size());
+    // Busy time is summed per target: the batch's, shared out evenly.
+    const double each = std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(n);
+    for (std::size_t k = 0; k < batch.size(); ++k) finish(t, batch[k], each, std::move(results[k]));
+  };
+
+  const bool batched = std::any_of(targets.begin(), targets.end(), [](const SweepTarget& t) { return bool(t.run_batch); });
+  const std::uint64_t claim = batched ? std::max<std::uint64_t>(1, options.batch_seeds) : 1;
   auto worker = [&] {
+    std::vector<std::uint64_t> batch;
     for (;;) {
       if (stop.load(std::memory_order_relaxed)) return;
       if (options.time_limit_seconds > 0 &&
@@ -213,28 +258,16 @@ SweepReport run_sweep(const std::vector<SweepTarget>& targets, const SweepOption
         stop = true;
         return;
       }
-      const std::uint64_t task = next.fetch_add(1);
+      const std::uint64_t task = next.fetch_add(claim);
       if (task >= total) return;
-      const SweepTarget& target = targets[task / per_target];
-      const std::uint64_t seed = seeds[task % per_target];
-      const auto t0 = Clock::now();
-      RunResult r = target.run(seed, false);
-      const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      const Verdict v = judge(target, r);
-      if (should_recheck(seed, options.recheck_every)) {
-        rechecked.fetch_add(1);
-        const RunResult again = target.run(seed, false);
-        if (again.trace_hash != r.trace_hash) {
-          std::string diff = first_difference(target, seed);
-          std::lock_guard lock(mismatch_mu);
-          if (!mismatch) mismatch = DeterminismMismatch{target.name, seed, r.trace_hash, again.trace_hash, std::move(diff)};
-          stop = true;
-        }
+      const std::uint64_t end = total - task < claim ? total : task + claim;
+      // A claim may span two targets (tasks are numbered target-major).
+      for (std::uint64_t at = task; at < end;) {
+        const std::size_t t = at / per_target;
+        const std::uint64_t target_end = std::min<std::uint64_t>(end, (t + 1) * per_target);
+        run_tasks(t, at % per_target, target_end - at, batch);
+        at = target_end;
       }
-      Accum& a = *accums[task / per_target];
-      fold(a, seed, seconds, v, std::move(r));
-      a.completed.fetch_add(1, std::memory_order_release);
-      finished.fetch_add(1, std::memory_order_release);
     }
   };
 

@@ -32,6 +32,12 @@ struct SweepTarget {
   std::string expect_checker;
   // Runs one seed; `keep_full_trace` for determinism diffs.
   std::function<RunResult(std::uint64_t seed, bool keep_full_trace)> run;
+  // Optional: runs several seeds (results in their order) as `run` would,
+  // in one go. A worker process's target has one (sim/sweep_isolation.h):
+  // a batch is one round trip to the worker instead of one per seed, which
+  // for a short run cost as much as the run. run_sweep then claims seeds in
+  // batches of SweepOptions::batch_seeds.
+  std::function<std::vector<RunResult>(const std::vector<std::uint64_t>& seeds)> run_batch;
 };
 
 struct SweepOptions {
@@ -43,6 +49,7 @@ struct SweepOptions {
   double time_limit_seconds = 0;    // 0: none
   std::uint32_t recheck_every = 20; // 0: no determinism check
   std::size_t keep_failures = 16;   // failure groups per target whose shortest run is kept, for files
+  std::uint32_t batch_seeds = 16;   // seeds a thread claims at once for a target with run_batch
 };
 
 // The seeds of one shard: seed_base .. seed_base+seeds-1 with

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -19,11 +21,15 @@ namespace wbsim::sim {
 
 namespace {
 
+// A request: this header, then `count` seeds (u64 each).
 struct Request {
   std::uint64_t target;
-  std::uint64_t seed;
+  std::uint64_t count;
   std::uint64_t full_trace;
 };
+
+constexpr std::uint64_t kMaxBatch = 4096;
+constexpr std::size_t kFlushBytes = 64 * 1024;
 
 bool read_exact(int fd, void* buf, std::size_t n) {
   auto* p = static_cast<char*>(buf);
@@ -50,23 +56,80 @@ bool send_all(int fd, const void* buf, std::size_t n) {
   return true;
 }
 
-bool send_frame(int fd, char kind, const std::string& payload) {
+void append_frame(std::string& out, char kind, const std::string& payload) {
   const std::uint64_t n = payload.size();
   char header[1 + sizeof n];
   header[0] = kind;
   std::memcpy(header + 1, &n, sizeof n);
-  return send_all(fd, header, sizeof header) && send_all(fd, payload.data(), payload.size());
+  out.append(header, sizeof header).append(payload);
 }
 
+// One send per frame, or per batch of them: at tens of thousands of seeds
+// a second every system call shows.
+bool send_frame(int fd, char kind, const std::string& payload) {
+  std::string frame;
+  append_frame(frame, kind, payload);
+  return send_all(fd, frame.data(), frame.size());
+}
+
+// The sweep side's reads: one read() takes a whole frame, or several,
+// instead of one for the header and one for the payload.
+class FrameReader {
+ public:
+  void reset() {
+    begin_ = 0;
+    end_ = 0;
+  }
+  bool read_exact(int fd, void* out, std::size_t n) {
+    auto* p = static_cast<char*>(out);
+    while (n > 0) {
+      if (begin_ == end_) {
+        if (n >= buf_.size()) return ::wbsim::sim::read_exact(fd, p, n);
+        const ssize_t r = ::read(fd, buf_.data(), buf_.size());
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        begin_ = 0;
+        end_ = static_cast<std::size_t>(r);
+      }
+      const std::size_t take = std::min(n, end_ - begin_);
+      std::memcpy(p, buf_.data() + begin_, take);
+      begin_ += take;
+      p += take;
+      n -= take;
+    }
+    return true;
+  }
+
+ private:
+  std::array<char, 64 * 1024> buf_{};
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+// Results go back in one send per batch (or per kFlushBytes): a crash loses
+// the unsent ones, and the sweep side then runs those seeds again one at a
+// time to learn which seed it was.
 [[noreturn]] void worker_main(int fd, const std::vector<SweepTarget>& targets) {
   send_crash_notes_to(fd);
+  std::vector<std::uint64_t> seeds;
+  std::string out;
   for (;;) {
     Request rq{};
-    if (!read_exact(fd, &rq, sizeof rq) || rq.target >= targets.size()) ::_exit(0);
+    if (!read_exact(fd, &rq, sizeof rq) || rq.target >= targets.size() || rq.count == 0 || rq.count > kMaxBatch)
+      ::_exit(0);
+    seeds.resize(rq.count);
+    if (!read_exact(fd, seeds.data(), seeds.size() * sizeof(std::uint64_t))) ::_exit(0);
+    out.clear();
     std::string note;
     try {
-      const RunResult r = targets[rq.target].run(rq.seed, rq.full_trace != 0);
-      if (!send_frame(fd, kFrameResult, encode_run(r))) ::_exit(0);
+      for (const std::uint64_t seed : seeds) {
+        append_frame(out, kFrameResult, encode_run(targets[rq.target].run(seed, rq.full_trace != 0)));
+        if (out.size() >= kFlushBytes) {
+          if (!send_all(fd, out.data(), out.size())) ::_exit(0);
+          out.clear();
+        }
+      }
+      if (!send_all(fd, out.data(), out.size())) ::_exit(0);
       continue;
     } catch (const std::exception& e) {
       note = fmt::format("exception\tuncaught exception outside the simulation: {}", e.what());
@@ -75,6 +138,7 @@ bool send_frame(int fd, char kind, const std::string& payload) {
     }
     // The run left this process in a state nobody vouches for: a new
     // worker takes the next seed.
+    send_all(fd, out.data(), out.size());
     send_frame(fd, kFrameCrashNote, note);
     ::_exit(1);
   }
@@ -118,31 +182,65 @@ class Worker {
 
   RunResult run(const std::shared_ptr<const std::vector<SweepTarget>>& targets, std::size_t target,
                 std::uint64_t seed, bool full_trace) {
-    if (pid_ > 0 && targets_ != targets) stop();
-    if (pid_ <= 0) start(targets);
-    const Request rq{target, seed, full_trace ? 1u : 0u};
+    std::vector<RunResult> out;
     std::string note;
-    if (send_all(fd_, &rq, sizeof rq)) {
-      for (;;) {
-        char header[1 + sizeof(std::uint64_t)];
-        std::uint64_t n = 0;
-        if (!read_exact(fd_, header, sizeof header)) break;
-        std::memcpy(&n, header + 1, sizeof n);
-        std::string payload(n, '\0');
-        if (!read_exact(fd_, payload.data(), n)) break;
-        if (header[0] == kFrameCrashNote) {
-          note = std::move(payload);
-          continue;
-        }
-        RunResult r;
-        if (header[0] == kFrameResult && decode_run(payload, &r)) return r;
-        break;
-      }
-    }
+    if (exchange(targets, target, {seed}, full_trace, out, note)) return std::move(out.front());
     return died(note, stop());
   }
 
+  // Every seed in one request. If the worker dies, the seeds it did not
+  // answer run again one by one in new workers, so that the one that kills
+  // it is named (runs are deterministic: the others answer as before).
+  std::vector<RunResult> run_batch(const std::shared_ptr<const std::vector<SweepTarget>>& targets,
+                                   std::size_t target, const std::vector<std::uint64_t>& seeds) {
+    std::vector<RunResult> out;
+    out.reserve(seeds.size());
+    for (std::size_t at = 0; at < seeds.size();) {
+      const std::size_t n = std::min<std::size_t>(seeds.size() - at, kMaxBatch);
+      const std::vector<std::uint64_t> part(seeds.begin() + static_cast<std::ptrdiff_t>(at),
+                                            seeds.begin() + static_cast<std::ptrdiff_t>(at + n));
+      std::string note;
+      if (!exchange(targets, target, part, false, out, note)) {
+        stop();
+        for (std::size_t i = out.size(); i < at + n; ++i) out.push_back(run(targets, target, seeds[i], false));
+      }
+      at += n;
+    }
+    return out;
+  }
+
  private:
+  // Sends one request and appends its results to `out`; false when the
+  // worker died first (`note`: its last words, if any).
+  bool exchange(const std::shared_ptr<const std::vector<SweepTarget>>& targets, std::size_t target,
+                const std::vector<std::uint64_t>& seeds, bool full_trace, std::vector<RunResult>& out,
+                std::string& note) {
+    if (pid_ > 0 && targets_ != targets) stop();
+    if (pid_ <= 0) start(targets);
+    std::string request(sizeof(Request) + seeds.size() * sizeof(std::uint64_t), '\0');
+    const Request rq{target, seeds.size(), full_trace ? 1u : 0u};
+    std::memcpy(request.data(), &rq, sizeof rq);
+    std::memcpy(request.data() + sizeof rq, seeds.data(), seeds.size() * sizeof(std::uint64_t));
+    if (!send_all(fd_, request.data(), request.size())) return false;
+    for (std::size_t got = 0; got < seeds.size();) {
+      char header[1 + sizeof(std::uint64_t)];
+      std::uint64_t n = 0;
+      if (!reader_.read_exact(fd_, header, sizeof header)) return false;
+      std::memcpy(&n, header + 1, sizeof n);
+      std::string payload(n, '\0');
+      if (!reader_.read_exact(fd_, payload.data(), n)) return false;
+      if (header[0] == kFrameCrashNote) {
+        note = std::move(payload);
+        continue;
+      }
+      RunResult r;
+      if (header[0] != kFrameResult || !decode_run(payload, &r)) return false;
+      out.push_back(std::move(r));
+      ++got;
+    }
+    return true;
+  }
+
   void start(const std::shared_ptr<const std::vector<SweepTarget>>& targets) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
@@ -157,6 +255,7 @@ class Worker {
       worker_main(3, *targets);
     }
     ::close(fds[1]);
+    reader_.reset();
     fd_ = fds[0];
     pid_ = pid;
     targets_ = targets;
@@ -177,6 +276,7 @@ class Worker {
 
   pid_t pid_ = -1;
   int fd_ = -1;
+  FrameReader reader_;
   std::shared_ptr<const std::vector<SweepTarget>> targets_;
 };
 
@@ -194,6 +294,9 @@ std::vector<SweepTarget> run_in_workers(std::vector<SweepTarget> targets) {
   for (std::size_t i = 0; i < targets.size(); ++i) {
     targets[i].run = [originals, i](std::uint64_t seed, bool full_trace) {
       return this_threads_worker().run(originals, i, seed, full_trace);
+    };
+    targets[i].run_batch = [originals, i](const std::vector<std::uint64_t>& seeds) {
+      return this_threads_worker().run_batch(originals, i, seeds);
     };
   }
   return targets;

@@ -18,6 +18,17 @@ namespace wbsim::sim {
 class Tape {
  public:
   Tape() { bytes_.reserve(kInitialBytes); }
+  // A tape written into `storage` (cleared; its capacity kept): a sweep
+  // worker's runs hand one buffer on instead of allocating one each.
+  explicit Tape(std::vector<std::uint8_t>&& storage) : bytes_(std::move(storage)) {
+    bytes_.clear();
+    bytes_.reserve(kInitialBytes);
+  }
+  // The buffer, for the next run's tape; this tape is left empty.
+  std::vector<std::uint8_t> take_storage() {
+    size_ = 0;
+    return std::move(bytes_);
+  }
 
   void push(std::uint32_t choice) {
     if (choice < 0x80) [[likely]] {

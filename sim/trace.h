@@ -117,7 +117,7 @@ class Trace {
   bool keep_all_;
   std::uint64_t count_ = 0;
   std::uint64_t hash_ = 0x243f6a8885a308d3ULL;
-  std::array<TraceRecord, kRingSize> ring_{};
+  std::array<TraceRecord, kRingSize> ring_;  // not cleared: a run writes before it reads, and a run is short
   std::vector<TraceRecord> all_;
 };
 

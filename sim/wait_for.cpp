@@ -25,7 +25,22 @@ FiberId Scheduler::waits_for(FiberId id) const {
   return f.blocked_on->holder();
 }
 
+bool Scheduler::closes_cycle(FiberId start) const {
+  // A walk of more hops than there are fibers without meeting `start` has
+  // entered a cycle that does not pass through it.
+  FiberId at = start;
+  for (std::size_t hops = 0; hops <= fibers_.size(); ++hops) {
+    const FiberId h = waits_for(at);
+    if (h == kNoFiber || h == at) return h == start;
+    if (h == start) return true;
+    at = h;
+  }
+  return false;
+}
+
 std::vector<FiberId> Scheduler::wait_cycle(FiberId start) const {
+  // Every block asks; the path is only built when there is one to report.
+  if (!closes_cycle(start)) return {};
   std::vector<FiberId> path{start};
   for (FiberId at = start;;) {
     const FiberId h = waits_for(at);

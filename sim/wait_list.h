@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "sim/assert.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::sim {
@@ -21,13 +22,16 @@ class WaitList {
     auto it = std::find(ids_.begin(), ids_.end(), id);
     if (it != ids_.end()) ids_.erase(it);
   }
-  // Wakes every waiter; returns how many there were.
+  // Wakes every waiter; returns how many there were. wake() only marks a
+  // fiber runnable (nothing runs, nothing joins a list), so the list is
+  // walked in place and cleared: it keeps its storage for the next waiter,
+  // and a contended lock allocates nothing.
   std::size_t wake_all(Scheduler& sched, const WaitObject& by) {
-    if (ids_.empty()) return 0;
-    std::vector<FiberId> woken;
-    woken.swap(ids_);
-    for (FiberId id : woken) sched.wake(id, by);
-    return woken.size();
+    const std::size_t n = ids_.size();
+    for (std::size_t i = 0; i < n; ++i) sched.wake(ids_[i], by);
+    SIM_ASSERT_CMP(ids_.size(), ==, n);
+    ids_.clear();
+    return n;
   }
   bool empty() const { return ids_.empty(); }
   std::size_t size() const { return ids_.size(); }

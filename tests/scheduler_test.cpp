@@ -566,6 +566,40 @@ TEST(Determinism, keeping_the_full_trace_does_not_change_the_hash) {
   }
 }
 
+// A thread's runs hand their scheduler storage on (fiber records, run queue,
+// object table, tape buffer): nothing of one run may reach the next.
+TEST(Determinism, a_run_hashes_the_same_whatever_ran_before_it_on_the_thread) {
+  auto one_fiber = [](sim::Scheduler& s) {
+    s.spawn("lonely", [] { sim::yield(); });
+    s.run();
+  };
+  std::vector<sim::RunResult> first;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) first.push_back(run_sim(busy_world, seed, {}, true));
+  for (std::uint64_t seed = 10; seed >= 1; --seed) {
+    run_sim(one_fiber, seed + 100);
+    run_sim(test::forced_abba_body, seed + 200);  // a finding: fibers unwound mid-run
+    const auto again = run_sim(busy_world, seed, {}, true);
+    const auto& a = first[seed - 1];
+    EXPECT_EQ(a.trace_hash, again.trace_hash) << "seed " << seed;
+    EXPECT_EQ(a.tape, again.tape) << "seed " << seed;
+    EXPECT_EQ(a.trace_all, again.trace_all) << "seed " << seed;
+  }
+}
+
+TEST(Determinism, a_passing_run_without_details_keeps_its_hash_and_drops_its_tape) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const auto a = run_sim(busy_world, seed);
+    sim::SchedulerConfig lean = test::make_config(seed);
+    lean.passing_details = false;
+    const auto b = sim::run_simulation(lean, /*faults=*/true, busy_world, "");
+    EXPECT_EQ(a.trace_hash, b.trace_hash);
+    EXPECT_EQ(a.mark_hits, b.mark_hits);
+    EXPECT_FALSE(a.tape.empty());
+    EXPECT_TRUE(b.tape.empty());
+    EXPECT_TRUE(b.fault_header.empty());
+  }
+}
+
 TEST(Replay, replaying_the_recorded_tape_reproduces_the_run_exactly) {
   for (auto strategy : {sim::StrategySpec{}, test::pct(3)}) {
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
