@@ -46,7 +46,7 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
     }
     if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
     netfs_write_subrequest_terminated(subreq, r);
-  });
+  }, static_cast<std::uint32_t>(subreq.credits));
 }
 
 void rfs_retry_request(NetfsIoRequest& wreq, NetfsIoStream& stream) {
