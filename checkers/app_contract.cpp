@@ -3,8 +3,10 @@
 //
 // - A write returns the length of the contiguous prefix of its range it
 //   stored (buffered: the bytes copied into the page cache) or transferred
-//   (unbuffered: the bytes the server acknowledged for its request), and an
-//   error only when that prefix is empty (N10's lower bound).
+//   (unbuffered: the bytes the server acknowledged for its request; it may
+//   report fewer, never more), and an error only when that prefix is empty
+//   (N10's lower bound). An asynchronous writethrough returns what its
+//   request's ki_complete got, which only the error rule judges.
 // - An I/O error that reaches the application is justified by a permanent
 //   failure of data it covers: a write RPC of the file the server refused
 //   with anything but -EAGAIN, or ->writepages cleaning dirty folios without
@@ -13,10 +15,10 @@
 //   -ENOBUFS) never surface. Judged where the error reaches the
 //   application: the error a request's collector records on the mapping
 //   (which errseq reports at fsync and close: a permanent failure of one of
-//   the file's RPCs since the request was made), a write's result (since
-//   it began, over its range, or before it, which its flush reports), and
-//   fsync's (any permanent failure of the file: errseq reports an error a
-//   description has not seen, however old).
+//   the file's RPCs since the request was made), a write's result and
+//   fsync's (any permanent failure of the file before: a flush inside the
+//   write reports AS_EIO for any range, and errseq an error a description
+//   has not seen, however old).
 // Errors that are not about the data (-EFAULT for the buffer, -ERESTARTSYS)
 // are not judged.
 #include <algorithm>
@@ -78,6 +80,7 @@ class AppContract final : public Checker {
   // --- requests ---------------------------------------------------------------
   void wreq_created(const model::NetfsIoRequest& wreq) override {
     created_[wreq_key(wreq)] = ++seq_;
+    if (wreq.origin == model::NetfsIoOrigin::writethrough) writethrough_[wreq_key(wreq)] = current_fiber();
     if (wreq.origin == model::NetfsIoOrigin::unbuffered_write || wreq.origin == model::NetfsIoOrigin::dio_write)
       unbuffered_[current_fiber()] = wreq_key(wreq);
   }
@@ -89,6 +92,13 @@ class AppContract final : public Checker {
   void collector_begin(const model::NetfsIoRequest& wreq) override { collecting_[current_fiber()] = &wreq; }
   void collector_end(const model::NetfsIoRequest& wreq) override { collecting_.erase(current_fiber()); }
   void wreq_done(const model::NetfsIoRequest& wreq) override {
+    // An asynchronous writethrough (io_uring) completes with the request's
+    // error or transferred count (ki_complete), which the model returns.
+    if (const auto it = writethrough_.find(wreq_key(wreq)); it != writethrough_.end()) {
+      const auto w = writes_.find(it->second);
+      if (wreq.offload_collection && w != writes_.end()) w->second.async_writethrough = true;
+      writethrough_.erase(it);
+    }
     if (wreq.origin != model::NetfsIoOrigin::unbuffered_write && wreq.origin != model::NetfsIoOrigin::dio_write)
       transferred_.erase(wreq_key(wreq));
   }
@@ -118,7 +128,7 @@ class AppContract final : public Checker {
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
     Write& w = writes_[current_fiber()];
-    w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}};
+    w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}, false};
     if (unbuffered) unbuffered_.erase(current_fiber());
   }
   void data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
@@ -152,8 +162,13 @@ class AppContract final : public Checker {
     prefix = std::min<std::uint64_t>(prefix, data.size());
     const char* kind = unbuffered ? "unbuffered" : "buffered";
     const char* did = unbuffered ? "transferred" : "stored";
+    if (ret >= 0 && w.async_writethrough) return;  // ki_complete's value: the request's, not the copy's
     if (ret >= 0) {
-      WBSIM_CHECK(kAppContract, static_cast<std::uint64_t>(ret) == prefix,
+      // An unbuffered write may report less than reached the server: the
+      // retry re-split of the 6.10-7.0-rc2 issuer restarts a subrequest
+      // past a partial transfer that collection then never counts, and
+      // POSIX leaves the bytes past the count unspecified. Never more.
+      WBSIM_CHECK(kAppContract, unbuffered ? static_cast<std::uint64_t>(ret) <= prefix : static_cast<std::uint64_t>(ret) == prefix,
                   "{} write of {} bytes at {} returned {}, but {} {} the first {} (file {})", kind, data.size(), pos,
                   ret, rname, did, prefix, inode.ino);
       return;
@@ -163,9 +178,9 @@ class AppContract final : public Checker {
                 "{}, an error only when it is empty (file {})",
                 kind, data.size(), pos, ret, rname, did, prefix, did, inode.ino);
     if (!about_the_data(ret)) return;
-    WBSIM_CHECK(kAppContract, justified(inode, w.began, p, p + data.size()) || justified(inode, 0, 0, 0, w.began),
-                "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good over its range "
-                "while it ran, nor any before it ({} refused with -EAGAIN, which the retry absorbs; file {})",
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
+                "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good before it "
+                "returned ({} refused with -EAGAIN, which the retry absorbs; file {})",
                 kind, data.size(), pos, ret, retriable_[file_id_of(inode)], inode.ino);
   }
 
@@ -179,6 +194,7 @@ class AppContract final : public Checker {
     std::uint64_t pos = 0;
     std::uint64_t began = 0;
     Ranges stored;  // buffered: the bytes copied into the page cache
+    bool async_writethrough = false;
   };
 
   // A permanent failure of the file after `since` (and before `before`)
@@ -201,6 +217,7 @@ class AppContract final : public Checker {
   std::map<sim::FiberId, std::uint64_t> unbuffered_;        // the unbuffered request each fiber's write made
   std::map<sim::FiberId, const model::NetfsIoRequest*> collecting_;
   std::map<sim::FiberId, Write> writes_;
+  std::map<std::uint64_t, sim::FiberId> writethrough_;  // writethrough requests, by wreq_key: the writer
 };
 
 }  // namespace

@@ -48,9 +48,15 @@ class Shadow : public Checker {
   std::uint64_t seq() const { return seq_; }
   // Whether the application has data (not a hole) at `pos`, as far as known.
   // Bytes an error may have lost are not counted: the owning write failed.
+  // Nor are bytes a failed request cleaned without a second error (F5):
+  // lost unreported, which data-integrity diagnoses.
   bool client_has_data(std::uint32_t ino, std::uint64_t pos) {
     const File& f = file(ino);
-    return pos < f.size() && f.known[pos] && f.data[pos] != 0;
+    if (pos >= f.size() || !f.known[pos] || f.data[pos] == 0) return false;
+    for (const File::Lost& l : f.unreported) {
+      if (l.from <= pos && pos < l.to && f.gen[pos] <= l.seq) return false;
+    }
+    return true;
   }
 
   void data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override;

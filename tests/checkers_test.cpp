@@ -180,7 +180,7 @@ sim::RunResult dio_write_refused(int failing) {
   return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
     model::World w({.server = {.wsize = 8192}});
     model::NetfsInode& inode = w.create_file();
-    if (failing == 1) w.server().script_replies({{}});
+    if (failing == 1) w.server().script_replies({model::RemoteServer::Reply{}});
     w.server().script_replies({{.error = model::kEIO}});
     s.spawn("direct", [&] {
       model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);

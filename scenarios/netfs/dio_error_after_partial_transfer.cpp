@@ -22,7 +22,7 @@ WBSIM_SCENARIO(netfs_dio_error_after_partial_transfer, "netfs/dio_error_after_pa
   model::NetfsInode& inode = w.create_file();
   const std::uint64_t rpcs = 2 + sim::draw(3);
   const std::uint64_t failing = 1 + sim::draw(static_cast<std::uint32_t>(rpcs - 1));
-  for (std::uint64_t i = 0; i < failing; ++i) w.server().script_replies({{}});
+  for (std::uint64_t i = 0; i < failing; ++i) w.server().script_replies({model::RemoteServer::Reply{}});
   w.server().script_replies({{.error = model::kEIO}});
   s.spawn("direct", [&] {
     model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);
