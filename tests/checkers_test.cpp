@@ -280,6 +280,7 @@ sim::RunResult failed_upload_ends_writeback(bool error_recorded) {
       model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
       wreq.io_streams[0].failed = true;
       wreq.io_streams[0].error = model::kEIO;
+      MODEL_EVENT(server_write_refused(0, 0, 4096, model::kEIO));  // the failure (app-contract)
       if (error_recorded) model::mapping_set_error(inode.mapping, model::kEIO);
       MODEL_EVENT(folio_written_back(&wreq, *folio, -1));
       model::folio_unlock(*folio);

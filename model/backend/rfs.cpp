@@ -29,6 +29,7 @@ void rfs_prepare_write(NetfsIoSubrequest& subreq) {
     // cifs: wait for a send credit; this is where production is throttled.
     rfs.server->credits().down(1);
     subreq.credits = 1;
+    rfs.credit_session[&subreq] = rfs.server->session();
   }
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
 }
@@ -37,6 +38,21 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
   NetfsIoRequest& wreq = *subreq.rreq;
   SIM_ASSERT_CMP(subreq.io_iter_count, >, 0u);
+  // cifs_issue_write(): adjust_credits() refuses credits granted before a
+  // reconnect (-EAGAIN: the retry prepares the subrequest again, at the
+  // renegotiated wsize), so nothing prepared for the old wsize is sent.
+  if (subreq.credits != 0) {
+    const auto granted = rfs.credit_session.find(&subreq);
+    const bool stale = granted != rfs.credit_session.end() && granted->second != rfs.server->session();
+    if (granted != rfs.credit_session.end()) rfs.credit_session.erase(granted);
+    if (stale) {
+      rfs.server->credits().up(subreq.credits);
+      subreq.credits = 0;
+      sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
+      netfs_write_subrequest_terminated(subreq, kEAGAIN);
+      return;
+    }
+  }
   auto bytes = netfs_extract_iter(wreq, subreq.io_iter_start, subreq.io_iter_count);
   const loff_t pos = subreq.start + static_cast<loff_t>(subreq.transferred);
   rfs.server->write_async(rfs.file_id, pos, std::move(bytes), [&subreq, &rfs](std::int64_t r) {

@@ -34,7 +34,10 @@ ServerFile& RemoteServer::file(std::uint32_t id) {
 }
 
 void RemoteServer::maybe_shrink_wsize() {
-  if (!healed_ && wsize_ > 4096 && sim::fault(kServerWsizeShrink)) wsize_ = std::max<std::uint64_t>(4096, wsize_ / 2);
+  if (!healed_ && wsize_ > 4096 && sim::fault(kServerWsizeShrink)) {
+    wsize_ = std::max<std::uint64_t>(4096, wsize_ / 2);
+    ++session_;
+  }
 }
 
 void RemoteServer::heal() {

@@ -95,6 +95,9 @@ class RemoteServer {
   // Shrinks the write size (a reconnect renegotiated it); called by the
   // filesystem's retry_request when the swarm fault fires.
   void maybe_shrink_wsize();
+  // Bumped by every reconnect (a renegotiated wsize): credits granted in an
+  // earlier session no longer cover a request.
+  std::uint64_t session() const { return session_; }
   void heal();  // liveness phase: no more scripted faults, stalls released
 
   std::uint64_t rpcs_in_flight() const { return in_flight_; }
@@ -111,7 +114,8 @@ class RemoteServer {
   std::deque<std::uint64_t> scripted_short_;
   std::deque<Reply> scripted_replies_;
   std::uint64_t in_flight_ = 0;
-  std::uint64_t credits_in_flight_ = 0;  // credits carried by RPCs in flight
+  std::uint64_t credits_in_flight_ = 0;
+  std::uint64_t session_ = 0;  // credits carried by RPCs in flight
   std::uint32_t rpc_seq_ = 0;
 };
 
