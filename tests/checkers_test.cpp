@@ -261,6 +261,40 @@ TEST(ServerProtocolChecker, fires_on_a_write_rpc_past_the_negotiated_wsize) {
       << message_of(r);
 }
 
+// A write RPC announced for 0..8191 of a file whose first folio is dirty
+// and, if `under_writeback`, under writeback; the second page is held by no
+// folio unless `both`.
+sim::RunResult rpc_over(bool under_writeback, bool both) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("client", [&] {
+      for (model::pgoff_t i = 0; i < (both ? 2u : 1u); ++i) {
+        model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, i, 0);
+        if (under_writeback) model::folio_start_writeback(*folio);
+        MODEL_EVENT(server_write_rpc(0, 0, 8192, 0, 65536, 0, 8));
+        if (under_writeback) model::folio_end_writeback(*folio);
+        model::folio_unlock(*folio);
+      }
+    });
+    s.run();
+  });
+}
+
+TEST(ServerProtocolChecker, fires_on_a_write_rpc_over_bytes_the_client_does_not_hold) {
+  auto r = rpc_over(/*under_writeback=*/false, /*both=*/true);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 0, which the client holds neither in a folio under writeback nor"),
+            std::string::npos)
+      << message_of(r);
+  r = rpc_over(/*under_writeback=*/true, /*both=*/false);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 4096, which the client holds neither in a folio under writeback (no "
+                               "folio there)"),
+            std::string::npos)
+      << message_of(r);
+}
+
 TEST(ServerProtocolChecker, stays_quiet_within_wsize_and_for_clients_without_credits) {
   EXPECT_EQ(checker_of(dio_write_three_wsizes(true, {})), "none");
   // afs-like: no credits, no per-RPC wsize (its retries have no limit).
