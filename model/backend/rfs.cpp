@@ -12,6 +12,9 @@ namespace wbsim::model {
 namespace {
 
 RfsInode& rfs_of(NetfsIoSubrequest& subreq) { return rfs_inode(*subreq.rreq->inode); }
+std::uint64_t credit_key(const NetfsIoSubrequest& subreq) {
+  return std::uint64_t{subreq.rreq->debug_id} << 32 | subreq.debug_index;
+}
 
 // ->init_request: the write size the server negotiated (as 9p sets wsize
 // from the fid's iounit when a request is made).
@@ -29,7 +32,7 @@ void rfs_prepare_write(NetfsIoSubrequest& subreq) {
     // cifs: wait for a send credit; this is where production is throttled.
     rfs.server->credits().down(1);
     subreq.credits = 1;
-    rfs.credit_session[&subreq] = rfs.server->session();
+    rfs.credit_session[credit_key(subreq)] = rfs.server->session();
   }
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
 }
@@ -42,7 +45,7 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
   // reconnect (-EAGAIN: the retry prepares the subrequest again, at the
   // renegotiated wsize), so nothing prepared for the old wsize is sent.
   if (subreq.credits != 0) {
-    const auto granted = rfs.credit_session.find(&subreq);
+    const auto granted = rfs.credit_session.find(credit_key(subreq));
     const bool stale = granted != rfs.credit_session.end() && granted->second != rfs.server->session();
     if (granted != rfs.credit_session.end()) rfs.credit_session.erase(granted);
     if (stale) {

@@ -10,7 +10,7 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <map>
 
 #include "model/backend/cache.h"
 #include "model/backend/server.h"
@@ -24,8 +24,9 @@ struct RfsInode {
   std::uint32_t file_id = 0;
   bool use_credits = true;
   // The server session each subrequest's send credit was granted in
-  // (cifs's credits.instance), until it is issued.
-  std::unordered_map<const NetfsIoSubrequest*, std::uint64_t> credit_session;
+  // (cifs's credits.instance), until it is issued; by request debug id and
+  // subrequest index.
+  std::map<std::uint64_t, std::uint64_t> credit_session;
 };
 
 extern const NetfsRequestOps kRfsRequestOps;
