@@ -3,8 +3,10 @@
 //! and cache writes to the LocalCache.
 //!
 //! Like cifs it takes a send credit in ->prepare_write (which may sleep) and
-//! returns it when the RPC completes, and it asks for the write size again
-//! in ->retry_request (a reconnect may have shrunk it). As mainline requires
+//! returns it when the RPC completes, asks for the write size again in
+//! ->retry_request (a reconnect may have shrunk it), and, as cifs's
+//! adjust_credits() at issue, refuses with -EAGAIN (for a retry) a
+//! subrequest whose credit was granted before the last reconnect. As mainline requires
 //! since 6.16, it marks -EAGAIN replies NETFS_SREQ_NEED_RETRY itself before
 //! terminating the subrequest; any other error fails it.
 #pragma once
