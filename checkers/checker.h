@@ -53,6 +53,8 @@ std::unique_ptr<Checker> make_liveness_checker();
 std::unique_ptr<Checker> make_writeback_truth_checker();
 class Shadow;
 std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow);
+std::unique_ptr<Checker> make_app_contract_checker();
+std::unique_ptr<Checker> make_server_protocol_checker();
 std::unique_ptr<Checker> make_ordered_extension_checker(Shadow& shadow, const Options& options);
 std::unique_ptr<Checker> make_dio_coherency_checker();
 std::unique_ptr<Checker> make_dio_integrity_checker();

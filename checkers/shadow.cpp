@@ -4,6 +4,7 @@
 
 #include "model/backend/server.h"
 #include "model/mm/page_writeback.h"
+#include "model/netfs/internal.h"
 
 namespace wbsim::checkers {
 
@@ -109,14 +110,55 @@ void Shadow::mapping_error(const model::AddressSpace& m, int error) {
   if (m.host_kind != model::AddressSpace::HostKind::netfs) return;  // FUSE files: writeback-truth's own shadow
   const auto& inode = *static_cast<const model::NetfsInode*>(m.host);
   File& f = file(inode.ino);
-  forget(f, 0, f.size());
+  const auto it = collecting_.find(current_fiber());
+  if (it == collecting_.end() || it->second->inode != &inode) {
+    forget(f, 0, f.size());  // an error of no known request: it may cover anything
+    return;
+  }
+  // The collector of a buffered request records its failed upload: the
+  // error covers the failed subrequest from what it transferred on, and
+  // every folio the request holds past it (the collector cancels the rest
+  // of the stream). Folios given to the request later are not covered:
+  // their loss goes unreported (docs/findings.md, F5).
+  const model::NetfsIoRequest& wreq = *it->second;
+  const model::NetfsIoStream& upload = wreq.io_streams[0];
+  if (upload.subrequests.empty()) {
+    forget(f, 0, f.size());
+    return;
+  }
+  const model::NetfsIoSubrequest& failed = *upload.subrequests.front();
+  const auto from = static_cast<std::uint64_t>(failed.start) + failed.transferred;
+  std::uint64_t to = static_cast<std::uint64_t>(failed.start) + failed.len;
+  model::rolling_buffer_for_each(wreq.buffer, [&](const model::Folio& folio) {
+    to = std::max<std::uint64_t>(to, static_cast<std::uint64_t>(folio.pos()) + folio.size());
+  });
+  for (const model::NetfsIoSubrequest* s : upload.subrequests)
+    to = std::max<std::uint64_t>(to, static_cast<std::uint64_t>(s->start) + s->len);
+  forget(f, from, to);
+}
+
+void Shadow::folio_written_back(const model::NetfsIoRequest* wreq, const model::Folio& f, model::loff_t dirty_end) {
+  if (wreq == nullptr || !wreq->io_streams[0].active || !wreq->io_streams[0].failed) return;
+  File& file_ = file(wreq->inode->ino);
+  const auto from = static_cast<std::uint64_t>(f.pos());
+  file_.unreported.push_back({from, from + f.size(), seq_});
 }
 
 void Shadow::fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) {
-  // The error is the file's (errseq), whatever range the sync covered.
+  // The error is the file's (errseq), whatever range the sync covered. The
+  // bytes its recording covered were forgotten then; it also covers the
+  // folios a failed request cleaned later without a second error.
   (void)start;
   (void)end;
-  if (ret < 0) forget(file(inode.ino), 0, file(inode.ino).size());
+  File& f = file(inode.ino);
+  if (ret >= 0 || f.unreported.empty()) return;
+  ++f.errors;
+  for (const File::Lost& l : f.unreported) {
+    for (std::uint64_t b = l.from; b < std::min(l.to, f.size()); ++b) {
+      if (f.gen[b] <= l.seq) f.known[b] = 0;
+    }
+  }
+  f.unreported.clear();
 }
 
 void Shadow::writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) {

@@ -26,6 +26,8 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_folio_state_checker());
   checkers_.push_back(make_request_state_checker());
   checkers_.push_back(make_results_checker());
+  checkers_.push_back(make_app_contract_checker());
+  checkers_.push_back(make_server_protocol_checker());
   checkers_.push_back(make_zero_point_checker());
   checkers_.push_back(make_coalescing_checker());
   checkers_.push_back(make_ordered_extension_checker(*shadow_, options));

@@ -17,6 +17,7 @@ namespace {
 
 int cmd_bugs() {
   for (const auto& b : wbsim::scenarios::known_bugs()) {
+    if (b.name.starts_with("planted-")) continue;  // checker demonstrations, not kernel history (`--bug` takes them)
     fmt::print("{} scenarios={} checker={} fix=\"{}\"\n", b.name, b.scenarios, b.checker, b.fix);
   }
   return wbsim::cli::kPass;

@@ -112,6 +112,15 @@ class Observer {
   // A write RPC was applied: bytes [pos, pos+len) stored, size old -> new.
   virtual void server_wrote(std::uint32_t file_id, loff_t pos, std::uint64_t len, std::uint64_t old_size,
                             std::uint64_t new_size) {}
+  // A write RPC arrived, before the server judges it: `len` bytes at `pos`,
+  // carrying `credits` send credits (0: the client negotiates none, as afs
+  // and 9p); `wsize` is the write size the server negotiated, `in_flight`
+  // the credits held by RPCs in flight (this one included) of `granted`.
+  virtual void server_write_rpc(std::uint32_t file_id, loff_t pos, std::uint64_t len, std::uint32_t credits,
+                                std::uint64_t wsize, std::uint64_t in_flight, std::uint64_t granted) {}
+  // A write RPC was refused with `error`: stored nothing. -EAGAIN (a
+  // reconnect) asks the client to retry; any other error is permanent.
+  virtual void server_write_refused(std::uint32_t file_id, loff_t pos, std::uint64_t len, int error) {}
 
   // --- FUSE (model/fuse/) -----------------------------------------------------
   // A buffered write stored bytes in the page cache.

@@ -25,8 +25,11 @@ std::vector<std::uint8_t> bytes(std::uint8_t v, std::size_t n) { return std::vec
 
 // A run with every checker installed, as a scenario has.
 sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
-                           checkers::Options options = {}, std::uint64_t seed = 1) {
-  return sim::run_simulation(test::make_config(seed), /*faults=*/false,
+                           checkers::Options options = {}, std::uint64_t seed = 1,
+                           std::vector<std::string> bugs = {}) {
+  sim::SchedulerConfig config = test::make_config(seed);
+  config.bugs = std::move(bugs);
+  return sim::run_simulation(config, /*faults=*/false,
                              [&](sim::Scheduler& s) {
                                checkers::Suite suite(options);
                                model::ObserverScope scope(suite.observers());
@@ -81,6 +84,223 @@ TEST(DataIntegrityChecker, stays_quiet_on_the_same_run_without_the_loss) {
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract ----------------------------------------------------------------------
+
+// A buffered write and fsync whose first write RPC the server refuses with
+// -EAGAIN (a reconnect) or -EIO; `bugs` may plant the collector recording
+// the retried subrequest's error on the mapping. Returns the fsync's result
+// through `fsync_ret`.
+sim::RunResult buffered_write_refused_once(int error, std::vector<std::string> bugs, int* fsync_ret = nullptr) {
+  return run_checked(
+      [&](sim::Scheduler& s, checkers::Suite& suite) {
+        model::World w;
+        model::NetfsInode& inode = w.create_file();
+        w.server().script_replies({{.error = error}});
+        s.spawn("writer", [&] {
+          model::NetfsFile f = w.open(inode);
+          model::netfs_file_write(f, 0, bytes(0x31, 20000), {});
+          const int ret = model::netfs_fsync(f);
+          if (fsync_ret != nullptr) *fsync_ret = ret;
+        });
+        s.run();
+        suite.liveness_phase(s, w, 60 * sim::kSec);
+      },
+      {}, 1, std::move(bugs));
+}
+
+TEST(AppContractChecker, fires_when_a_transient_error_reaches_the_mapping) {
+  const auto r = buffered_write_refused_once(model::kEAGAIN, {"planted-retry-reports-transient-error"});
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("records -11 on the mapping"), std::string::npos) << message_of(r);
+  EXPECT_NE(message_of(r).find("1 refused with -EAGAIN"), std::string::npos) << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_when_the_retry_absorbs_the_transient_error) {
+  int ret = 1;
+  const auto r = buffered_write_refused_once(model::kEAGAIN, {}, &ret);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  EXPECT_EQ(ret, 0);
+}
+
+TEST(AppContractChecker, stays_quiet_when_a_permanent_failure_justifies_the_error) {
+  int ret = 1;
+  const auto r = buffered_write_refused_once(model::kEIO, {}, &ret);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  EXPECT_EQ(ret, model::kEIO);
+}
+
+// The application-visible events of one write, announced as the model would:
+// `stored` bytes of `len` copied, then `ret` returned; optionally after the
+// server refused an RPC of the range for good.
+sim::RunResult announced_write(std::uint64_t len, std::uint64_t stored, std::int64_t ret, bool refused) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      const auto data = bytes(0x41, len);
+      inode.i_size = static_cast<loff_t>(len);  // as the write would have extended it (i-size stays quiet)
+      MODEL_EVENT(write_begin(inode, 0, len, false));
+      if (stored > 0) MODEL_EVENT(data_stored(inode, 0, std::span(data).first(stored)));
+      if (refused) MODEL_EVENT(server_write_refused(0, 0, len, model::kEIO));
+      MODEL_EVENT(write_returned(inode, 0, data, ret, false));
+    });
+    s.run();
+  });
+}
+
+TEST(AppContractChecker, fires_when_a_write_returns_less_than_it_stored) {
+  const auto r = announced_write(8192, 8192, 4096, false);
+  ASSERT_EQ(checker_of(r), "app-contract");
+  EXPECT_NE(message_of(r).find("returned 4096, but the write stored the first 8192"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, fires_when_a_write_that_stored_bytes_returns_an_error) {
+  const auto r = announced_write(8192, 100, model::kEIO, true);
+  ASSERT_EQ(checker_of(r), "app-contract");
+  EXPECT_NE(message_of(r).find("an error only when it is empty"), std::string::npos) << message_of(r);
+}
+
+TEST(AppContractChecker, fires_on_a_write_error_no_permanent_failure_justifies) {
+  const auto r = announced_write(8192, 0, model::kEIO, false);
+  ASSERT_EQ(checker_of(r), "app-contract");
+  EXPECT_NE(message_of(r).find("no write RPC of the file failed for good"), std::string::npos) << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_on_whole_writes_and_on_justified_errors) {
+  EXPECT_EQ(checker_of(announced_write(8192, 8192, 8192, false)), "none");
+  EXPECT_EQ(checker_of(announced_write(8192, 0, model::kEIO, true)), "none");
+  EXPECT_EQ(checker_of(announced_write(8192, 0, model::kEFAULT, false)), "none");  // not about the data
+}
+
+// An O_DIRECT write of 2 wsizes: the server refuses RPC `failing` (0 or 1)
+// for good. Refusing the second is mainline's shape (F13): the write
+// returns the error although the first RPC was stored.
+sim::RunResult dio_write_refused(int failing) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.server = {.wsize = 8192}});
+    model::NetfsInode& inode = w.create_file();
+    if (failing == 1) w.server().script_replies({model::RemoteServer::Reply{}});
+    w.server().script_replies({{.error = model::kEIO}});
+    s.spawn("direct", [&] {
+      model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);
+      model::netfs_file_write(f, 0, bytes(0x51, 16384), {});
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(AppContractChecker, fires_when_an_unbuffered_write_returns_an_error_after_a_transfer) {
+  const auto r = dio_write_refused(1);
+  ASSERT_EQ(checker_of(r), "app-contract");
+  EXPECT_NE(message_of(r).find("unbuffered write of 16384 bytes at 0 returned -5, but R="), std::string::npos)
+      << message_of(r);
+  EXPECT_NE(message_of(r).find("transferred the first 8192 bytes"), std::string::npos) << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_when_the_unbuffered_write_fails_before_any_transfer) {
+  const auto r = dio_write_refused(0);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// The shadow forgets only what an error covers: a byte synced before an
+// unrelated failure that the server then loses is still a finding.
+sim::RunResult sync_then_fail_elsewhere(bool scribble) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x61, 4096), {});
+      model::netfs_fsync(f);
+      w.server().script_replies({{.error = model::kEIO}});
+      model::netfs_file_write(f, 65536, bytes(0x62, 4096), {});
+      model::netfs_fsync(f);  // -EIO: covers 65536..69631 only
+      if (scribble) w.server().file(0).data[100] = 0x99;
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(Shadow, still_checks_bytes_an_error_does_not_cover) {
+  const auto r = sync_then_fail_elsewhere(true);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("server byte 100 is 0x99"), std::string::npos) << message_of(r);
+}
+
+TEST(Shadow, forgets_the_bytes_the_error_covers) {
+  EXPECT_EQ(checker_of(sync_then_fail_elsewhere(false)), "none");
+}
+
+// --- server-protocol --------------------------------------------------------------------
+
+// An O_DIRECT write of three wsizes to a cifs-like file (credits) or an
+// afs-like one (no ->prepare_write: no wsize is negotiated per RPC).
+sim::RunResult dio_write_three_wsizes(bool credits, std::vector<std::string> bugs) {
+  return run_checked(
+      [&](sim::Scheduler& s, checkers::Suite& suite) {
+        model::World w({.server = {.wsize = 8192}});
+        model::NetfsInode& inode = w.create_file({.prepare_write = credits});
+        s.spawn("direct", [&] {
+          model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);
+          model::netfs_file_write(f, 0, bytes(0x71, 3 * 8192), {});
+        });
+        s.run();
+        suite.liveness_phase(s, w, 60 * sim::kSec);
+      },
+      {}, 1, std::move(bugs));
+}
+
+TEST(ServerProtocolChecker, fires_on_a_write_rpc_past_the_negotiated_wsize) {
+  const auto r = dio_write_three_wsizes(true, {"planted-unbuffered-issue-past-wsize"});
+  ASSERT_EQ(checker_of(r), "server-protocol") << message_of(r);
+  EXPECT_NE(message_of(r).find("a write RPC of 24576 bytes at 0 with 1 credit(s), but the negotiated wsize is 8192"),
+            std::string::npos)
+      << message_of(r);
+}
+
+// A write RPC announced for 0..8191 of a file whose first folio is dirty
+// and, if `under_writeback`, under writeback; the second page is held by no
+// folio unless `both`.
+sim::RunResult rpc_over(bool under_writeback, bool both) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("client", [&] {
+      for (model::pgoff_t i = 0; i < (both ? 2u : 1u); ++i) {
+        model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, i, 0);
+        if (under_writeback) model::folio_start_writeback(*folio);
+        MODEL_EVENT(server_write_rpc(0, 0, 8192, 0, 65536, 0, 8));
+        if (under_writeback) model::folio_end_writeback(*folio);
+        model::folio_unlock(*folio);
+      }
+    });
+    s.run();
+  });
+}
+
+TEST(ServerProtocolChecker, fires_on_a_write_rpc_over_bytes_the_client_does_not_hold) {
+  auto r = rpc_over(/*under_writeback=*/false, /*both=*/true);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 0, which the client holds neither in a folio under writeback nor"),
+            std::string::npos)
+      << message_of(r);
+  r = rpc_over(/*under_writeback=*/true, /*both=*/false);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 4096, which the client holds neither in a folio under writeback (no "
+                               "folio there)"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(ServerProtocolChecker, stays_quiet_within_wsize_and_for_clients_without_credits) {
+  EXPECT_EQ(checker_of(dio_write_three_wsizes(true, {})), "none");
+  // afs-like: no credits, no per-RPC wsize (its retries have no limit).
+  EXPECT_EQ(checker_of(dio_write_three_wsizes(false, {"planted-unbuffered-issue-past-wsize"})), "none");
+}
+
 // --- error-propagation ------------------------------------------------------------
 
 // A request whose upload stream failed ends writeback on a folio; with or
@@ -94,6 +314,7 @@ sim::RunResult failed_upload_ends_writeback(bool error_recorded) {
       model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
       wreq.io_streams[0].failed = true;
       wreq.io_streams[0].error = model::kEIO;
+      MODEL_EVENT(server_write_refused(0, 0, 4096, model::kEIO));  // the failure (app-contract)
       if (error_recorded) model::mapping_set_error(inode.mapping, model::kEIO);
       MODEL_EVENT(folio_written_back(&wreq, *folio, -1));
       model::folio_unlock(*folio);

@@ -296,6 +296,15 @@ while read -r name scen checker fix; do
   code=$?
   [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
 done <bugs.txt
+# Planted switches (not kernel history, so not in `wbsim bugs`): each found by its checker.
+for planted in "planted-retry-reports-transient-error app-contract" "planted-unbuffered-issue-past-wsize server-protocol"; do
+  set -- $planted
+  grep -q "^$1 " bugs.txt && bad "wbsim bugs lists $1" || ok
+  "$wbsim" sweep --scenario 'netfs/*' --bug "$1" --seeds 200 --out zoo >planted.txt 2>&1
+  code=$?
+  [ "$code" -eq 1 ] && ok || bad "--bug $1: sweep exit $code, want 1"
+  grep -qE "^FAIL .* seed [0-9]+: $2: " planted.txt && ok || bad "--bug $1: checker '$2' not named"
+done
 # F1 beyond the server's own thread: C21 hangs any task reclaiming in legacy memcg.
 "$wbsim" sweep --scenario mm/reclaim_hung_fuse --bug fuse-reclaim-waits-on-writeback --seeds 200 --out zoo >f1.txt 2>&1
 code=$?

@@ -12,6 +12,9 @@ namespace wbsim::model {
 namespace {
 
 RfsInode& rfs_of(NetfsIoSubrequest& subreq) { return rfs_inode(*subreq.rreq->inode); }
+std::uint64_t credit_key(const NetfsIoSubrequest& subreq) {
+  return std::uint64_t{subreq.rreq->debug_id} << 32 | subreq.debug_index;
+}
 
 // ->init_request: the write size the server negotiated (as 9p sets wsize
 // from the fid's iounit when a request is made).
@@ -29,6 +32,7 @@ void rfs_prepare_write(NetfsIoSubrequest& subreq) {
     // cifs: wait for a send credit; this is where production is throttled.
     rfs.server->credits().down(1);
     subreq.credits = 1;
+    rfs.credit_session[credit_key(subreq)] = rfs.server->session();
   }
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs.server->wsize());
 }
@@ -37,6 +41,21 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
   NetfsIoRequest& wreq = *subreq.rreq;
   SIM_ASSERT_CMP(subreq.io_iter_count, >, 0u);
+  // cifs_issue_write(): adjust_credits() refuses credits granted before a
+  // reconnect (-EAGAIN: the retry prepares the subrequest again, at the
+  // renegotiated wsize), so nothing prepared for the old wsize is sent.
+  if (subreq.credits != 0) {
+    const auto granted = rfs.credit_session.find(credit_key(subreq));
+    const bool stale = granted != rfs.credit_session.end() && granted->second != rfs.server->session();
+    if (granted != rfs.credit_session.end()) rfs.credit_session.erase(granted);
+    if (stale) {
+      rfs.server->credits().up(subreq.credits);
+      subreq.credits = 0;
+      sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
+      netfs_write_subrequest_terminated(subreq, kEAGAIN);
+      return;
+    }
+  }
   auto bytes = netfs_extract_iter(wreq, subreq.io_iter_start, subreq.io_iter_count);
   const loff_t pos = subreq.start + static_cast<loff_t>(subreq.transferred);
   rfs.server->write_async(rfs.file_id, pos, std::move(bytes), [&subreq, &rfs](std::int64_t r) {
@@ -46,7 +65,7 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
     }
     if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
     netfs_write_subrequest_terminated(subreq, r);
-  });
+  }, static_cast<std::uint32_t>(subreq.credits));
 }
 
 void rfs_retry_request(NetfsIoRequest& wreq, NetfsIoStream& stream) {

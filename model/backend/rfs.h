@@ -3,13 +3,16 @@
 //! and cache writes to the LocalCache.
 //!
 //! Like cifs it takes a send credit in ->prepare_write (which may sleep) and
-//! returns it when the RPC completes, and it asks for the write size again
-//! in ->retry_request (a reconnect may have shrunk it). As mainline requires
+//! returns it when the RPC completes, asks for the write size again in
+//! ->retry_request (a reconnect may have shrunk it), and, as cifs's
+//! adjust_credits() at issue, refuses with -EAGAIN (for a retry) a
+//! subrequest whose credit was granted before the last reconnect. As mainline requires
 //! since 6.16, it marks -EAGAIN replies NETFS_SREQ_NEED_RETRY itself before
 //! terminating the subrequest; any other error fails it.
 #pragma once
 
 #include <cstdint>
+#include <map>
 
 #include "model/backend/cache.h"
 #include "model/backend/server.h"
@@ -22,6 +25,10 @@ struct RfsInode {
   LocalCache* cache = nullptr;
   std::uint32_t file_id = 0;
   bool use_credits = true;
+  // The server session each subrequest's send credit was granted in
+  // (cifs's credits.instance), until it is issued; by request debug id and
+  // subrequest index.
+  std::map<std::uint64_t, std::uint64_t> credit_session;
 };
 
 extern const NetfsRequestOps kRfsRequestOps;

@@ -34,7 +34,10 @@ ServerFile& RemoteServer::file(std::uint32_t id) {
 }
 
 void RemoteServer::maybe_shrink_wsize() {
-  if (!healed_ && wsize_ > 4096 && sim::fault(kServerWsizeShrink)) wsize_ = std::max<std::uint64_t>(4096, wsize_ / 2);
+  if (!healed_ && wsize_ > 4096 && sim::fault(kServerWsizeShrink)) {
+    wsize_ = std::max<std::uint64_t>(4096, wsize_ / 2);
+    ++session_;
+  }
 }
 
 void RemoteServer::heal() {
@@ -46,8 +49,10 @@ void RemoteServer::heal() {
 }
 
 void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
-                               std::function<void(std::int64_t)> reply) {
+                               std::function<void(std::int64_t)> reply, std::uint32_t credits) {
   ++in_flight_;
+  credits_in_flight_ += credits;
+  MODEL_EVENT(server_write_rpc(file_id, pos, bytes.size(), credits, wsize_, credits_in_flight_, options_.credits));
   std::optional<Reply> scripted;
   if (!scripted_replies_.empty()) {
     scripted = scripted_replies_.front();
@@ -55,7 +60,7 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
   }
   sim::Scheduler& sched = sim::Scheduler::current();
   sched.spawn(fmt::format("srv.write{}", ++rpc_seq_),
-              [this, file_id, pos, scripted, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
+              [this, file_id, pos, scripted, credits, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
                 const sim::Time span = options_.latency_max - options_.latency_min;
                 sim::sleep(options_.latency_min + sim::draw(static_cast<std::uint32_t>(span / sim::kUs + 1)) * sim::kUs);
                 if (!healed_ && sim::fault(kServerStall)) sim::sleep(sim::draw(2000) * sim::kMs);
@@ -96,7 +101,9 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
                   MODEL_EVENT(server_wrote(file_id, pos, n, old_size, f.data.size()));
                   result = static_cast<std::int64_t>(n);
                 }
+                if (result < 0) MODEL_EVENT(server_write_refused(file_id, pos, bytes.size(), static_cast<int>(result)));
                 --in_flight_;
+                credits_in_flight_ -= credits;
                 reply(result);
               });
 }

@@ -54,10 +54,12 @@ class RemoteServer {
   std::uint64_t wsize() const { return wsize_; }
   sim::Semaphore& credits() { return *credits_; }
 
-  // Sends a write RPC; `reply` runs in the RPC's fiber with the bytes
+  // Sends a write RPC carrying `credits` send credits (cifs-like clients:
+  // one per RPC, which then may be at most wsize long; 0 for clients that
+  // negotiate no credits); `reply` runs in the RPC's fiber with the bytes
   // transferred or a negative errno.
   void write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
-                   std::function<void(std::int64_t)> reply);
+                   std::function<void(std::int64_t)> reply, std::uint32_t credits = 0);
   // A synchronous read RPC (zeros past EOF are not returned: short read).
   std::vector<std::uint8_t> read(std::uint32_t file_id, loff_t pos, std::uint64_t len);
   // Size-changing RPCs (setattr for truncate).
@@ -93,6 +95,9 @@ class RemoteServer {
   // Shrinks the write size (a reconnect renegotiated it); called by the
   // filesystem's retry_request when the swarm fault fires.
   void maybe_shrink_wsize();
+  // Bumped by every reconnect (a renegotiated wsize): credits granted in an
+  // earlier session no longer cover a request.
+  std::uint64_t session() const { return session_; }
   void heal();  // liveness phase: no more scripted faults, stalls released
 
   std::uint64_t rpcs_in_flight() const { return in_flight_; }
@@ -109,6 +114,8 @@ class RemoteServer {
   std::deque<std::uint64_t> scripted_short_;
   std::deque<Reply> scripted_replies_;
   std::uint64_t in_flight_ = 0;
+  std::uint64_t credits_in_flight_ = 0;
+  std::uint64_t session_ = 0;  // credits carried by RPCs in flight
   std::uint32_t rpc_seq_ = 0;
 };
 

@@ -28,12 +28,16 @@ WBSIM_MARK(kMarkDioDisablesCache, "netfs.dio_disables_cache", "an unbuffered wri
 WBSIM_MARK(kMarkUnbufferedWrite, "netfs.unbuffered_write", "an unbuffered write dispatched its subrequests in sequence");
 WBSIM_MARK(kMarkUnbufferedRetry, "netfs.unbuffered_retry", "an unbuffered write retried its subrequest inline");
 
-WBSIM_KNOWN_FINDING(kFindingDioRetryShift, "netfs-dio-retry-resends-shifted", "iterator,data-integrity",
+WBSIM_KNOWN_FINDING(kFindingDioRetryShift, "netfs-dio-retry-resends-shifted", "iterator,data-integrity,app-contract",
                     "netfs/dio_short_write_retry",
                     "an unbuffered write's inline retry after a short write sends later bytes at the earlier offset");
 WBSIM_KNOWN_FINDING(kFindingDioRetryDoubleIssue, "netfs-dio-retry-issues-twice", "request-state",
                     "netfs/dio_short_write_retry_no_prepare",
                     "an unbuffered write's inline retry without ->prepare_write issues the subrequest twice");
+WBSIM_KNOWN_FINDING(kFindingDioErrorAfterTransfer, "netfs-unbuffered-error-after-transfer", "app-contract",
+                    "netfs/dio_error_after_partial_transfer",
+                    "an unbuffered write whose later subrequest fails for good returns the error although earlier "
+                    "ones transferred");
 
 namespace {
 
@@ -119,6 +123,7 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
     if (subreq->io_iter_count == 0) break;
 
     subreq->len = std::min<std::uint64_t>(subreq->io_iter_count, stream.sreq_max_len);  // netfs_limit_iter
+    if (variant::planted_unbuffered_issue_ignores_max_len()) subreq->len = subreq->io_iter_count;
     subreq->io_iter_count = std::min(subreq->io_iter_count, subreq->len);
     stream.submit_extendable_to = subreq->len;
 
@@ -133,6 +138,7 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
     if (subreq->test(NETFS_SREQ_NEED_RETRY)) {
       retry = true;
     } else if (subreq->test(NETFS_SREQ_FAILED)) {
+      if (wreq.transferred > 0) sim::known_finding_reached(kFindingDioErrorAfterTransfer);
       ret = subreq->error;
       wreq.error = ret;
       subreq = nullptr;

@@ -40,6 +40,16 @@ WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max"
 WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
           "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
 
+// Planted mutations (variants.h): the fix field says what breaks, not a kernel fix.
+WBSIM_BUG(kPlantedTransientToMapping, "planted-retry-reports-transient-error", "netfs/*", "app-contract",
+          "planted, no kernel fix: the collector records a retried subrequest's -EAGAIN on the mapping");
+WBSIM_BUG(kPlantedIssuePastWsize, "planted-unbuffered-issue-past-wsize", "netfs/*", "server-protocol",
+          "planted, no kernel fix: the unbuffered issuer ignores sreq_max_len and sends past wsize");
+
+bool planted_retry_reports_transient_error() { return sim::bug(kPlantedTransientToMapping); }
+
+bool planted_unbuffered_issue_ignores_max_len() { return sim::bug(kPlantedIssuePastWsize); }
+
 bool writethrough_append_skips_preflush(const NetfsInode& ctx, loff_t pos) {
   return sim::bug(kBugWritethroughAppendNoFlush) && pos >= ctx.i_size;
 }

@@ -73,4 +73,15 @@ bool collect_in_app_with_nothing_left(bool nothing_left);
 // after it, the model gives the old issuer's failed write its upload error.
 void unbuffered_write_collected_nothing(NetfsIoRequest& wreq);
 
+// --- planted mutations, not kernel history -------------------------------------
+// Switches named planted-* break a contract on purpose so that a test and a
+// sweep can show its checker firing; `wbsim bugs` does not list them (no
+// kernel ever had them), `--bug` takes them.
+// The collector records the error of a subrequest it is about to retry on
+// the mapping: a transient error reaches fsync and close.
+bool planted_retry_reports_transient_error();
+// The unbuffered issuer sizes a subrequest by what is left of the write,
+// ignoring the stream's sreq_max_len (the negotiated wsize).
+bool planted_unbuffered_issue_ignores_max_len();
+
 }  // namespace wbsim::model::variant

@@ -151,6 +151,9 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
             break;
           }
           if (front->transferred < front->len) {
+            if (front->error != 0 && stream.source == NetfsIoSource::upload_to_server &&
+                variant::planted_retry_reports_transient_error())
+              mapping_set_error(*wreq.mapping, front->error);
             stream.need_retry = true;
             notes |= NEED_RETRY | MADE_PROGRESS;
             break;

@@ -12,9 +12,15 @@
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_KNOWN_FINDING(kFindingRetryClobbersMaxLen, "netfs-retry-clobbers-sreq-max-len", "server-protocol",
+                    "netfs/retry_grows_issuing_subreq",
+                    "a retry re-split sets stream->sreq_max_len while the issuer builds a subrequest, which grows "
+                    "past the wsize its credit covers");
 
 
 
@@ -318,6 +324,11 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
 
   const std::uint64_t part = std::min(stream.sreq_max_len - subreq->len, len);
   subreq->len += part;
+  // A retry re-split of this request set stream->sreq_max_len to its span
+  // and waits in ->prepare_write for a credit, while this subrequest, whose
+  // own credit covered the wsize, grows to the span (docs/findings.md).
+  if (stream.source == NetfsIoSource::upload_to_server && subreq->len > wreq.wsize)
+    sim::known_finding_reached(kFindingRetryClobbersMaxLen);
   ++subreq->nr_segs;
   stream.submit_extendable_to -= std::min(stream.submit_extendable_to, part);
 

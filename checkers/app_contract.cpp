@@ -1,0 +1,227 @@
+// app-contract: what a system call returns is what POSIX and Linux define,
+// judged against what the call did and what the server refused.
+//
+// - A write returns the length of the contiguous prefix of its range it
+//   stored (buffered: the bytes copied into the page cache) or transferred
+//   (unbuffered: the bytes the server acknowledged for its request; it may
+//   report fewer, never more), and an error only when that prefix is empty
+//   (N10's lower bound). An asynchronous writethrough returns what its
+//   request's ki_complete got, which only the error rule judges.
+// - An I/O error that reaches the application is justified by a permanent
+//   failure of data it covers: a write RPC of the file the server refused
+//   with anything but -EAGAIN, or ->writepages cleaning dirty folios without
+//   I/O because it failed before making a request. Errors the retry path
+//   absorbs (-EAGAIN, a short write, a renegotiated wsize, the cache's
+//   -ENOBUFS) never surface. Judged where the error reaches the
+//   application: the error a request's collector records on the mapping
+//   (which errseq reports at fsync and close: a permanent failure of one of
+//   the file's RPCs since the request was made), a write's result and
+//   fsync's (any permanent failure of the file before: a flush inside the
+//   write reports AS_EIO for any range, and errseq an error a description
+//   has not seen, however old).
+// Errors that are not about the data (-EFAULT for the buffer, -ERESTARTSYS)
+// are not judged.
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "model/backend/rfs.h"
+#include "model/errno.h"
+#include "model/netfs/netfs.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kAppContract, "app-contract",
+              "a write returns its stored or transferred prefix; an error reaching the application is justified "
+              "by a permanent failure (N10, issue 17)");
+
+namespace {
+
+bool judged_file(const model::NetfsInode& inode) {
+  return inode.fs_private != nullptr && (inode.ops == &model::kRfsRequestOps || inode.ops == &model::kRfsRequestOpsNoPrepare);
+}
+std::uint32_t file_id_of(const model::NetfsInode& inode) {
+  return static_cast<const model::RfsInode*>(inode.fs_private)->file_id;
+}
+bool about_the_data(std::int64_t err) {
+  return err != model::kEFAULT && err != model::kERESTARTSYS && err != model::kEINTR && err != model::kEIOCBQUEUED;
+}
+
+using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+// The length of the run of `ranges` that starts at `pos` without a gap.
+std::uint64_t contiguous_prefix(Ranges ranges, std::uint64_t pos) {
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t end = pos;
+  for (const auto& [from, to] : ranges) {
+    if (from > end) break;
+    end = std::max(end, to);
+  }
+  return end - pos;
+}
+
+class AppContract final : public Checker {
+ public:
+  // --- the failures that justify an error -------------------------------------
+  void server_write_refused(std::uint32_t file_id, model::loff_t pos, std::uint64_t len, int error) override {
+    if (error == model::kEAGAIN) {
+      ++retriable_[file_id];
+      return;
+    }
+    failures_[file_id].push_back({static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(pos) + len, ++seq_, error});
+  }
+  void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override {
+    if (ret >= 0 || m.host_kind != model::AddressSpace::HostKind::netfs) return;
+    const auto& inode = *static_cast<const model::NetfsInode*>(m.host);
+    if (judged_file(inode)) failures_[file_id_of(inode)].push_back({0, UINT64_MAX, ++seq_, ret});
+  }
+
+  // --- requests ---------------------------------------------------------------
+  void wreq_created(const model::NetfsIoRequest& wreq) override {
+    created_[wreq_key(wreq)] = ++seq_;
+    if (wreq.origin == model::NetfsIoOrigin::writethrough) writethrough_[wreq_key(wreq)] = current_fiber();
+    if (wreq.origin == model::NetfsIoOrigin::unbuffered_write || wreq.origin == model::NetfsIoOrigin::dio_write)
+      unbuffered_[current_fiber()] = wreq_key(wreq);
+  }
+  void subreq_terminated(const model::NetfsIoSubrequest& r) override {
+    if (r.stream_nr != 0 || r.transferred == 0) return;
+    const auto from = static_cast<std::uint64_t>(r.start);
+    transferred_[wreq_key(*r.rreq)].emplace_back(from, from + r.transferred);
+  }
+  void collector_begin(const model::NetfsIoRequest& wreq) override { collecting_[current_fiber()] = &wreq; }
+  void collector_end(const model::NetfsIoRequest& wreq) override { collecting_.erase(current_fiber()); }
+  void wreq_done(const model::NetfsIoRequest& wreq) override {
+    // An asynchronous writethrough (io_uring) completes with the request's
+    // error or transferred count (ki_complete), which the model returns.
+    if (const auto it = writethrough_.find(wreq_key(wreq)); it != writethrough_.end()) {
+      const auto w = writes_.find(it->second);
+      if (wreq.offload_collection && w != writes_.end()) w->second.async_writethrough = true;
+      writethrough_.erase(it);
+    }
+    if (wreq.origin != model::NetfsIoOrigin::unbuffered_write && wreq.origin != model::NetfsIoOrigin::dio_write)
+      transferred_.erase(wreq_key(wreq));
+  }
+
+  // --- what the application is told --------------------------------------------
+  void mapping_error(const model::AddressSpace& m, int error) override {
+    if (m.host_kind != model::AddressSpace::HostKind::netfs) return;
+    const auto& inode = *static_cast<const model::NetfsInode*>(m.host);
+    if (!judged_file(inode)) return;
+    const auto it = collecting_.find(current_fiber());
+    const model::NetfsIoRequest* wreq = it != collecting_.end() && it->second->inode == &inode ? it->second : nullptr;
+    const std::uint64_t since = wreq != nullptr ? created_[wreq_key(*wreq)] : 0;
+    WBSIM_CHECK(kAppContract, justified(inode, since, 0, UINT64_MAX),
+                "file {}: {} records {} on the mapping (fsync and close report it), but no write RPC of the file "
+                "failed for good {} ({} refused with -EAGAIN, which the retry absorbs)",
+                inode.ino, wreq != nullptr ? wreq_name(*wreq) : std::string("writeback"), error,
+                wreq != nullptr ? "since the request was made" : "ever", retriable_[file_id_of(inode)]);
+  }
+
+  void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override {
+    if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX),
+                "file {}: fsync of {}..{} returned {}, but no write RPC of the file ever failed for good ({} refused "
+                "with -EAGAIN, which the retry absorbs)",
+                inode.ino, start, end, ret, retriable_[file_id_of(inode)]);
+  }
+
+  void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
+    Write& w = writes_[current_fiber()];
+    w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}, false};
+    if (unbuffered) unbuffered_.erase(current_fiber());
+  }
+  void data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
+    const auto it = writes_.find(current_fiber());
+    if (it == writes_.end() || it->second.ino != inode.ino) return;
+    const auto from = static_cast<std::uint64_t>(pos);
+    it->second.stored.emplace_back(from, from + data.size());
+  }
+
+  void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
+                      std::int64_t ret, bool unbuffered) override {
+    const auto wit = writes_.find(current_fiber());
+    if (wit == writes_.end() || !judged_file(inode)) return;
+    const Write w = std::move(wit->second);
+    writes_.erase(wit);
+    if (ret == model::kEIOCBQUEUED) return;
+    const auto p = static_cast<std::uint64_t>(pos);
+    std::uint64_t prefix = 0;
+    std::string rname = "the write";
+    if (unbuffered) {
+      const auto u = unbuffered_.find(current_fiber());
+      if (u != unbuffered_.end()) {
+        prefix = contiguous_prefix(transferred_[u->second], p);
+        rname = fmt::format("R={:08x}", static_cast<std::uint32_t>(u->second));
+        transferred_.erase(u->second);
+        unbuffered_.erase(u);
+      }
+    } else {
+      prefix = contiguous_prefix(w.stored, p);
+    }
+    prefix = std::min<std::uint64_t>(prefix, data.size());
+    const char* kind = unbuffered ? "unbuffered" : "buffered";
+    const char* did = unbuffered ? "transferred" : "stored";
+    if (ret >= 0 && w.async_writethrough) return;  // ki_complete's value: the request's, not the copy's
+    if (ret >= 0) {
+      // An unbuffered write may report less than reached the server: the
+      // retry re-split of the 6.10-7.0-rc2 issuer restarts a subrequest
+      // past a partial transfer that collection then never counts, and
+      // POSIX leaves the bytes past the count unspecified. Never more.
+      WBSIM_CHECK(kAppContract, unbuffered ? static_cast<std::uint64_t>(ret) <= prefix : static_cast<std::uint64_t>(ret) == prefix,
+                  "{} write of {} bytes at {} returned {}, but {} {} the first {} (file {})", kind, data.size(), pos,
+                  ret, rname, did, prefix, inode.ino);
+      return;
+    }
+    WBSIM_CHECK(kAppContract, prefix == 0,
+                "{} write of {} bytes at {} returned {}, but {} {} the first {} bytes: a write returns the prefix it "
+                "{}, an error only when it is empty (file {})",
+                kind, data.size(), pos, ret, rname, did, prefix, did, inode.ino);
+    if (!about_the_data(ret)) return;
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
+                "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good before it "
+                "returned ({} refused with -EAGAIN, which the retry absorbs; file {})",
+                kind, data.size(), pos, ret, retriable_[file_id_of(inode)], inode.ino);
+  }
+
+ private:
+  struct Failure {
+    std::uint64_t from, to, seq;
+    int error;
+  };
+  struct Write {
+    std::uint32_t ino = 0;
+    std::uint64_t pos = 0;
+    std::uint64_t began = 0;
+    Ranges stored;  // buffered: the bytes copied into the page cache
+    bool async_writethrough = false;
+  };
+
+  // A permanent failure of the file after `since` (and before `before`)
+  // over bytes overlapping [from, to) (to == 0: any bytes).
+  bool justified(const model::NetfsInode& inode, std::uint64_t since, std::uint64_t from, std::uint64_t to,
+                 std::uint64_t before = UINT64_MAX) {
+    evaluated(kAppContract);
+    for (const Failure& f : failures_[file_id_of(inode)]) {
+      if (f.seq <= since || f.seq >= before) continue;
+      if (to == 0 || (f.from < to && from < f.to)) return true;
+    }
+    return false;
+  }
+
+  std::uint64_t seq_ = 0;
+  std::map<std::uint32_t, std::vector<Failure>> failures_;  // by server file id
+  std::map<std::uint32_t, std::uint64_t> retriable_;        // -EAGAIN refusals, by server file id
+  std::map<std::uint64_t, std::uint64_t> created_;          // wreq_key -> seq when made
+  std::map<std::uint64_t, Ranges> transferred_;             // wreq_key -> acknowledged upload ranges
+  std::map<sim::FiberId, std::uint64_t> unbuffered_;        // the unbuffered request each fiber's write made
+  std::map<sim::FiberId, const model::NetfsIoRequest*> collecting_;
+  std::map<sim::FiberId, Write> writes_;
+  std::map<std::uint64_t, sim::FiberId> writethrough_;  // writethrough requests, by wreq_key: the writer
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_app_contract_checker() { return std::make_unique<AppContract>(); }
+
+}  // namespace wbsim::checkers

@@ -1,0 +1,103 @@
+// server-protocol: the requests the server and cache models receive are
+// ones the real server would accept.
+//
+// - A write RPC carrying send credits (a cifs-like client, which takes a
+//   credit in ->prepare_write) is at most the write size the server
+//   negotiated, and the credits of the RPCs in flight never exceed those
+//   granted. A client that negotiates no credits (afs- or 9p-like, no
+//   ->prepare_write) is not held to the wsize: its retries are reissued
+//   with no size limit, as netfs has them.
+// - A write RPC is not empty, and covers only bytes the client holds for
+//   it: folios of the file under writeback, or the range of an unbuffered
+//   write in progress. (A server would take anything; a client that sends
+//   what it does not hold sends stale or freed memory.)
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+#include "checkers/checker.h"
+#include "model/backend/rfs.h"
+#include "model/mm/filemap.h"
+#include "model/netfs/netfs.h"
+#include "model/world.h"
+
+namespace wbsim::checkers {
+
+WBSIM_CHECKER(kServerProtocol, "server-protocol",
+              "a write RPC fits the negotiated wsize and the credits granted, as the server would require");
+
+namespace {
+
+class ServerProtocol final : public Checker {
+ public:
+  void server_write_rpc(std::uint32_t file_id, model::loff_t pos, std::uint64_t len, std::uint32_t credits,
+                        std::uint64_t wsize, std::uint64_t in_flight, std::uint64_t granted) override {
+    WBSIM_CHECK(kServerProtocol, len > 0, "file {}: an empty write RPC at {}", file_id, pos);
+    check_held(file_id, static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(pos) + len);
+    if (credits == 0) return;
+    WBSIM_CHECK(kServerProtocol, len <= wsize,
+                "file {}: a write RPC of {} bytes at {} with {} credit(s), but the negotiated wsize is {}", file_id,
+                len, pos, credits, wsize);
+    WBSIM_CHECK(kServerProtocol, in_flight <= granted,
+                "file {}: a write RPC at {} brings the credits in flight to {}, but the server granted {}", file_id,
+                pos, in_flight, granted);
+  }
+
+  void world_created(model::World& w) override { world_ = &w; }
+  void world_destroyed(model::World& w) override { world_ = nullptr; }
+  void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
+    if (unbuffered) unbuffered_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(pos), len};
+  }
+  void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
+                      std::int64_t ret, bool unbuffered) override {
+    if (unbuffered) unbuffered_.erase(current_fiber());
+  }
+
+ private:
+  struct Unbuffered {
+    std::uint32_t ino;
+    std::uint64_t pos, len;
+  };
+
+  void check_held(std::uint32_t file_id, std::uint64_t from, std::uint64_t to) {
+    if (world_ == nullptr) return;
+    const model::NetfsInode* inode = nullptr;
+    for (const auto& i : world_->files()) {
+      if (i->fs_private != nullptr && (i->ops == &model::kRfsRequestOps || i->ops == &model::kRfsRequestOpsNoPrepare) &&
+          static_cast<const model::RfsInode*>(i->fs_private)->file_id == file_id)
+        inode = i.get();
+    }
+    if (inode == nullptr) return;
+    for (std::uint64_t b = from; b < to;) {
+      std::uint64_t next = b;
+      for (const auto& [fiber, u] : unbuffered_) {
+        if (u.ino == inode->ino && u.pos <= b && b < u.pos + u.len) next = std::max(next, u.pos + u.len);
+      }
+      if (next == b) {
+        const auto& folios = inode->mapping.folios;
+        auto it = folios.upper_bound(static_cast<model::pgoff_t>(b >> model::kPageShift));
+        const model::Folio* f = nullptr;
+        if (it != folios.begin()) {
+          const model::Folio* prev = std::prev(it)->second;
+          if (static_cast<std::uint64_t>(prev->pos()) + prev->size() > b) f = prev;
+        }
+        WBSIM_CHECK(kServerProtocol, f != nullptr && model::folio_test_writeback(*f),
+                    "file {}: a write RPC of {}..{} covers byte {}, which the client holds neither in a folio under "
+                    "writeback{} nor in an unbuffered write",
+                    file_id, from, to - 1, b, f == nullptr ? " (no folio there)" : "");
+        if (f == nullptr) return;
+        next = static_cast<std::uint64_t>(f->pos()) + f->size();
+      }
+      b = next;
+    }
+  }
+
+  model::World* world_ = nullptr;
+  std::map<sim::FiberId, Unbuffered> unbuffered_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_server_protocol_checker() { return std::make_unique<ServerProtocol>(); }
+
+}  // namespace wbsim::checkers
