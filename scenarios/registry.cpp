@@ -240,6 +240,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   if (request.step_cap != 0) config.step_budget = std::min(config.step_budget, request.step_cap);
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
+  config.record_footprints = request.record_footprints;
   config.bugs = request.bugs;
   config.fault_modes = fault_site_modes(request.composition.fault_sites);
   for (const std::string& v : split_list(scenario.options.variants)) {

@@ -50,6 +50,7 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.time = sched.now();
     result.trace_hash = sched.run_hash();
     result.trace_lines = sched.trace_log().count();
+    result.footprints = sched.footprints();
     result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
     result.replay_consumed = sched.strategy().replay_consumed();

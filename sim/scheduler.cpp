@@ -215,6 +215,9 @@ bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind k
   }
   trace(Reason::block, obj.id(), deadline == kNever ? 0 : deadline);
   ++f.steps;
+  // Resumed, the fiber re-checks what it waits for: `obj` alone when the
+  // operation announced it (yield_at), else anything.
+  if (f.resume_object != obj.id()) f.resume_object = kAnyObject;
   // The partial form of deadlock: a cycle of waits closes here, while other
   // fibers may still run. Only this fiber's new edge can close one.
   evaluated(kCheckDeadlock);
@@ -252,6 +255,7 @@ void Scheduler::wake(FiberId id, const WaitObject& by) {
 void Scheduler::sleep(Time duration, std::source_location loc) {
   // Like msleep(): a stray wake (wake_up_process) does not end the sleep.
   const Time deadline = now_ + duration;
+  if (in_fiber()) fibers_[current_]->resume_object = sleep_object_->id();
   while (block(*sleep_object_, "sleep", deadline, WaitKind::normal, loc)) {
   }
 }
@@ -263,6 +267,38 @@ std::uint32_t Scheduler::draw(std::uint32_t bound) {
   tape_.push(v);
   trace(Reason::draw, kNoObject, bound, v);
   return v;
+}
+
+// --- step footprints (explore's partial-order reduction) -------------------
+
+void Scheduler::open_step(FiberId chosen) {
+  open_step_ = tape_.size() - 1;
+  if (footprints_.size() <= open_step_) footprints_.resize(open_step_ + 1);
+  StepFootprint& fp = footprints_[open_step_];
+  const ObjectId first = fibers_[chosen]->resume_object;
+  if (first == kAnyObject) {
+    fp.unknown = true;
+  } else if (first != kNoObject) {
+    fp.objects.push_back(first);
+  }
+}
+
+void Scheduler::close_step() {
+  footprints_[open_step_].ended_runnable =
+      current_ != kHost && fibers_[current_]->state == State::runnable;
+  open_step_ = kNoStep;
+}
+
+void Scheduler::note_object(ObjectId id) {
+  if (id == kNoObject) return;
+  std::vector<ObjectId>& objects = footprints_[open_step_].objects;
+  if (std::find(objects.begin(), objects.end(), id) == objects.end()) objects.push_back(id);
+}
+
+std::vector<StepFootprint> Scheduler::footprints() const {
+  std::vector<StepFootprint> out = footprints_;
+  out.resize(tape_.size());
+  return out;
 }
 
 void Scheduler::size_mark_hits(std::uint32_t index) {

@@ -17,8 +17,10 @@ namespace wbsim::scenarios {
 
 WBSIM_FAULT_SITE(kConsumerStall, "sim.consumer_stall", "a consumer stalls before taking the next item");
 
+// por_safe: the queue is touched under queue_lock, producer_done read only in wait_event conditions.
 WBSIM_SCENARIO(sim_credits_producer_consumer, "sim/credits_producer_consumer",
-               .why = "credits and items are conserved under consumer stalls") {
+               .why = "credits and items are conserved under consumer stalls",
+               .por_safe = true) {
   constexpr int kItems = 24;
   constexpr std::uint64_t kCredits = 4;
   sim::Semaphore credits{"credits", kCredits};

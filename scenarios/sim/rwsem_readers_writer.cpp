@@ -8,8 +8,10 @@
 
 namespace wbsim::scenarios {
 
+// por_safe: readers and writers touch their counters only while holding the rwsem (the readers by increments and decrements, which commute).
 WBSIM_SCENARIO(sim_rwsem_readers_writer, "sim/rwsem_readers_writer",
-               .why = "rwsem exclusion holds and writers make progress") {
+               .why = "rwsem exclusion holds and writers make progress",
+               .por_safe = true) {
   sim::RwSem invalidate_lock{"invalidate_lock"};
   int readers = 0;
   int writers = 0;
