@@ -62,8 +62,14 @@ bool preempts(const sim::ChoiceInfo& c, std::uint32_t answer) {
 
 bool independent(const sim::StepFootprint& a, const sim::StepFootprint& b) {
   if (a.unknown || b.unknown) return false;
+  const auto in = [](const std::vector<sim::ObjectId>& v, sim::ObjectId o) {
+    return std::find(v.begin(), v.end(), o) != v.end();
+  };
   for (const sim::ObjectId o : a.objects) {
-    if (std::find(b.objects.begin(), b.objects.end(), o) != b.objects.end()) return false;
+    if (in(b.objects, o) || in(b.shared, o)) return false;
+  }
+  for (const sim::ObjectId o : a.shared) {
+    if (in(b.objects, o)) return false;
   }
   return true;
 }
@@ -92,6 +98,7 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
     req.seed = out.seed;
     req.faults = false;
     req.bugs = options.bugs;
+    req.composition = options.composition;
     req.strategy.kind = sim::StrategySpec::Kind::shrink;
     req.replay_tape = &tape;
     req.record_footprints = out.reduced;
@@ -108,7 +115,9 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
     const std::vector<std::uint32_t> answers = r.tape.choices();
     const std::size_t n = std::min(info.size(), answers.size());
     auto step_at = [&r](std::size_t i) {
-      return i < r.footprints.size() ? r.footprints[i] : sim::StepFootprint{{}, true, true};
+      sim::StepFootprint unknown;
+      unknown.unknown = true;
+      return i < r.footprints.size() ? r.footprints[i] : unknown;
     };
     // The sleep set after the prefix.
     std::vector<Sleeper> sleep;
@@ -120,7 +129,7 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
           sleep.push_back(u);
       }
       const sim::StepFootprint taken = step_at(at);
-      node.branch->explored.push_back({info[at].chosen, taken, node.preempted});
+      node.branch->explored.push_back(Sleeper{info[at].chosen, taken, node.preempted});
       wake_dependent(sleep, taken);
     }
     // Children: at each choice past the prefix, each other fiber.
@@ -132,7 +141,7 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
       std::shared_ptr<BranchPoint> branch;
       if (out.reduced) {
         branch = std::make_shared<BranchPoint>();
-        if (!redundant) branch->explored.push_back({c.chosen, step_at(i), false});
+        if (!redundant) branch->explored.push_back(Sleeper{c.chosen, step_at(i), false});
       }
       for (std::uint32_t alt = 0; alt < c.bound; ++alt) {
         if (alt == answers[i]) continue;

@@ -21,6 +21,7 @@ struct ExploreOptions {
   // Sleep sets, when the scenario is marked por_safe; false: every schedule.
   bool reduction = true;
   std::vector<std::string> bugs;  // bug switches on in every run
+  Composition composition;        // --param values (the scenario's declared knobs)
 };
 
 struct ExploreResult {

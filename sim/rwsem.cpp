@@ -21,21 +21,21 @@ void RwSem::take_write(std::source_location loc) {
 }
 
 void RwSem::down_read(std::source_location loc) {
-  sched_.yield_at(id());
+  sched_.yield_at(id(), /*shared=*/true);
   wait_until(sched_, *this, waiters_, "down_read",
              [this] { return writer_ == kNoFiber && writers_waiting_ == 0; }, kNever, WaitKind::normal, loc);
   take_read(loc);
 }
 
 bool RwSem::down_read_trylock(std::source_location loc) {
-  sched_.yield_at(id());
+  sched_.yield_at(id(), /*shared=*/true);
   if (writer_ != kNoFiber || writers_waiting_ > 0) return false;
   take_read(loc);
   return true;
 }
 
 void RwSem::up_read(std::source_location loc) {
-  sched_.yield_at(id());
+  sched_.yield_at(id(), /*shared=*/true);
   auto it = std::find(readers_.begin(), readers_.end(), sched_.current_fiber());
   SIM_ASSERT_MSG(it != readers_.end(), "up_read of rwsem '{}' not read-held by this fiber", name());
   readers_.erase(it);

@@ -255,7 +255,12 @@ void Scheduler::wake(FiberId id, const WaitObject& by) {
 void Scheduler::sleep(Time duration, std::source_location loc) {
   // Like msleep(): a stray wake (wake_up_process) does not end the sleep.
   const Time deadline = now_ + duration;
-  if (in_fiber()) fibers_[current_]->resume_object = sleep_object_->id();
+  if (in_fiber()) {
+    // Resumed, it only learns whether the timer fired: sleeps commute (two
+    // timers' order only orders the fibers they make runnable together).
+    fibers_[current_]->resume_object = sleep_object_->id();
+    fibers_[current_]->resume_shared = true;
+  }
   while (block(*sleep_object_, "sleep", deadline, WaitKind::normal, loc)) {
   }
 }
@@ -279,7 +284,7 @@ void Scheduler::open_step(FiberId chosen) {
   if (first == kAnyObject) {
     fp.unknown = true;
   } else if (first != kNoObject) {
-    fp.objects.push_back(first);
+    (fibers_[chosen]->resume_shared ? fp.shared : fp.objects).push_back(first);
   }
 }
 
@@ -289,10 +294,21 @@ void Scheduler::close_step() {
   open_step_ = kNoStep;
 }
 
-void Scheduler::note_object(ObjectId id) {
+void Scheduler::note_object(ObjectId id, std::uint16_t reason) {
   if (id == kNoObject) return;
-  std::vector<ObjectId>& objects = footprints_[open_step_].objects;
-  if (std::find(objects.begin(), objects.end(), id) == objects.end()) objects.push_back(id);
+  StepFootprint& fp = footprints_[open_step_];
+  const auto in = [id](const std::vector<ObjectId>& v) { return std::find(v.begin(), v.end(), id) != v.end(); };
+  if (in(fp.objects)) return;
+  // A sleep's block on the clock, and a shared operation's own lines (not
+  // a block, not a wake-up of another fiber), keep the access shared.
+  const bool blocks_or_wakes = reason == static_cast<std::uint16_t>(Reason::block) ||
+                               reason == static_cast<std::uint16_t>(Reason::wake);
+  if (id == sleep_object_->id() || (in(fp.shared) && !blocks_or_wakes)) {
+    if (!in(fp.shared)) fp.shared.push_back(id);
+    return;
+  }
+  std::erase(fp.shared, id);
+  fp.objects.push_back(id);
 }
 
 std::vector<StepFootprint> Scheduler::footprints() const {

@@ -118,13 +118,16 @@ class Scheduler final : public TraceNames {
   void yield() { yield_at(kAnyObject); }
   // A scheduling point at the start of an operation on the object `id` whose
   // outcome reads only that object's state (a lock, a semaphore, a wake-up):
-  // the step that resumes here acts on `id`. A plain yield() says nothing of
-  // what comes next (kAnyObject).
-  void yield_at(ObjectId id) {
+  // the step that resumes here acts on `id`. `shared`: the operation
+  // commutes with every other shared one on `id` unless it blocks or wakes
+  // a fiber (an rwsem's read side). A plain yield() says nothing of what
+  // comes next (kAnyObject).
+  void yield_at(ObjectId id, bool shared = false) {
     if (current_ == kHost || tearing_down_) [[unlikely]] return;
     Fiber& f = *fibers_[current_];
     ++f.steps;
     f.resume_object = id;
+    f.resume_shared = shared;
     const FiberId next = select_next();
     if (next != current_) switch_to(next);
   }
@@ -175,7 +178,7 @@ class Scheduler final : public TraceNames {
   ObjectId register_object(const char* kind, const std::string& name);
   void trace(std::uint16_t reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
     trace_.add({now_, step_, a, b, current_, object, reason});
-    if (open_step_ != kNoStep) [[unlikely]] note_object(object);
+    if (open_step_ != kNoStep) [[unlikely]] note_object(object, reason);
   }
   void trace(Reason reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
     trace(static_cast<std::uint16_t>(reason), object, a, b);
@@ -250,6 +253,7 @@ class Scheduler final : public TraceNames {
     // operation it yielded or blocked in (yield_at), kAnyObject when unknown,
     // kNoObject before its first step (its body's start, plain code).
     ObjectId resume_object = kNoObject;
+    bool resume_shared = false;  // yield_at(id, true)
   };
 
   struct Timer {
@@ -283,7 +287,7 @@ class Scheduler final : public TraceNames {
   static constexpr std::size_t kNoStep = ~std::size_t{0};
   void open_step(FiberId chosen);
   void close_step();
-  void note_object(ObjectId id);
+  void note_object(ObjectId id, std::uint16_t reason);
   [[noreturn]] static void no_current_simulation();
   FiberId select_after_idle();
   FiberId step_budget_exhausted();

@@ -63,6 +63,10 @@ struct ChoiceInfo {
 // by the scheduler when SchedulerConfig::record_footprints is set.
 struct StepFootprint {
   std::vector<ObjectId> objects;  // the sim objects it acted on (WaitObject ids)
+  // Objects it acted on only by operations that commute with each other's
+  // kind: an rwsem's read side that neither blocked nor woke anyone, the
+  // clock of a sleep. Two steps conflict on an object unless both are here.
+  std::vector<ObjectId> shared;
   bool unknown = false;           // it may have read or written anything: dependent on every step
   bool ended_runnable = true;     // its fiber could go on when the step ended (yielded, not blocked)
 };
