@@ -1,5 +1,5 @@
 // wbsim explore SCENARIO [--preemption-bound K] [--max-schedules N]
-// [--no-reduction]: systematic search of a scenario's schedules
+// [--no-reduction] [--param NAME=VALUE]...: systematic search of a scenario's schedules
 // (scenarios/explore.h); the first failure becomes a failure file.
 #include <fmt/format.h>
 
@@ -20,6 +20,7 @@ int cmd_explore(const ExploreArgs& args) {
   options.preemption_bound = args.preemption_bound;
   options.max_schedules = args.max_schedules;
   options.reduction = !args.no_reduction;
+  options.composition = compose(scenario, {}, args.params);
   const scenarios::ExploreResult x = scenarios::explore(scenario, options);
   const std::string reduction =
       x.reduced ? fmt::format("sleep sets, {} branches pruned", x.pruned)
@@ -36,6 +37,7 @@ int cmd_explore(const ExploreArgs& args) {
     rec.scenario = scenario.name;
     rec.seed = x.seed;
     rec.faults = false;
+    record_composition(rec, options.composition);
     fill_failure(rec, r);  // the tape holds every answer, the defaults included: a replay follows it exactly
     std::string error;
     const auto path = sim::write_failure_file(args.out_dir, rec, &error);

@@ -88,6 +88,7 @@ struct ExploreArgs {
   unsigned preemption_bound = 2;
   std::uint64_t max_schedules = 100000;
   bool no_reduction = false;  // every schedule, even where sleep sets apply
+  std::vector<std::string> params;  // --param NAME=VALUE
   std::string out_dir = "wbsim-failures";
 };
 int cmd_explore(const ExploreArgs& args);
