@@ -145,13 +145,13 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
       }
       for (std::uint32_t alt = 0; alt < c.bound; ++alt) {
         if (alt == answers[i]) continue;
+        const bool p = preempts(c, alt);
+        const unsigned total = node.preemptions + (p ? 1u : 0u);
+        if (total > options.preemption_bound) continue;
         if (alt < c.runnable.size() && asleep(sleep, c.runnable[alt])) {
           ++out.pruned;
           continue;
         }
-        const bool p = preempts(c, alt);
-        const unsigned total = node.preemptions + (p ? 1u : 0u);
-        if (total > options.preemption_bound) continue;
         Node child{std::vector<std::uint32_t>(answers.begin(), answers.begin() + static_cast<long>(i)), total};
         child.prefix.push_back(alt);
         child.sleep = sleep;
