@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   explore->add_option("--preemption-bound", explore_args.preemption_bound, "K (default 2)")->check(CLI::Range(0u, 16u));
   explore->add_option("--max-schedules", explore_args.max_schedules, "stop after N schedules (default 100000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
-  explore->add_option("--param", explore_args.params, "NAME=VALUE: a workload knob the scenario declares (repeatable)");
+  explore->add_option("--param", explore_args.params, "NAME=VALUE: one of the scenario's parameters (repeatable)")
+      ->allow_extra_args(false);
   explore->add_flag("--no-reduction", explore_args.no_reduction,
                     "no sleep sets: run every schedule within the bound (the reduction is on for por_safe scenarios)");
   explore->add_option("--out", explore_args.out_dir, "failure file directory (default ./wbsim-failures)");
