@@ -87,9 +87,22 @@ struct ExploreArgs {
   std::string scenario;
   unsigned preemption_bound = 2;
   std::uint64_t max_schedules = 100000;
+  bool no_reduction = false;  // every schedule, even where sleep sets apply
+  std::vector<std::string> params;  // --param NAME=VALUE
   std::string out_dir = "wbsim-failures";
 };
 int cmd_explore(const ExploreArgs& args);
+
+struct EvaluateArgs {
+  std::string base_seeds = "20";
+  std::string cap = "2000";        // runs per seeded search
+  std::string explore_cap = "1000";  // schedules per scenario for explore
+  std::vector<std::string> bugs;   // default: every `wbsim bugs` line
+  std::string jobs;                // default: hardware threads
+  std::string out;                 // default: standard output
+  bool progress = false;
+};
+int cmd_evaluate(const EvaluateArgs& args);
 
 struct TraceArgs {
   std::string file;

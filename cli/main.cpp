@@ -117,7 +117,23 @@ int main(int argc, char** argv) {
   explore->add_option("--preemption-bound", explore_args.preemption_bound, "K (default 2)")->check(CLI::Range(0u, 16u));
   explore->add_option("--max-schedules", explore_args.max_schedules, "stop after N schedules (default 100000)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  explore->add_option("--param", explore_args.params, "NAME=VALUE: one of the scenario's parameters (repeatable)")
+      ->allow_extra_args(false);
+  explore->add_flag("--no-reduction", explore_args.no_reduction,
+                    "no sleep sets: run every schedule within the bound (the reduction is on for por_safe scenarios)");
   explore->add_option("--out", explore_args.out_dir, "failure file directory (default ./wbsim-failures)");
+
+  EvaluateArgs evaluate_args;
+  auto* evaluate = app.add_subcommand(
+      "evaluate", "runs and CPU time to find each injectable bug under random, pct:1..3 and explore (bounds 1, 2)");
+  evaluate->add_option("--base-seeds", evaluate_args.base_seeds, "base seeds per seeded strategy (default 20)");
+  evaluate->add_option("--cap", evaluate_args.cap, "runs per seeded search (default 2000)");
+  evaluate->add_option("--explore-cap", evaluate_args.explore_cap,
+                       "schedules per scenario for explore (default 1000)");
+  evaluate->add_option("--bug", evaluate_args.bugs, "only this bug (repeatable; default every wbsim bugs line)");
+  evaluate->add_option("--jobs", evaluate_args.jobs, "threads (default: cores)");
+  evaluate->add_option("--out", evaluate_args.out, "write the Markdown table to FILE (default: standard output)");
+  evaluate->add_flag("--progress", evaluate_args.progress, "searches done, on standard error");
 
   TraceArgs trace_args;
   auto* trace = app.add_subcommand("trace", "replay a failure file and print its whole trace, or the lines that match");
@@ -242,6 +258,7 @@ int main(int argc, char** argv) {
     if (*draw) return cmd_draw(draw_args);
     if (*trace) return cmd_trace(trace_args);
     if (*explore) return cmd_explore(explore_args);
+    if (*evaluate) return cmd_evaluate(evaluate_args);
     if (*shrink) return cmd_shrink(shrink_args);
     if (*sweep) return cmd_sweep(sweep_args);
     if (*merge) return cmd_merge(merge_args);

@@ -246,6 +246,7 @@ sim::RunResult run_scenario(const Scenario& scenario, const RunRequest& request)
   config.time_budget = scenario.options.time_budget;
   config.keep_full_trace = request.keep_full_trace;
   config.passing_details = request.passing_details;
+  config.record_footprints = request.record_footprints;
   config.bugs = request.bugs;
   config.fault_modes = fault_site_modes(request.composition.fault_sites);
   for (const std::string& v : split_list(scenario.options.variants)) {

@@ -64,6 +64,13 @@ struct ScenarioOptions {
   // another scenario shows, and this one is about what comes after it.
   const char* checkers_off = "";
   const char* why = "";                     // one line for `wbsim list --long`
+  // `wbsim explore` may use its partial-order reduction (scenarios/explore.h):
+  // the fibers share plain memory only in ways the sim objects order — every
+  // plain variable two fibers touch, one of them writing, is touched only
+  // under a sim lock that excludes the other, or by increments and
+  // decrements that commute, or read in a wait_event condition (a step that
+  // depends on every other). Set only on scenarios checked by hand.
+  bool por_safe = false;
   // The direct I/O coherency design of the run's local files (model/dio;
   // the dio/DESIGN/* scenarios); `--dio-policy` overrides it.
   std::uint8_t dio_policy = 0;
@@ -178,6 +185,8 @@ struct RunRequest {
   // the scenario's own budget. The shrinker's: a candidate longer than the
   // best run so far is of no use, and a default schedule can spin.
   std::uint64_t step_cap = 0;
+  // What each step acted on (RunResult::footprints), for explore's partial-order reduction.
+  bool record_footprints = false;
   // `--fault-sites` and `--param`, checked by the caller (composition.h).
   Composition composition;
 };

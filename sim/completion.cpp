@@ -5,14 +5,14 @@
 namespace wbsim::sim {
 
 void Completion::wait(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   wait_until(sched_, *this, waiters_, "wait_for_completion", [this] { return done_ > 0; }, kNever,
              WaitKind::normal, loc);
   consume();
 }
 
 bool Completion::wait_timeout(Time timeout, std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   const bool got = wait_until(sched_, *this, waiters_, "wait_for_completion_timeout",
                               [this] { return done_ > 0; }, sched_.now() + timeout, WaitKind::normal, loc);
   if (got) consume();
@@ -20,14 +20,14 @@ bool Completion::wait_timeout(Time timeout, std::source_location loc) {
 }
 
 bool Completion::try_wait() {
-  sched_.yield();
+  sched_.yield_at(id());
   if (done_ == 0) return false;
   consume();
   return true;
 }
 
 void Completion::complete(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   if (done_ != kAll) ++done_;
   note_signal(sched_.current_fiber(), loc);
   sched_.trace(Reason::complete, id(), done_);
@@ -35,7 +35,7 @@ void Completion::complete(std::source_location loc) {
 }
 
 void Completion::complete_all(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   done_ = kAll;
   note_signal(sched_.current_fiber(), loc);
   sched_.trace(Reason::complete, id(), done_);

@@ -20,7 +20,7 @@ Kthread::~Kthread() {
 }
 
 void Kthread::stop(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   should_stop_ = true;
   note_signal(sched_.current_fiber(), loc);
   sched_.trace(Reason::kthread_stop, id(), fiber_);

@@ -11,7 +11,7 @@ void Mutex::take(std::source_location loc) {
 }
 
 void Mutex::lock(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   SIM_ASSERT_MSG(!held_by_me(), "{} '{}' locked twice by the same fiber", kind(), name());
   wait_until(sched_, *this, waiters_, wait_kind_ == WaitKind::spin ? "spin_lock" : "mutex_lock",
              [this] { return owner_ == kNoFiber; }, kNever, wait_kind_, loc);
@@ -19,14 +19,14 @@ void Mutex::lock(std::source_location loc) {
 }
 
 bool Mutex::trylock(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   if (owner_ != kNoFiber) return false;
   take(loc);
   return true;
 }
 
 void Mutex::unlock(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   SIM_ASSERT_MSG(held_by_me(), "{} '{}' unlocked by fiber {} but held by {}", kind(), name(),
                  sched_.current_fiber(), owner_);
   owner_ = kNoFiber;

@@ -67,6 +67,7 @@ RunResult run_simulation(const SchedulerConfig& config, bool faults, const Body&
     result.time = sched.now();
     result.trace_hash = sched.run_hash();
     result.trace_lines = sched.trace_log().count();
+    if (config.record_footprints) result.footprints = sched.footprints();
     if (details) result.tape = sched.release_tape();
     result.divergence = sched.strategy().divergence();
     result.replay_consumed = sched.strategy().replay_consumed();

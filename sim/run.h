@@ -36,6 +36,7 @@ struct RunResult {
   std::vector<std::string> divergence_runnable;  // the runnable fibers' names at a fiber-choice divergence
   std::size_t replay_consumed = 0;      // tape choices a replay followed
   std::vector<ChoiceInfo> choice_info;  // shrink strategy only: one per tape choice
+  std::vector<StepFootprint> footprints; // SchedulerConfig::record_footprints: by tape position
   std::size_t fibers = 0;               // fibers spawned
   std::size_t fault_sites_on = 0;       // sites on for the run (drawn or forced, not kept off)
   std::uint64_t faults_fired = 0;       // fault site firings

@@ -21,21 +21,21 @@ void RwSem::take_write(std::source_location loc) {
 }
 
 void RwSem::down_read(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id(), /*shared=*/true);
   wait_until(sched_, *this, waiters_, "down_read",
              [this] { return writer_ == kNoFiber && writers_waiting_ == 0; }, kNever, WaitKind::normal, loc);
   take_read(loc);
 }
 
 bool RwSem::down_read_trylock(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id(), /*shared=*/true);
   if (writer_ != kNoFiber || writers_waiting_ > 0) return false;
   take_read(loc);
   return true;
 }
 
 void RwSem::up_read(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id(), /*shared=*/true);
   auto it = std::find(readers_.begin(), readers_.end(), sched_.current_fiber());
   SIM_ASSERT_MSG(it != readers_.end(), "up_read of rwsem '{}' not read-held by this fiber", name());
   readers_.erase(it);
@@ -45,7 +45,7 @@ void RwSem::up_read(std::source_location loc) {
 }
 
 void RwSem::down_write(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   SIM_ASSERT_MSG(writer_ != sched_.current_fiber(), "rwsem '{}' write-locked twice", name());
   ++writers_waiting_;
   wait_until(sched_, *this, waiters_, "down_write",
@@ -55,14 +55,14 @@ void RwSem::down_write(std::source_location loc) {
 }
 
 bool RwSem::down_write_trylock(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   if (writer_ != kNoFiber || !readers_.empty()) return false;
   take_write(loc);
   return true;
 }
 
 void RwSem::up_write(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   SIM_ASSERT_MSG(writer_ == sched_.current_fiber(), "up_write of rwsem '{}' not write-held by this fiber", name());
   writer_ = kNoFiber;
   note_signal(sched_.current_fiber(), loc);
@@ -71,7 +71,7 @@ void RwSem::up_write(std::source_location loc) {
 }
 
 void RwSem::downgrade_write(std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   SIM_ASSERT_MSG(writer_ == sched_.current_fiber(), "downgrade_write of rwsem '{}' not write-held by this fiber",
                  name());
   writer_ = kNoFiber;

@@ -278,6 +278,9 @@ bool Scheduler::block(WaitObject& obj, const char* op, Time deadline, WaitKind k
   }
   trace(Reason::block, obj.id(), deadline == kNever ? 0 : deadline);
   ++f.steps;
+  // Resumed, the fiber re-checks what it waits for: `obj` alone when the
+  // operation announced it (yield_at), else anything.
+  if (f.resume_object != obj.id()) f.resume_object = kAnyObject;
   // The partial form of deadlock: a cycle of waits closes here, while other
   // fibers may still run. Only this fiber's new edge can close one.
   evaluated(kCheckDeadlock);
@@ -315,6 +318,12 @@ void Scheduler::wake(FiberId id, const WaitObject& by) {
 void Scheduler::sleep(Time duration, std::source_location loc) {
   // Like msleep(): a stray wake (wake_up_process) does not end the sleep.
   const Time deadline = now_ + duration;
+  if (in_fiber()) {
+    // Resumed, it only learns whether the timer fired: sleeps commute (two
+    // timers' order only orders the fibers they make runnable together).
+    fibers_[current_]->resume_object = sleep_object_->id();
+    fibers_[current_]->resume_shared = true;
+  }
   while (block(*sleep_object_, "sleep", deadline, WaitKind::normal, loc)) {
   }
 }
@@ -334,6 +343,49 @@ std::uint32_t Scheduler::decide(std::uint32_t bound, std::uint32_t seeded) {
   tape_.push(v);
   trace(Reason::draw, kNoObject, bound, v);
   return v;
+}
+
+// --- step footprints (explore's partial-order reduction) -------------------
+
+void Scheduler::open_step(FiberId chosen) {
+  open_step_ = tape_.size() - 1;
+  if (footprints_.size() <= open_step_) footprints_.resize(open_step_ + 1);
+  StepFootprint& fp = footprints_[open_step_];
+  const ObjectId first = fibers_[chosen]->resume_object;
+  if (first == kAnyObject) {
+    fp.unknown = true;
+  } else if (first != kNoObject) {
+    (fibers_[chosen]->resume_shared ? fp.shared : fp.objects).push_back(first);
+  }
+}
+
+void Scheduler::close_step() {
+  footprints_[open_step_].ended_runnable =
+      current_ != kHost && fibers_[current_]->state == State::runnable;
+  open_step_ = kNoStep;
+}
+
+void Scheduler::note_object(ObjectId id, std::uint16_t reason) {
+  if (id == kNoObject) return;
+  StepFootprint& fp = footprints_[open_step_];
+  const auto in = [id](const std::vector<ObjectId>& v) { return std::find(v.begin(), v.end(), id) != v.end(); };
+  if (in(fp.objects)) return;
+  // A sleep's block on the clock, and a shared operation's own lines (not
+  // a block, not a wake-up of another fiber), keep the access shared.
+  const bool blocks_or_wakes = reason == static_cast<std::uint16_t>(Reason::block) ||
+                               reason == static_cast<std::uint16_t>(Reason::wake);
+  if (id == sleep_object_->id() || (in(fp.shared) && !blocks_or_wakes)) {
+    if (!in(fp.shared)) fp.shared.push_back(id);
+    return;
+  }
+  std::erase(fp.shared, id);
+  fp.objects.push_back(id);
+}
+
+std::vector<StepFootprint> Scheduler::footprints() const {
+  std::vector<StepFootprint> out = footprints_;
+  out.resize(tape_.size());
+  return out;
 }
 
 void Scheduler::size_mark_hits(std::uint32_t index) {

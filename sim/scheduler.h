@@ -67,7 +67,14 @@ struct SchedulerConfig {
   // By fault site index (fault_sites() order): +1 on for every seed, -1 off,
   // 0 (or past the end) as the swarm draws it (`--fault-sites`).
   std::vector<std::int8_t> fault_modes;
+  // Record what every step after a fiber choice acted on (footprints()), for
+  // explore's partial-order reduction.
+  bool record_footprints = false;
 };
+
+// A step's resume object when what it acts on is not known: dependent on
+// every other step.
+inline constexpr ObjectId kAnyObject = 0xffffffffu;
 
 class BitWaitTable;
 class Scheduler;
@@ -112,9 +119,19 @@ class Scheduler final : public TraceNames {
   // --- scheduling points and blocking (fibers) ---------------------------
   // A scheduling point. The fast path is inline: it is most of what a
   // simulation does.
-  void yield() {
+  void yield() { yield_at(kAnyObject); }
+  // A scheduling point at the start of an operation on the object `id` whose
+  // outcome reads only that object's state (a lock, a semaphore, a wake-up):
+  // the step that resumes here acts on `id`. `shared`: the operation
+  // commutes with every other shared one on `id` unless it blocks or wakes
+  // a fiber (an rwsem's read side). A plain yield() says nothing of what
+  // comes next (kAnyObject).
+  void yield_at(ObjectId id, bool shared = false) {
     if (current_ == kHost || tearing_down_) [[unlikely]] return;
-    ++fibers_[current_]->steps;
+    Fiber& f = *fibers_[current_];
+    ++f.steps;
+    f.resume_object = id;
+    f.resume_shared = shared;
     const FiberId next = select_next();
     if (next != current_) switch_to(next);
   }
@@ -167,6 +184,7 @@ class Scheduler final : public TraceNames {
   ObjectId register_object(const char* kind, const std::string& name);
   void trace(std::uint16_t reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
     trace_.add({now_, step_, a, b, current_, object, reason});
+    if (open_step_ != kNoStep) [[unlikely]] note_object(object, reason);
   }
   void trace(Reason reason, ObjectId object, std::uint64_t a = 0, std::uint64_t b = 0) {
     trace(static_cast<std::uint16_t>(reason), object, a, b);
@@ -180,6 +198,9 @@ class Scheduler final : public TraceNames {
     return h ^ (h >> 31);
   }
   const Tape& tape() const { return tape_; }
+  // By tape position (fiber choices only; draws' entries are empty), with
+  // SchedulerConfig::record_footprints: what the step after each choice did.
+  std::vector<StepFootprint> footprints() const;
   Tape release_tape() { return std::move(tape_); }
   const Strategy& strategy() const { return *strategy_; }
   FaultPlan& faults() { return faults_; }
@@ -234,6 +255,11 @@ class Scheduler final : public TraceNames {
     FiberId parent = kNoFiber;  // the fiber that spawned it (kNoFiber: the host)
     bool started = false;       // its body was entered (a fiber never run unwinds without running our code)
     FiberAsanState asan;        // sim/fiber_sanitizer.h
+    // What the step that resumes this fiber acts on first: the object of the
+    // operation it yielded or blocked in (yield_at), kAnyObject when unknown,
+    // kNoObject before its first step (its body's start, plain code).
+    ObjectId resume_object = kNoObject;
+    bool resume_shared = false;  // yield_at(id, true)
   };
 
   struct Timer {
@@ -254,14 +280,20 @@ class Scheduler final : public TraceNames {
   // The strategy's pick among the runnable fibers, or kHost when the phase
   // ends (quiescence, deadlock, budget exhausted).
   FiberId select_next() {
+    if (open_step_ != kNoStep) [[unlikely]] close_step();
     if (runnable_.empty()) [[unlikely]] return select_after_idle();
     if (++step_ > config_.step_budget) [[unlikely]] return step_budget_exhausted();
     const auto n = static_cast<std::uint32_t>(runnable_.size());
     if (n == 1) return runnable_[0];
     const std::uint32_t i = fast_rng_ ? fast_rng_->below(n) : strategy_->choose_fiber(runnable_, current_);
     tape_.push(i);
+    if (config_.record_footprints) [[unlikely]] open_step(runnable_[i]);
     return runnable_[i];
   }
+  static constexpr std::size_t kNoStep = ~std::size_t{0};
+  void open_step(FiberId chosen);
+  void close_step();
+  void note_object(ObjectId id, std::uint16_t reason);
   [[noreturn]] static void no_current_simulation();
   // Storage the runs of one thread hand on to each other (sim/scheduler.cpp):
   // a Scheduler is made for every run, but its fiber records, run queue,
@@ -331,6 +363,9 @@ class Scheduler final : public TraceNames {
   bool tearing_down_ = false;
   std::optional<Finding> finding_;
   std::vector<bool> bugs_;  // by BugSwitch index
+  // record_footprints: by tape position, and the one the running step fills.
+  std::vector<StepFootprint> footprints_;
+  std::size_t open_step_ = kNoStep;
   Scheduler* previous_current_;
 };
 

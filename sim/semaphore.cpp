@@ -10,13 +10,13 @@ void Semaphore::take(std::uint64_t n) {
 }
 
 void Semaphore::down(std::uint64_t n, std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   wait_until(sched_, *this, waiters_, "down", [&] { return count_ >= n; }, kNever, WaitKind::normal, loc);
   take(n);
 }
 
 bool Semaphore::down_timeout(std::uint64_t n, Time timeout, std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   if (!wait_until(sched_, *this, waiters_, "down_timeout", [&] { return count_ >= n; }, sched_.now() + timeout,
                   WaitKind::normal, loc)) {
     return false;
@@ -26,14 +26,14 @@ bool Semaphore::down_timeout(std::uint64_t n, Time timeout, std::source_location
 }
 
 bool Semaphore::try_down(std::uint64_t n) {
-  sched_.yield();
+  sched_.yield_at(id());
   if (count_ < n) return false;
   take(n);
   return true;
 }
 
 void Semaphore::up(std::uint64_t n, std::source_location loc) {
-  sched_.yield();
+  sched_.yield_at(id());
   count_ += n;
   note_signal(sched_.current_fiber(), loc);
   sched_.trace(Reason::sem_up, id(), n, count_);

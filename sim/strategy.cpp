@@ -97,7 +97,8 @@ std::uint32_t ShrinkStrategy::choose_fiber(std::span<const FiberId> runnable, Fi
   const auto it = std::find(runnable.begin(), runnable.end(), current);
   const auto fallback = it == runnable.end() ? 0u : static_cast<std::uint32_t>(it - runnable.begin());
   const std::uint32_t i = answer(static_cast<std::uint32_t>(runnable.size()), fallback);
-  info_.push_back({fallback, static_cast<std::uint32_t>(runnable.size()), true, current, runnable[i]});
+  info_.push_back({fallback, static_cast<std::uint32_t>(runnable.size()), true, current, runnable[i],
+                   std::vector<FiberId>(runnable.begin(), runnable.end())});
   return i;
 }
 

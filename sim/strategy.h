@@ -59,6 +59,20 @@ struct ChoiceInfo {
   bool fiber_choice = false;
   FiberId current = kNoFiber;  // the fiber that was running (fiber choices)
   FiberId chosen = kNoFiber;   // the fiber the answer picked (fiber choices)
+  std::vector<FiberId> runnable;  // the fibers that could run, in answer order (fiber choices)
+};
+
+// What one step did, for explore's partial-order reduction: a step is what
+// the fiber picked at a choice runs until the next scheduling point. Filled
+// by the scheduler when SchedulerConfig::record_footprints is set.
+struct StepFootprint {
+  std::vector<ObjectId> objects;  // the sim objects it acted on (WaitObject ids)
+  // Objects it acted on only by operations that commute with each other's
+  // kind: an rwsem's read side that neither blocked nor woke anyone, the
+  // clock of a sleep. Two steps conflict on an object unless both are here.
+  std::vector<ObjectId> shared;
+  bool unknown = false;           // it may have read or written anything: dependent on every step
+  bool ended_runnable = true;     // its fiber could go on when the step ended (yielded, not blocked)
 };
 
 // A tape value no choice fits: the shrink strategy answers it with the

@@ -17,9 +17,12 @@ namespace wbsim::scenarios {
 
 WBSIM_FAULT_SITE(kConsumerStall, "sim.consumer_stall", "a consumer stalls before taking the next item");
 
+// por_safe: the queue is touched under queue_lock, producer_done read only in wait_event conditions.
 WBSIM_SCENARIO(sim_credits_producer_consumer, "sim/credits_producer_consumer",
-               .why = "credits and items are conserved under consumer stalls") {
-  constexpr int kItems = 24;
+               .why = "credits and items are conserved under consumer stalls",
+               .por_safe = true,
+               .params = {{"items", 24, 1, 256, "items the producer queues"}}) {
+  const int kItems = static_cast<int>(s.param("items"));
   constexpr std::uint64_t kCredits = 4;
   sim::Semaphore credits{"credits", kCredits};
   sim::Mutex queue_lock{"queue_lock"};

@@ -8,15 +8,21 @@
 
 namespace wbsim::scenarios {
 
+// por_safe: readers and writers touch their counters only while holding the rwsem (the readers by increments and decrements, which commute).
 WBSIM_SCENARIO(sim_rwsem_readers_writer, "sim/rwsem_readers_writer",
-               .why = "rwsem exclusion holds and writers make progress") {
+               .why = "rwsem exclusion holds and writers make progress",
+               .por_safe = true,
+               .params = {{"reads", 4, 1, 16, "down_read rounds of each of the 3 readers"},
+                          {"writes", 3, 1, 16, "down_write rounds of the writer"}}) {
+  const std::int64_t reads = s.param("reads");
+  const std::int64_t write_rounds = s.param("writes");
   sim::RwSem invalidate_lock{"invalidate_lock"};
   int readers = 0;
   int writers = 0;
   int writes = 0;
   for (int r = 0; r < 3; ++r) {
     s.spawn("reader", [&] {
-      for (int i = 0; i < 4; ++i) {
+      for (std::int64_t i = 0; i < reads; ++i) {
         invalidate_lock.down_read();
         ++readers;
         SIM_ASSERT_CMP(writers, ==, 0);
@@ -27,7 +33,7 @@ WBSIM_SCENARIO(sim_rwsem_readers_writer, "sim/rwsem_readers_writer",
     });
   }
   s.spawn("writer", [&] {
-    for (int i = 0; i < 3; ++i) {
+    for (std::int64_t i = 0; i < write_rounds; ++i) {
       invalidate_lock.down_write();
       ++writers;
       SIM_ASSERT_CMP(readers, ==, 0);
@@ -39,7 +45,7 @@ WBSIM_SCENARIO(sim_rwsem_readers_writer, "sim/rwsem_readers_writer",
     }
   });
   s.run();
-  SIM_ASSERT_CMP(writes, ==, 3);
+  SIM_ASSERT_CMP(writes, ==, write_rounds);
 }
 
 }  // namespace wbsim::scenarios

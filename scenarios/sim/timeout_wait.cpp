@@ -9,7 +9,9 @@
 
 namespace wbsim::scenarios {
 
-WBSIM_SCENARIO(sim_timeout_wait, "sim/timeout_wait", .why = "a timed wait is never reported as a deadlock") {
+// por_safe: the fibers share no plain memory.
+WBSIM_SCENARIO(sim_timeout_wait, "sim/timeout_wait", .why = "a timed wait is never reported as a deadlock",
+               .por_safe = true) {
   sim::Completion never{"never_signalled"};
   int timeouts = 0;
   s.spawn("poller", [&] {

@@ -6,8 +6,10 @@
 
 namespace wbsim::scenarios {
 
+// por_safe: count is written by the waker alone and read only in wait_event conditions.
 WBSIM_SCENARIO(sim_wait_event_wakeup, "sim/wait_event_wakeup",
-               .why = "wait_event never loses a wake-up") {
+               .why = "wait_event never loses a wake-up",
+               .por_safe = true) {
   sim::WaitQueue wq{"count_wq"};
   int count = 0;
   for (int i = 0; i < 3; ++i) {
