@@ -187,6 +187,17 @@ void page_cache_async_ra(FuseFile& file, Folio& folio, unsigned long req_count) 
 
 bool test_readahead(const Folio& f) { return f.test(PG_readahead); }
 
+// filemap_read_folio() as filemap_update_page() and filemap_fault() reach
+// it: a reference and the folio lock around ->read_folio, uptodate on
+// success.
+void filemap_read_folio(FuseFile& file, Folio& folio) {
+  folio_get(folio);
+  folio_lock(folio);
+  if (fuse_do_readfolio(file, folio, 0, folio.size()) == 0) folio_mark_uptodate(folio);
+  folio_unlock(folio);
+  folio_put(folio);
+}
+
 }  // namespace
 
 void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<std::uint8_t>* out) {
@@ -210,13 +221,7 @@ void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<s
       folio_put(*folio);
     }
     if (test_readahead(*folio)) page_cache_async_ra(file, *folio, last_index - folio->index);
-    if (!folio_test_uptodate(*folio)) {
-      folio_get(*folio);
-      folio_lock(*folio);
-      if (fuse_do_readfolio(file, *folio, 0, folio->size()) == 0) folio_mark_uptodate(*folio);
-      folio_unlock(*folio);
-      folio_put(*folio);
-    }
+    if (!folio_test_uptodate(*folio)) filemap_read_folio(file, *folio);
     const loff_t end = std::min<loff_t>(fi.i_size, pos + static_cast<loff_t>(count));
     const loff_t stop = std::min<loff_t>(end, folio->pos() + static_cast<loff_t>(folio->size()));
     const auto from = static_cast<std::size_t>(pos - folio->pos());
@@ -248,13 +253,7 @@ Folio* fuse_fault_folio(FuseFile& file, pgoff_t index) {
       folio_put(*folio);
     }
   }
-  if (!folio_test_uptodate(*folio)) {
-    folio_get(*folio);
-    folio_lock(*folio);
-    if (fuse_do_readfolio(file, *folio, 0, folio->size()) == 0) folio_mark_uptodate(*folio);
-    folio_unlock(*folio);
-    folio_put(*folio);
-  }
+  if (!folio_test_uptodate(*folio)) filemap_read_folio(file, *folio);
   return folio;
 }
 
