@@ -11,6 +11,7 @@
 #   logic   && and || exchanged
 #   drop    a call statement on one line removed (its value unused)
 #   swap    two adjacent one-line statements at one indentation swapped
+#           (not two plain stores that commute: see commuting_stores)
 #   off1    an assigned length, size or count one more than it should be
 # Lines that only check or trace (SIM_ASSERT*, SIM_CHECK, WARN_ON*, trace
 # and tracepoint calls, coverage marks, model events the checkers hear,
@@ -32,6 +33,32 @@ sub add {
   my ($file, $line, $kind, $orig, $mut, $n) = @_;
   my $id = "$file:$line:$kind:$n";
   push @out, [md5_hex("$seed/$id"), join("\t", $id, $file, $line, $kind, esc($orig), esc($mut))];
+}
+
+# Two statements that only store to plain memory, with no call between
+# them (so no scheduling point, no trace line, no model event), where
+# neither names what the other stores to: swapping them is an equivalent
+# mutant by construction (a fiber runs alone between scheduling points), so
+# the generator does not produce it. What a statement stores to is the last
+# name of its left-hand side (`wreq->len` stores to `len`): two stores
+# through different pointers to the same member are taken as aliasing.
+my $pure_call = qr/\b(?:static_cast|reinterpret_cast|const_cast|std::min|std::max|sizeof)\b/;
+sub stores_to {
+  my $s = shift;
+  $s =~ s{//.*$}{};
+  return undef if ($s =~ s/$pure_call//gr) =~ /[A-Za-z_]\w*\s*(?:<[^;()]*>)?\s*\(/;  # a call
+  return $1 if $s =~ /^\s*(?:\+\+|--)\s*(?:[\w.\->\[\]]*?)(\w+)\s*;\s*$/;
+  return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:\+\+|--)\s*;\s*$/;
+  return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:[-+*\/%&|^]|<<|>>)?=[^=]/;
+  return undef;
+}
+sub commuting_stores {
+  my ($a, $b) = @_;
+  my ($wa, $wb) = (stores_to($a), stores_to($b));
+  return 0 unless defined $wa && defined $wb;
+  my %ia = map { $_ => 1 } ($a =~ s{//.*$}{}r) =~ /\b([A-Za-z_]\w*)\b/g;
+  my %ib = map { $_ => 1 } ($b =~ s{//.*$}{}r) =~ /\b([A-Za-z_]\w*)\b/g;
+  return !$ib{$wa} && !$ia{$wb};
 }
 
 my $skip = qr/SIM_ASSERT|SIM_CHECK|WARN_ON|\btrace\w*\(|tracepoint|WBSIM_MARK|\bmark\(|mark_hit|MODEL_EVENT|push_note/;
@@ -90,7 +117,8 @@ for my $file (sort @ARGV) {
             && $s !~ /[{}]/ && $s !~ /^\s*(if|for|while|else)\b/ && ($s =~ tr/(//) == ($s =~ tr/)//);
       };
       if ($ia eq $ib && $simple->($l) && $simple->($next) && $l ne $next
-          && $i > 0 && $lines[$i - 1] !~ /\b(if|else|for|while)\b[^;{]*$/) {
+          && $i > 0 && $lines[$i - 1] !~ /\b(if|else|for|while)\b[^;{]*$/
+          && !commuting_stores($l, $next)) {
         add($file, $line, 'swap', $l, $next, 0);
       }
     }

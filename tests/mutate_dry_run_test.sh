@@ -25,6 +25,21 @@ while IFS=$'\t' read -r file line kind orig mut; do
   echo "$orig" | grep -qE 'SIM_ASSERT|SIM_CHECK|WARN_ON|MODEL_EVENT' && { bad "$file:$line: an assertion or event mutated"; continue; }
   ok
 done <a.txt
+# Two plain stores that commute are never swapped (an equivalent mutant by
+# construction); a store and a call, or two stores where one reads what the
+# other writes, are.
+cat >fixture.cpp <<'CPP'
+void f(Req* a, Req* b) {
+  a->len = 1;
+  b->start = 2;
+  b->len = a->start;
+  ++busy;
+  wake_up(b);
+  busy = 0;
+}
+CPP
+perl "$src/ci/mutants.pl" 1 fixture.cpp | awk -F'\t' '$4 == "swap" { print $3 }' | sort -n | tr '\n' ' ' >swaps.txt
+[ "$(cat swaps.txt)" = "3 5 6 " ] && ok || bad "swaps at lines $(cat swaps.txt), want 3 5 6 (not 2 or 4: commuting stores)"
 mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
   [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
 mutate_usage --seeds 0
