@@ -41,7 +41,8 @@ sub add {
 # mutant by construction (a fiber runs alone between scheduling points), so
 # the generator does not produce it. What a statement stores to is the last
 # name of its left-hand side (`wreq->len` stores to `len`): two stores
-# through different pointers to the same member are taken as aliasing.
+# through different pointers to the same member are taken as aliasing; a
+# declaration `loff_t end = ...` stores to `end`.
 my $pure_call = qr/\b(?:static_cast|reinterpret_cast|const_cast|std::min|std::max|sizeof)\b/;
 sub stores_to {
   my $s = shift;
@@ -50,6 +51,7 @@ sub stores_to {
   return $1 if $s =~ /^\s*(?:\+\+|--)\s*(?:[\w.\->\[\]]*?)(\w+)\s*;\s*$/;
   return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:\+\+|--)\s*;\s*$/;
   return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:[-+*\/%&|^]|<<|>>)?=[^=]/;
+  return $1 if $s =~ /^\s*(?:const\s+)?[a-z_][\w:]*\s+\**(\w+)\s*=[^=]/;  # a declaration: `loff_t end = ...`
   return undef;
 }
 sub commuting_stores {

@@ -33,13 +33,15 @@ void f(Req* a, Req* b) {
   a->len = 1;
   b->start = 2;
   b->len = a->start;
+  loff_t end = 1;
+  bool boundary = false;
   ++busy;
   wake_up(b);
   busy = 0;
 }
 CPP
 perl "$src/ci/mutants.pl" 1 fixture.cpp | awk -F'\t' '$4 == "swap" { print $3 }' | sort -n | tr '\n' ' ' >swaps.txt
-[ "$(cat swaps.txt)" = "3 5 6 " ] && ok || bad "swaps at lines $(cat swaps.txt), want 3 5 6 (not 2 or 4: commuting stores)"
+[ "$(cat swaps.txt)" = "3 7 8 " ] && ok || bad "swaps at lines $(cat swaps.txt), want 3 7 8 (not 2, 4, 5, 6: commuting stores and declarations)"
 mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
   [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
 mutate_usage --seeds 0
