@@ -74,7 +74,9 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
     }
     // filemap_fault -> ->read_folio, through the read path (which writes a
     // streaming folio back first).
-    netfs_file_read(file, pos, 1);
+    // The read starts at the page: past EOF in the EOF page it would read
+    // nothing, and the fault reads the whole folio anyway.
+    netfs_file_read(file, pos & ~static_cast<loff_t>(kPageSize - 1), 1);
   }
 }
 
@@ -118,6 +120,12 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
   std::uint64_t done = 0;
   while (done < len) {
     const loff_t at = pos + static_cast<loff_t>(done);
+    // A page wholly past EOF is not mapped (filemap_fault: VM_FAULT_SIGBUS
+    // at index >= DIV_ROUND_UP(i_size, PAGE_SIZE)): the load stops there.
+    if (at >= ((ictx.i_size + static_cast<loff_t>(kPageSize) - 1) & ~static_cast<loff_t>(kPageSize - 1))) {
+      out.resize(done);
+      break;
+    }
     Folio* folio = fault_in(file, at);
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, len - done);

@@ -93,7 +93,8 @@ inline int netfs_fdatasync(NetfsFile& file) { return netfs_fsync(file); }
 // stay in the folio, outside the file.
 void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group = nullptr);
 // Loads through a shared mapping: each folio faulted in (read if needed),
-// then copied; no inode lock, as page faults take none.
+// then copied; no inode lock, as page faults take none. A page wholly past
+// EOF ends the load (SIGBUS): the bytes returned are the ones before it.
 std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint64_t len);
 // fallocate(2)'s allocate, punch-hole, zero-range, collapse-range and
 // insert-range modes, and copy_file_range(2) within the file (`dest`),
