@@ -24,10 +24,11 @@ class WaitQueue : public WaitObject {
     wait_until(sched_, *this, waiters_, "wait_event", cond, kNever, WaitKind::normal, loc);
   }
   // wait_event whose condition reads only state that every fiber writes in
-  // a step acting on `guard` or on this queue: right after an operation on
-  // one of them, with no scheduling point in between (under `guard`, a lock
-  // whose critical section has no other one). Explore's reduction then knows
-  // what the checks read (docs/runtime.md); the scenario vouches for it.
+  // a step acting on `guard` or on this queue: right after an exclusive
+  // operation on one of them (not an rwsem's read side), with no scheduling
+  // point in between (under `guard`, a lock whose critical section has no
+  // other one). Explore's reduction then knows what the checks read
+  // (docs/runtime.md); the scenario vouches for it.
   template <typename Cond>
   void wait_event_under(const WaitObject& guard, Cond cond,
                         std::source_location loc = std::source_location::current()) {
