@@ -168,7 +168,8 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
           sleep.push_back(u);
       }
       const sim::StepFootprint taken = step_at(at);
-      node.branch->explored.push_back(Sleeper{info[at].chosen, run_to_block(info, r.footprints, at), node.preempted});
+      node.branch->explored.push_back(
+          Sleeper{info[at].chosen, run_to_block(info, r.footprints, at), node.preempted});
       wake_dependent(sleep, taken);
     }
     // Children: at each choice past the prefix, each other fiber.
@@ -180,7 +181,9 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
       std::shared_ptr<BranchPoint> branch;
       if (out.reduced) {
         branch = std::make_shared<BranchPoint>();
-        if (!redundant) branch->explored.push_back(Sleeper{c.chosen, run_to_block(info, r.footprints, i), false});
+        if (!redundant) {
+          branch->explored.push_back(Sleeper{c.chosen, run_to_block(info, r.footprints, i), false});
+        }
       }
       for (std::uint32_t alt = 0; alt < c.bound; ++alt) {
         if (alt == answers[i]) continue;
