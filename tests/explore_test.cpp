@@ -1,9 +1,11 @@
 // wbsim explore's search (scenarios/explore.h): the sleep-set reduction
 // keeps every sim scenario's verdict with no more schedules, finds the two
 // planted races within two preemptions, and exhausts the small sim
-// scenarios where the bounded space fits (docs/runtime.md has the figures).
+// scenarios where the bounded space fits (docs/runtime.md has the figures);
+// and the footprint a wait_event_under check records.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -11,6 +13,10 @@
 
 #include "scenarios/explore.h"
 #include "scenarios/registry.h"
+#include "sim/mutex.h"
+#include "sim/run.h"
+#include "sim/scheduler.h"
+#include "sim/waitqueue.h"
 
 namespace wbsim {
 namespace {
@@ -90,6 +96,54 @@ TEST(explore, sleeping_readers_cut_the_rwsem_search_tenfold) {
   EXPECT_TRUE(reduced.reduced);
   EXPECT_GT(reduced.pruned, 0u);
   EXPECT_LT(reduced.schedules * 10, full.schedules);
+}
+
+TEST(explore, wait_event_under_checks_read_their_guard_at_every_wake) {
+  // The waiter's first check and its re-check after the wake-up both act on
+  // the queue and read the guard (shared): what lets them sleep beside
+  // steps that touch neither, and wakes them at the write under the lock.
+  bool rechecked = false;
+  for (std::uint64_t seed = 1; seed <= 64 && !rechecked; ++seed) {
+    sim::SchedulerConfig config;
+    config.seed = seed;
+    config.record_footprints = true;
+    sim::ObjectId queue_id = sim::kNoObject;
+    sim::ObjectId guard_id = sim::kNoObject;
+    const sim::RunResult r = sim::run_simulation(
+        config, /*faults=*/false,
+        [&](sim::Scheduler& s) {
+          sim::WaitQueue wq{"wq"};
+          sim::Mutex lock{"lock"};
+          queue_id = wq.id();
+          guard_id = lock.id();
+          int flag = 0;
+          s.spawn("waiter", [&] { wq.wait_event_under(lock, [&] { return flag != 0; }); });
+          s.spawn("setter", [&] {
+            lock.lock();
+            flag = 1;
+            lock.unlock();
+            wq.wake_up();
+          });
+          s.spawn("bystander", [&] {
+            for (int i = 0; i < 8; ++i) sim::yield();
+          });
+          s.run();
+        },
+        "");
+    ASSERT_FALSE(r.finding.has_value());
+    int checks = 0;
+    for (const sim::StepFootprint& fp : r.footprints) {
+      const auto in = [](const std::vector<sim::ObjectId>& v, sim::ObjectId o) {
+        return std::find(v.begin(), v.end(), o) != v.end();
+      };
+      if (!in(fp.shared, guard_id)) continue;
+      EXPECT_FALSE(fp.unknown);
+      EXPECT_TRUE(in(fp.shared, queue_id) || in(fp.objects, queue_id));
+      ++checks;
+    }
+    rechecked = checks >= 2;
+  }
+  EXPECT_TRUE(rechecked);
 }
 
 TEST(explore, finds_the_planted_races_within_two_preemptions) {
