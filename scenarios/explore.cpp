@@ -17,10 +17,11 @@
 // (sim::StepFootprint). Two steps are independent when neither may have
 // touched anything (a plain yield, a wait_event condition) and their
 // objects are disjoint. At a choice, a sibling u already explored goes to
-// sleep in the branch of a later sibling t when u is independent of t, u's
-// step ended with its fiber blocked or finished, and choosing u cost no
-// more preemptions than choosing t; it stays asleep while the branch's steps
-// are independent of it, and a branch never picks a sleeping fiber: that
+// sleep in the branch of a later sibling t when u's run to its block (the
+// steps u's fiber takes from the choice on, not preempted, until it blocks
+// or finishes; all known) is independent of t, and choosing u cost no more
+// preemptions than choosing t; it stays asleep while the branch's steps are
+// independent of that run, and a branch never picks a sleeping fiber: that
 // schedule equals one in u's branch, with no more preemptions.
 #include "scenarios/explore.h"
 
@@ -34,7 +35,7 @@ namespace {
 
 struct Sleeper {
   sim::FiberId fiber = sim::kNoFiber;
-  sim::StepFootprint step;  // what its pending step does (seen when it was explored)
+  sim::StepFootprint step;  // its run to its block from there (seen when it was explored)
   bool preempted = false;   // choosing it was a preemption (for the eligibility rule)
 };
 
@@ -72,6 +73,42 @@ bool independent(const sim::StepFootprint& a, const sim::StepFootprint& b) {
     if (in(b.objects, o)) return false;
   }
   return true;
+}
+
+void merge(sim::StepFootprint& into, const sim::StepFootprint& step) {
+  const auto in = [](const std::vector<sim::ObjectId>& v, sim::ObjectId o) {
+    return std::find(v.begin(), v.end(), o) != v.end();
+  };
+  for (const sim::ObjectId o : step.objects) {
+    std::erase(into.shared, o);
+    if (!in(into.objects, o)) into.objects.push_back(o);
+  }
+  for (const sim::ObjectId o : step.shared) {
+    if (!in(into.objects, o) && !in(into.shared, o)) into.shared.push_back(o);
+  }
+}
+
+// What the fiber chosen at choice i does from there, run on without a
+// preemption until it blocks or finishes — what the run does past its
+// prefix, every later answer being the default: the union of those steps'
+// footprints, ended_runnable false. Unknown when one of them is, or when
+// the run stops first (a finding, a budget).
+sim::StepFootprint run_to_block(const std::vector<sim::ChoiceInfo>& info,
+                                const std::vector<sim::StepFootprint>& steps, std::size_t i) {
+  sim::StepFootprint unknown;
+  unknown.unknown = true;
+  sim::StepFootprint out;
+  const sim::FiberId fiber = info[i].chosen;
+  for (std::size_t j = i; j < info.size() && j < steps.size(); ++j) {
+    if (!info[j].fiber_choice) continue;
+    if (info[j].chosen != fiber || steps[j].unknown) return unknown;
+    merge(out, steps[j]);
+    if (!steps[j].ended_runnable) {
+      out.ended_runnable = false;
+      return out;
+    }
+  }
+  return unknown;
 }
 
 bool asleep(const std::vector<Sleeper>& sleep, sim::FiberId f) {
@@ -131,7 +168,8 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
           sleep.push_back(u);
       }
       const sim::StepFootprint taken = step_at(at);
-      node.branch->explored.push_back(Sleeper{info[at].chosen, taken, node.preempted});
+      node.branch->explored.push_back(
+          Sleeper{info[at].chosen, run_to_block(info, r.footprints, at), node.preempted});
       wake_dependent(sleep, taken);
     }
     // Children: at each choice past the prefix, each other fiber.
@@ -143,7 +181,9 @@ ExploreResult explore(const Scenario& scenario, const ExploreOptions& options) {
       std::shared_ptr<BranchPoint> branch;
       if (out.reduced) {
         branch = std::make_shared<BranchPoint>();
-        if (!redundant) branch->explored.push_back(Sleeper{c.chosen, step_at(i), false});
+        if (!redundant) {
+          branch->explored.push_back(Sleeper{c.chosen, run_to_block(info, r.footprints, i), false});
+        }
       }
       for (std::uint32_t alt = 0; alt < c.bound; ++alt) {
         if (alt == answers[i]) continue;

@@ -357,6 +357,10 @@ void Scheduler::open_step(FiberId chosen) {
   } else if (first != kNoObject) {
     (fibers_[chosen]->resume_shared ? fp.shared : fp.objects).push_back(first);
   }
+  // Kept until the fiber's next yield_at: a wait re-checks its condition at
+  // every wake-up (a stale guard only adds a dependence).
+  const ObjectId guard = fibers_[chosen]->resume_guard;
+  if (guard != kNoObject && !fp.unknown && guard != first) fp.shared.push_back(guard);
 }
 
 void Scheduler::close_step() {

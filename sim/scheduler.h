@@ -126,12 +126,18 @@ class Scheduler final : public TraceNames {
   // commutes with every other shared one on `id` unless it blocks or wakes
   // a fiber (an rwsem's read side). A plain yield() says nothing of what
   // comes next (kAnyObject).
-  void yield_at(ObjectId id, bool shared = false) {
+  void yield_at(ObjectId id, bool shared = false) { yield_reading(id, shared, kNoObject); }
+  // yield_at(id, shared) for an operation that also reads plain memory
+  // which every writer writes in a step acting on `guard` (a wait_event
+  // condition over state kept under a lock): the step that resumes here, and
+  // every re-check after a wake-up, reads `guard` too (shared).
+  void yield_reading(ObjectId id, bool shared, ObjectId guard) {
     if (current_ == kHost || tearing_down_) [[unlikely]] return;
     Fiber& f = *fibers_[current_];
     ++f.steps;
     f.resume_object = id;
     f.resume_shared = shared;
+    f.resume_guard = guard;
     const FiberId next = select_next();
     if (next != current_) switch_to(next);
   }
@@ -260,6 +266,7 @@ class Scheduler final : public TraceNames {
     // kNoObject before its first step (its body's start, plain code).
     ObjectId resume_object = kNoObject;
     bool resume_shared = false;  // yield_at(id, true)
+    ObjectId resume_guard = kNoObject;  // yield_reading(): read by it and its re-checks
   };
 
   struct Timer {

@@ -23,6 +23,18 @@ class WaitQueue : public WaitObject {
     sched_.yield();
     wait_until(sched_, *this, waiters_, "wait_event", cond, kNever, WaitKind::normal, loc);
   }
+  // wait_event whose condition reads only state that every fiber writes in
+  // a step acting on `guard` or on this queue: right after an exclusive
+  // operation on one of them (not an rwsem's read side), with no scheduling
+  // point in between (under `guard`, a lock whose critical section has no
+  // other one). Explore's reduction then knows what the checks read
+  // (docs/runtime.md); the scenario vouches for it.
+  template <typename Cond>
+  void wait_event_under(const WaitObject& guard, Cond cond,
+                        std::source_location loc = std::source_location::current()) {
+    sched_.yield_reading(id(), /*shared=*/true, guard.id());
+    wait_until(sched_, *this, waiters_, "wait_event", cond, kNever, WaitKind::normal, loc);
+  }
   // Returns whether the condition held (false: the timeout expired first).
   template <typename Cond>
   bool wait_event_timeout(Cond cond, Time timeout, std::source_location loc = std::source_location::current()) {

@@ -17,7 +17,8 @@ namespace wbsim::scenarios {
 
 WBSIM_FAULT_SITE(kConsumerStall, "sim.consumer_stall", "a consumer stalls before taking the next item");
 
-// por_safe: the queue is touched under queue_lock, producer_done read only in wait_event conditions.
+// por_safe: the queue is touched under queue_lock, producer_done read only in wait_event conditions;
+// those read only what is written right after an operation on queue_lock or queue_wq (wait_event_under).
 WBSIM_SCENARIO(sim_credits_producer_consumer, "sim/credits_producer_consumer",
                .why = "credits and items are conserved under consumer stalls",
                .por_safe = true,
@@ -47,7 +48,7 @@ WBSIM_SCENARIO(sim_credits_producer_consumer, "sim/credits_producer_consumer",
     s.spawn("consumer", [&] {
       for (;;) {
         if (sim::fault(kConsumerStall)) sim::sleep(sim::draw(50) * sim::kMs);
-        queue_wq.wait_event([&] { return !queue.empty() || producer_done; });
+        queue_wq.wait_event_under(queue_lock, [&] { return !queue.empty() || producer_done; });
         sim::MutexGuard g(queue_lock);
         if (queue.empty()) return;
         SIM_ASSERT_CMP(queue.front(), ==, static_cast<int>(consumed.size()));
