@@ -2,6 +2,7 @@
 // survivors of docs/checkers.md, "Mutation score"), each shown firing on a
 // planted violation and staying quiet on the same run without it.
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <functional>
@@ -101,6 +102,50 @@ TEST(DataIntegrityChecker, a_byte_an_unbuffered_write_in_flight_covers_is_unknow
   EXPECT_NE(message_of(r).find("read of 0+8192 returned 0x42 at byte 4096, the application last wrote 0x41"),
             std::string::npos)
       << message_of(r);
+}
+
+// --- request-state: cleaned_to -----------------------------------------------------------
+
+// A writeback request's collector ends writeback on two adjacent folios,
+// announced as netfs_writeback_unlock_folios() would, moving cleaned_to to
+// the end of each folio it ended, or (`skew`) that many bytes past it.
+sim::RunResult collector_cleans_two_folios(loff_t skew) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("collector", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 0, model::NetfsIoOrigin::writeback);
+      MODEL_EVENT(wreq_created(wreq));
+      MODEL_EVENT(collector_begin(wreq));
+      for (model::pgoff_t i = 0; i < 2; ++i) {
+        model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, i, 0);
+        model::folio_unlock(*folio);
+        MODEL_EVENT(folio_written_back(&wreq, *folio, -1));
+        wreq.cleaned_to = folio->pos() + static_cast<loff_t>(folio->size()) + skew;
+      }
+      MODEL_EVENT(collector_end(wreq));
+      wreq.cleaned_to = 8192;
+      MODEL_EVENT(collected(wreq));
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_when_cleaned_to_is_not_the_end_of_the_last_folio_ended) {
+  for (const loff_t skew : {loff_t{1}, loff_t{-1}}) {
+    const auto r = collector_cleans_two_folios(skew);
+    ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+    EXPECT_NE(message_of(r).find(fmt::format("cleaned_to is {}, but the last folio the collector ended writeback on "
+                                             "ends at 4096 (N2)",
+                                             4096 + skew)),
+              std::string::npos)
+        << message_of(r);
+  }
+}
+
+TEST(RequestStateChecker, stays_quiet_when_cleaned_to_follows_the_folios_ended) {
+  const auto r = collector_cleans_two_folios(0);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
 }  // namespace
