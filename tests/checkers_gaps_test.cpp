@@ -148,5 +148,30 @@ TEST(RequestStateChecker, stays_quiet_when_cleaned_to_follows_the_folios_ended) 
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract: an io_uring direct write over cached pages ------------------------------
+
+// io_uring tries a direct write with IOCB_NOWAIT first and, on -EAGAIN,
+// punts it to a worker that may block: an -EAGAIN of the first attempt
+// never reaches the application. Here the range is in the page cache
+// (written and synced first), which is what sends the attempt through
+// filemap_invalidate_inode().
+TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_count) {
+  std::int64_t ret = 0;
+  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x21), {});
+      model::netfs_fsync(f);
+      ret = model::netfs_unbuffered_write_iter(f, 0, std::vector<std::uint8_t>(8192, 0x22), /*aio=*/true);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  EXPECT_EQ(ret, 8192);
+}
+
 }  // namespace
 }  // namespace wbsim
