@@ -12,6 +12,11 @@
 //     the next folio it ends lies at or above it: a cleaned_to past the
 //     folios ended makes the collector skip one it never ends, short of it
 //     makes it free buffers (crypto) or wait on folios still held.
+//     An unbuffered read's stream is published active, its collected_to at
+//     the first subrequest's start, by the time that subrequest joins the
+//     list (direct_read.c stores the list before the active flag), and its
+//     collected_to never runs ahead of the front subrequest the collector
+//     has not consumed: the read collector trusts both.
 // N7  after the collector jumped an empty stream to issued_to = X, nothing
 //     is appended to that stream below X.
 // N8  ALL_QUEUED is set only after the last append (the retry path's
@@ -129,6 +134,21 @@ class RequestState final : public Checker {
     rec.issued_to = wreq.issued_to;
   }
 
+  void read_subreq_queued(const NetfsIoRequest& rreq, const NetfsIoStream& s, const NetfsIoSubrequest& r) override {
+    WBSIM_CHECK(kRequestState, s.active, "{}: {} joined stream {}, which is not published active (N2)",
+                wreq_name(rreq), sreq_name(r), s.stream_nr);
+    const bool first = s.subrequests.size() == 1;
+    check_read_cursor(rreq, s, first, first ? "when its first subrequest is queued" : "when another is queued");
+  }
+  void read_collected(const NetfsIoRequest& rreq) override {
+    const NetfsIoStream& s = rreq.io_streams[0];
+    // (The request's collected_to may lag the stream's: a pass that jumps
+    // the stream to a front it cannot consume, unsent behind a failure,
+    // leaves the request's where the last consumed one ended, as
+    // read_collect.c does.)
+    check_read_cursor(rreq, s, false, "after a collector pass");
+  }
+
   void subreq_terminated(const NetfsIoSubrequest& r) override {
     in_flight_.erase(wreq_key(*r.rreq) << 20 | r.debug_index);
   }
@@ -188,6 +208,17 @@ class RequestState final : public Checker {
     WBSIM_CHECK(kRequestState, wreq.cleaned_to == rec.ended_to,
                 "{}: cleaned_to is {}, but the last folio the collector ended writeback on ends at {} (N2)",
                 wreq_name(wreq), wreq.cleaned_to, rec.ended_to);
+  }
+
+  // A read stream's collected_to never runs past the front subrequest, the
+  // one the collector has not consumed; when the first is queued it is
+  // exactly there (`exact`).
+  void check_read_cursor(const NetfsIoRequest& rreq, const NetfsIoStream& s, bool exact, const char* when) {
+    const NetfsIoSubrequest* front = s.front();
+    if (front == nullptr) return;
+    WBSIM_CHECK(kRequestState, exact ? s.collected_to == front->start : s.collected_to <= front->start,
+                "{}: stream {}'s collected_to is {} {}, but its front subrequest {} starts at {} (N2)",
+                wreq_name(rreq), s.stream_nr, s.collected_to, when, sreq_name(*front), front->start);
   }
 
   void check_order(const NetfsIoStream& s) {

@@ -85,6 +85,11 @@ class Observer {
   virtual void issuer_begin(const NetfsIoRequest& wreq) {}  // netfs_writepages / writethrough owns it
   virtual void issuer_end(const NetfsIoRequest& wreq) {}
   virtual void i_size_changed(const NetfsInode& inode, loff_t old_size, loff_t new_size, bool truncate) {}
+  // An unbuffered or direct read request (direct_read.c): a subrequest
+  // joined the stream's list (the stream is published active by then), and
+  // the read collector finished a pass over the stream.
+  virtual void read_subreq_queued(const NetfsIoRequest& rreq, const NetfsIoStream& s, const NetfsIoSubrequest& r) {}
+  virtual void read_collected(const NetfsIoRequest& rreq) {}
 
   // --- system calls (what the application sees) -------------------------------
   // Announced under the inode lock, so writers' events come in their order.

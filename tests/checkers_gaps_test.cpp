@@ -173,5 +173,54 @@ TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_
   EXPECT_EQ(ret, 8192);
 }
 
+// --- request-state: a direct read's stream cursor -------------------------------------------
+
+// Two subrequests of a direct read queued on its stream, announced as
+// netfs_dispatch_unbuffered_reads() would, with the stream published as
+// dispatch does it, or not published active (`unpublished`), or with its
+// collected_to moved to each new subrequest's start (`ahead`).
+enum class Publish { right, unpublished, ahead };
+sim::RunResult dispatch_two_reads(Publish how) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("reader", [&] {
+      model::NetfsIoRequest& rreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_read);
+      model::NetfsIoStream& stream = rreq.io_streams[0];
+      for (loff_t start : {loff_t{0}, loff_t{4096}}) {
+        model::NetfsIoSubrequest& subreq = model::netfs_alloc_subrequest(rreq);
+        subreq.start = start;
+        subreq.len = 4096;
+        stream.subrequests.push_back(&subreq);
+        if (!stream.active && how != Publish::unpublished) {
+          stream.collected_to = start;
+          stream.active = true;
+        }
+        if (how == Publish::ahead) stream.collected_to = start;  // the cursor follows the tail
+        MODEL_EVENT(read_subreq_queued(rreq, stream, subreq));
+      }
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_when_a_read_stream_is_not_published_at_its_first_subrequest) {
+  auto r = dispatch_two_reads(Publish::unpublished);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("(stream 0, 0+4096) joined stream 0, which is not published active (N2)"),
+            std::string::npos)
+      << message_of(r);
+  r = dispatch_two_reads(Publish::ahead);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("stream 0's collected_to is 4096 when another is queued, but its front subrequest"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(RequestStateChecker, stays_quiet_when_a_read_stream_is_published_at_its_first_subrequest) {
+  const auto r = dispatch_two_reads(Publish::right);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 }  // namespace
 }  // namespace wbsim

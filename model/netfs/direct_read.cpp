@@ -166,6 +166,7 @@ void netfs_collect_read_results(NetfsIoRequest& rreq) {
     netfs_put_subrequest(*front);  // netfs_sreq_trace_put_done
   }
   rreq.cleaned_to = rreq.collected_to;
+  MODEL_EVENT(read_collected(rreq));
 }
 
 // netfs_rreq_assess_dio(): complete an asynchronous kiocb, end the DIO.
@@ -214,6 +215,7 @@ void netfs_dispatch_unbuffered_reads(NetfsIoRequest& rreq) {
         stream.active = true;
       }
     }
+    MODEL_EVENT(read_subreq_queued(rreq, stream, subreq));
     if (rreq.inode->ops->prepare_read != nullptr) rreq.inode->ops->prepare_read(subreq);
     netfs_prepare_dio_read_iterator(subreq);
     trace_ev(Ev::sreq_prepare, netfs_sreq_tag(subreq), static_cast<std::uint64_t>(subreq.start));
