@@ -258,5 +258,34 @@ TEST(WritebackControlChecker, stays_quiet_on_a_background_walk_as_the_flusher_bu
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- mapped-access -------------------------------------------------------------------------
+
+// A mapped load of 0+4096 faulting, as the fault path announces it, at its
+// first byte, or (`past`) at the first byte after it.
+sim::RunResult mapped_load_faults_at(bool past) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      MODEL_EVENT(mapped_access(inode, 0, 4096, true));
+      MODEL_EVENT(mapped_fault(inode, past ? 4096 : 0));
+      MODEL_EVENT(mapped_access(inode, 0, 4096, false));
+    });
+    s.run();
+  });
+}
+
+TEST(MappedAccessChecker, fires_on_a_fault_past_the_bytes_an_access_touches) {
+  const auto r = mapped_load_faults_at(/*past=*/true);
+  ASSERT_EQ(checker_of(r), "mapped-access") << message_of(r);
+  EXPECT_NE(message_of(r).find("a mapped access of 0+4096 faults at 4096, a byte it does not touch"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(MappedAccessChecker, stays_quiet_on_a_fault_inside_the_access) {
+  EXPECT_EQ(checker_of(mapped_load_faults_at(/*past=*/false)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim
