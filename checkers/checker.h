@@ -51,6 +51,8 @@ std::unique_ptr<Checker> make_zero_point_checker();
 std::unique_ptr<Checker> make_coalescing_checker();
 std::unique_ptr<Checker> make_liveness_checker();
 std::unique_ptr<Checker> make_writeback_truth_checker();
+std::unique_ptr<Checker> make_writeback_control_checker();
+std::unique_ptr<Checker> make_mapped_access_checker();
 class Shadow;
 std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow);
 std::unique_ptr<Checker> make_app_contract_checker();

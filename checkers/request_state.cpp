@@ -6,7 +6,17 @@
 //     issue (retries, and what a retry pass inserts, reissue lower ranges).
 // N2  a stream's collected_to and a request's collected_to, cleaned_to and
 //     issued_to never go back; after each collector pass the request's
-//     collected_to is the minimum over its active streams.
+//     collected_to is the minimum over its active streams. A buffered
+//     request's cleaned_to is the end of the last folio its collector
+//     ended writeback on (netfs_writeback_unlock_folios sets it there), and
+//     the next folio it ends lies at or above it: a cleaned_to past the
+//     folios ended makes the collector skip one it never ends, short of it
+//     makes it free buffers (crypto) or wait on folios still held.
+//     An unbuffered read's stream is published active, its collected_to at
+//     the first subrequest's start, by the time that subrequest joins the
+//     list (direct_read.c stores the list before the active flag), and its
+//     collected_to never runs ahead of the front subrequest the collector
+//     has not consumed: the read collector trusts both.
 // N7  after the collector jumped an empty stream to issued_to = X, nothing
 //     is appended to that stream below X.
 // N8  ALL_QUEUED is set only after the last append (the retry path's
@@ -118,21 +128,59 @@ class RequestState final : public Checker {
                   "{}: collected_to is {} after a pass but the slowest active stream is at {} (N2)", wreq_name(wreq),
                   wreq.collected_to, min_active);
     }
+    if (buffered(wreq)) check_cleaned_to(wreq, rec);
     rec.collected_to = wreq.collected_to;
     rec.cleaned_to = wreq.cleaned_to;
     rec.issued_to = wreq.issued_to;
+  }
+
+  void read_subreq_queued(const NetfsIoRequest& rreq, const NetfsIoStream& s, const NetfsIoSubrequest& r) override {
+    WBSIM_CHECK(kRequestState, s.active, "{}: {} joined stream {}, which is not published active (N2)",
+                wreq_name(rreq), sreq_name(r), s.stream_nr);
+    const bool first = s.subrequests.size() == 1;
+    check_read_cursor(rreq, s, first, first ? "when its first subrequest is queued" : "when another is queued");
+  }
+  void read_collected(const NetfsIoRequest& rreq) override {
+    const NetfsIoStream& s = rreq.io_streams[0];
+    // (The request's collected_to may lag the stream's: a pass that jumps
+    // the stream to a front it cannot consume, unsent behind a failure,
+    // leaves the request's where the last consumed one ended, as
+    // read_collect.c does.)
+    check_read_cursor(rreq, s, false, "after a collector pass");
   }
 
   void subreq_terminated(const NetfsIoSubrequest& r) override {
     in_flight_.erase(wreq_key(*r.rreq) << 20 | r.debug_index);
   }
 
-  void collector_begin(const NetfsIoRequest& wreq) override { recs_[wreq_key(wreq)].collector = true; }
+  void collector_begin(const NetfsIoRequest& wreq) override {
+    recs_[wreq_key(wreq)].collector = true;
+    collecting_[current_fiber()] = wreq_key(wreq);
+  }
+  void collector_end(const NetfsIoRequest& wreq) override { collecting_.erase(current_fiber()); }
+
+  void folio_written_back(const NetfsIoRequest* wreq, const model::Folio& f, model::loff_t dirty_end) override {
+    if (wreq == nullptr || !buffered(*wreq)) return;
+    // The issuer also ends writeback on folios it sends nowhere (past EOF,
+    // no stream available): those never enter the buffer cleaned_to walks.
+    const auto c = collecting_.find(current_fiber());
+    if (c == collecting_.end() || c->second != wreq_key(*wreq)) return;
+    Rec& rec = recs_[wreq_key(*wreq)];
+    check_cleaned_to(*wreq, rec);
+    // Before the first end, cleaned_to is the request's start, which a
+    // writethrough takes from the write's position, inside its first folio.
+    WBSIM_CHECK(kRequestState, rec.ended_to < 0 || f.pos() >= wreq->cleaned_to,
+                "{}: the collector ends writeback on folio {} (index {}) at {}, below cleaned_to {} (N2)",
+                wreq_name(*wreq), f.id, f.index, f.pos(), wreq->cleaned_to);
+    rec.ended_to = f.pos() + static_cast<model::loff_t>(f.size());
+  }
 
   void wreq_done(const NetfsIoRequest& wreq) override {
     bool empty = true;
     for (const NetfsIoStream& s : wreq.io_streams) empty = empty && (!s.active || s.subrequests.empty());
-    const bool inline_collection = !recs_[wreq_key(wreq)].collector;
+    Rec& rec = recs_[wreq_key(wreq)];
+    if (buffered(wreq)) check_cleaned_to(wreq, rec);
+    const bool inline_collection = !rec.collector;
     WBSIM_CHECK(kRequestState, inline_collection || (wreq.test(model::NETFS_RREQ_ALL_QUEUED) && empty),
                 "{} completes with ALL_QUEUED={} and {} (N8)", wreq_name(wreq),
                 wreq.test(model::NETFS_RREQ_ALL_QUEUED), empty ? "every stream empty" : "subrequests outstanding");
@@ -147,8 +195,31 @@ class RequestState final : public Checker {
     model::loff_t first_issue_end[model::NR_IO_STREAMS] = {};  // N1's issue order
     bool seen_active[model::NR_IO_STREAMS] = {};
     bool retrying = false;
-    bool collector = false;  // netfs_write_collection ran on it
+    bool collector = false;        // netfs_write_collection ran on it
+    model::loff_t ended_to = -1;   // end of the last folio its collector ended (-1: none yet)
   };
+
+  // The collector of these ends folio writeback (BUFFERED in write_collect.c).
+  static bool buffered(const NetfsIoRequest& wreq) {
+    return wreq.origin == model::NetfsIoOrigin::writeback || wreq.origin == model::NetfsIoOrigin::writethrough;
+  }
+  void check_cleaned_to(const NetfsIoRequest& wreq, const Rec& rec) {
+    if (rec.ended_to < 0) return;
+    WBSIM_CHECK(kRequestState, wreq.cleaned_to == rec.ended_to,
+                "{}: cleaned_to is {}, but the last folio the collector ended writeback on ends at {} (N2)",
+                wreq_name(wreq), wreq.cleaned_to, rec.ended_to);
+  }
+
+  // A read stream's collected_to never runs past the front subrequest, the
+  // one the collector has not consumed; when the first is queued it is
+  // exactly there (`exact`).
+  void check_read_cursor(const NetfsIoRequest& rreq, const NetfsIoStream& s, bool exact, const char* when) {
+    const NetfsIoSubrequest* front = s.front();
+    if (front == nullptr) return;
+    WBSIM_CHECK(kRequestState, exact ? s.collected_to == front->start : s.collected_to <= front->start,
+                "{}: stream {}'s collected_to is {} {}, but its front subrequest {} starts at {} (N2)",
+                wreq_name(rreq), s.stream_nr, s.collected_to, when, sreq_name(*front), front->start);
+  }
 
   void check_order(const NetfsIoStream& s) {
     const NetfsIoSubrequest* prev = nullptr;
@@ -165,6 +236,7 @@ class RequestState final : public Checker {
   std::map<std::uint64_t, Rec> recs_;              // by wreq_key
   std::map<std::uint32_t, std::uint32_t> issuing_;  // inode -> issuing writeback/writethrough request
   std::set<std::uint64_t> in_flight_;               // issued, not yet terminated: wreq_key << 20 | index
+  std::map<sim::FiberId, std::uint64_t> collecting_;  // the request each collector fiber collects
 };
 
 }  // namespace

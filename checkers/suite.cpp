@@ -33,6 +33,8 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_ordered_extension_checker(*shadow_, options));
   checkers_.push_back(make_data_integrity_checker(*shadow_));
   checkers_.push_back(make_writeback_truth_checker());
+  checkers_.push_back(make_writeback_control_checker());
+  checkers_.push_back(make_mapped_access_checker());
   checkers_.push_back(make_dio_coherency_checker());
   checkers_.push_back(make_dio_integrity_checker());
   checkers_.push_back(make_ploop_protocol_checker());

@@ -85,6 +85,11 @@ class Observer {
   virtual void issuer_begin(const NetfsIoRequest& wreq) {}  // netfs_writepages / writethrough owns it
   virtual void issuer_end(const NetfsIoRequest& wreq) {}
   virtual void i_size_changed(const NetfsInode& inode, loff_t old_size, loff_t new_size, bool truncate) {}
+  // An unbuffered or direct read request (direct_read.c): a subrequest
+  // joined the stream's list (the stream is published active by then), and
+  // the read collector finished a pass over the stream.
+  virtual void read_subreq_queued(const NetfsIoRequest& rreq, const NetfsIoStream& s, const NetfsIoSubrequest& r) {}
+  virtual void read_collected(const NetfsIoRequest& rreq) {}
 
   // --- system calls (what the application sees) -------------------------------
   // Announced under the inode lock, so writers' events come in their order.
@@ -99,6 +104,11 @@ class Observer {
   // copy_file_range), announced under the inode lock once it succeeded.
   virtual void range_op_done(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
                              bool keep_size) {}
+  // A load or store through a shared mapping of [pos, pos+len) began or
+  // ended, and a page fault it took at `pos` (announced before the fault
+  // finds or reads the folio).
+  virtual void mapped_access(const NetfsInode& inode, loff_t pos, std::uint64_t len, bool begin) {}
+  virtual void mapped_fault(const NetfsInode& inode, loff_t pos) {}
   virtual void read_begin(const NetfsInode& inode) {}
   virtual void read_returned(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
   // A read that returned an error: an unbuffered read's failed subrequest,

@@ -92,9 +92,16 @@ void netfs_issue_download(NetfsIoSubrequest& subreq) {
   trace_ev(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len - subreq.transferred);
   const auto bytes = ictx.ops->issue_read(ictx, pos, subreq.len - subreq.transferred);
   SIM_ASSERT_CMP(bytes.size(), <=, subreq.len - subreq.transferred);
+  // The filesystem reads into subreq->io_iter, the slice of the caller's
+  // buffer netfs_prepare_dio_read_iterator() cut for it and that the
+  // transport consumes as bytes arrive: the bytes land where the iterator
+  // points, not where the file position would put them, so a slicing
+  // mistake reaches the application as it would in the kernel.
+  const loff_t at = subreq.io_iter_start - rreq.start + static_cast<loff_t>(subreq.transferred);
+  SIM_ASSERT_CMP(static_cast<std::uint64_t>(at) + bytes.size(), <=, rreq.bounce.size());
   // std::copy, not memcpy: a read at or past the server's EOF returns no
   // bytes, and an empty vector's data() may be null.
-  std::copy(bytes.begin(), bytes.end(), rreq.bounce.begin() + (pos - rreq.start));
+  std::copy(bytes.begin(), bytes.end(), rreq.bounce.begin() + at);
   if (pos + static_cast<loff_t>(bytes.size()) >= ictx.i_size) sim::set_bit(NETFS_SREQ_HIT_EOF, subreq.flags);
   if (!bytes.empty()) {
     subreq.transferred += bytes.size();
@@ -159,6 +166,7 @@ void netfs_collect_read_results(NetfsIoRequest& rreq) {
     netfs_put_subrequest(*front);  // netfs_sreq_trace_put_done
   }
   rreq.cleaned_to = rreq.collected_to;
+  MODEL_EVENT(read_collected(rreq));
 }
 
 // netfs_rreq_assess_dio(): complete an asynchronous kiocb, end the DIO.
@@ -207,6 +215,7 @@ void netfs_dispatch_unbuffered_reads(NetfsIoRequest& rreq) {
         stream.active = true;
       }
     }
+    MODEL_EVENT(read_subreq_queued(rreq, stream, subreq));
     if (rreq.inode->ops->prepare_read != nullptr) rreq.inode->ops->prepare_read(subreq);
     netfs_prepare_dio_read_iterator(subreq);
     trace_ev(Ev::sreq_prepare, netfs_sreq_tag(subreq), static_cast<std::uint64_t>(subreq.start));

@@ -66,6 +66,7 @@ Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group
 // The read fault: the folio covering `index`, uptodate, referenced, unlocked.
 Folio* fault_in(NetfsFile& file, loff_t pos) {
   NetfsInode& ictx = *file.inode;
+  MODEL_EVENT(mapped_fault(ictx, pos));
   for (;;) {
     Folio* folio = filemap_get_folio(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift);
     if (folio != nullptr && folio_test_uptodate(*folio)) {
@@ -84,10 +85,11 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
 
 void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_t>& data, NetfsGroup* group) {
   NetfsInode& ictx = *file.inode;
+  MODEL_EVENT(mapped_access(ictx, pos, data.size(), true));
   std::uint64_t done = 0;
   while (done < data.size()) {
     const loff_t at = pos + static_cast<loff_t>(done);
-    if (at >= ictx.i_size) return;  // beyond EOF: SIGBUS, the store is lost
+    if (at >= ictx.i_size) break;  // beyond EOF: SIGBUS, the store is lost
     Folio* folio = fault_in(file, at);
     if (netfs_page_mkwrite(ictx, *folio, group) == Fault::retry) {
       folio_put(*folio);
@@ -111,11 +113,13 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     balance_dirty_pages_ratelimited(ictx.mapping);
     done += part;
   }
+  MODEL_EVENT(mapped_access(ictx, pos, data.size(), false));
 }
 
 std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   MODEL_EVENT(read_begin(ictx));
+  MODEL_EVENT(mapped_access(ictx, pos, len, true));
   std::vector<std::uint8_t> out(len, 0);
   std::uint64_t done = 0;
   while (done < len) {
@@ -133,6 +137,7 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
     folio_put(*folio);
     done += part;
   }
+  MODEL_EVENT(mapped_access(ictx, pos, len, false));
   MODEL_EVENT(read_returned(ictx, pos, out));
   return out;
 }

@@ -1,0 +1,291 @@
+// The checks written for the engine mistakes no checker caught (the
+// survivors of docs/checkers.md, "Mutation score"), each shown firing on a
+// planted violation and staying quiet on the same run without it.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "checkers/suite.h"
+#include "model/events.h"
+#include "model/mm/page_writeback.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/netfs.h"
+#include "model/world.h"
+#include "sim_test_util.h"
+
+namespace wbsim {
+namespace {
+
+using model::loff_t;
+
+// A run with every checker installed, as a scenario has.
+sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body) {
+  return sim::run_simulation(test::make_config(1), /*faults=*/false,
+                             [&](sim::Scheduler& s) {
+                               checkers::Suite suite;
+                               model::ObserverScope scope(suite.observers());
+                               body(s, suite);
+                             },
+                             "");
+}
+
+std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
+std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
+
+// Three wsizes of distinct bytes, so a slice that lands in the wrong place
+// of the caller's buffer shows.
+std::vector<std::uint8_t> three_slices() {
+  std::vector<std::uint8_t> data;
+  for (std::uint8_t v : {0x11, 0x22, 0x33}) data.insert(data.end(), 8192, v);
+  return data;
+}
+
+// --- data-integrity: direct reads ----------------------------------------------------
+
+// A direct read of three wsizes (three subrequests) of a file preloaded on
+// the server, which optionally loses a byte of the second slice first.
+sim::RunResult dio_read_three_slices(bool scribble) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.server = {.wsize = 8192}});
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, three_slices());
+    s.spawn("direct", [&] {
+      model::NetfsFile f = w.open(inode);
+      if (scribble) w.server().file(0).data[9000] = 0x99;
+      std::vector<std::uint8_t> out;
+      EXPECT_EQ(model::netfs_unbuffered_read_iter(f, 0, 3 * 8192, out, /*aio=*/false), 3 * 8192);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(DataIntegrityChecker, fires_when_a_direct_read_returns_what_was_not_written) {
+  const auto r = dio_read_three_slices(/*scribble=*/true);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("read of 0+24576 returned 0x99 at byte 9000"), std::string::npos) << message_of(r);
+}
+
+TEST(DataIntegrityChecker, stays_quiet_on_a_direct_read_of_what_was_written) {
+  const auto r = dio_read_three_slices(/*scribble=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// A read that returns new bytes at 4096..8191 while an unbuffered write is
+// in flight, announced as the model would: the write's RPC landed, the read
+// went to the server. The write covers those bytes, or (`elsewhere`) only
+// bytes past them.
+sim::RunResult read_during_unbuffered_write(bool elsewhere) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      std::vector<std::uint8_t> seen(8192, 0x41);
+      inode.i_size = 8192;
+      MODEL_EVENT(file_preloaded(inode, seen));
+      MODEL_EVENT(write_begin(inode, elsewhere ? 8192 : 4096, 4096, true));
+      std::fill(seen.begin() + 4096, seen.end(), 0x42);
+      MODEL_EVENT(read_begin(inode));
+      MODEL_EVENT(read_returned(inode, 0, seen));
+    });
+    s.run();
+  });
+}
+
+TEST(DataIntegrityChecker, a_byte_an_unbuffered_write_in_flight_covers_is_unknown_to_a_read) {
+  EXPECT_EQ(checker_of(read_during_unbuffered_write(/*elsewhere=*/false)), "none");
+  const auto r = read_during_unbuffered_write(/*elsewhere=*/true);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("read of 0+8192 returned 0x42 at byte 4096, the application last wrote 0x41"),
+            std::string::npos)
+      << message_of(r);
+}
+
+// --- request-state: cleaned_to -----------------------------------------------------------
+
+// A writeback request's collector ends writeback on two adjacent folios,
+// announced as netfs_writeback_unlock_folios() would, moving cleaned_to to
+// the end of each folio it ended, or (`skew`) that many bytes past it.
+sim::RunResult collector_cleans_two_folios(loff_t skew) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("collector", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 0, model::NetfsIoOrigin::writeback);
+      MODEL_EVENT(wreq_created(wreq));
+      MODEL_EVENT(collector_begin(wreq));
+      for (model::pgoff_t i = 0; i < 2; ++i) {
+        model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, i, 0);
+        model::folio_unlock(*folio);
+        MODEL_EVENT(folio_written_back(&wreq, *folio, -1));
+        wreq.cleaned_to = folio->pos() + static_cast<loff_t>(folio->size()) + skew;
+      }
+      MODEL_EVENT(collector_end(wreq));
+      wreq.cleaned_to = 8192;
+      MODEL_EVENT(collected(wreq));
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_when_cleaned_to_is_not_the_end_of_the_last_folio_ended) {
+  for (const loff_t skew : {loff_t{1}, loff_t{-1}}) {
+    const auto r = collector_cleans_two_folios(skew);
+    ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+    EXPECT_NE(message_of(r).find(fmt::format("cleaned_to is {}, but the last folio the collector ended writeback on "
+                                             "ends at 4096 (N2)",
+                                             4096 + skew)),
+              std::string::npos)
+        << message_of(r);
+  }
+}
+
+TEST(RequestStateChecker, stays_quiet_when_cleaned_to_follows_the_folios_ended) {
+  const auto r = collector_cleans_two_folios(0);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- app-contract: an io_uring direct write over cached pages ------------------------------
+
+// io_uring tries a direct write with IOCB_NOWAIT first and, on -EAGAIN,
+// punts it to a worker that may block: an -EAGAIN of the first attempt
+// never reaches the application. Here the range is in the page cache
+// (written and synced first), which is what sends the attempt through
+// filemap_invalidate_inode().
+TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_count) {
+  std::int64_t ret = 0;
+  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x21), {});
+      model::netfs_fsync(f);
+      ret = model::netfs_unbuffered_write_iter(f, 0, std::vector<std::uint8_t>(8192, 0x22), /*aio=*/true);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  EXPECT_EQ(ret, 8192);
+}
+
+// --- request-state: a direct read's stream cursor -------------------------------------------
+
+// Two subrequests of a direct read queued on its stream, announced as
+// netfs_dispatch_unbuffered_reads() would, with the stream published as
+// dispatch does it, or not published active (`unpublished`), or with its
+// collected_to moved to each new subrequest's start (`ahead`).
+enum class Publish { right, unpublished, ahead };
+sim::RunResult dispatch_two_reads(Publish how) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("reader", [&] {
+      model::NetfsIoRequest& rreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_read);
+      model::NetfsIoStream& stream = rreq.io_streams[0];
+      for (loff_t start : {loff_t{0}, loff_t{4096}}) {
+        model::NetfsIoSubrequest& subreq = model::netfs_alloc_subrequest(rreq);
+        subreq.start = start;
+        subreq.len = 4096;
+        stream.subrequests.push_back(&subreq);
+        if (!stream.active && how != Publish::unpublished) {
+          stream.collected_to = start;
+          stream.active = true;
+        }
+        if (how == Publish::ahead) stream.collected_to = start;  // the cursor follows the tail
+        MODEL_EVENT(read_subreq_queued(rreq, stream, subreq));
+      }
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_when_a_read_stream_is_not_published_at_its_first_subrequest) {
+  auto r = dispatch_two_reads(Publish::unpublished);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("(stream 0, 0+4096) joined stream 0, which is not published active (N2)"),
+            std::string::npos)
+      << message_of(r);
+  r = dispatch_two_reads(Publish::ahead);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("stream 0's collected_to is 4096 when another is queued, but its front subrequest"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(RequestStateChecker, stays_quiet_when_a_read_stream_is_published_at_its_first_subrequest) {
+  const auto r = dispatch_two_reads(Publish::right);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- writeback-control ------------------------------------------------------------------
+
+// One ->writepages call over a dirty file with the flags a background
+// flusher pass sets, or (`sync_all`) a background walk that is WB_SYNC_ALL,
+// as a flusher mixing up its kinds of work would hand down.
+sim::RunResult background_walk(bool sync_all) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("flusher", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x31), {});
+      model::WritebackControl wbc;
+      wbc.sync_mode = sync_all ? model::SyncMode::all : model::SyncMode::none;
+      wbc.range_cyclic = !sync_all;
+      wbc.for_background = true;
+      model::do_writepages(inode.mapping, wbc);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(WritebackControlChecker, fires_on_a_background_walk_that_is_sync_all) {
+  const auto r = background_walk(/*sync_all=*/true);
+  ASSERT_EQ(checker_of(r), "writeback-control") << message_of(r);
+  EXPECT_NE(message_of(r).find("a background writeback walk with WB_SYNC_ALL, not range_cyclic"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(WritebackControlChecker, stays_quiet_on_a_background_walk_as_the_flusher_builds_it) {
+  const auto r = background_walk(/*sync_all=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- mapped-access -------------------------------------------------------------------------
+
+// A mapped load of 0+4096 faulting, as the fault path announces it, at its
+// first byte, or (`past`) at the first byte after it.
+sim::RunResult mapped_load_faults_at(bool past) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      MODEL_EVENT(mapped_access(inode, 0, 4096, true));
+      MODEL_EVENT(mapped_fault(inode, past ? 4096 : 0));
+      MODEL_EVENT(mapped_access(inode, 0, 4096, false));
+    });
+    s.run();
+  });
+}
+
+TEST(MappedAccessChecker, fires_on_a_fault_past_the_bytes_an_access_touches) {
+  const auto r = mapped_load_faults_at(/*past=*/true);
+  ASSERT_EQ(checker_of(r), "mapped-access") << message_of(r);
+  EXPECT_NE(message_of(r).find("a mapped access of 0+4096 faults at 4096, a byte it does not touch"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(MappedAccessChecker, stays_quiet_on_a_fault_inside_the_access) {
+  EXPECT_EQ(checker_of(mapped_load_faults_at(/*past=*/false)), "none");
+}
+
+}  // namespace
+}  // namespace wbsim
