@@ -9,7 +9,9 @@
 //           by the retry path is no exception (C15). A page-cache folio
 //           holds the cache's reference and one for its private data, no
 //           more (folio_expected_ref_count(): a leaked one makes migration
-//           and reclaim give up on the folio for good).
+//           and reclaim give up on the folio for good); a folio out of the
+//           page cache holds none, so it has been freed (a leaked one is
+//           memory the system never gets back).
 #include "checkers/checker.h"
 #include "model/world.h"
 
@@ -17,7 +19,7 @@ namespace wbsim::checkers {
 
 WBSIM_CHECKER(kIterator, "iterator", "an issued subrequest's iterator covers exactly its residual range (N12)");
 WBSIM_CHECKER(kRefcount, "refcount",
-              "request and subrequest references return to zero, folios hold only cache and private refs (N12)");
+              "request and subrequest references return to zero, folios hold only cache and private refs, dropped folios are freed (N12)");
 
 namespace {
 
@@ -46,6 +48,13 @@ class Retry final : public Checker {
                     inode->ino, f->id, index, f->refcount, expected,
                     f->test(model::PG_private) ? " and private data" : "");
       }
+    }
+    // Folios out of every page cache: the arena keeps them, in creation
+    // order, after their last reference went (freed) or while one is held.
+    for (const auto& f : w.mm().arena) {
+      if (f->freed || f->mapping != nullptr) continue;
+      WBSIM_CHECK(kRefcount, false, "folio {} (index {}) was removed from the page cache but holds {} references at quiescence",
+                  f->id, f->index, f->refcount);
     }
   }
 };
