@@ -15,7 +15,8 @@
 #   off1    an assigned length, size or count one more than it should be
 # Lines that only check or trace (SIM_ASSERT*, SIM_CHECK, WARN_ON*, trace
 # and tracepoint calls, coverage marks, model events the checkers hear,
-# notes for a hang's report) are left alone: mutating an
+# notes for a hang's report), fault-site declarations (their order only
+# renumbers the swarm's draws) and `(void)x;` are left alone: mutating an
 # assertion tests the assertion, not the checkers. So are comments,
 # preprocessor lines and lines inside a block comment. The order is the
 # MD5 of SEED and the mutation's ID, so it does not depend on the file
@@ -63,7 +64,7 @@ sub commuting_stores {
   return !$ib{$wa} && !$ia{$wb};
 }
 
-my $skip = qr/SIM_ASSERT|SIM_CHECK|WARN_ON|\btrace\w*\(|tracepoint|WBSIM_MARK|\bmark\(|mark_hit|MODEL_EVENT|push_note/;
+my $skip = qr/^\s*\(void\)\w+;|WBSIM_FAULT_SITE|SIM_ASSERT|SIM_CHECK|WARN_ON|\btrace\w*\(|tracepoint|WBSIM_MARK|\bmark\(|mark_hit|MODEL_EVENT|push_note/;
 my $stmt = qr/^\s*[A-Za-z_][\w:.\->]*(?:<[^;]*>)?\([^;]*\);\s*$/;
 
 for my $file (sort @ARGV) {

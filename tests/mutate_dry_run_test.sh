@@ -42,6 +42,14 @@ void f(Req* a, Req* b) {
 CPP
 perl "$src/ci/mutants.pl" 1 fixture.cpp | awk -F'\t' '$4 == "swap" { print $3 }' | sort -n | tr '\n' ' ' >swaps.txt
 [ "$(cat swaps.txt)" = "3 7 8 " ] && ok || bad "swaps at lines $(cat swaps.txt), want 3 7 8 (not 2, 4, 5, 6: commuting stores and declarations)"
+# Every listed equivalent mutant names a line its file still has, and says why.
+while IFS=$'\t' read -r file kind orig mut why; do
+  case $file in '#'*|'') continue ;; esac
+  [ -n "$why" ] || { bad "ci/mutants-equivalent.tsv: $file $kind '$orig': no reason given"; continue; }
+  want=$(perl -e '$_ = shift; s/\\t/\t/g; s/\\\\/\\/g; print' -- "$orig")
+  sed 's/^[ \t]*//' "$src/$file" | grep -qxF -- "$want" && ok ||
+    bad "ci/mutants-equivalent.tsv: $file has no line '$want' (stale entry)"
+done <"$src/ci/mutants-equivalent.tsv"
 mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
   [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
 mutate_usage --seeds 0
