@@ -11,7 +11,8 @@
 //           more (folio_expected_ref_count(): a leaked one makes migration
 //           and reclaim give up on the folio for good); a folio out of the
 //           page cache holds none, so it has been freed (a leaked one is
-//           memory the system never gets back).
+//           memory the system never gets back); nor does a freed
+//           request keep a segment of its rolling buffer.
 #include "checkers/checker.h"
 #include "model/world.h"
 
@@ -40,6 +41,12 @@ class Retry final : public Checker {
                       sr->retry_count > 0 ? " (it was retried)" : "");
         }
         WBSIM_CHECK(kRefcount, r->ref == 0, "{} holds {} references at quiescence", wreq_name(*r), r->ref);
+        // netfs_free_request -> rolling_buffer_clear frees every segment
+        // of the request's buffer.
+        for (const auto& fq : r->buffer.segments) {
+          WBSIM_CHECK(kRefcount, fq->freed, "{} is freed, but folio_queue segment {} of its buffer never was",
+                      wreq_name(*r), fq->debug_id);
+        }
       }
       for (const auto& [index, f] : inode->mapping.folios) {
         const int expected = 1 + (f->test(model::PG_private) ? 1 : 0);

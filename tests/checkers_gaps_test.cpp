@@ -324,5 +324,37 @@ TEST(RefcountChecker, stays_quiet_when_the_last_reference_of_a_dropped_folio_is_
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// A written and synced file whose writeback request, once freed, still has
+// (planted) a segment of its rolling buffer that rolling_buffer_clear()
+// never freed.
+sim::RunResult synced_request(bool keep_segment) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x6b), {}), 8192);
+      ASSERT_EQ(model::netfs_fsync(f), 0);
+      ASSERT_FALSE(inode.requests.empty());
+      ASSERT_FALSE(inode.requests.back()->buffer.segments.empty());
+      sim::sleep(sim::kSec);  // the collector has put the request's last reference
+      ASSERT_EQ(inode.requests.back()->ref, 0);
+      if (keep_segment) inode.requests.back()->buffer.segments.front()->freed = false;
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_a_freed_request_that_kept_a_buffer_segment) {
+  const auto r = synced_request(/*keep_segment=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("folio_queue segment 1 of its buffer never was"), std::string::npos) << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_every_buffer_segment_was_freed) {
+  EXPECT_EQ(checker_of(synced_request(/*keep_segment=*/false)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim
