@@ -50,11 +50,25 @@ while IFS=$'\t' read -r file kind orig mut why; do
   sed 's/^[ \t]*//' "$src/$file" | grep -qxF -- "$want" && ok ||
     bad "ci/mutants-equivalent.tsv: $file has no line '$want' (stale entry)"
 done <"$src/ci/mutants-equivalent.tsv"
+# --report judges an earlier run's results again against the list: a
+# survivor the list names is equivalent, left out of the score.
+mkdir -p rj
+eq=$(grep -v '^#' "$src/ci/mutants-equivalent.tsv" | head -n 1)
+IFS=$'\t' read -r efile ekind eorig emut _ <<<"$eq"
+{
+  printf 'killed(1)\tmodel/mm/folio.cpp\t10\tcmp\ta < b\ta <= b\n'
+  printf 'survived\t%s\t1\t%s\t  %s\t  %s\n' "$efile" "$ekind" "$eorig" "$emut"
+  printf 'survived\tmodel/mm/folio.cpp\t20\tdrop\tfoo();\t;\n'
+} >rj/results.tsv
+"$src/ci/mutate" --report --dir rj >rep.txt 2>&1 && ok || bad "--report failed: $(cat rep.txt)"
+grep -q '3 mutants ran, 1 killed,' rep.txt && grep -q '^1 survived, 1 equivalent' rep.txt && grep -q 'Score: 50.0%' rep.txt &&
+  ok || bad "--report: $(sed -n 3,5p rep.txt)"
 mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
   [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
 mutate_usage --seeds 0
 mutate_usage nosuch.cpp
 mutate_usage --bogus
+mutate_usage --report --dir nosuch
 
 echo "mutate_dry_run: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
