@@ -2,7 +2,8 @@
 // what reads return.
 //
 // - After fsync returns 0, every byte whose last store came before fsync
-//   began (and that no error may have lost) is on the server.
+//   began (and that no error may have lost) is on the server; after sync(2)
+//   returns, every such byte of every file.
 // - Every read returns, for each byte not stored since the read began, the
 //   shadow's value: buffered reads and direct ones alike, whose bytes come
 //   from the server through the subrequests' slices of the caller's buffer.
@@ -40,6 +41,21 @@ class DataIntegrity final : public Checker {
     if (ret != 0 || world_ == nullptr || inode.writeback_groups) return;
     compare_server(inode, began, "after fsync returned 0", static_cast<std::uint64_t>(start),
                    static_cast<std::uint64_t>(end));
+  }
+
+  // sync(2) writes back and waits for every mapping (sync_inodes_sb,
+  // wait_sb_inodes): every byte stored before it began is on the server
+  // when it returns. It reports no error, so bytes an error lost and no
+  // fsync has reported yet are left out; so are files with write groups, as
+  // for fsync.
+  void sync_begin() override { sync_begin_[current_fiber()] = shadow_.seq(); }
+  void sync_returned(bool waited) override {
+    const std::uint64_t began = sync_begin_[current_fiber()];
+    if (!waited || world_ == nullptr) return;
+    for (const auto& inode : world_->files()) {
+      if (inode->writeback_groups || inode->mapping.no_data_integrity) continue;
+      compare_server(*inode, began, "after sync(2) returned", 0, UINT64_MAX, /*skip_unreported=*/true);
+    }
   }
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
@@ -98,8 +114,10 @@ class DataIntegrity final : public Checker {
   }
 
   // Bytes in [first, last] stored before `stored_before` are on the server.
+  // With `skip_unreported`, bytes a failed request cleaned that no fsync
+  // has reported yet (Shadow::File::unreported) are not compared.
   void compare_server(const model::NetfsInode& inode, std::uint64_t stored_before, const char* when,
-                      std::uint64_t first, std::uint64_t last) {
+                      std::uint64_t first, std::uint64_t last, bool skip_unreported = false) {
     Shadow::File& f = shadow_.file(inode.ino);
     evaluated(kDataIntegrity);
     if (!inode.content_crypto) {
@@ -113,6 +131,7 @@ class DataIntegrity final : public Checker {
     // longer the application's: a known zero past the server's EOF (an
     // operation that zeroed bytes there, keeping the size) reads as zero.
     auto same = [&](std::uint64_t b) {
+      if (skip_unreported && unreported(f, b)) return true;
       if (b < server.size()) return server[b] == f.data[b];
       return f.errors != 0 && f.data[b] == 0;
     };
@@ -132,6 +151,13 @@ class DataIntegrity final : public Checker {
     }
   }
 
+  static bool unreported(const Shadow::File& f, std::uint64_t b) {
+    for (const Shadow::File::Lost& l : f.unreported) {
+      if (l.from <= b && b < l.to && f.gen[b] <= l.seq) return true;
+    }
+    return false;
+  }
+
   struct Unbuffered {
     std::uint32_t ino;
     std::uint64_t pos, len;
@@ -149,6 +175,7 @@ class DataIntegrity final : public Checker {
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
   std::map<sim::FiberId, std::uint64_t> fsync_begin_;
+  std::map<sim::FiberId, std::uint64_t> sync_begin_;
   std::map<sim::FiberId, std::uint64_t> read_begin_;
 };
 

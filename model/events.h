@@ -117,6 +117,10 @@ class Observer {
   virtual void fsync_begin(const NetfsInode& inode) {}
   // fsync, fdatasync or a sync write's vfs_fsync_range over [start, end].
   virtual void fsync_returned(const NetfsInode& inode, int ret, loff_t start, loff_t end) {}
+  // sync(2) began / returned; `waited`: it wrote back and waited for every
+  // mapping with data integrity guarantees (not only woke the flusher).
+  virtual void sync_begin() {}
+  virtual void sync_returned(bool waited) {}
 
   // --- the server (model/backend/) ---------------------------------------------
   // A write RPC was applied: bytes [pos, pos+len) stored, size old -> new.

@@ -356,5 +356,40 @@ TEST(RefcountChecker, stays_quiet_when_every_buffer_segment_was_freed) {
   EXPECT_EQ(checker_of(synced_request(/*keep_segment=*/false)), "none");
 }
 
+// --- data-integrity: sync(2) ---------------------------------------------------------
+
+// A write, then sync(2) against a slow server; planted: a sync that returns
+// without writing back or waiting (as if wait_sb_inodes were skipped with
+// nothing written yet).
+sim::RunResult write_then_sync(bool skip_wait) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.server = {.latency_min = 2 * sim::kMs, .latency_max = 4 * sim::kMs}});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x7c), {}), 8192);
+      if (skip_wait) {
+        MODEL_EVENT(sync_begin());
+        MODEL_EVENT(sync_returned(true));
+      } else {
+        w.sync();
+      }
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(DataIntegrityChecker, fires_when_sync_returns_before_the_data_is_on_the_server) {
+  const auto r = write_then_sync(/*skip_wait=*/true);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("after sync(2) returned"), std::string::npos) << message_of(r);
+}
+
+TEST(DataIntegrityChecker, stays_quiet_when_sync_wrote_back_and_waited) {
+  const auto r = write_then_sync(/*skip_wait=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 }  // namespace
 }  // namespace wbsim

@@ -3,6 +3,7 @@
 // inode by the flusher, waited for (wb_wait_for_completion), then
 // wait_sb_inodes() waits for writeback on every inode's pages, except, since
 // f9a49aa302a0, mappings flagged AS_NO_DATA_INTEGRITY.
+#include "model/events.h"
 #include "model/mm/flusher.h"
 #include "model/mm/page_writeback.h"
 #include "model/mm/variants.h"
@@ -36,10 +37,12 @@ int sync_file_range(AddressSpace& mapping, loff_t offset, loff_t nbytes, unsigne
 
 void World::sync() {
   if (flusher_ == nullptr) return;
+  MODEL_EVENT(sync_begin());
   if (sb_no_data_integrity && !variant::sync_waits_for_flusher_without_data_integrity()) {
     // wakeup_flusher_threads_bdi(bdi, WB_REASON_SYNC) and return.
     sim::mark(kMarkSyncNoIntegritySb);
     flusher_->wakeup_background();
+    MODEL_EVENT(sync_returned(false));
     return;
   }
   flusher_->sync_all_and_wait();  // the flusher's WB_SYNC_ALL work, wb_wait_for_completion
@@ -51,6 +54,7 @@ void World::sync() {
     }
     filemap_fdatawait_range(*m, 0, INT64_MAX);
   }
+  MODEL_EVENT(sync_returned(true));
 }
 
 }  // namespace wbsim::model
