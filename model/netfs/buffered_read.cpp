@@ -42,6 +42,10 @@ namespace {
 // zero_point (and i_size), zeros past it (NETFS_FILL_WITH_ZEROES), decrypted
 // on a content_crypto inode.
 void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::uint64_t to) {
+  // The part is the folio's: the kernel reads into a bvec of the folio, which
+  // cannot run past it.
+  SIM_ASSERT_MSG(from <= to && to <= folio.size(), "read of bytes {}..{} of folio {} of {} bytes", from, to,
+                 folio.index, folio.size());
   const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
   const loff_t start = folio.pos() + static_cast<loff_t>(from);
   const std::uint64_t from_server =
