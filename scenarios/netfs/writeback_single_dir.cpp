@@ -24,7 +24,7 @@ WBSIM_SCENARIO(netfs_writeback_single_dir, "netfs/writeback_single_dir", .faults
   std::vector<model::Folio*> payload;
   // Mostly a few folios; sometimes more than one folio_queue segment holds
   // (31 slots), so the rolling buffer must grow while the blob is attached.
-  const std::uint32_t folios = 1 + sim::draw(sim::draw(4) == 0 ? 48 : 4);
+  const std::uint32_t folios = sim::draw(2) == 0 ? 32 + sim::draw(17) : 1 + sim::draw(4);
   std::uint64_t largest = 0;  // the largest size the directory has had
   for (std::uint32_t i = 0; i < folios; ++i) {
     auto f = std::make_unique<model::Folio>();
