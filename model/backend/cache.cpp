@@ -45,10 +45,12 @@ void LocalCache::write_async(std::uint32_t file_id, loff_t pos, std::vector<std:
     sim::sleep((50 + sim::draw(200)) * sim::kUs);
     if (!healed_ && sim::fault(kCacheWithdraw)) withdraw();
     if (withdrawn_ || (!healed_ && sim::fault(kCacheEnobufs))) {
+      ++failed_writes_;
       reply(kENOBUFS);
       return;
     }
     if (backing_ && backing_(file_id, pos, bytes) != 0) {
+      ++failed_writes_;
       reply(kENOBUFS);
       return;
     }

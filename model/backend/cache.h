@@ -26,6 +26,8 @@ class LocalCache {
   void invalidate(std::uint32_t file_id);
   void withdraw();  // scripted: the cache goes away
   bool withdrawn() const { return withdrawn_; }
+  // Writes that failed (-ENOBUFS): the cache may lack what they carried.
+  std::uint32_t failed_writes() const { return failed_writes_; }
   void heal() { healed_ = true; }
   // The device the cache's files live on: called from the write's fiber
   // with the file, position and bytes; returns 0 or -errno (a failed write
@@ -46,6 +48,7 @@ class LocalCache {
   std::uint64_t granularity_;
   std::vector<File> files_;
   bool withdrawn_ = false;
+  std::uint32_t failed_writes_ = 0;
   bool healed_ = false;
   std::uint32_t seq_ = 0;
   std::function<int(std::uint32_t, loff_t, const std::vector<std::uint8_t>&)> backing_;

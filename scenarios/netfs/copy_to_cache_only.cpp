@@ -3,8 +3,8 @@
 //      them, then clear the mark, and a cache failure must only invalidate
 //      the cache.
 // How: a file already on the server is read through a cached inode, then
-//      written back (fsync) while a writer modifies part of it; the server
-//      must hold the original data plus the modification.
+//      written back (fsync); nothing may be uploaded, and the cache must
+//      then hold what was read.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
@@ -23,6 +23,15 @@ WBSIM_SCENARIO(netfs_copy_to_cache_only, "netfs/copy_to_cache_only",
     model::netfs_fsync(f);
     // Only copy-to-cache data was dirty: nothing may have been uploaded.
     SIM_ASSERT_CMP(w.server().file(0).writes, ==, uploads_before);
+    // And what was read is in the cache, the copy-to-cache's purpose, unless
+    // a cache write failed (which only invalidates the cache).
+    if (w.cache().failed_writes() == 0 && !w.cache().withdrawn()) {
+      const auto& cached = w.cache().data(inode.ino);
+      SIM_CHECK("data-integrity",
+                cached.size() >= original.size() && std::equal(original.begin(), original.end(), cached.begin()),
+                "after fsync the cache holds {} bytes, not the {} read from the server", cached.size(),
+                original.size());
+    }
   });
   s.run();
   s.liveness_phase(w);
