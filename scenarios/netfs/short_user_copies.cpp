@@ -15,7 +15,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_short_user_copies, "netfs/short_user_copies", .pct_steps_hint = 2000,
-               .why = "short user copies in netfs_perform_write keep exactly what was copied") {
+               .why = "short user copies in netfs_perform_write keep exactly what was copied",
+               .params = {{"writes", 12, 1, 64, "writes of the writer"}}) {
   model::World w({.background_thresh_pages = 4 + sim::draw(8)});
   model::NetfsInode& inode = w.create_file();
   constexpr std::uint64_t kFolios = 8;
@@ -23,12 +24,16 @@ WBSIM_SCENARIO(netfs_short_user_copies, "netfs/short_user_copies", .pct_steps_hi
   s.spawn("writer", [&] {
     model::force_user_copy_faults(2);
     model::NetfsFile f = w.open(inode, model::FMODE_WRITE);
-    for (std::uint32_t i = 0; i < 8; ++i) {
-      const std::uint64_t folio = sim::draw(kFolios);
-      const std::uint64_t off = sim::draw(2) == 0 ? 0 : sim::draw(4000);
-      const std::uint64_t len = off == 0 ? 4096 * (1 + sim::draw(2)) : 1 + sim::draw(6000);
+    for (std::uint32_t i = 0; s.more("writes", i); ++i) {
+      // Half the writes cover a whole order-1 folio: only there can a copy
+      // stop inside the folio (at its second page), which is the partial
+      // whole-folio case; the others are partial writes of any size.
+      const bool whole = sim::draw(2) == 0;
+      const std::uint64_t folio = whole ? 2 * sim::draw(kFolios / 2) : sim::draw(kFolios);
+      const std::uint64_t off = whole ? 0 : sim::draw(4000);
+      const std::uint64_t len = whole ? 4096 * (1 + sim::draw(2)) : 1 + sim::draw(6000);
       write_all(f, static_cast<model::loff_t>(folio * 4096 + off), pattern(60 + i, len),
-                {.max_folio_order = sim::draw(2)});
+                {.max_folio_order = whole ? 1u : sim::draw(2)});
     }
     model::netfs_fsync(f);
   });
