@@ -26,15 +26,26 @@ WBSIM_CHECKER(kDataIntegrity, "data-integrity",
 namespace {
 
 class DataIntegrity final : public Checker {
+  struct Syscall {
+    std::uint32_t ino;
+    std::uint64_t pos, len, seq;  // seq: the shadow's when it began
+  };
+  struct Began {
+    std::uint64_t seq = 0;
+    std::vector<Syscall> writing;  // writes in progress then
+  };
  public:
   explicit DataIntegrity(Shadow& shadow) : shadow_(shadow) {}
 
   void world_created(model::World& w) override { world_ = &w; }
   void world_destroyed(model::World& w) override { world_ = nullptr; }
 
-  void fsync_begin(const model::NetfsInode& inode) override { fsync_begin_[current_fiber()] = shadow_.seq(); }
+  // A write(2) still in progress when fsync or sync began is not one it
+  // covers (its data may be copied in before the sync looks and dirtied
+  // after): the bytes such a write stored are left out, as of its start.
+  void fsync_begin(const model::NetfsInode& inode) override { fsync_begin_[current_fiber()] = snapshot(); }
   void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override {
-    const std::uint64_t began = fsync_begin_[current_fiber()];
+    const Began& began = fsync_begin_[current_fiber()];
     // With write groups (Ceph snap contexts) one fsync pass writes only the
     // oldest group and redirties the rest; the filesystem loops. Such a
     // file is held to the quiescence check only.
@@ -48,9 +59,9 @@ class DataIntegrity final : public Checker {
   // when it returns. It reports no error, so bytes an error lost and no
   // fsync has reported yet are left out; so are files with write groups, as
   // for fsync.
-  void sync_begin() override { sync_begin_[current_fiber()] = shadow_.seq(); }
+  void sync_begin() override { sync_begin_[current_fiber()] = snapshot(); }
   void sync_returned(bool waited) override {
-    const std::uint64_t began = sync_begin_[current_fiber()];
+    const Began& began = sync_begin_[current_fiber()];
     if (!waited || world_ == nullptr) return;
     for (const auto& inode : world_->files()) {
       if (inode->writeback_groups || inode->mapping.no_data_integrity) continue;
@@ -60,10 +71,12 @@ class DataIntegrity final : public Checker {
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
     if (unbuffered) writing_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(pos), len};
+    syscalls_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(pos), len, shadow_.seq()};
   }
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
                       std::int64_t ret, bool unbuffered) override {
     if (unbuffered) writing_.erase(current_fiber());
+    syscalls_.erase(current_fiber());
   }
 
   void read_begin(const model::NetfsInode& inode) override { read_begin_[current_fiber()] = shadow_.seq(); }
@@ -91,7 +104,7 @@ class DataIntegrity final : public Checker {
 
   void quiescent(model::World& w) override {
     for (const auto& inode : w.files()) {
-      compare_server(*inode, shadow_.seq(), "at quiescence", 0, UINT64_MAX);
+      compare_server(*inode, Began{shadow_.seq(), {}}, "at quiescence", 0, UINT64_MAX);
       const Shadow::File& f = shadow_.file(inode->ino);
       if (f.errors == 0) {
         const auto& server = server_file(*inode);
@@ -116,8 +129,9 @@ class DataIntegrity final : public Checker {
   // Bytes in [first, last] stored before `stored_before` are on the server.
   // With `skip_unreported`, bytes a failed request cleaned that no fsync
   // has reported yet (Shadow::File::unreported) are not compared.
-  void compare_server(const model::NetfsInode& inode, std::uint64_t stored_before, const char* when,
-                      std::uint64_t first, std::uint64_t last, bool skip_unreported = false) {
+  void compare_server(const model::NetfsInode& inode, const Began& began, const char* when, std::uint64_t first,
+                      std::uint64_t last, bool skip_unreported = false) {
+    const std::uint64_t stored_before = began.seq;
     Shadow::File& f = shadow_.file(inode.ino);
     evaluated(kDataIntegrity);
     if (!inode.content_crypto) {
@@ -132,6 +146,7 @@ class DataIntegrity final : public Checker {
     // operation that zeroed bytes there, keeping the size) reads as zero.
     auto same = [&](std::uint64_t b) {
       if (skip_unreported && unreported(f, b)) return true;
+      if (in_progress(began, inode.ino, b, f.gen[b])) return true;
       if (b < server.size()) return server[b] == f.data[b];
       return f.errors != 0 && f.data[b] == 0;
     };
@@ -149,6 +164,20 @@ class DataIntegrity final : public Checker {
                   inode.ino, when, b, present ? fmt::format("{:#x}", server[b]) : std::string("beyond EOF"),
                   f.data[b], b, e, server.size());
     }
+  }
+
+  Began snapshot() const {
+    Began b{shadow_.seq(), {}};
+    for (const auto& [fiber, w] : syscalls_) b.writing.push_back(w);
+    return b;
+  }
+  // Whether byte `b`, last stored at `gen`, may have been stored by a write
+  // in progress when the sync began.
+  static bool in_progress(const Began& began, std::uint32_t ino, std::uint64_t b, std::uint64_t gen) {
+    for (const Syscall& w : began.writing) {
+      if (w.ino == ino && w.pos <= b && b < w.pos + w.len && gen > w.seq) return true;
+    }
+    return false;
   }
 
   static bool unreported(const Shadow::File& f, std::uint64_t b) {
@@ -174,8 +203,9 @@ class DataIntegrity final : public Checker {
   Shadow& shadow_;
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
-  std::map<sim::FiberId, std::uint64_t> fsync_begin_;
-  std::map<sim::FiberId, std::uint64_t> sync_begin_;
+  std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
+  std::map<sim::FiberId, Began> fsync_begin_;
+  std::map<sim::FiberId, Began> sync_begin_;
   std::map<sim::FiberId, std::uint64_t> read_begin_;
 };
 

@@ -15,6 +15,7 @@
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
 #include "model/world.h"
+#include "sim/completion.h"
 #include "sim_test_util.h"
 
 namespace wbsim {
@@ -388,6 +389,47 @@ TEST(DataIntegrityChecker, fires_when_sync_returns_before_the_data_is_on_the_ser
 
 TEST(DataIntegrityChecker, stays_quiet_when_sync_wrote_back_and_waited) {
   const auto r = write_then_sync(/*skip_wait=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- data-integrity: a write in progress at fsync ------------------------------------
+
+// A buffered write's store is announced, and fsync runs (on another fiber)
+// before or after that write(2) returns; the bytes never reach the server.
+sim::RunResult store_then_fsync(bool returned_first) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    const std::vector<std::uint8_t> bytes(100, 0x42);
+    sim::Completion stored{"stored"}, synced{"synced"};
+    s.spawn("writer", [&] {
+      MODEL_EVENT(write_begin(inode, 0, bytes.size(), false));
+      MODEL_EVENT(data_stored(inode, 0, bytes));
+      inode.i_size = 100;
+      MODEL_EVENT(i_size_changed(inode, 0, 100, false));
+      if (returned_first) MODEL_EVENT(write_returned(inode, 0, bytes, 100, false));
+      stored.complete();
+      synced.wait();
+      if (!returned_first) MODEL_EVENT(write_returned(inode, 0, bytes, 100, false));
+    });
+    s.spawn("syncer", [&] {
+      stored.wait();
+      MODEL_EVENT(fsync_begin(inode));
+      MODEL_EVENT(fsync_returned(inode, 0, 0, INT64_MAX));
+      synced.complete();
+    });
+    s.run();
+  });
+}
+
+TEST(DataIntegrityChecker, fires_when_fsync_returns_without_a_write_that_returned_before_it) {
+  const auto r = store_then_fsync(/*returned_first=*/true);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("after fsync returned 0"), std::string::npos) << message_of(r);
+}
+
+TEST(DataIntegrityChecker, a_write_still_in_progress_when_fsync_began_is_not_covered) {
+  const auto r = store_then_fsync(/*returned_first=*/false);
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
