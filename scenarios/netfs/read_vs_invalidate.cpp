@@ -17,8 +17,8 @@ namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_read_vs_invalidate, "netfs/read_vs_invalidate", .pct_steps_hint = 3000,
                .why = "readers and a writer race invalidate_inode_pages2 of the whole page cache",
-               .params = {{"ops", 8, 1, 64, "reads of each reader and writes of the writer"},
-                          {"drops", 4, 1, 32, "invalidations of the page cache"}}) {
+               .params = {{"ops", 16, 1, 64, "reads of each reader and writes of the writer"},
+                          {"drops", 8, 1, 32, "invalidations of the page cache"}}) {
   model::World w({.background_thresh_pages = 4, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
   constexpr std::uint64_t kSize = 32 * 1024;
