@@ -18,9 +18,11 @@
 #include "cli/sweep_json.h"
 #include "cli/sweep_report.h"
 #include "cli/sweep_setup.h"
+#include "scenarios/glob.h"
 #include "scenarios/registry.h"
 #include "sim/coverage.h"
 #include "sim/failure_file.h"
+#include "sim/known_finding.h"
 #include "sim/sweep_isolation.h"
 
 namespace wbsim::cli {
@@ -90,6 +92,11 @@ std::vector<sim::SweepTarget> sweep_targets(const std::vector<const scenarios::S
     t.name = s->name;
     t.expect = s->options.expect;
     t.expect_checker = s->options.expect_checker;
+    if (t.expect != sim::Expect::pass) {
+      for (const sim::KnownFinding* f : sim::known_findings()) {
+        if (scenarios::glob_match(f->mark().scope(), s->name) && f->explains(t.expect_checker)) t.pinned = f;
+      }
+    }
     t.run = [s, strategy, bugs, c = composed.at(s->name),
              reproduce = ReproduceCommand(s->name, strategy, bugs, composed.at(s->name))](std::uint64_t seed,
                                                                                           bool full) {

@@ -52,6 +52,10 @@ Verdict judge(const SweepTarget& target, const RunResult& r) {
   Verdict v;
   const bool fired = r.finding.has_value();
   v.hit = fired && r.finding->checker == target.expect_checker;
+  if (v.hit && target.pinned != nullptr) {
+    const std::uint32_t m = target.pinned->mark().index();
+    v.hit = m < r.mark_hits.size() && r.mark_hits[m] > 0;
+  }
   switch (target.expect) {
     case Expect::pass: v.ok = !fired; break;
     case Expect::fail_always: v.ok = v.hit; break;
@@ -171,7 +175,7 @@ void judge_target(TargetSummary& s, bool whole_sweep) {
   if (s.unexpected > 0) {
     s.passed = false;
     s.verdict = s.expect == Expect::fail_always
-                    ? fmt::format("FAIL: expected checker '{}' did not fire on {} seed(s)", s.expect_checker,
+                    ? fmt::format("FAIL: expected checker '{}' did not fire, or not on its pinned finding's path, on {} seed(s)", s.expect_checker,
                                   s.unexpected)
                     : fmt::format("FAIL: {} failing seed(s)", s.unexpected);
   } else if (s.expect == Expect::fail_sometimes && s.expected_hits == 0 && s.seeds_run > 0) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/known_finding.h"
 #include "sim/run.h"
 
 namespace wbsim::sim {
@@ -30,6 +31,11 @@ struct SweepTarget {
   std::string name;
   Expect expect = Expect::pass;
   std::string expect_checker;
+  // The pinned finding this scenario was written for (its scope names the
+  // scenario and it explains expect_checker): an expected failure counts
+  // only when the run took the finding's path, so the scenario failing
+  // for another reason under the same checker is not taken for it.
+  const KnownFinding* pinned = nullptr;
   // Runs one seed; `keep_full_trace` for determinism diffs.
   std::function<RunResult(std::uint64_t seed, bool keep_full_trace)> run;
   // Optional: runs several seeds (results in their order) as `run` would,

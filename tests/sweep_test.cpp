@@ -73,6 +73,34 @@ TEST(Sweep, a_failure_by_another_checker_is_not_explained_by_a_pinned_finding) {
   EXPECT_EQ(t.unexpected, 40u);
 }
 
+// A finding's own scenario expects its checker; a seed where the checker
+// fired without the finding's path is not the finding.
+TEST(Sweep, a_pinned_findings_scenario_counts_only_failures_on_the_findings_path) {
+  SweepTarget t = make_target("finding", Expect::fail_always, "test-checker", fails_on_every_seed("test-checker"));
+  t.pinned = &kTestFinding;
+  const auto report = sim::run_sweep({t}, options(40), {});
+  const auto& r = report.targets[0];
+  ASSERT_GT(r.expected_hits, 0u);
+  ASSERT_LT(r.expected_hits, 40u);
+  EXPECT_EQ(r.expected_hits + r.unexpected, 40u);
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.verdict.find("not on its pinned finding's path"), std::string::npos) << r.verdict;
+}
+
+TEST(Sweep, a_pinned_findings_scenario_that_always_takes_the_path_passes) {
+  SweepTarget t = make_target("finding", Expect::fail_always, "test-checker", [](Scheduler& s) {
+    s.spawn("f", [] {
+      sim::known_finding_reached(kTestFinding);
+      SIM_CHECK("test-checker", false, "always");
+    });
+    s.run();
+  });
+  t.pinned = &kTestFinding;
+  const auto report = sim::run_sweep({t}, options(20), {});
+  EXPECT_TRUE(report.targets[0].passed) << report.targets[0].verdict;
+  EXPECT_EQ(report.targets[0].expected_hits, 20u);
+}
+
 TEST(Sweep, a_pass_target_with_no_finding_passes) {
   const auto report = sim::run_sweep({make_target("ok", Expect::pass, "", passing_body)}, options(60, 1, 5), {});
   ASSERT_EQ(report.targets.size(), 1u);
