@@ -7,6 +7,7 @@
 //   granted. A client that negotiates no credits (afs- or 9p-like, no
 //   ->prepare_write) is not held to the wsize: its retries are reissued
 //   with no size limit, as netfs has them.
+// - An unbuffered read's RPC is at most the negotiated I/O size too.
 // - A write RPC is not empty, and covers only bytes the client holds for
 //   it: folios of the file under writeback, or the range of an unbuffered
 //   write in progress. (A server would take anything; a client that sends
@@ -24,7 +25,7 @@
 namespace wbsim::checkers {
 
 WBSIM_CHECKER(kServerProtocol, "server-protocol",
-              "a write RPC fits the negotiated wsize and the credits granted, as the server would require");
+              "a write or read RPC fits the negotiated I/O size and the credits granted, as the server would require");
 
 namespace {
 
@@ -41,6 +42,17 @@ class ServerProtocol final : public Checker {
     WBSIM_CHECK(kServerProtocol, in_flight <= granted,
                 "file {}: a write RPC at {} brings the credits in flight to {}, but the server granted {}", file_id,
                 pos, in_flight, granted);
+  }
+
+  // A read RPC is held to the I/O size the server negotiated as a write is
+  // (9p's msize, SMB's MaxReadSize: a larger request is refused). Every
+  // client of the model's server bounds its reads in ->prepare_read.
+  void read_subreq_issued(const model::NetfsIoRequest& rreq, const model::NetfsIoSubrequest& subreq,
+                          model::loff_t pos, std::uint64_t len) override {
+    const auto& rfs = *static_cast<const model::RfsInode*>(rreq.inode->fs_private);
+    WBSIM_CHECK(kServerProtocol, len <= rfs.server->wsize(),
+                "file {}: a read RPC of {} bytes at {}, but the negotiated I/O size is {}", rfs.file_id, len, pos,
+                rfs.server->wsize());
   }
 
   void world_created(model::World& w) override { world_ = &w; }

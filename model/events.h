@@ -89,6 +89,11 @@ class Observer {
   // joined the stream's list (the stream is published active by then), and
   // the read collector finished a pass over the stream.
   virtual void read_subreq_queued(const NetfsIoRequest& rreq, const NetfsIoStream& s, const NetfsIoSubrequest& r) {}
+  // A read subrequest goes to the filesystem's ->issue_read for `len` bytes
+  // at `pos` (the unbuffered path; the model's buffered reads are not cut
+  // into subrequests, docs/model.md).
+  virtual void read_subreq_issued(const NetfsIoRequest& rreq, const NetfsIoSubrequest& r, loff_t pos,
+                                  std::uint64_t len) {}
   virtual void read_collected(const NetfsIoRequest& rreq) {}
 
   // --- system calls (what the application sees) -------------------------------

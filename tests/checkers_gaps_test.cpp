@@ -433,5 +433,35 @@ TEST(DataIntegrityChecker, a_write_still_in_progress_when_fsync_began_is_not_cov
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- server-protocol: read RPC size -------------------------------------------------------
+
+// A direct read's subrequest handed to ->issue_read, of the negotiated I/O
+// size or (planted, as if ->prepare_read had not bounded it) twice that.
+sim::RunResult issue_read_of(std::uint64_t len) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.server = {.wsize = 8192}, .flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("reader", [&] {
+      model::NetfsIoRequest& rreq = model::netfs_alloc_request(inode, 0, len, model::NetfsIoOrigin::dio_read);
+      model::NetfsIoSubrequest& subreq = model::netfs_alloc_subrequest(rreq);
+      subreq.len = len;
+      MODEL_EVENT(read_subreq_issued(rreq, subreq, 0, len));
+    });
+    s.run();
+  });
+}
+
+TEST(ServerProtocolChecker, fires_on_a_read_rpc_larger_than_the_negotiated_size) {
+  const auto r = issue_read_of(16384);
+  ASSERT_EQ(checker_of(r), "server-protocol") << message_of(r);
+  EXPECT_NE(message_of(r).find("a read RPC of 16384 bytes at 0, but the negotiated I/O size is 8192"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(ServerProtocolChecker, stays_quiet_on_a_read_rpc_of_the_negotiated_size) {
+  EXPECT_EQ(checker_of(issue_read_of(8192)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim

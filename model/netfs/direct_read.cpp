@@ -90,6 +90,7 @@ void netfs_issue_download(NetfsIoSubrequest& subreq) {
   NetfsInode& ictx = *rreq.inode;
   const loff_t pos = subreq.start + static_cast<loff_t>(subreq.transferred);
   trace_ev(Ev::sreq_submit, netfs_sreq_tag(subreq), subreq.len - subreq.transferred);
+  MODEL_EVENT(read_subreq_issued(rreq, subreq, pos, subreq.len - subreq.transferred));
   const auto bytes = ictx.ops->issue_read(ictx, pos, subreq.len - subreq.transferred);
   SIM_ASSERT_CMP(bytes.size(), <=, subreq.len - subreq.transferred);
   // The filesystem reads into subreq->io_iter, the slice of the caller's
