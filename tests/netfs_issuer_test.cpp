@@ -50,6 +50,13 @@ using model::kPageSize;
 using model::loff_t;
 using model::pgoff_t;
 
+// Folios still held in the live segments of a request's buffer.
+std::size_t live_folios(const model::RollingBuffer& roll) {
+  std::size_t n = 0;
+  model::rolling_buffer_for_each(roll, [&](const model::Folio&) { ++n; });
+  return n;
+}
+
 // --- layouts -------------------------------------------------------------------
 
 enum class Kind : std::uint8_t { plain, streaming, copy_to_cache, clean };
@@ -581,9 +588,9 @@ void final_state(const model::NetfsInode& inode, const Layout& l, Outcome& out, 
     r.error(fmt::format("{} write requests for one writepages call (any dirty: {})", out.nr_requests, any_dirty));
   }
   for (const auto& req : inode.requests) {
-    if (req->ref != 0 || req->test(model::NETFS_RREQ_IN_PROGRESS) || req->error != 0 || model::rolling_buffer_live_folios(req->buffer) != 0) {
+    if (req->ref != 0 || req->test(model::NETFS_RREQ_IN_PROGRESS) || req->error != 0 || live_folios(req->buffer) != 0) {
       r.error(fmt::format("R={:08x} at the end: ref={} in_progress={} error={} buffer={}", req->debug_id, req->ref,
-                          req->test(model::NETFS_RREQ_IN_PROGRESS), req->error, model::rolling_buffer_live_folios(req->buffer)));
+                          req->test(model::NETFS_RREQ_IN_PROGRESS), req->error, live_folios(req->buffer)));
     }
     for (const auto& stream : req->io_streams) {
       if (!stream.subrequests.empty() || stream.construct != nullptr) {

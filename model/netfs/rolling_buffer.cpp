@@ -122,12 +122,4 @@ const Folio* rolling_buffer_find(const RollingBuffer& roll, loff_t pos) {
   return nullptr;
 }
 
-std::size_t rolling_buffer_live_folios(const RollingBuffer& roll) {
-  std::size_t n = 0;
-  for (const FolioQueue* fq = roll.tail; fq != nullptr; fq = fq->next) {
-    for (unsigned slot = 0; slot < fq->nr; ++slot) n += fq->folios[slot] != nullptr;
-  }
-  return n;
-}
-
 }  // namespace wbsim::model

@@ -62,8 +62,6 @@ void rolling_buffer_advance(RollingBuffer& roll, std::uint64_t amount);
 // The live folio holding byte `pos`, or null (the model's lookup for
 // resolving a subrequest's positional iterator).
 const Folio* rolling_buffer_find(const RollingBuffer& roll, loff_t pos);
-// Folios still held in live segments (for tests).
-std::size_t rolling_buffer_live_folios(const RollingBuffer& roll);
 // Calls fn(const Folio&) for every folio held in a live segment, tail first
 // (for checkers).
 template <typename Fn>
