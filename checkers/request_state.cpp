@@ -29,6 +29,10 @@
 // N9  completion exactly once, per issue: a subrequest is handed to the
 //     filesystem again only after its previous issue terminated.
 // N20 at most one writeback or writethrough request per inode is issuing.
+// An unbuffered read sends no subrequest after one of its request failed:
+//     the failure sets PAUSE and the issuer abandons the rest unsent
+//     (netfs_read_subreq_terminated; the model's reads are synchronous, so
+//     the issuer always sees the failure before its next issue).
 #include <map>
 #include <set>
 
@@ -139,6 +143,15 @@ class RequestState final : public Checker {
                 wreq_name(rreq), sreq_name(r), s.stream_nr);
     const bool first = s.subrequests.size() == 1;
     check_read_cursor(rreq, s, first, first ? "when its first subrequest is queued" : "when another is queued");
+  }
+  void read_subreq_issued(const NetfsIoRequest& rreq, const NetfsIoSubrequest& r, model::loff_t pos,
+                          std::uint64_t len) override {
+    for (const NetfsIoSubrequest* other : rreq.io_streams[0].subrequests) {
+      if (other == &r) break;
+      WBSIM_CHECK(kRequestState, !other->test(model::NETFS_SREQ_FAILED),
+                  "{}: {} sent after {} failed: the issuer should have paused and abandoned the rest",
+                  wreq_name(rreq), sreq_name(r), sreq_name(*other));
+    }
   }
   void read_collected(const NetfsIoRequest& rreq) override {
     const NetfsIoStream& s = rreq.io_streams[0];

@@ -19,8 +19,8 @@
 # renumbers the swarm's draws) and `(void)x;` are left alone: mutating an
 # assertion tests the assertion, not the checkers. So are comments,
 # preprocessor lines and lines inside a block comment. The order is the
-# MD5 of SEED and the mutation's ID, so it does not depend on the file
-# system's order or on Perl's hash seed.
+# MD5 of SEED and what the mutation changes (see add()), so it does not
+# depend on the file system's order, on Perl's hash seed or on line numbers.
 use strict;
 use warnings;
 use Digest::MD5 qw(md5_hex);
@@ -30,10 +30,18 @@ die "usage: ci/mutants.pl SEED FILE...\n" unless defined $seed && @ARGV;
 
 my @out;
 sub esc { my $s = shift; $s =~ s/\\/\\\\/g; $s =~ s/\t/\\t/g; return $s; }
+# A mutant's place in the order hangs on what it changes, not on its line
+# number: its file, kind, the text of its line and the next (leading blanks
+# trimmed) and which occurrence of that pair in the file it is. Adding a
+# line elsewhere in a file leaves the order of the others alone, so runs on
+# successive trees draw the same mutants where the code is the same.
+my %seen;
 sub add {
   my ($file, $line, $kind, $orig, $mut, $n) = @_;
+  my $key = join("\x1f", $file, $kind, ($orig =~ s/^\s+//r), ($mut =~ s/^\s+//r), $n);
+  my $occurrence = ++$seen{$key};
   my $id = "$file:$line:$kind:$n";
-  push @out, [md5_hex("$seed/$id"), join("\t", $id, $file, $line, $kind, esc($orig), esc($mut))];
+  push @out, [md5_hex("$seed/$key\x1f$occurrence"), join("\t", $id, $file, $line, $kind, esc($orig), esc($mut))];
 }
 
 # Two statements that only store to plain memory, with no call between

@@ -463,5 +463,41 @@ TEST(ServerProtocolChecker, stays_quiet_on_a_read_rpc_of_the_negotiated_size) {
   EXPECT_EQ(checker_of(issue_read_of(8192)), "none");
 }
 
+// --- request-state: no read issued after a failed one ----------------------------------
+
+// The second subrequest of a direct read handed to ->issue_read after the
+// first terminated, failed (planted) or not.
+sim::RunResult issue_after(bool first_failed) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("reader", [&] {
+      model::NetfsIoRequest& rreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_read);
+      model::NetfsIoStream& stream = rreq.io_streams[0];
+      std::vector<model::NetfsIoSubrequest*> subs;
+      for (loff_t start : {loff_t{0}, loff_t{4096}}) {
+        model::NetfsIoSubrequest& subreq = model::netfs_alloc_subrequest(rreq);
+        subreq.start = start;
+        subreq.len = 4096;
+        stream.subrequests.push_back(&subreq);
+        subs.push_back(&subreq);
+      }
+      if (first_failed) sim::set_bit(model::NETFS_SREQ_FAILED, subs[0]->flags);
+      MODEL_EVENT(read_subreq_issued(rreq, *subs[1], 4096, 4096));
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, fires_on_a_read_sent_after_another_of_its_request_failed) {
+  const auto r = issue_after(/*first_failed=*/true);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("the issuer should have paused"), std::string::npos) << message_of(r);
+}
+
+TEST(RequestStateChecker, stays_quiet_on_a_read_sent_after_one_that_succeeded) {
+  EXPECT_EQ(checker_of(issue_after(/*first_failed=*/false)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim
