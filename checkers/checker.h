@@ -53,6 +53,7 @@ std::unique_ptr<Checker> make_liveness_checker();
 std::unique_ptr<Checker> make_writeback_truth_checker();
 std::unique_ptr<Checker> make_writeback_control_checker();
 std::unique_ptr<Checker> make_mapped_access_checker();
+std::unique_ptr<Checker> make_write_group_checker();
 class Shadow;
 std::unique_ptr<Checker> make_data_integrity_checker(Shadow& shadow);
 std::unique_ptr<Checker> make_app_contract_checker();

@@ -27,6 +27,7 @@ struct NetfsInode;
 struct NetfsIoRequest;
 struct NetfsIoStream;
 struct NetfsIoSubrequest;
+struct NetfsGroup;
 class World;
 struct FuseInode;
 struct LocalInode;
@@ -52,6 +53,9 @@ class Observer {
   virtual void folio_removed(const Folio& f) {}          // from the page cache, before
   virtual void folio_freed(const Folio& f) {}            // last reference dropped
   virtual void folio_dirtied(const Folio& f) {}
+  // A store under write group `group` (null: none) landed in `f`: a
+  // buffered write's copy, or a store through a mapping.
+  virtual void group_stored(const Folio& f, const NetfsGroup* group) {}
   // writeback_iter(): a folio handed out (null: the walk ended) and one
   // handed back (the caller's previous folio).
   virtual void writeback_iter_start(const AddressSpace& m, const WritebackControl& wbc) {}

@@ -499,5 +499,70 @@ TEST(RequestStateChecker, stays_quiet_on_a_read_sent_after_one_that_succeeded) {
   EXPECT_EQ(checker_of(issue_after(/*first_failed=*/false)), "none");
 }
 
+// --- write-group (N15) ------------------------------------------------------------------
+
+// Two stores into one folio, under groups A and B (planted) or A twice, the
+// folio's writeback starting between them or not.
+sim::RunResult two_group_stores(bool other_group, bool written_between) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    s.spawn("writer", [&] {
+      model::Folio folio;
+      folio.id = 7;
+      model::NetfsGroup a{.ref = 1, .id = 1}, b{.ref = 1, .id = 2};
+      MODEL_EVENT(group_stored(folio, &a));
+      model::folio_lock(folio);  // writeback starts under the folio lock
+      if (written_between) MODEL_EVENT(folio_start_writeback(folio));
+      MODEL_EVENT(group_stored(folio, other_group ? &b : &a));
+    });
+    s.run();
+  });
+}
+
+TEST(WriteGroupChecker, fires_when_a_store_joins_another_groups_unwritten_data) {
+  const auto r = two_group_stores(/*other_group=*/true, /*written_between=*/false);
+  ASSERT_EQ(checker_of(r), "write-group") << message_of(r);
+  EXPECT_NE(message_of(r).find("a store under group #2 joined the unwritten data of group #1"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(WriteGroupChecker, stays_quiet_on_the_same_group_or_after_the_folio_was_written) {
+  EXPECT_EQ(checker_of(two_group_stores(/*other_group=*/false, /*written_between=*/false)), "none");
+  EXPECT_EQ(checker_of(two_group_stores(/*other_group=*/true, /*written_between=*/true)), "none");
+}
+
+// A request of write group `wreq_group` ends writeback on a folio whose
+// data group A stored.
+sim::RunResult written_back_by(std::uint32_t wreq_group) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    inode.writeback_groups = true;
+    s.spawn("writeback", [&] {
+      model::Folio folio;
+      folio.id = 7;
+      model::NetfsGroup a{.ref = 1, .id = 1}, b{.ref = 1, .id = 2};
+      folio.mapping = &inode.mapping;
+      inode.i_size = inode.zero_point = 4096;
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 4096, model::NetfsIoOrigin::writeback);
+      wreq.group = wreq_group == 1 ? &a : &b;
+      MODEL_EVENT(group_stored(folio, &a));
+      model::folio_lock(folio);  // writeback starts under the folio lock
+      MODEL_EVENT(folio_start_writeback(folio));
+      MODEL_EVENT(folio_written_back(&wreq, folio, 4096));
+    });
+    s.run();
+  });
+}
+
+TEST(WriteGroupChecker, fires_when_a_request_writes_back_another_groups_data) {
+  const auto r = written_back_by(2);
+  ASSERT_EQ(checker_of(r), "write-group") << message_of(r);
+  EXPECT_NE(message_of(r).find("holding group #1's data was written back by"), std::string::npos) << message_of(r);
+}
+
+TEST(WriteGroupChecker, stays_quiet_when_a_request_writes_back_its_own_groups_data) {
+  EXPECT_EQ(checker_of(written_back_by(1)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim

@@ -286,6 +286,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
   copied:
     trace_netfs_folio(*folio, trace);
     MODEL_EVENT(data_stored(ctx, pos, std::span(iter.ubuf).subspan(iter.iov_offset - copied, copied)));
+    MODEL_EVENT(group_stored(*folio, netfs_group));
 
     // Update the inode size if we moved the EOF marker.
     netfs_update_i_size(ctx, pos, copied);

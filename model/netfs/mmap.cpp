@@ -108,6 +108,7 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     // Bytes past EOF in the EOF page are not part of the file.
     const std::uint64_t stored = std::min<std::uint64_t>(part, static_cast<std::uint64_t>(ictx.i_size - at));
     MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, stored)));
+    MODEL_EVENT(group_stored(*folio, group));
     folio_unlock(*folio);
     folio_put(*folio);
     balance_dirty_pages_ratelimited(ictx.mapping);
