@@ -96,7 +96,7 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
 std::int64_t high_wmark(const Mm& mm) {
   const std::int64_t high =
       mm.high_pages != 0 ? mm.high_pages : mm.low_pages + std::max<std::int64_t>(1, mm.low_pages / 4);
-  // __setup_per_zone_wmarks: min < low < high, so a kswapd that balanced its
+  // __setup_per_zone_wmarks: min <= low < high, so a kswapd that balanced its
   // node to the high watermark left it above the low one.
   SIM_ASSERT_MSG(high > mm.low_pages && mm.low_pages >= mm.min_pages, "watermarks out of order: min {} low {} high {}",
                  mm.min_pages, mm.low_pages, high);
