@@ -60,7 +60,7 @@ sub stores_to {
   return $1 if $s =~ /^\s*(?:\+\+|--)\s*(?:[\w.\->\[\]]*?)(\w+)\s*;\s*$/;
   return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:\+\+|--)\s*;\s*$/;
   return $1 if $s =~ /^\s*(?:[\w.\->\[\]*]*?)(\w+)\s*(?:[-+*\/%&|^]|<<|>>)?=[^=]/;
-  return $1 if $s =~ /^\s*(?:const\s+)?[a-z_][\w:]*\s+\**(\w+)\s*=[^=]/;  # a declaration: `loff_t end = ...`
+  return $1 if $s =~ /^\s*(?:const\s+)?[A-Za-z_][\w:]*\s*[&*]*\s+[&*]*(\w+)\s*=[^=]/;  # a declaration: `loff_t end = ...`, `NetfsIoStream& s = ...`
   return undef;
 }
 sub commuting_stores {
