@@ -79,9 +79,15 @@ class DataIntegrity final : public Checker {
     syscalls_.erase(current_fiber());
   }
 
-  void read_begin(const model::NetfsInode& inode) override { read_begin_[current_fiber()] = shadow_.seq(); }
+  // Reads nest: a load through a mapping faults its pages in through the
+  // read path, which announces a read of its own; each is judged from its
+  // own start.
+  void read_begin(const model::NetfsInode& inode) override { read_begin_[current_fiber()].push_back(shadow_.seq()); }
   void read_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
-    const std::uint64_t began = read_begin_[current_fiber()];
+    std::vector<std::uint64_t>& open = read_begin_[current_fiber()];
+    SIM_ASSERT(!open.empty());
+    const std::uint64_t began = open.back();
+    open.pop_back();
     Shadow::File& f = shadow_.file(inode.ino);
     for (std::size_t k = 0; k < data.size(); ++k) {
       const std::uint64_t b = static_cast<std::uint64_t>(pos) + k;
@@ -98,6 +104,8 @@ class DataIntegrity final : public Checker {
   // reports (filemap_write_and_wait_range), justifies a read's error.
   void read_failed(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, std::int64_t ret,
                    bool flush) override {
+    std::vector<std::uint64_t>& open = read_begin_[current_fiber()];
+    if (!open.empty()) open.pop_back();
     WBSIM_CHECK(kDataIntegrity, flush, "read of {}+{} (i_size {}) failed with {}, and no read RPC can fail", pos, len,
                 inode.i_size, ret);
   }
@@ -206,7 +214,7 @@ class DataIntegrity final : public Checker {
   std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
   std::map<sim::FiberId, Began> fsync_begin_;
   std::map<sim::FiberId, Began> sync_begin_;
-  std::map<sim::FiberId, std::uint64_t> read_begin_;
+  std::map<sim::FiberId, std::vector<std::uint64_t>> read_begin_;  // reads in progress, innermost last
 };
 
 }  // namespace

@@ -87,6 +87,12 @@ class RequestState final : public Checker {
                   "{} issued after a subrequest of stream {} that ends at {}, above its start (N1: issue order)",
                   sreq_name(r), r.stream_nr, issued_end);
       issued_end = r.start + static_cast<model::loff_t>(r.len);
+      rec.last_first_issue[r.stream_nr] = r.debug_index;
+    } else if (retry && !rec.retrying && rec.last_first_issue[r.stream_nr] == r.debug_index) {
+      // An unbuffered write's inline retry reissues its last subrequest cut
+      // to a new wsize (->prepare_write after a reconnect): the next one
+      // starts where the cut one now ends.
+      rec.first_issue_end[r.stream_nr] = r.start + static_cast<model::loff_t>(r.len);
     }
     // Mid-retry, re-split subrequests move one at a time; see retry_end.
     if (!rec.retrying) check_order(r.rreq->io_streams[r.stream_nr]);
@@ -206,6 +212,7 @@ class RequestState final : public Checker {
     model::loff_t stream_collected_to[model::NR_IO_STREAMS] = {};
     model::loff_t jumped_to[model::NR_IO_STREAMS] = {};
     model::loff_t first_issue_end[model::NR_IO_STREAMS] = {};  // N1's issue order
+    std::uint32_t last_first_issue[model::NR_IO_STREAMS] = {};  // debug_index of the subrequest that set it
     bool seen_active[model::NR_IO_STREAMS] = {};
     bool retrying = false;
     bool collector = false;        // netfs_write_collection ran on it

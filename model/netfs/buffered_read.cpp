@@ -93,6 +93,8 @@ void netfs_read_gaps(NetfsInode& ictx, Folio& folio) {
   netfs_drop_filled_record(folio);
 }
 
+}  // namespace
+
 void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));
   // Handle someone trying to read from an unflushed streaming write.
@@ -127,6 +129,8 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
     folio_mark_dirty(folio);
   }
 }
+
+namespace {
 
 // netfs_readahead(): bring in the missing pages after `index`, below EOF,
 // each as an order-0 folio read from the server (and marked for the cache).

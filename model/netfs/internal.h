@@ -37,6 +37,11 @@ std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t 
 void netfs_reset_iter(NetfsIoSubrequest& subreq);
 
 // --- buffered_read.cpp -------------------------------------------------------
+// netfs_read_folio() (->read_folio): fill a locked folio that is not
+// uptodate from the server (its gaps only, for a streaming folio) and mark
+// it uptodate.
+void netfs_read_folio(NetfsInode& ictx, Folio& folio);
+
 // netfs_release_folio() (fs/netfs/misc.c): a clean folio may leave the
 // cache; what it held is on the server, so zero_point rises past it (even
 // if the folio stays). A folio with private data (a copy-to-cache mark)

@@ -63,21 +63,33 @@ Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group
   return Fault::locked;
 }
 
-// The read fault: the folio covering `index`, uptodate, referenced, unlocked.
+// The read fault (filemap_fault): the folio covering `pos`, uptodate,
+// referenced, unlocked. A missing or stale folio is read with ->read_folio
+// (filemap_read_folio) under its folio lock only: a fault takes no inode
+// lock, so it is not held off by a write or a direct I/O in progress the
+// way read(2) is (netfs_start_io_read). The caller has checked EOF.
 Folio* fault_in(NetfsFile& file, loff_t pos) {
   NetfsInode& ictx = *file.inode;
+  AddressSpace& mapping = ictx.mapping;
   MODEL_EVENT(mapped_fault(ictx, pos));
   for (;;) {
-    Folio* folio = filemap_get_folio(ictx.mapping, static_cast<pgoff_t>(pos) >> kPageShift);
-    if (folio != nullptr && folio_test_uptodate(*folio)) {
+    const pgoff_t index = static_cast<pgoff_t>(pos) >> kPageShift;
+    Folio* folio = filemap_get_folio(mapping, index);
+    if (folio == nullptr) {
+      folio = filemap_alloc_and_add_folio(mapping, index, 0);  // locked, referenced
+    } else {
       folio_get(*folio);
-      return folio;
+      if (folio_test_uptodate(*folio)) return folio;
+      folio_lock(*folio);
+      if (folio->mapping != &mapping) {  // truncated or invalidated meanwhile
+        folio_unlock(*folio);
+        folio_put(*folio);
+        continue;
+      }
     }
-    // filemap_fault -> ->read_folio, through the read path (which writes a
-    // streaming folio back first).
-    // The read starts at the page: past EOF in the EOF page it would read
-    // nothing, and the fault reads the whole folio anyway.
-    netfs_file_read(file, pos & ~static_cast<loff_t>(kPageSize - 1), 1);
+    if (!folio_test_uptodate(*folio)) netfs_read_folio(ictx, *folio);
+    folio_unlock(*folio);
+    return folio;
   }
 }
 
