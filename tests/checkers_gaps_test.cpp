@@ -564,5 +564,102 @@ TEST(WriteGroupChecker, stays_quiet_when_a_request_writes_back_its_own_groups_da
   EXPECT_EQ(checker_of(written_back_by(1)), "none");
 }
 
+// --- data-integrity: nested reads -------------------------------------------------------
+
+// Bytes 0 and 1 are written (0x11, 0x44); a mapped load of both begins; a
+// write stores 0x22 over byte 0; then the load faults a page in through a
+// read of its own (nested) and returns byte 0 as it was when it began and
+// byte 1 as written (0x44) or as nobody wrote it (0x33, planted).
+sim::RunResult load_with_nested_read(std::uint8_t byte1) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    sim::Completion began{"began"}, stored{"stored"};
+    auto store = [&](const std::vector<std::uint8_t>& bytes) {
+      MODEL_EVENT(write_begin(inode, 0, bytes.size(), false));
+      MODEL_EVENT(data_stored(inode, 0, bytes));
+      if (inode.i_size < static_cast<loff_t>(bytes.size())) {
+        const loff_t old = inode.i_size;
+        inode.i_size = static_cast<loff_t>(bytes.size());
+        MODEL_EVENT(i_size_changed(inode, old, inode.i_size, false));
+      }
+      MODEL_EVENT(write_returned(inode, 0, bytes, static_cast<std::int64_t>(bytes.size()), false));
+    };
+    s.spawn("writer", [&] {
+      store({0x11, 0x44});
+      began.wait();
+      store({0x22});
+      stored.complete();
+    });
+    s.spawn("loader", [&] {
+      sim::sleep(sim::kMs);
+      MODEL_EVENT(read_begin(inode));  // the load
+      began.complete();
+      stored.wait();
+      MODEL_EVENT(read_begin(inode));  // the fault's read of the page
+      MODEL_EVENT(read_returned(inode, 0, std::vector<std::uint8_t>{0x22, 0x44}));
+      MODEL_EVENT(read_returned(inode, 0, std::vector<std::uint8_t>{0x11, byte1}));
+    });
+    s.run();
+  });
+}
+
+TEST(DataIntegrityChecker, a_load_is_judged_from_its_own_start_not_its_faults_read) {
+  const auto r = load_with_nested_read(0x44);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+TEST(DataIntegrityChecker, fires_when_a_load_with_a_nested_read_returns_what_was_not_written) {
+  const auto r = load_with_nested_read(0x33);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("returned 0x33 at byte 1"), std::string::npos) << message_of(r);
+}
+
+// --- request-state: issue order after an unbuffered write's inline retry -----------------
+
+// An unbuffered write's first subrequest (0+8192) fails with -EAGAIN and is
+// reissued cut to a new wsize (0+4096); the next one starts where the cut
+// one ends (4096), or (planted) inside it (2048).
+sim::RunResult recut_then_next(loff_t next_start) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_write);
+      model::NetfsIoStream& stream = wreq.io_streams[0];
+      model::NetfsIoSubrequest& a = model::netfs_alloc_subrequest(wreq);
+      a.start = 0;
+      a.len = 8192;
+      stream.subrequests.push_back(&a);
+      model::netfs_reset_iter(a);
+      MODEL_EVENT(subreq_issued(a, false));
+      MODEL_EVENT(subreq_terminated(a));
+      a.len = 4096;  // ->prepare_write after the reconnect
+      model::netfs_reset_iter(a);
+      MODEL_EVENT(subreq_issued(a, true));
+      MODEL_EVENT(subreq_terminated(a));
+      model::NetfsIoSubrequest& b = model::netfs_alloc_subrequest(wreq);
+      b.start = next_start;
+      b.len = 4096;
+      stream.subrequests.push_back(&b);
+      model::netfs_reset_iter(b);
+      MODEL_EVENT(subreq_issued(b, false));
+    });
+    s.run();
+  });
+}
+
+TEST(RequestStateChecker, an_inline_retry_cut_to_a_new_wsize_moves_the_issue_order_back) {
+  const auto r = recut_then_next(4096);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+TEST(RequestStateChecker, fires_when_the_next_subrequest_starts_inside_the_recut_one) {
+  const auto r = recut_then_next(2048);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("that ends at 4096, above its start (N1: issue order)"), std::string::npos)
+      << message_of(r);
+}
+
 }  // namespace
 }  // namespace wbsim
