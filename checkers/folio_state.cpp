@@ -92,6 +92,16 @@ class FolioState final : public Checker {
   }
 
   void folio_private_changed(const Folio& f, model::FolioPrivate::Kind old_kind) override {
+    // The copy-to-cache mark is set only where the cache is in use
+    // (netfs_read_folio marks a folio read from the server only when
+    // fscache's resources are valid): a mark on an inode without a cache
+    // dirties a folio for nothing and sends it to no stream.
+    if (f.priv.kind == model::FolioPrivate::Kind::copy_to_cache && f.mapping != nullptr &&
+        f.mapping->host_kind == model::AddressSpace::HostKind::netfs) {
+      const auto& ictx = *static_cast<const model::NetfsInode*>(f.mapping->host);
+      WBSIM_CHECK(kFolioState, ictx.cache_enabled, "folio {} (index {}) marked copy-to-cache on file {}, which uses no cache",
+                  f.id, f.index, ictx.ino);
+    }
     if (!model::folio_test_writeback(f) || old_kind == model::FolioPrivate::Kind::none) return;
     WBSIM_CHECK(kFolioState, in_collector() || issuing_.count(current_fiber()) != 0,
                 "folio {} (index {}): folio->private changed from {} to {} by fiber {} while under writeback",

@@ -661,5 +661,36 @@ TEST(RequestStateChecker, fires_when_the_next_subrequest_starts_inside_the_recut
       << message_of(r);
 }
 
+// --- folio-state: the copy-to-cache mark ------------------------------------------------
+
+// A folio of a file with or (planted) without a cache marked copy-to-cache.
+sim::RunResult mark_copy_to_cache(bool cache) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file({.cache = cache});
+    s.spawn("reader", [&] {
+      model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
+      model::folio_attach_private(*folio, {model::FolioPrivate::Kind::copy_to_cache, nullptr, nullptr});
+      model::folio_detach_private(*folio);
+      model::filemap_remove_folio(*folio);
+      model::folio_unlock(*folio);
+      model::folio_put(*folio);
+    });
+    s.run();
+  });
+}
+
+TEST(FolioStateChecker, fires_on_a_copy_to_cache_mark_on_a_file_without_a_cache) {
+  const auto r = mark_copy_to_cache(/*cache=*/false);
+  ASSERT_EQ(checker_of(r), "folio-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("marked copy-to-cache on file 0, which uses no cache"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(FolioStateChecker, stays_quiet_on_a_copy_to_cache_mark_where_the_cache_is_used) {
+  const auto r = mark_copy_to_cache(/*cache=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 }  // namespace
 }  // namespace wbsim
