@@ -7,7 +7,8 @@
 //   granted. A client that negotiates no credits (afs- or 9p-like, no
 //   ->prepare_write) is not held to the wsize: its retries are reissued
 //   with no size limit, as netfs has them.
-// - An unbuffered read's RPC is at most the negotiated I/O size too.
+// - An unbuffered read's RPC is not empty and at most the negotiated I/O
+//   size too.
 // - A write RPC is not empty, and covers only bytes the client holds for
 //   it: folios of the file under writeback, or the range of an unbuffered
 //   write in progress. (A server would take anything; a client that sends
@@ -50,6 +51,7 @@ class ServerProtocol final : public Checker {
   void read_subreq_issued(const model::NetfsIoRequest& rreq, const model::NetfsIoSubrequest& subreq,
                           model::loff_t pos, std::uint64_t len) override {
     const auto& rfs = *static_cast<const model::RfsInode*>(rreq.inode->fs_private);
+    WBSIM_CHECK(kServerProtocol, len > 0, "file {}: an empty read RPC at {}", rfs.file_id, pos);
     WBSIM_CHECK(kServerProtocol, len <= rfs.server->wsize(),
                 "file {}: a read RPC of {} bytes at {}, but the negotiated I/O size is {}", rfs.file_id, len, pos,
                 rfs.server->wsize());

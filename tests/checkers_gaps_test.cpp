@@ -463,6 +463,12 @@ TEST(ServerProtocolChecker, stays_quiet_on_a_read_rpc_of_the_negotiated_size) {
   EXPECT_EQ(checker_of(issue_read_of(8192)), "none");
 }
 
+TEST(ServerProtocolChecker, fires_on_an_empty_read_rpc) {
+  const auto r = issue_read_of(0);
+  ASSERT_EQ(checker_of(r), "server-protocol") << message_of(r);
+  EXPECT_NE(message_of(r).find("an empty read RPC at 0"), std::string::npos) << message_of(r);
+}
+
 // --- request-state: no read issued after a failed one ----------------------------------
 
 // The second subrequest of a direct read handed to ->issue_read after the
