@@ -4,7 +4,8 @@
 // - A write returns the length of the contiguous prefix of its range it
 //   stored (buffered: the bytes copied into the page cache) or transferred
 //   (unbuffered: the bytes the server acknowledged for its request; it may
-//   report fewer, never more), and an error only when that prefix is empty
+//   report fewer, never more, and not 0 for a non-empty prefix), and an
+//   error only when that prefix is empty
 //   (N10's lower bound). An asynchronous writethrough returns what its
 //   request's ki_complete got, which only the error rule judges.
 // - An I/O error that reaches the application is justified by a permanent
@@ -171,6 +172,11 @@ class AppContract final : public Checker {
       WBSIM_CHECK(kAppContract, unbuffered ? static_cast<std::uint64_t>(ret) <= prefix : static_cast<std::uint64_t>(ret) == prefix,
                   "{} write of {} bytes at {} returned {}, but {} {} the first {} (file {})", kind, data.size(), pos,
                   ret, rname, did, prefix, inode.ino);
+      // Fewer, but not none: a write that transferred a prefix does not
+      // report that it wrote nothing (a 0 says no byte was written).
+      WBSIM_CHECK(kAppContract, ret > 0 || prefix == 0 || data.empty(),
+                  "{} write of {} bytes at {} returned 0, but {} {} the first {} (file {})", kind, data.size(), pos,
+                  rname, did, prefix, inode.ino);
       return;
     }
     WBSIM_CHECK(kAppContract, prefix == 0,

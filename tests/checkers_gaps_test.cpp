@@ -698,5 +698,38 @@ TEST(FolioStateChecker, stays_quiet_on_a_copy_to_cache_mark_where_the_cache_is_u
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract: an unbuffered write that transferred bytes does not return 0 -----------
+
+// A synchronous O_DIRECT write of 8192 bytes, done as netfs_unbuffered_write_call
+// does it, reporting what it transferred or (planted) 0.
+sim::RunResult dio_write_reporting(bool zero) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      const std::vector<std::uint8_t> data(8192, 0x5c);
+      MODEL_EVENT(write_begin(inode, 0, data.size(), true));
+      model::Kiocb iocb{&f, 0, f.f_iocb_flags | model::IOCB_DIRECT, {}};
+      const std::int64_t ret = model::netfs_unbuffered_write_iter(iocb, data);
+      EXPECT_EQ(ret, 8192);
+      MODEL_EVENT(write_returned(inode, 0, data, zero ? 0 : ret, true));
+    });
+    s.run();
+  });
+}
+
+TEST(AppContractChecker, fires_when_an_unbuffered_write_that_transferred_returns_0) {
+  const auto r = dio_write_reporting(/*zero=*/true);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("unbuffered write of 8192 bytes at 0 returned 0, but"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_when_an_unbuffered_write_returns_what_it_transferred) {
+  const auto r = dio_write_reporting(/*zero=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 }  // namespace
 }  // namespace wbsim
