@@ -286,6 +286,9 @@ bool netfs_write_collection(NetfsIoRequest& wreq) {
 // one IN_PROGRESS owns keeps the request); while a retry quiesces the
 // streams, only the quiescing collector is woken.
 void netfs_wake_write_collector(NetfsIoRequest& wreq) {
+  // The waker holds a reference: waking the collector of a freed request
+  // is a use-after-free (KASAN in the kernel).
+  SIM_ASSERT_MSG(wreq.ref > 0, "R={:08x}: collector woken on a freed request", wreq.debug_id);
   if (wreq.offload_collection && !wreq.test(NETFS_RREQ_RETRYING)) {
     wreq.inode->collector_wq->queue_work(*wreq.work);
   } else {
