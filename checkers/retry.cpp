@@ -14,6 +14,7 @@
 //           memory the system never gets back); nor does a freed
 //           request keep a segment of its rolling buffer.
 #include "checkers/checker.h"
+#include "model/backend/rfs.h"
 #include "model/world.h"
 
 namespace wbsim::checkers {
@@ -47,6 +48,14 @@ class Retry final : public Checker {
           WBSIM_CHECK(kRefcount, fq->freed, "{} is freed, but folio_queue segment {} of its buffer never was",
                       wreq_name(*r), fq->debug_id);
         }
+      }
+      // The filesystem's references for its requests (its ->begin_writeback
+      // took one on the open file) went back in ->free_request.
+      if (inode->fs_private != nullptr) {
+        const auto& rfs = *static_cast<const model::RfsInode*>(inode->fs_private);
+        WBSIM_CHECK(kRefcount, rfs.writeback_file_refs == 0,
+                    "file {}: {} references on the open file that ->begin_writeback took are not put at quiescence",
+                    inode->ino, rfs.writeback_file_refs);
       }
       for (const auto& [index, f] : inode->mapping.folios) {
         const int expected = 1 + (f->test(model::PG_private) ? 1 : 0);

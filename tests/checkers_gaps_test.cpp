@@ -731,5 +731,38 @@ TEST(AppContractChecker, stays_quiet_when_an_unbuffered_write_returns_what_it_tr
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- refcount: the filesystem's references for a request --------------------------------
+
+// A writeback request whose ->begin_writeback runs once, as netfs calls it
+// (NETFS_RREQ_UPLOAD_TO_SERVER), or (planted) twice; the request is then
+// freed, and ->free_request puts the one reference it knows of.
+sim::RunResult begin_writeback_calls(int calls) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writeback", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 4096, model::NetfsIoOrigin::writeback);
+      for (int i = 0; i < calls; ++i) inode.ops->begin_writeback(wreq);
+      sim::set_bit(model::NETFS_RREQ_ALL_QUEUED, wreq.flags);  // nothing to write: done at once
+      sim::clear_bit(model::NETFS_RREQ_IN_PROGRESS, wreq.flags);
+      while (wreq.ref > 0) model::netfs_put_request(wreq);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_when_begin_writeback_runs_twice_for_one_request) {
+  const auto r = begin_writeback_calls(2);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("1 references on the open file that ->begin_writeback took are not put"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_begin_writeback_runs_once_per_request) {
+  EXPECT_EQ(checker_of(begin_writeback_calls(1)), "none");
+}
+
 }  // namespace
 }  // namespace wbsim

@@ -21,6 +21,10 @@ std::uint64_t credit_key(const NetfsIoSubrequest& subreq) {
 void rfs_init_request(NetfsIoRequest& wreq) { wreq.wsize = rfs_inode(*wreq.inode).server->wsize(); }
 
 void rfs_begin_writeback(NetfsIoRequest& wreq) {
+  // The writable file for the request's uploads, put by ->free_request once:
+  // netfs calls this once per request (NETFS_RREQ_UPLOAD_TO_SERVER).
+  ++rfs_inode(*wreq.inode).writeback_file_refs;
+  wreq.fs_file_ref = true;
   wreq.io_streams[0].avail = true;
   wreq.wsize = rfs_inode(*wreq.inode).server->wsize();
 }
@@ -87,6 +91,10 @@ void rfs_prepare_read(NetfsIoSubrequest& subreq) {
   stream.sreq_max_len = std::min(stream.sreq_max_len, rfs_of(subreq).server->wsize());
 }
 
+void rfs_free_request(NetfsIoRequest& wreq) {
+  if (wreq.fs_file_ref) --rfs_inode(*wreq.inode).writeback_file_refs;
+}
+
 void rfs_setattr_size(NetfsInode& ictx, loff_t size) {
   RfsInode& rfs = rfs_inode(ictx);
   rfs.server->truncate(rfs.file_id, size);
@@ -125,6 +133,7 @@ const NetfsRequestOps kRfsRequestOps = {
     .issue_read = rfs_issue_read,
     .prepare_read = rfs_prepare_read,
     .setattr_size = rfs_setattr_size,
+    .free_request = rfs_free_request,
 };
 
 const NetfsRequestOps kRfsRequestOpsNoPrepare = {
@@ -137,6 +146,7 @@ const NetfsRequestOps kRfsRequestOpsNoPrepare = {
     .issue_read = rfs_issue_read,
     .prepare_read = rfs_prepare_read,
     .setattr_size = rfs_setattr_size,
+    .free_request = rfs_free_request,
 };
 
 const NetfsCacheOps kRfsCacheOps = {

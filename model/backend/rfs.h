@@ -25,6 +25,10 @@ struct RfsInode {
   LocalCache* cache = nullptr;
   std::uint32_t file_id = 0;
   bool use_credits = true;
+  // References on the open file that ->begin_writeback took for a request
+  // (as cifs_begin_writeback finds a writable file, req->cfile) and
+  // ->free_request has not yet put.
+  std::uint32_t writeback_file_refs = 0;
   // The server session each subrequest's send credit was granted in
   // (cifs's credits.instance), until it is issued; by request debug id and
   // subrequest index.

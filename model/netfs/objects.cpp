@@ -70,6 +70,7 @@ void netfs_put_request(NetfsIoRequest& wreq) {
   // netfs_free_request: the memory goes back to the pool (the object is
   // kept for the checkers).
   if (--wreq.ref != 0) return;
+  if (wreq.inode->ops->free_request != nullptr) wreq.inode->ops->free_request(wreq);
   // netfs_free_request: rolling_buffer_clear() puts the folios appended with
   // NETFS_ROLLBUF_PUT_MARK (a single-object writeback's payload) and frees
   // the segments.

@@ -151,6 +151,10 @@ struct NetfsIoRequest {
   NetfsInode* inode = nullptr;
   AddressSpace* mapping = nullptr;
   NetfsIoStream io_streams[NR_IO_STREAMS];
+  // The filesystem's per-request state (netfs_priv-like): set when its
+  // ->begin_writeback took a reference on its open file (cifs: req->cfile),
+  // which its ->free_request puts.
+  bool fs_file_ref = false;
   NetfsGroup* group = nullptr;
   std::uint64_t wsize = 0;
   loff_t start = 0;
@@ -215,6 +219,9 @@ struct NetfsRequestOps {
   // The size change the filesystem's ->setattr sends (not a netfs op; the
   // model's truncate calls it so netfs code never names the server).
   void (*setattr_size)(NetfsInode& ictx, loff_t size) = nullptr;
+  // ->free_request, from netfs_free_request: the filesystem drops what it
+  // holds for the request.
+  void (*free_request)(NetfsIoRequest& wreq) = nullptr;
 };
 
 // Cache resources for a write (fscache_begin_write_operation's result).
