@@ -508,11 +508,18 @@ Folio* add_folio(model::AddressSpace& mapping, const FolioSpec& fs, Recorder& r)
                                                           .finfo = new model::NetfsFolio{nullptr, fs.dirty_offset,
                                                                                          fs.dirty_len}});
       break;
-    case Kind::copy_to_cache:
+    case Kind::copy_to_cache: {
+      // Marked while the cache was in use (netfs_read_folio marks only
+      // then); a layout without a cache is one whose cache went away since.
+      auto& ictx = *static_cast<model::NetfsInode*>(f->mapping->host);
+      const bool cache_enabled = ictx.cache_enabled;
+      ictx.cache_enabled = true;
       model::folio_mark_uptodate(*f);
       model::folio_mark_dirty(*f);
       model::folio_attach_private(*f, model::FolioPrivate{.kind = model::FolioPrivate::Kind::copy_to_cache});
+      ictx.cache_enabled = cache_enabled;
       break;
+    }
     case Kind::clean:
       model::folio_mark_uptodate(*f);
       break;
