@@ -64,6 +64,11 @@ class WriteGroup final : public Checker {
       dirty_.erase(f.id);
   }
 
+  // Writeback ended without netfs_folio_written_back (a request that could
+  // not be made cleans its folios through start and end of writeback): what
+  // it carried is gone either way.
+  void folio_end_writeback(const model::Folio& f) override { writing_.erase(f.id); }
+
   void folio_freed(const model::Folio& f) override {
     dirty_.erase(f.id);
     writing_.erase(f.id);
