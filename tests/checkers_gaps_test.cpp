@@ -623,6 +623,13 @@ TEST(DataIntegrityChecker, fires_when_a_load_with_a_nested_read_returns_what_was
 
 // --- request-state: issue order after an unbuffered write's inline retry -----------------
 
+// Points a subrequest's io_iter at what it has left to send, as the
+// unbuffered issuer does from the request's iterator.
+void point_iter(model::NetfsIoSubrequest& sr) {
+  sr.io_iter_start = sr.start + static_cast<loff_t>(sr.transferred);
+  sr.io_iter_count = sr.len - sr.transferred;
+}
+
 // An unbuffered write's first subrequest (0+8192) fails with -EAGAIN and is
 // reissued cut to a new wsize (0+4096); the next one starts where the cut
 // one ends (4096), or (planted) inside it (2048).
@@ -637,18 +644,18 @@ sim::RunResult recut_then_next(loff_t next_start) {
       a.start = 0;
       a.len = 8192;
       stream.subrequests.push_back(&a);
-      model::netfs_reset_iter(a);
+      point_iter(a);
       MODEL_EVENT(subreq_issued(a, false));
       MODEL_EVENT(subreq_terminated(a));
       a.len = 4096;  // ->prepare_write after the reconnect
-      model::netfs_reset_iter(a);
+      point_iter(a);
       MODEL_EVENT(subreq_issued(a, true));
       MODEL_EVENT(subreq_terminated(a));
       model::NetfsIoSubrequest& b = model::netfs_alloc_subrequest(wreq);
       b.start = next_start;
       b.len = 4096;
       stream.subrequests.push_back(&b);
-      model::netfs_reset_iter(b);
+      point_iter(b);
       MODEL_EVENT(subreq_issued(b, false));
     });
     s.run();

@@ -108,8 +108,6 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
       netfs_prepare_write(wreq, stream, wreq.start + static_cast<loff_t>(wreq.transferred));
       subreq = stream.construct;
       stream.construct = nullptr;
-      subreq->io_iter_start = wreq.buffer_iter_pos;  // subreq->io_iter = wreq->buffer.iter
-      subreq->io_iter_count = wreq.buffer_iter_count;
     }
 
     // Check if (re-)preparation failed.

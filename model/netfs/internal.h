@@ -33,7 +33,8 @@ void netfs_put_group_many(NetfsGroup* group, int nr);
 // The bytes a subrequest's io_iter covers, read from the rolling buffer's
 // folios (buffered origins) or the request's own bytes (unbuffered).
 std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t pos, std::uint64_t len);
-// netfs_reset_iter(): point the io_iter at [start + transferred, start + len).
+// netfs_reset_iter(): the io_iter covers what is left to send, remain =
+// len - transferred, ending where it ended.
 void netfs_reset_iter(NetfsIoSubrequest& subreq);
 
 // --- buffered_read.cpp -------------------------------------------------------

@@ -169,9 +169,15 @@ std::vector<std::uint8_t> netfs_extract_iter(const NetfsIoRequest& wreq, loff_t 
   return out;
 }
 
+// As the kernel's: the iterator keeps its end and is advanced or reverted
+// so that it covers the last `remain` bytes up to it. It is not recomputed
+// from `start`: an iterator that started off the subrequest's start stays
+// off by as much.
 void netfs_reset_iter(NetfsIoSubrequest& subreq) {
-  subreq.io_iter_start = subreq.start + static_cast<loff_t>(subreq.transferred);
-  subreq.io_iter_count = subreq.len - subreq.transferred;
+  const std::uint64_t remain = subreq.len - subreq.transferred;
+  const loff_t end = subreq.io_iter_start + static_cast<loff_t>(subreq.io_iter_count);
+  subreq.io_iter_start = end - static_cast<loff_t>(remain);  // iov_iter_advance or iov_iter_revert
+  subreq.io_iter_count = remain;                             // iov_iter_truncate
 }
 
 }  // namespace wbsim::model

@@ -111,6 +111,19 @@ void rolling_buffer_advance(RollingBuffer& roll, std::uint64_t amount) {
   i.folioq = folioq;
 }
 
+loff_t rolling_buffer_iter_pos(const RollingBuffer& roll) {
+  const RollingBuffer::Iter& i = roll.iter;
+  SIM_ASSERT(i.folioq != nullptr);
+  SIM_ASSERT_MSG(!i.folioq->freed, "the master iterator stands in folio_queue {} after it was freed",
+                 i.folioq->debug_id);
+  SIM_ASSERT_MSG(i.folioq_slot < i.folioq->nr, "the master iterator stands past the buffer's last folio (slot {} of {})",
+                 i.folioq_slot, i.folioq->nr);
+  const Folio* folio = i.folioq->folios[i.folioq_slot];
+  SIM_ASSERT_MSG(folio != nullptr, "the master iterator stands on a slot the collector cleared");
+  SIM_ASSERT_CMP(i.iov_offset, <, folio->size());
+  return folio->pos() + static_cast<loff_t>(i.iov_offset);
+}
+
 const Folio* rolling_buffer_find(const RollingBuffer& roll, loff_t pos) {
   for (const FolioQueue* fq = roll.tail; fq != nullptr; fq = fq->next) {
     SIM_ASSERT_MSG(!fq->freed, "folio_queue {} used after it was freed", fq->debug_id);

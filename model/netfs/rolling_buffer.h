@@ -59,6 +59,11 @@ FolioQueue* rolling_buffer_delete_spent(RollingBuffer& roll);
 void rolling_buffer_clear(RollingBuffer& roll);
 // rolling_buffer_advance(): iov_iter_advance() of the master iterator.
 void rolling_buffer_advance(RollingBuffer& roll, std::uint64_t amount);
+// Where the master iterator stands, as a file position: the folio in its
+// slot plus its offset in that folio. A subrequest's io_iter is a copy of
+// the master iterator (netfs_prepare_write), so this is where its bytes
+// start, whatever the subrequest's `start` says.
+loff_t rolling_buffer_iter_pos(const RollingBuffer& roll);
 // The live folio holding byte `pos`, or null (the model's lookup for
 // resolving a subrequest's positional iterator).
 const Folio* rolling_buffer_find(const RollingBuffer& roll, loff_t pos);

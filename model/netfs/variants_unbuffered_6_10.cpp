@@ -37,6 +37,7 @@ void netfs_unbuffered_write_6_10(NetfsIoRequest& wreq, std::uint64_t len) {
     const std::uint64_t part = netfs_advance_write(wreq, upload, start, len, false);
     start += static_cast<loff_t>(part);
     len -= part;
+    wreq.buffer_iter_advance(part);  // rolling_buffer_advance(&wreq->buffer, part)
     wreq.issued_to = start;
     if (wreq.test(NETFS_RREQ_PAUSE)) {
       mark(kMarkPauseWait);

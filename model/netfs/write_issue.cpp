@@ -58,7 +58,15 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
   subreq.source = stream.source;
   subreq.start = start;
   subreq.stream_nr = stream.stream_nr;
-  subreq.io_iter_start = start;
+  // subreq->io_iter = *wreq_iter: the caller's bytes for an unbuffered
+  // write, else the rolling buffer's folios from where the master iterator
+  // stands.
+  if (wreq.origin == NetfsIoOrigin::unbuffered_write || wreq.origin == NetfsIoOrigin::dio_write) {
+    subreq.io_iter_start = wreq.buffer_iter_pos;
+    subreq.io_iter_count = wreq.buffer_iter_count;
+  } else {
+    subreq.io_iter_start = rolling_buffer_iter_pos(wreq.buffer);
+  }
   trace_ev(Ev::sreq_prepare, netfs_sreq_tag(subreq), static_cast<std::uint64_t>(start));
 
   stream.sreq_max_len = UINT_MAX;
