@@ -20,6 +20,8 @@
 //   fsync's (any permanent failure of the file before: a flush inside the
 //   write reports AS_EIO for any range, and errseq an error a description
 //   has not seen, however old).
+// - fallocate and copy_file_range return 0 or an error, the error justified
+//   as fsync's is.
 // Errors that are not about the data (-EFAULT for the buffer, -ERESTARTSYS)
 // are not judged.
 #include <algorithm>
@@ -47,6 +49,18 @@ std::uint32_t file_id_of(const model::NetfsInode& inode) {
 }
 bool about_the_data(std::int64_t err) {
   return err != model::kEFAULT && err != model::kERESTARTSYS && err != model::kEINTR && err != model::kEIOCBQUEUED;
+}
+
+const char* range_op_name(model::RangeOp op) {
+  switch (op) {
+    case model::RangeOp::allocate: return "fallocate";
+    case model::RangeOp::punch_hole: return "FALLOC_FL_PUNCH_HOLE";
+    case model::RangeOp::zero_range: return "FALLOC_FL_ZERO_RANGE";
+    case model::RangeOp::collapse_range: return "FALLOC_FL_COLLAPSE_RANGE";
+    case model::RangeOp::insert_range: return "FALLOC_FL_INSERT_RANGE";
+    case model::RangeOp::copy_range: return "copy_file_range";
+  }
+  return "a range operation";
 }
 
 using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
@@ -125,6 +139,23 @@ class AppContract final : public Checker {
                 "file {}: fsync of {}..{} returned {}, but no write RPC of the file ever failed for good ({} refused "
                 "with -EAGAIN, which the retry absorbs)",
                 inode.ino, start, end, ret, retriable_[file_id_of(inode)]);
+  }
+
+  // fallocate and copy_file_range: 0 or -errno (the model's copy_file_range
+  // copies all or nothing), and an error about the data only after a
+  // permanent failure of the file (the flush before the operation reports
+  // it, or the server, missing what failed, refuses the range).
+  void range_op_returned(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
+                         int ret) override {
+    if (!judged_file(inode)) return;
+    evaluated(kAppContract);
+    WBSIM_CHECK(kAppContract, ret <= 0, "file {}: {} of {}+{} returned {}: it returns 0 or an error", inode.ino,
+                range_op_name(op), offset, len, ret);
+    if (ret == 0 || !about_the_data(ret)) return;
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
+                "file {}: {} of {}+{} returned {}, but no write RPC of the file ever failed for good ({} refused "
+                "with -EAGAIN, which the retry absorbs)",
+                inode.ino, range_op_name(op), offset, len, ret, retriable_[file_id_of(inode)]);
   }
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {

@@ -113,6 +113,9 @@ class Observer {
   // copy_file_range), announced under the inode lock once it succeeded.
   virtual void range_op_done(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
                              bool keep_size) {}
+  // What fallocate or copy_file_range returned to the application: 0, or a
+  // negative errno (the model's copy_file_range returns 0 for a whole copy).
+  virtual void range_op_returned(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, int ret) {}
   // A load or store through a shared mapping of [pos, pos+len) began or
   // ended, and a page fault it took at `pos` (announced before the fault
   // finds or reads the folio).

@@ -738,6 +738,46 @@ TEST(AppContractChecker, stays_quiet_when_an_unbuffered_write_returns_what_it_tr
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract: fallocate and copy_file_range results -------------------------------
+
+// copy_file_range of the first page of a two-page file to its end, done by
+// the model; then, planted, a result it did not return: `planted` (0: none),
+// after a permanent failure of a write RPC of the file when `failed`.
+sim::RunResult range_op_reporting(int planted, bool failed) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(8192, 0x6d));
+    s.spawn("copier", [&] {
+      model::NetfsFile f = w.open(inode);
+      EXPECT_EQ(model::netfs_range_op(f, model::RangeOp::copy_range, 0, 4096, 8192, false), 0);
+      if (failed) MODEL_EVENT(server_write_refused(0, 0, 4096, model::kEIO));
+      if (planted != 0) MODEL_EVENT(range_op_returned(inode, model::RangeOp::copy_range, 0, 4096, planted));
+    });
+    s.run();
+  });
+}
+
+TEST(AppContractChecker, fires_when_copy_file_range_returns_a_positive_value) {
+  const auto r = range_op_reporting(1, /*failed=*/true);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("copy_file_range of 0+4096 returned 1: it returns 0 or an error"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, fires_on_a_range_op_error_no_permanent_failure_justifies) {
+  const auto r = range_op_reporting(model::kEIO, /*failed=*/false);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("but no write RPC of the file ever failed for good"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_on_a_whole_copy_and_on_a_justified_range_op_error) {
+  EXPECT_EQ(checker_of(range_op_reporting(0, false)), "none");
+  const auto r = range_op_reporting(model::kEIO, /*failed=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 // --- refcount: the filesystem's references for a request --------------------------------
 
 // A writeback request whose ->begin_writeback runs once, as netfs calls it

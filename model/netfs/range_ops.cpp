@@ -52,9 +52,8 @@ loff_t size_after(RangeOp op, loff_t size, loff_t offset, std::uint64_t len, lof
   return size;
 }
 
-}  // namespace
-
-int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
+// The operation under the inode lock: 0 or a negative errno.
+int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
   sim::WriteGuard inode_lock(*ictx.i_rwsem);
@@ -105,6 +104,14 @@ int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len
     ictx.zero_point = server_size;
   }
   return 0;
+}
+
+}  // namespace
+
+int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
+  const int ret = range_op_locked(file, op, offset, len, dest, keep_size);
+  MODEL_EVENT(range_op_returned(*file.inode, op, offset, len, ret));
+  return ret;
 }
 
 }  // namespace wbsim::model
