@@ -7,7 +7,8 @@
 //   report fewer, never more, and not 0 for a non-empty prefix), and an
 //   error only when that prefix is empty
 //   (N10's lower bound). An asynchronous writethrough returns what its
-//   request's ki_complete got, which only the error rule judges.
+//   request's ki_complete got: where its upload did not fail, at least what
+//   the write stored.
 // - An I/O error that reaches the application is justified by a permanent
 //   failure of data it covers: a write RPC of the file the server refused
 //   with anything but -EAGAIN, or ->writepages cleaning dirty folios without
@@ -111,7 +112,10 @@ class AppContract final : public Checker {
     // error or transferred count (ki_complete), which the model returns.
     if (const auto it = writethrough_.find(wreq_key(wreq)); it != writethrough_.end()) {
       const auto w = writes_.find(it->second);
-      if (wreq.offload_collection && w != writes_.end()) w->second.async_writethrough = true;
+      if (wreq.offload_collection && w != writes_.end()) {
+        w->second.async_writethrough = true;
+        w->second.upload_failed = wreq.io_streams[0].failed;
+      }
       writethrough_.erase(it);
     }
     if (wreq.origin != model::NetfsIoOrigin::unbuffered_write && wreq.origin != model::NetfsIoOrigin::dio_write)
@@ -194,7 +198,21 @@ class AppContract final : public Checker {
     prefix = std::min<std::uint64_t>(prefix, data.size());
     const char* kind = unbuffered ? "unbuffered" : "buffered";
     const char* did = unbuffered ? "transferred" : "stored";
-    if (ret >= 0 && w.async_writethrough) return;  // ki_complete's value: the request's, not the copy's
+    if (ret >= 0 && w.async_writethrough) {
+      // ki_complete's value: min(transferred, len), or the request's error,
+      // which the write collector never sets (a failed upload stream only
+      // sets the mapping's error): after a failed upload it is the prefix
+      // collected before the failure, possibly 0 (docs/findings.md). Where
+      // the upload did not fail, it covered every byte the copy stored
+      // (from the first folio's start to the end of the last); more is
+      // returned-bytes' to judge (N10), less is a short count for a write
+      // whose every byte reached the server.
+      WBSIM_CHECK(kAppContract, w.upload_failed || static_cast<std::uint64_t>(ret) >= prefix,
+                  "asynchronous writethrough of {} bytes at {} completed with {}, but the write stored the first {} "
+                  "and its upload did not fail (file {})",
+                  data.size(), pos, ret, prefix, inode.ino);
+      return;
+    }
     if (ret >= 0) {
       // An unbuffered write may report less than reached the server: the
       // retry re-split of the 6.10-7.0-rc2 issuer restarts a subrequest
@@ -232,6 +250,7 @@ class AppContract final : public Checker {
     std::uint64_t began = 0;
     Ranges stored;  // buffered: the bytes copied into the page cache
     bool async_writethrough = false;
+    bool upload_failed = false;  // an asynchronous writethrough's upload stream failed
   };
 
   // A permanent failure of the file after `since` (and before `before`)

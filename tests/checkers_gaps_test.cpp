@@ -778,6 +778,46 @@ TEST(AppContractChecker, stays_quiet_on_a_whole_copy_and_on_a_justified_range_op
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract: an asynchronous writethrough's completion -----------------------------
+
+// An io_uring O_DSYNC write of 6000 bytes stored whole and written through
+// by an offloaded request, completing with `ret`; its upload stream failed
+// when `upload_failed`.
+sim::RunResult async_writethrough_completing(std::int64_t ret, bool upload_failed) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      const std::vector<std::uint8_t> data(6000, 0x3a);
+      MODEL_EVENT(write_begin(inode, 100, data.size(), false));
+      MODEL_EVENT(data_stored(inode, 100, data));
+      inode.i_size = 6100;  // the copy extended the file
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 100, 0, model::NetfsIoOrigin::writethrough);
+      wreq.offload_collection = true;
+      MODEL_EVENT(wreq_created(wreq));
+      wreq.io_streams[0].failed = upload_failed;
+      MODEL_EVENT(wreq_done(wreq));
+      MODEL_EVENT(write_returned(inode, 100, data, ret, false));
+    });
+    s.run();
+  });
+}
+
+TEST(AppContractChecker, fires_when_an_async_writethrough_completes_short_of_what_it_stored) {
+  const auto r = async_writethrough_completing(4096, /*upload_failed=*/false);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("asynchronous writethrough of 6000 bytes at 100 completed with 4096, but the write "
+                               "stored the first 6000 and its upload did not fail"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_on_a_whole_async_writethrough_and_after_a_failed_upload) {
+  EXPECT_EQ(checker_of(async_writethrough_completing(6000, false)), "none");
+  const auto r = async_writethrough_completing(0, /*upload_failed=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 // --- refcount: the filesystem's references for a request --------------------------------
 
 // A writeback request whose ->begin_writeback runs once, as netfs calls it
