@@ -12,6 +12,7 @@
 #include <map>
 
 #include "checkers/checker.h"
+#include "model/errno.h"
 
 namespace wbsim::checkers {
 
@@ -61,13 +62,32 @@ class Results final : public Checker {
 
   void subreq_terminated(const model::NetfsIoSubrequest& r) override {
     if (r.transferred > 0) progress_[wreq_key(*r.rreq)] = true;
+    // A permanent error on an upload of a buffered request fails the
+    // subrequest (unless the filesystem asked for a retry with NEED_RETRY,
+    // which it does only for -EAGAIN), and so the stream: the data is not
+    // sent again, and the mapping must say so.
+    const model::NetfsIoOrigin o = r.rreq->origin;
+    if (r.error < 0 && r.error != model::kEAGAIN && r.source == model::NetfsIoSource::upload_to_server &&
+        o != model::NetfsIoOrigin::unbuffered_write && o != model::NetfsIoOrigin::dio_write)
+      hard_error_.emplace(wreq_key(*r.rreq), r.error);
   }
 
-  void wreq_done(const model::NetfsIoRequest& wreq) override { err_seq_at_create_.erase(wreq_key(wreq)); }
+  void wreq_done(const model::NetfsIoRequest& wreq) override {
+    if (const auto it = hard_error_.find(wreq_key(wreq)); it != hard_error_.end()) {
+      evaluated(kErrorPropagation);
+      WBSIM_CHECK(kErrorPropagation, wreq.io_streams[0].failed,
+                  "{}: an upload subrequest failed with {}, but the request completed with its upload stream not "
+                  "failed (the failure was retried or dropped, and nothing reports it)",
+                  wreq_name(wreq), it->second);
+      hard_error_.erase(it);
+    }
+    err_seq_at_create_.erase(wreq_key(wreq));
+  }
 
  private:
   std::map<std::uint64_t, std::uint32_t> err_seq_at_create_;
   std::map<std::uint64_t, bool> progress_;  // some subrequest transferred bytes (by wreq_key)
+  std::map<std::uint64_t, int> hard_error_;   // the first permanent upload error of a buffered request
   std::map<sim::FiberId, std::uint64_t> unbuffered_;  // the unbuffered write each fiber is in
 };
 

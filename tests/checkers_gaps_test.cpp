@@ -818,6 +818,44 @@ TEST(AppContractChecker, stays_quiet_on_a_whole_async_writethrough_and_after_a_f
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- error-propagation: a permanent upload error fails the stream ------------------------
+
+// A writeback request whose upload subrequest terminates with `error`; the
+// request then completes with its upload stream failed or not.
+sim::RunResult upload_error_then_done(int error, bool stream_failed) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writeback", [&] {
+      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 4096, model::NetfsIoOrigin::writeback);
+      MODEL_EVENT(wreq_created(wreq));
+      model::NetfsIoSubrequest& sr = model::netfs_alloc_subrequest(wreq);
+      sr.source = model::NetfsIoSource::upload_to_server;
+      sr.len = 4096;
+      sr.error = error;
+      MODEL_EVENT(subreq_terminated(sr));
+      wreq.io_streams[0].failed = stream_failed;
+      MODEL_EVENT(wreq_done(wreq));
+    });
+    s.run();
+  });
+}
+
+TEST(ErrorPropagationChecker, fires_when_a_permanent_upload_error_leaves_the_stream_unfailed) {
+  const auto r = upload_error_then_done(model::kEIO, /*stream_failed=*/false);
+  ASSERT_EQ(checker_of(r), "error-propagation") << message_of(r);
+  EXPECT_NE(message_of(r).find("an upload subrequest failed with -5, but the request completed with its upload "
+                               "stream not failed"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(ErrorPropagationChecker, stays_quiet_when_the_stream_failed_or_the_error_was_eagain) {
+  EXPECT_EQ(checker_of(upload_error_then_done(model::kEIO, true)), "none");
+  const auto r = upload_error_then_done(model::kEAGAIN, false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 // --- refcount: the filesystem's references for a request --------------------------------
 
 // A writeback request whose ->begin_writeback runs once, as netfs calls it
