@@ -23,7 +23,7 @@ namespace wbsim::cli {
 
 // Replays `wbsim shrink` spends by default, and `wbsim sweep --shrink` on
 // each failure group.
-inline constexpr unsigned kShrinkRuns = 1000;
+inline constexpr unsigned kShrinkRuns = 4000;
 
 // The wbsim version, the commit the binary was built from and the
 // scenario's options, recorded in every failure file (cmd_run.cpp).

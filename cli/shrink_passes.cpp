@@ -31,6 +31,7 @@
 // recorded (every choice as it was made), so the result replays hash for
 // hash under the plain replay strategy.
 #include <algorithm>
+#include <climits>
 #include <functional>
 #include <numeric>
 #include <tuple>
@@ -71,7 +72,8 @@ class Shrinker {
         rec_(rec),
         max_runs_(max_runs),
         modes_(scenarios::fault_site_modes(composition.fault_sites)),
-        composition_(std::move(composition)) {}
+        composition_(std::move(composition)),
+        tail_seed_(rec.seed) {}
 
   // False when the record's failure does not reproduce.
   bool start() {
@@ -81,25 +83,24 @@ class Shrinker {
     return true;
   }
 
+  // Shrinks the record's run; then, as a multi-start search, the shortest
+  // runs of the same failure among fresh random continuations of what is
+  // left (the same fault sites and parameters, another schedule), each
+  // shrunk in turn with an equal share of the budget. The smallest result
+  // of all is kept. One start's passes can end in a local minimum another
+  // schedule of the same workload does not have.
   void shrink() {
-    while (budget()) {
-      const Size before = size_;
-      lower_params();
-      fault_sites_off();
-      // Delta debugging twice: first with the seeded strategy past the
-      // tape's end (a random continuation finds shorter runs the defaults
-      // do not), then with the defaults.
-      random_tail_ = true;
-      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
-      random_tail_ = false;
-      cut_short();
-      fiber_defaults();
-      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
-      for (std::size_t chunk = first_chunk(4); chunk >= 1 && budget(); chunk /= 2) default_chunks(chunk);
-      lower_draws();
-      if (size_ == before) other_choices();
-      if (size_ == before) break;  // a fixpoint: no pass found anything smaller
+    local_shrink(max_runs_ / 2);
+    State winner = save();
+    std::vector<State> starts = probe_starts();
+    const unsigned left = max_runs_ - std::min(runs_, max_runs_);
+    const unsigned share = starts.empty() ? 0 : left / static_cast<unsigned>(starts.size());
+    for (State& start : starts) {
+      restore(std::move(start));
+      local_shrink(runs_ + share);
+      if (size_ < winner.size) winner = save();
     }
+    restore(std::move(winner));
   }
 
   const sim::RunResult& base() const { return base_; }
@@ -112,7 +113,7 @@ class Shrinker {
     ++runs_;
     const sim::Tape tape = to_tape(choices);
     scenarios::RunRequest req;
-    req.seed = rec_.seed;
+    req.seed = tail_seed_;  // only the strategy reads it: the random tail's seed
     req.strategy.kind = sim::StrategySpec::Kind::shrink;
     req.strategy.shrink_random_tail = random_tail_;
     req.bugs = rec_.bugs;
@@ -122,10 +123,14 @@ class Shrinker {
     // A run that reaches the cap has more steps than the best so far, so it
     // is not kept whatever fired; every run that could be kept ends below
     // the cap exactly as under the scenario's own budget.
-    if (best_.steps != 0) req.step_cap = best_.steps + 1;
+    if (cap_ != 0) {
+      req.step_cap = cap_;
+    } else if (best_.steps != 0) {
+      req.step_cap = best_.steps + 1;
+    }
     return scenarios::run_scenario(scenario_, req);
   }
-  bool budget() const { return runs_ < max_runs_; }
+  bool budget() const { return runs_ < max_runs_ && runs_ < phase_limit_; }
 
   std::int64_t param_sum(const scenarios::Composition& c) const {
     std::int64_t sum = 0;
@@ -225,6 +230,72 @@ class Shrinker {
       if (pos + 1 < c.size()) c.erase(c.begin() + static_cast<long>(pos) + 1);
       attempt(c);
     }
+  }
+
+  // The passes, in rounds, until a round finds nothing smaller or `limit`
+  // runs (of the whole budget) are spent.
+  void local_shrink(unsigned limit) {
+    phase_limit_ = limit;
+    while (budget()) {
+      const Size before = size_;
+      lower_params();
+      fault_sites_off();
+      // Delta debugging twice: first with the seeded strategy past the
+      // tape's end (a random continuation finds shorter runs the defaults
+      // do not), then with the defaults.
+      random_tail_ = true;
+      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
+      random_tail_ = false;
+      cut_short();
+      fiber_defaults();
+      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
+      for (std::size_t chunk = first_chunk(4); chunk >= 1 && budget(); chunk /= 2) default_chunks(chunk);
+      lower_draws();
+      if (size_ == before) other_choices();
+      if (size_ == before) break;  // a fixpoint: no pass found anything smaller
+    }
+    phase_limit_ = UINT_MAX;
+  }
+
+  // What a start of the search is.
+  struct State {
+    Choices choices;
+    sim::RunResult best;
+    Size size{};
+    scenarios::Composition composition;
+  };
+  State save() const { return {choices_, best_, size_, composition_}; }
+  void restore(State st) {
+    choices_ = std::move(st.choices);
+    best_ = std::move(st.best);
+    size_ = st.size;
+    composition_ = std::move(st.composition);
+  }
+
+  // Fresh random runs after the swarm draw (the shrunk fault sites and
+  // parameters), each continuing with its own seed from a fixed sequence, so
+  // the search is deterministic; the kStarts smallest that fail the same
+  // way, as new starts. Capped at the record's length.
+  std::vector<State> probe_starts() {
+    const Choices prefix(choices_.begin(), choices_.begin() + static_cast<long>(prefix_end()));
+    std::vector<State> found;
+    random_tail_ = true;
+    cap_ = base_.steps + 1;
+    for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
+      tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
+      sim::RunResult r = run(prefix, composition_);
+      if (!same_failure(r)) continue;
+      Choices c = r.tape.choices();
+      const Size sz = size_of(r, c, param_sum(composition_));
+      if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c; })) continue;
+      found.push_back({std::move(c), std::move(r), sz, composition_});
+    }
+    cap_ = 0;
+    tail_seed_ = rec_.seed;
+    random_tail_ = false;
+    std::stable_sort(found.begin(), found.end(), [](const State& a, const State& b) { return a.size < b.size; });
+    if (found.size() > kStarts) found.resize(kStarts);
+    return found;
   }
 
   // The shortest tape (cut after the swarm draw) whose defaulted rest still
@@ -336,6 +407,11 @@ class Shrinker {
   scenarios::Composition composition_;     // best_'s
   unsigned runs_ = 0;
   bool random_tail_ = false;  // run(): seeded random past the tape's end
+  std::uint64_t tail_seed_;   // run(): the seed of that random tail
+  std::uint64_t cap_ = 0;     // run(): a step cap other than the best run's
+  unsigned phase_limit_ = UINT_MAX;  // budget(): the current start's share
+  static constexpr unsigned kProbes = 200;  // random runs probed for new starts
+  static constexpr unsigned kStarts = 4;    // of which the smallest are shrunk
   sim::RunResult base_;
   sim::RunResult best_;
   Choices choices_;  // best_'s tape, decoded
