@@ -162,6 +162,14 @@ class AppContract final : public Checker {
                 inode.ino, range_op_name(op), offset, len, ret, retriable_[file_id_of(inode)]);
   }
 
+  void sync_file_range_returned(const model::NetfsInode& inode, int ret) override {
+    if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX),
+                "file {}: sync_file_range returned {}, but no write RPC of the file ever failed for good ({} refused "
+                "with -EAGAIN, which the retry absorbs)",
+                inode.ino, ret, retriable_[file_id_of(inode)]);
+  }
+
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
     Write& w = writes_[current_fiber()];
     w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}, false};

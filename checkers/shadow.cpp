@@ -145,11 +145,17 @@ void Shadow::folio_written_back(const model::NetfsIoRequest* wreq, const model::
 }
 
 void Shadow::fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) {
-  // The error is the file's (errseq), whatever range the sync covered. The
-  // bytes its recording covered were forgotten then; it also covers the
-  // folios a failed request cleaned later without a second error.
   (void)start;
   (void)end;
+  error_reported(inode, ret);
+}
+
+void Shadow::sync_file_range_returned(const model::NetfsInode& inode, int ret) { error_reported(inode, ret); }
+
+void Shadow::error_reported(const model::NetfsInode& inode, int ret) {
+  // The error is the file's (errseq), whatever range the call covered. The
+  // bytes its recording covered were forgotten then; it also covers the
+  // folios a failed request cleaned later without a second error.
   File& f = file(inode.ino);
   if (ret >= 0 || f.unreported.empty()) return;
   ++f.errors;

@@ -69,6 +69,7 @@ class Shadow : public Checker {
                       bool truncate) override;
   void mapping_error(const model::AddressSpace& m, int error) override;
   void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override;
+  void sync_file_range_returned(const model::NetfsInode& inode, int ret) override;
   void range_op_done(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
                      model::loff_t dest, bool keep_size) override;
   void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override;
@@ -79,6 +80,9 @@ class Shadow : public Checker {
  private:
   void resize(File& f, std::uint64_t size);
   void forget(File& f, std::uint64_t from, std::uint64_t to);
+  // fsync, msync or sync_file_range returned `ret`: an error reports the
+  // file's lost bytes not yet reported (errseq, once per error).
+  void error_reported(const model::NetfsInode& inode, int ret);
   std::vector<File> files_;  // by inode number
   std::map<sim::FiberId, const model::NetfsIoRequest*> collecting_;  // the request each collector collects
   std::uint64_t seq_ = 0;

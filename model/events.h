@@ -129,6 +129,10 @@ class Observer {
   virtual void fsync_begin(const NetfsInode& inode) {}
   // fsync, fdatasync or a sync write's vfs_fsync_range over [start, end].
   virtual void fsync_returned(const NetfsInode& inode, int ret, loff_t start, loff_t end) {}
+  // sync_file_range(2) returned; an error it returns is the file's unseen
+  // writeback error (errseq), reported once as fsync's is. No data-integrity
+  // promise comes with a 0.
+  virtual void sync_file_range_returned(const NetfsInode& inode, int ret) {}
   // sync(2) began / returned; `waited`: it wrote back and waited for every
   // mapping with data integrity guarantees (not only woke the flusher).
   virtual void sync_begin() {}

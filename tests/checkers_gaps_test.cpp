@@ -37,6 +37,17 @@ sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::S
 std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
 std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
 
+// A checked run of one fiber `name` doing `body` in a world without a
+// flusher, over one file.
+sim::RunResult in_one_fiber(const char* name, const std::function<void(model::World&, model::NetfsInode&)>& body) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn(name, [&] { body(w, inode); });
+    s.run();
+  });
+}
+
 // Three wsizes of distinct bytes, so a slice that lands in the wrong place
 // of the caller's buffer shows.
 std::vector<std::uint8_t> three_slices() {
@@ -634,31 +645,26 @@ void point_iter(model::NetfsIoSubrequest& sr) {
 // reissued cut to a new wsize (0+4096); the next one starts where the cut
 // one ends (4096), or (planted) inside it (2048).
 sim::RunResult recut_then_next(loff_t next_start) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("writer", [&] {
-      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_write);
-      model::NetfsIoStream& stream = wreq.io_streams[0];
-      model::NetfsIoSubrequest& a = model::netfs_alloc_subrequest(wreq);
-      a.start = 0;
-      a.len = 8192;
-      stream.subrequests.push_back(&a);
-      point_iter(a);
-      MODEL_EVENT(subreq_issued(a, false));
-      MODEL_EVENT(subreq_terminated(a));
-      a.len = 4096;  // ->prepare_write after the reconnect
-      point_iter(a);
-      MODEL_EVENT(subreq_issued(a, true));
-      MODEL_EVENT(subreq_terminated(a));
-      model::NetfsIoSubrequest& b = model::netfs_alloc_subrequest(wreq);
-      b.start = next_start;
-      b.len = 4096;
-      stream.subrequests.push_back(&b);
-      point_iter(b);
-      MODEL_EVENT(subreq_issued(b, false));
-    });
-    s.run();
+  return in_one_fiber("writer", [&](model::World& w, model::NetfsInode& inode) {
+    model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::dio_write);
+    model::NetfsIoStream& stream = wreq.io_streams[0];
+    model::NetfsIoSubrequest& a = model::netfs_alloc_subrequest(wreq);
+    a.start = 0;
+    a.len = 8192;
+    stream.subrequests.push_back(&a);
+    point_iter(a);
+    MODEL_EVENT(subreq_issued(a, false));
+    MODEL_EVENT(subreq_terminated(a));
+    a.len = 4096;  // ->prepare_write after the reconnect
+    point_iter(a);
+    MODEL_EVENT(subreq_issued(a, true));
+    MODEL_EVENT(subreq_terminated(a));
+    model::NetfsIoSubrequest& b = model::netfs_alloc_subrequest(wreq);
+    b.start = next_start;
+    b.len = 4096;
+    stream.subrequests.push_back(&b);
+    point_iter(b);
+    MODEL_EVENT(subreq_issued(b, false));
   });
 }
 
@@ -710,19 +716,14 @@ TEST(FolioStateChecker, stays_quiet_on_a_copy_to_cache_mark_where_the_cache_is_u
 // A synchronous O_DIRECT write of 8192 bytes, done as netfs_unbuffered_write_call
 // does it, reporting what it transferred or (planted) 0.
 sim::RunResult dio_write_reporting(bool zero) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("writer", [&] {
-      model::NetfsFile f = w.open(inode);
-      const std::vector<std::uint8_t> data(8192, 0x5c);
-      MODEL_EVENT(write_begin(inode, 0, data.size(), true));
-      model::Kiocb iocb{&f, 0, f.f_iocb_flags | model::IOCB_DIRECT, {}};
-      const std::int64_t ret = model::netfs_unbuffered_write_iter(iocb, data);
-      EXPECT_EQ(ret, 8192);
-      MODEL_EVENT(write_returned(inode, 0, data, zero ? 0 : ret, true));
-    });
-    s.run();
+  return in_one_fiber("writer", [&](model::World& w, model::NetfsInode& inode) {
+    model::NetfsFile f = w.open(inode);
+    const std::vector<std::uint8_t> data(8192, 0x5c);
+    MODEL_EVENT(write_begin(inode, 0, data.size(), true));
+    model::Kiocb iocb{&f, 0, f.f_iocb_flags | model::IOCB_DIRECT, {}};
+    const std::int64_t ret = model::netfs_unbuffered_write_iter(iocb, data);
+    EXPECT_EQ(ret, 8192);
+    MODEL_EVENT(write_returned(inode, 0, data, zero ? 0 : ret, true));
   });
 }
 
@@ -784,22 +785,17 @@ TEST(AppContractChecker, stays_quiet_on_a_whole_copy_and_on_a_justified_range_op
 // by an offloaded request, completing with `ret`; its upload stream failed
 // when `upload_failed`.
 sim::RunResult async_writethrough_completing(std::int64_t ret, bool upload_failed) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("writer", [&] {
-      const std::vector<std::uint8_t> data(6000, 0x3a);
-      MODEL_EVENT(write_begin(inode, 100, data.size(), false));
-      MODEL_EVENT(data_stored(inode, 100, data));
-      inode.i_size = 6100;  // the copy extended the file
-      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 100, 0, model::NetfsIoOrigin::writethrough);
-      wreq.offload_collection = true;
-      MODEL_EVENT(wreq_created(wreq));
-      wreq.io_streams[0].failed = upload_failed;
-      MODEL_EVENT(wreq_done(wreq));
-      MODEL_EVENT(write_returned(inode, 100, data, ret, false));
-    });
-    s.run();
+  return in_one_fiber("writer", [&](model::World& w, model::NetfsInode& inode) {
+    const std::vector<std::uint8_t> data(6000, 0x3a);
+    MODEL_EVENT(write_begin(inode, 100, data.size(), false));
+    MODEL_EVENT(data_stored(inode, 100, data));
+    inode.i_size = 6100;  // the copy extended the file
+    model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 100, 0, model::NetfsIoOrigin::writethrough);
+    wreq.offload_collection = true;
+    MODEL_EVENT(wreq_created(wreq));
+    wreq.io_streams[0].failed = upload_failed;
+    MODEL_EVENT(wreq_done(wreq));
+    MODEL_EVENT(write_returned(inode, 100, data, ret, false));
   });
 }
 
@@ -818,26 +814,45 @@ TEST(AppContractChecker, stays_quiet_on_a_whole_async_writethrough_and_after_a_f
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 
+// --- app-contract: sync_file_range's error -----------------------------------------------
+
+// sync_file_range reporting -EIO, after a permanent failure of a write RPC
+// of the file or not.
+sim::RunResult sync_file_range_reporting(bool failed) {
+  return in_one_fiber("app", [&](model::World&, model::NetfsInode& inode) {
+    if (failed) MODEL_EVENT(server_write_refused(0, 0, 4096, model::kEIO));
+    MODEL_EVENT(sync_file_range_returned(inode, model::kEIO));
+  });
+}
+
+TEST(AppContractChecker, fires_on_a_sync_file_range_error_no_permanent_failure_justifies) {
+  const auto r = sync_file_range_reporting(/*failed=*/false);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("sync_file_range returned -5, but no write RPC of the file ever failed for good"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_on_a_justified_sync_file_range_error) {
+  const auto r = sync_file_range_reporting(/*failed=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
 // --- error-propagation: a permanent upload error fails the stream ------------------------
 
 // A writeback request whose upload subrequest terminates with `error`; the
 // request then completes with its upload stream failed or not.
 sim::RunResult upload_error_then_done(int error, bool stream_failed) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("writeback", [&] {
-      model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 4096, model::NetfsIoOrigin::writeback);
-      MODEL_EVENT(wreq_created(wreq));
-      model::NetfsIoSubrequest& sr = model::netfs_alloc_subrequest(wreq);
-      sr.source = model::NetfsIoSource::upload_to_server;
-      sr.len = 4096;
-      sr.error = error;
-      MODEL_EVENT(subreq_terminated(sr));
-      wreq.io_streams[0].failed = stream_failed;
-      MODEL_EVENT(wreq_done(wreq));
-    });
-    s.run();
+  return in_one_fiber("writeback", [&](model::World& w, model::NetfsInode& inode) {
+    model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 4096, model::NetfsIoOrigin::writeback);
+    MODEL_EVENT(wreq_created(wreq));
+    model::NetfsIoSubrequest& sr = model::netfs_alloc_subrequest(wreq);
+    sr.source = model::NetfsIoSource::upload_to_server;
+    sr.len = 4096;
+    sr.error = error;
+    MODEL_EVENT(subreq_terminated(sr));
+    wreq.io_streams[0].failed = stream_failed;
+    MODEL_EVENT(wreq_done(wreq));
   });
 }
 

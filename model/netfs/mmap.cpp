@@ -162,16 +162,15 @@ int netfs_drop_page_cache(NetfsFile& file) {
   return err;
 }
 
-int netfs_msync(NetfsFile& file, loff_t start, loff_t end) {
-  AddressSpace& mapping = file.inode->mapping;
-  int err = filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
-  filemap_fdatawait_range(mapping, start, end);
-  const int err2 = file_check_and_advance_wb_err(mapping, &file.f_wb_err);
-  return err != 0 ? err : err2;
-}
+// msync(MS_SYNC) is vfs_fsync_range() over the range (datasync): the
+// filesystem's ->fsync, file_write_and_wait_range() and the file's unseen
+// error, as fdatasync.
+int netfs_msync(NetfsFile& file, loff_t start, loff_t end) { return netfs_fsync_range(file, start, end); }
 
 int netfs_sync_file_range(NetfsFile& file, loff_t offset, loff_t nbytes, unsigned flags) {
-  return sync_file_range(file.inode->mapping, offset, nbytes, flags, &file.f_wb_err);
+  const int ret = sync_file_range(file.inode->mapping, offset, nbytes, flags, &file.f_wb_err);
+  MODEL_EVENT(sync_file_range_returned(*file.inode, ret));
+  return ret;
 }
 
 }  // namespace wbsim::model
