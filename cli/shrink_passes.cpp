@@ -23,6 +23,11 @@
 //   8. only when 1-7 found nothing: every other fiber at each scheduling
 //      choice, a few other values of each draw.
 //
+// The search is multi-start: the record's run is shrunk with half the
+// budget, then the smallest of a fixed number of fresh random continuations
+// (after the shrunk swarm draw, with the shrunk parameters) that fail the
+// same way are shrunk with the rest, and the smallest result is kept.
+//
 // A candidate is kept when it fails with the same checker at the same
 // `where` and is smaller: fewer steps, else a shorter tape, else fewer
 // choices off their default, else a lower sum of choices, else a lower sum
