@@ -37,397 +37,262 @@
 // hash under the plain replay strategy.
 #include <algorithm>
 #include <climits>
-#include <functional>
-#include <numeric>
-#include <tuple>
+#include <vector>
 
-#include "cli/shrink.h"
-#include "scenarios/registry.h"
-#include "sim/assert.h"
-#include "sim/failure_file.h"
-#include "sim/fault.h"
+#include "cli/shrinker.h"
 
 namespace wbsim::cli {
 
-namespace {
+namespace shrink_detail {
 
-using Choices = std::vector<std::uint32_t>;
-
-sim::Tape to_tape(const Choices& c) {
-  sim::Tape t;
-  for (std::uint32_t v : c) t.push(v);
-  return t;
+// Shrinks the record's run; then, as a multi-start search, the shortest
+// runs of the same failure among fresh random continuations of what is
+// left (the same fault sites and parameters, another schedule), each
+// shrunk in turn with an equal share of the budget. The smallest result
+// of all is kept. One start's passes can end in a local minimum another
+// schedule of the same workload does not have.
+void Shrinker::shrink() {
+  local_shrink(max_runs_ / 2);
+  State winner = save();
+  std::vector<State> starts = probe_starts();
+  const unsigned left = max_runs_ - std::min(runs_, max_runs_);
+  const unsigned share = starts.empty() ? 0 : left / static_cast<unsigned>(starts.size());
+  for (State& start : starts) {
+    restore(std::move(start));
+    local_shrink(runs_ + share);
+    if (size_ < winner.size) winner = save();
+  }
+  restore(std::move(winner));
 }
 
-// What "smaller" compares, most significant first.
-using Size = std::tuple<std::uint64_t, std::size_t, std::size_t, std::uint64_t, std::int64_t>;
-
-Size size_of(const sim::RunResult& r, const Choices& c, std::int64_t param_sum) {
-  SIM_ASSERT_CMP(r.choice_info.size(), ==, c.size());
-  std::size_t off_default = 0;
-  for (std::size_t i = 0; i < c.size(); ++i) off_default += c[i] != r.choice_info[i].default_choice ? 1 : 0;
-  return {r.steps, c.size(), off_default, std::accumulate(c.begin(), c.end(), std::uint64_t{0}), param_sum};
-}
-
-class Shrinker {
- public:
-  Shrinker(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, scenarios::Composition composition,
-           unsigned max_runs)
-      : scenario_(scenario),
-        rec_(rec),
-        max_runs_(max_runs),
-        modes_(scenarios::fault_site_modes(composition.fault_sites)),
-        composition_(std::move(composition)),
-        tail_seed_(rec.seed) {}
-
-  // False when the record's failure does not reproduce.
-  bool start() {
-    base_ = run(rec_.tape.choices(), composition_);
-    if (!base_.finding || base_.finding->checker != rec_.checker) return false;
-    keep(sim::RunResult(base_));
-    return true;
-  }
-
-  // Shrinks the record's run; then, as a multi-start search, the shortest
-  // runs of the same failure among fresh random continuations of what is
-  // left (the same fault sites and parameters, another schedule), each
-  // shrunk in turn with an equal share of the budget. The smallest result
-  // of all is kept. One start's passes can end in a local minimum another
-  // schedule of the same workload does not have.
-  void shrink() {
-    local_shrink(max_runs_ / 2);
-    State winner = save();
-    std::vector<State> starts = probe_starts();
-    const unsigned left = max_runs_ - std::min(runs_, max_runs_);
-    const unsigned share = starts.empty() ? 0 : left / static_cast<unsigned>(starts.size());
-    for (State& start : starts) {
-      restore(std::move(start));
-      local_shrink(runs_ + share);
-      if (size_ < winner.size) winner = save();
-    }
-    restore(std::move(winner));
-  }
-
-  const sim::RunResult& base() const { return base_; }
-  const sim::RunResult& best() const { return best_; }
-  unsigned runs() const { return runs_; }
-  const scenarios::Composition& composition() const { return composition_; }
-
- private:
-  sim::RunResult run(const Choices& choices, const scenarios::Composition& composition) {
-    ++runs_;
-    const sim::Tape tape = to_tape(choices);
-    scenarios::RunRequest req;
-    req.seed = tail_seed_;  // only the strategy reads it: the random tail's seed
-    req.strategy.kind = sim::StrategySpec::Kind::shrink;
-    req.strategy.shrink_random_tail = random_tail_;
-    req.bugs = rec_.bugs;
-    req.replay_tape = &tape;
-    req.faults = rec_.faults;
-    req.composition = composition;
-    // A run that reaches the cap has more steps than the best so far, so it
-    // is not kept whatever fired; every run that could be kept ends below
-    // the cap exactly as under the scenario's own budget.
-    if (cap_ != 0) {
-      req.step_cap = cap_;
-    } else if (best_.steps != 0) {
-      req.step_cap = best_.steps + 1;
-    }
-    return scenarios::run_scenario(scenario_, req);
-  }
-  bool budget() const { return runs_ < max_runs_ && runs_ < phase_limit_; }
-
-  std::int64_t param_sum(const scenarios::Composition& c) const {
-    std::int64_t sum = 0;
-    for (const scenarios::Param& p : scenario_.options.params) sum += c.param(p.name).value_or(p.value);
-    return sum;
-  }
-
-  void keep(sim::RunResult r) {
-    choices_ = r.tape.choices();
-    size_ = size_of(r, choices_, param_sum(composition_));
-    best_ = std::move(r);
-  }
-
-  bool same_failure(const sim::RunResult& r) const {
-    return r.finding && r.finding->checker == base_.finding->checker && r.finding->where == base_.finding->where;
-  }
-  // Runs `candidate`; keeps its run if it fails the same way and is smaller.
-  bool attempt(const Choices& candidate) { return attempt(candidate, composition_); }
-  bool attempt(const Choices& candidate, const scenarios::Composition& composition) {
-    if (!budget() || (candidate == choices_ && composition.params == composition_.params)) return false;
-    sim::RunResult r = run(candidate, composition);
-    if (!same_failure(r)) return false;
-    const Choices c = r.tape.choices();
-    if (size_of(r, c, param_sum(composition)) >= size_) return false;
-    composition_ = composition;
-    keep(std::move(r));
-    return true;
-  }
-
-  // The workload's knobs, one at a time in declaration order: the smallest
-  // value that still fails, by bisection from the minimum (as if failing
-  // were monotonic in the size). The tape is kept; where the smaller
-  // workload asks different questions, the shrink strategy's defaults and
-  // the later passes take over.
-  void lower_params() {
-    for (const scenarios::Param& p : scenario_.options.params) {
-      std::int64_t lo = p.min;  // below: not tried, or not failing
-      while (budget()) {
-        const std::int64_t now = composition_.param(p.name).value_or(p.value);
-        if (lo >= now) break;
-        const std::int64_t mid = lo == p.min ? p.min : lo + (now - lo) / 2;
-        if (!attempt(choices_, with_param(p.name, mid))) lo = mid + 1;
-      }
-    }
-  }
-
-  scenarios::Composition with_param(const char* name, std::int64_t value) const {
-    scenarios::Composition c = composition_;
-    for (auto& [n, v] : c.params) {
-      if (n == name) {
-        v = value;
-        return c;
-      }
-    }
-    c.params.emplace_back(name, value);
-    return c;
-  }
-
-  // The largest chunk a chunked pass starts with: 1/divisor of the edited part.
-  std::size_t first_chunk(std::size_t divisor) const {
-    return std::max<std::size_t>((choices_.size() - prefix_end()) / divisor, 1);
-  }
-
-  // The swarm draw (sim::FaultPlan::draw), per site in name order: with
-  // faults on, a draw below 2 (0: on); then, for a site on — drawn, or
-  // forced by --fault-sites — its rate. Returns where site `i`'s draws end
-  // when they start at `pos`. Only fault_sites_off edits them.
-  std::size_t skip_site(std::size_t pos, std::size_t i) const {
-    const std::int8_t mode = i < modes_.size() ? modes_[i] : 0;
-    bool on = false;
-    if (rec_.faults) {
-      if (pos >= choices_.size()) return pos;
-      on = choices_[pos++] == 0;
-    }
-    if (mode != 0) on = mode > 0;
-    return on ? pos + 1 : pos;
-  }
-  std::size_t prefix_end() const {
-    if (!rec_.faults && modes_.empty()) return 0;
-    std::size_t pos = 0;
-    for (std::size_t i = 0; i < sim::fault_sites().size() && pos < choices_.size(); ++i) pos = skip_site(pos, i);
-    return std::min(pos, choices_.size());
-  }
-
-  // A site goes off by answering 1 and dropping its rate (not a site that
-  // --fault-sites switched on or off: the draw does not decide it).
-  void fault_sites_off() {
-    if (!rec_.faults) return;
-    const std::size_t n = sim::fault_sites().size();
-    for (std::size_t site = 0; site < n && budget(); ++site) {
-      std::size_t pos = 0;
-      for (std::size_t i = 0; i < site && pos < choices_.size(); ++i) pos = skip_site(pos, i);
-      if (site < modes_.size() && modes_[site] != 0) continue;
-      if (pos >= choices_.size() || choices_[pos] != 0) continue;
-      Choices c = choices_;
-      c[pos] = 1;
-      if (pos + 1 < c.size()) c.erase(c.begin() + static_cast<long>(pos) + 1);
-      attempt(c);
-    }
-  }
-
-  // The passes, in rounds, until a round finds nothing smaller or `limit`
-  // runs (of the whole budget) are spent.
-  void local_shrink(unsigned limit) {
-    phase_limit_ = limit;
+// The workload's knobs, one at a time in declaration order: the smallest
+// value that still fails, by bisection from the minimum (as if failing
+// were monotonic in the size). The tape is kept; where the smaller
+// workload asks different questions, the shrink strategy's defaults and
+// the later passes take over.
+void Shrinker::lower_params() {
+  for (const scenarios::Param& p : scenario_.options.params) {
+    std::int64_t lo = p.min;  // below: not tried, or not failing
     while (budget()) {
-      const Size before = size_;
-      lower_params();
-      fault_sites_off();
-      // Delta debugging twice: first with the seeded strategy past the
-      // tape's end (a random continuation finds shorter runs the defaults
-      // do not), then with the defaults.
-      random_tail_ = true;
-      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
-      random_tail_ = false;
-      cut_short();
-      fiber_defaults();
-      for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
-      for (std::size_t chunk = first_chunk(4); chunk >= 1 && budget(); chunk /= 2) default_chunks(chunk);
-      lower_draws();
-      if (size_ == before) other_choices();
-      if (size_ == before) break;  // a fixpoint: no pass found anything smaller
+      const std::int64_t now = composition_.param(p.name).value_or(p.value);
+      if (lo >= now) break;
+      const std::int64_t mid = lo == p.min ? p.min : lo + (now - lo) / 2;
+      if (!attempt(choices_, with_param(p.name, mid))) lo = mid + 1;
     }
-    phase_limit_ = UINT_MAX;
   }
+}
 
-  // What a start of the search is.
-  struct State {
-    Choices choices;
-    sim::RunResult best;
-    Size size{};
-    scenarios::Composition composition;
-  };
-  State save() const { return {choices_, best_, size_, composition_}; }
-  void restore(State st) {
-    choices_ = std::move(st.choices);
-    best_ = std::move(st.best);
-    size_ = st.size;
-    composition_ = std::move(st.composition);
+scenarios::Composition Shrinker::with_param(const char* name, std::int64_t value) const {
+  scenarios::Composition c = composition_;
+  for (auto& [n, v] : c.params) {
+    if (n == name) {
+      v = value;
+      return c;
+    }
   }
+  c.params.emplace_back(name, value);
+  return c;
+}
 
-  // Fresh random runs after the swarm draw (the shrunk fault sites and
-  // parameters), each continuing with its own seed from a fixed sequence, so
-  // the search is deterministic; the kStarts smallest that fail the same
-  // way, as new starts. Capped at the record's length.
-  std::vector<State> probe_starts() {
-    const Choices prefix(choices_.begin(), choices_.begin() + static_cast<long>(prefix_end()));
-    std::vector<State> found;
+// The swarm draw (sim::FaultPlan::draw), per site in name order: with
+// faults on, a draw below 2 (0: on); then, for a site on — drawn, or
+// forced by --fault-sites — its rate. Returns where site `i`'s draws end
+// when they start at `pos`. Only fault_sites_off edits them.
+std::size_t Shrinker::skip_site(std::size_t pos, std::size_t i) const {
+  const std::int8_t mode = i < modes_.size() ? modes_[i] : 0;
+  bool on = false;
+  if (rec_.faults) {
+    if (pos >= choices_.size()) return pos;
+    on = choices_[pos++] == 0;
+  }
+  if (mode != 0) on = mode > 0;
+  return on ? pos + 1 : pos;
+}
+
+std::size_t Shrinker::prefix_end() const {
+  if (!rec_.faults && modes_.empty()) return 0;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < sim::fault_sites().size() && pos < choices_.size(); ++i) pos = skip_site(pos, i);
+  return std::min(pos, choices_.size());
+}
+
+// A site goes off by answering 1 and dropping its rate (not a site that
+// --fault-sites switched on or off: the draw does not decide it).
+void Shrinker::fault_sites_off() {
+  if (!rec_.faults) return;
+  const std::size_t n = sim::fault_sites().size();
+  for (std::size_t site = 0; site < n && budget(); ++site) {
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < site && pos < choices_.size(); ++i) pos = skip_site(pos, i);
+    if (site < modes_.size() && modes_[site] != 0) continue;
+    if (pos >= choices_.size() || choices_[pos] != 0) continue;
+    Choices c = choices_;
+    c[pos] = 1;
+    if (pos + 1 < c.size()) c.erase(c.begin() + static_cast<long>(pos) + 1);
+    attempt(c);
+  }
+}
+
+// The passes, in rounds, until a round finds nothing smaller or `limit`
+// runs (of the whole budget) are spent.
+void Shrinker::local_shrink(unsigned limit) {
+  phase_limit_ = limit;
+  while (budget()) {
+    const Size before = size_;
+    lower_params();
+    fault_sites_off();
+    // Delta debugging twice: first with the seeded strategy past the
+    // tape's end (a random continuation finds shorter runs the defaults
+    // do not), then with the defaults.
     random_tail_ = true;
-    cap_ = base_.steps + 1;
-    for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
-      tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
-      sim::RunResult r = run(prefix, composition_);
-      if (!same_failure(r)) continue;
-      Choices c = r.tape.choices();
-      const Size sz = size_of(r, c, param_sum(composition_));
-      if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c; })) continue;
-      found.push_back({std::move(c), std::move(r), sz, composition_});
-    }
-    cap_ = 0;
-    tail_seed_ = rec_.seed;
+    for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
     random_tail_ = false;
-    std::stable_sort(found.begin(), found.end(), [](const State& a, const State& b) { return a.size < b.size; });
-    if (found.size() > kStarts) found.resize(kStarts);
-    return found;
+    cut_short();
+    fiber_defaults();
+    for (std::size_t chunk = first_chunk(2); chunk >= 1 && budget(); chunk /= 2) delete_chunks(chunk);
+    for (std::size_t chunk = first_chunk(4); chunk >= 1 && budget(); chunk /= 2) default_chunks(chunk);
+    lower_draws();
+    if (size_ == before) other_choices();
+    if (size_ == before) break;  // a fixpoint: no pass found anything smaller
   }
+  phase_limit_ = UINT_MAX;
+}
 
-  // The shortest tape (cut after the swarm draw) whose defaulted rest still
-  // fails; a binary search, as if failing were monotonic in the length.
-  void cut_short() {
-    std::size_t lo = prefix_end();
-    std::size_t hi = choices_.size();
-    while (lo < hi && budget()) {
-      const std::size_t mid = lo + (hi - lo) / 2;
-      Choices c(choices_.begin(), choices_.begin() + static_cast<long>(mid));
-      if (attempt(c)) {
-        hi = std::min(mid, choices_.size());
-      } else {
-        lo = mid + 1;
-      }
+// Fresh random runs after the swarm draw (the shrunk fault sites and
+// parameters), each continuing with its own seed from a fixed sequence, so
+// the search is deterministic; the kStarts smallest that fail the same
+// way, as new starts. Capped at the record's length.
+std::vector<Shrinker::State> Shrinker::probe_starts() {
+  const Choices prefix(choices_.begin(), choices_.begin() + static_cast<long>(prefix_end()));
+  std::vector<State> found;
+  random_tail_ = true;
+  cap_ = base_.steps + 1;
+  for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
+    tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
+    sim::RunResult r = run(prefix, composition_);
+    if (!same_failure(r)) continue;
+    Choices c = r.tape.choices();
+    const Size sz = size_of(r, c, param_sum(composition_));
+    if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c; })) continue;
+    found.push_back({std::move(c), std::move(r), sz, composition_});
+  }
+  cap_ = 0;
+  tail_seed_ = rec_.seed;
+  random_tail_ = false;
+  std::stable_sort(found.begin(), found.end(), [](const State& a, const State& b) { return a.size < b.size; });
+  if (found.size() > kStarts) found.resize(kStarts);
+  return found;
+}
+
+// The shortest tape (cut after the swarm draw) whose defaulted rest still
+// fails; a binary search, as if failing were monotonic in the length.
+void Shrinker::cut_short() {
+  std::size_t lo = prefix_end();
+  std::size_t hi = choices_.size();
+  while (lo < hi && budget()) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    Choices c(choices_.begin(), choices_.begin() + static_cast<long>(mid));
+    if (attempt(c)) {
+      hi = std::min(mid, choices_.size());
+    } else {
+      lo = mid + 1;
     }
   }
+}
 
-  void delete_chunks(std::size_t chunk) {
-    std::size_t from = prefix_end();
-    while (from < choices_.size() && budget()) {
-      const std::size_t n = std::min(chunk, choices_.size() - from);
-      Choices c = choices_;
-      c.erase(c.begin() + static_cast<long>(from), c.begin() + static_cast<long>(from + n));
-      if (!attempt(c)) from += n;  // kept: the same offset again, on the new tape
-    }
+void Shrinker::delete_chunks(std::size_t chunk) {
+  std::size_t from = prefix_end();
+  while (from < choices_.size() && budget()) {
+    const std::size_t n = std::min(chunk, choices_.size() - from);
+    Choices c = choices_;
+    c.erase(c.begin() + static_cast<long>(from), c.begin() + static_cast<long>(from + n));
+    if (!attempt(c)) from += n;  // kept: the same offset again, on the new tape
   }
+}
 
-  // Choices off their default go to it; a chunk already at its defaults
-  // costs no run.
-  void default_chunks(std::size_t chunk) {
-    std::size_t from = prefix_end();
-    while (from < choices_.size() && budget()) {
-      const std::size_t n = std::min(chunk, choices_.size() - from);
+// Choices off their default go to it; a chunk already at its defaults
+// costs no run.
+void Shrinker::default_chunks(std::size_t chunk) {
+  std::size_t from = prefix_end();
+  while (from < choices_.size() && budget()) {
+    const std::size_t n = std::min(chunk, choices_.size() - from);
+    Choices c = choices_;
+    bool changed = false;
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (c[i] == best_.choice_info[i].default_choice) continue;
+      c[i] = sim::kDefaultChoice;
+      changed = true;
+    }
+    if (!changed || !attempt(c)) from += n;
+  }
+}
+
+// One fiber at a time (by id): its choices to their defaults — it is not
+// switched away from while it can go on, then it is not switched to.
+void Shrinker::fiber_defaults() {
+  sim::FiberId fibers = 0;
+  for (const sim::ChoiceInfo& info : best_.choice_info)
+    if (info.fiber_choice) fibers = std::max<sim::FiberId>(fibers, std::max(info.current + 1, info.chosen + 1));
+  for (sim::FiberId f = 0; f < fibers && budget(); ++f) {
+    for (const bool running : {true, false}) {
       Choices c = choices_;
       bool changed = false;
-      for (std::size_t i = from; i < from + n; ++i) {
-        if (c[i] == best_.choice_info[i].default_choice) continue;
+      for (std::size_t i = prefix_end(); i < c.size(); ++i) {
+        const sim::ChoiceInfo& info = best_.choice_info[i];
+        const sim::FiberId whose = running ? info.current : info.chosen;
+        if (!info.fiber_choice || c[i] == info.default_choice || whose != f) continue;
         c[i] = sim::kDefaultChoice;
         changed = true;
       }
-      if (!changed || !attempt(c)) from += n;
+      if (changed) attempt(c);
     }
   }
+}
 
-  // One fiber at a time (by id): its choices to their defaults — it is not
-  // switched away from while it can go on, then it is not switched to.
-  void fiber_defaults() {
-    sim::FiberId fibers = 0;
-    for (const sim::ChoiceInfo& info : best_.choice_info)
-      if (info.fiber_choice) fibers = std::max<sim::FiberId>(fibers, std::max(info.current + 1, info.chosen + 1));
-    for (sim::FiberId f = 0; f < fibers && budget(); ++f) {
-      for (const bool running : {true, false}) {
-        Choices c = choices_;
-        bool changed = false;
-        for (std::size_t i = prefix_end(); i < c.size(); ++i) {
-          const sim::ChoiceInfo& info = best_.choice_info[i];
-          const sim::FiberId whose = running ? info.current : info.chosen;
-          if (!info.fiber_choice || c[i] == info.default_choice || whose != f) continue;
-          c[i] = sim::kDefaultChoice;
-          changed = true;
-        }
-        if (changed) attempt(c);
-      }
+// Each draw above 0, from the last to the first: the smallest value that
+// still fails, by bisection (0 was tried by default_chunks).
+void Shrinker::lower_draws() {
+  for (std::size_t i = choices_.size(); i-- > prefix_end() && budget();) {
+    std::uint32_t lo = 1;  // a kept candidate moves the top down, a failed one the bottom up
+    while (i < choices_.size() && !best_.choice_info[i].fiber_choice && lo < choices_[i] && budget()) {
+      const std::uint32_t mid = lo + (choices_[i] - lo) / 2;
+      Choices c = choices_;
+      c[i] = mid;
+      if (!attempt(c)) lo = mid + 1;
     }
   }
+}
 
-  // Each draw above 0, from the last to the first: the smallest value that
-  // still fails, by bisection (0 was tried by default_chunks).
-  void lower_draws() {
-    for (std::size_t i = choices_.size(); i-- > prefix_end() && budget();) {
-      std::uint32_t lo = 1;  // a kept candidate moves the top down, a failed one the bottom up
-      while (i < choices_.size() && !best_.choice_info[i].fiber_choice && lo < choices_[i] && budget()) {
-        const std::uint32_t mid = lo + (choices_[i] - lo) / 2;
-        Choices c = choices_;
-        c[i] = mid;
-        if (!attempt(c)) lo = mid + 1;
-      }
+// When nothing else helps: every other fiber at each scheduling choice
+// (a switch can bring the race on sooner), and a few other values of each
+// draw (a larger size can reach the failing case in fewer operations).
+void Shrinker::other_choices() {
+  for (std::size_t i = prefix_end(); i < choices_.size() && budget(); ++i) {
+    const sim::ChoiceInfo info = best_.choice_info[i];
+    std::vector<std::uint32_t> values;
+    if (info.fiber_choice) {
+      for (std::uint32_t v = 0; v < info.bound; ++v) values.push_back(v);
+    } else {
+      values = {info.bound - 1, info.bound / 2, info.bound / 4, 1};
     }
-  }
-
-  // When nothing else helps: every other fiber at each scheduling choice
-  // (a switch can bring the race on sooner), and a few other values of each
-  // draw (a larger size can reach the failing case in fewer operations).
-  void other_choices() {
-    for (std::size_t i = prefix_end(); i < choices_.size() && budget(); ++i) {
-      const sim::ChoiceInfo info = best_.choice_info[i];
-      std::vector<std::uint32_t> values;
-      if (info.fiber_choice) {
-        for (std::uint32_t v = 0; v < info.bound; ++v) values.push_back(v);
-      } else {
-        values = {info.bound - 1, info.bound / 2, info.bound / 4, 1};
-      }
-      const std::uint32_t was = choices_[i];
-      for (std::uint32_t v : values) {
-        if (v == was || v >= info.bound) continue;
-        Choices c = choices_;
-        c[i] = v;
-        if (attempt(c)) break;  // position i again, on the new tape
-      }
-      if (i < choices_.size() && choices_[i] != was) --i;
+    const std::uint32_t was = choices_[i];
+    for (std::uint32_t v : values) {
+      if (v == was || v >= info.bound) continue;
+      Choices c = choices_;
+      c[i] = v;
+      if (attempt(c)) break;  // position i again, on the new tape
     }
+    if (i < choices_.size() && choices_[i] != was) --i;
   }
+}
 
-  const scenarios::Scenario& scenario_;
-  const sim::FailureRecord& rec_;
-  unsigned max_runs_;
-  std::vector<std::int8_t> modes_;         // the record's --fault-sites, by site index
-  scenarios::Composition composition_;     // best_'s
-  unsigned runs_ = 0;
-  bool random_tail_ = false;  // run(): seeded random past the tape's end
-  std::uint64_t tail_seed_;   // run(): the seed of that random tail
-  std::uint64_t cap_ = 0;     // run(): a step cap other than the best run's
-  unsigned phase_limit_ = UINT_MAX;  // budget(): the current start's share
-  static constexpr unsigned kProbes = 200;  // random runs probed for new starts
-  static constexpr unsigned kStarts = 4;    // of which the smallest are shrunk
-  sim::RunResult base_;
-  sim::RunResult best_;
-  Choices choices_;  // best_'s tape, decoded
-  Size size_{};
-};
+}  // namespace shrink_detail
 
-}  // namespace
+
 
 ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::FailureRecord& rec,
                              const scenarios::Composition& composition, unsigned max_runs) {
-  Shrinker shrinker(scenario, rec, composition, max_runs);
+  shrink_detail::Shrinker shrinker(scenario, rec, composition, max_runs);
   ShrinkOutcome out;
   out.reproduced = shrinker.start();
   if (out.reproduced) shrinker.shrink();
