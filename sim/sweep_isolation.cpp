@@ -16,6 +16,7 @@
 
 #include "sim/crash_note.h"
 #include "sim/run_codec.h"
+#include "sim/worker_zygote.h"
 
 namespace wbsim::sim {
 
@@ -180,19 +181,19 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
   ~Worker() { stop(); }
 
-  RunResult run(const std::shared_ptr<const std::vector<SweepTarget>>& targets, std::size_t target,
-                std::uint64_t seed, bool full_trace) {
+  RunResult run(const std::shared_ptr<WorkerZygote>& zygote, std::size_t target, std::uint64_t seed,
+                bool full_trace) {
     std::vector<RunResult> out;
     std::string note;
-    if (exchange(targets, target, {seed}, full_trace, out, note)) return std::move(out.front());
+    if (exchange(zygote, target, {seed}, full_trace, out, note)) return std::move(out.front());
     return died(note, stop());
   }
 
   // Every seed in one request. If the worker dies, the seeds it did not
   // answer run again one by one in new workers, so that the one that kills
   // it is named (runs are deterministic: the others answer as before).
-  std::vector<RunResult> run_batch(const std::shared_ptr<const std::vector<SweepTarget>>& targets,
-                                   std::size_t target, const std::vector<std::uint64_t>& seeds) {
+  std::vector<RunResult> run_batch(const std::shared_ptr<WorkerZygote>& zygote, std::size_t target,
+                                   const std::vector<std::uint64_t>& seeds) {
     std::vector<RunResult> out;
     out.reserve(seeds.size());
     for (std::size_t at = 0; at < seeds.size();) {
@@ -200,9 +201,9 @@ class Worker {
       const std::vector<std::uint64_t> part(seeds.begin() + static_cast<std::ptrdiff_t>(at),
                                             seeds.begin() + static_cast<std::ptrdiff_t>(at + n));
       std::string note;
-      if (!exchange(targets, target, part, false, out, note)) {
+      if (!exchange(zygote, target, part, false, out, note)) {
         stop();
-        for (std::size_t i = out.size(); i < at + n; ++i) out.push_back(run(targets, target, seeds[i], false));
+        for (std::size_t i = out.size(); i < at + n; ++i) out.push_back(run(zygote, target, seeds[i], false));
       }
       at += n;
     }
@@ -212,11 +213,13 @@ class Worker {
  private:
   // Sends one request and appends its results to `out`; false when the
   // worker died first (`note`: its last words, if any).
-  bool exchange(const std::shared_ptr<const std::vector<SweepTarget>>& targets, std::size_t target,
+  // `zygote`: the zygote of the sweep's targets; a worker of another
+  // sweep's is ended first.
+  bool exchange(const std::shared_ptr<WorkerZygote>& zygote, std::size_t target,
                 const std::vector<std::uint64_t>& seeds, bool full_trace, std::vector<RunResult>& out,
                 std::string& note) {
-    if (pid_ > 0 && targets_ != targets) stop();
-    if (pid_ <= 0) start(targets);
+    if (pid_ > 0 && zygote_ != zygote) stop();
+    if (pid_ <= 0) start(zygote);
     std::string request(sizeof(Request) + seeds.size() * sizeof(std::uint64_t), '\0');
     const Request rq{target, seeds.size(), full_trace ? 1u : 0u};
     std::memcpy(request.data(), &rq, sizeof rq);
@@ -241,24 +244,13 @@ class Worker {
     return true;
   }
 
-  void start(const std::shared_ptr<const std::vector<SweepTarget>>& targets) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-      throw std::runtime_error(fmt::format("cannot make a worker's socket: {}", std::strerror(errno)));
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(fmt::format("cannot start a worker process: {}", std::strerror(errno)));
-    if (pid == 0) {
-      // Other threads' workers' sockets came along with the fork: closed,
-      // so that each worker sees the end of its own sweep thread.
-      if (::dup2(fds[1], 3) < 0) ::_exit(1);
-      ::close_range(4, ~0U, 0);
-      worker_main(3, *targets);
-    }
-    ::close(fds[1]);
+  // Not fork() here: this thread is one of several (sim/worker_zygote.h).
+  void start(const std::shared_ptr<WorkerZygote>& zygote) {
+    const WorkerZygote::Started w = zygote->start_worker();
     reader_.reset();
-    fd_ = fds[0];
-    pid_ = pid;
-    targets_ = targets;
+    fd_ = w.fd;
+    pid_ = w.pid;
+    zygote_ = zygote;
   }
 
   // Ends the worker (it exits when its socket closes) and returns its status.
@@ -266,18 +258,17 @@ class Worker {
     int status = 0;
     if (pid_ <= 0) return status;
     ::close(fd_);
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    status = zygote_->wait_worker(pid_);
     pid_ = -1;
     fd_ = -1;
-    targets_.reset();
+    zygote_.reset();
     return status;
   }
 
   pid_t pid_ = -1;
   int fd_ = -1;
   FrameReader reader_;
-  std::shared_ptr<const std::vector<SweepTarget>> targets_;
+  std::shared_ptr<WorkerZygote> zygote_;
 };
 
 Worker& this_threads_worker() {
@@ -290,13 +281,17 @@ Worker& this_threads_worker() {
 bool died_in_worker(const RunResult& r) { return r.finding && r.finding->where == kWorkerDiedWhere; }
 
 std::vector<SweepTarget> run_in_workers(std::vector<SweepTarget> targets) {
-  auto originals = std::make_shared<const std::vector<SweepTarget>>(targets);
+  // Forked here, before the sweep starts its threads.
+  auto zygote = std::make_shared<WorkerZygote>(
+      [originals = std::make_shared<const std::vector<SweepTarget>>(targets)](int fd) {
+        worker_main(fd, *originals);
+      });
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    targets[i].run = [originals, i](std::uint64_t seed, bool full_trace) {
-      return this_threads_worker().run(originals, i, seed, full_trace);
+    targets[i].run = [zygote, i](std::uint64_t seed, bool full_trace) {
+      return this_threads_worker().run(zygote, i, seed, full_trace);
     };
-    targets[i].run_batch = [originals, i](const std::vector<std::uint64_t>& seeds) {
-      return this_threads_worker().run_batch(originals, i, seeds);
+    targets[i].run_batch = [zygote, i](const std::vector<std::uint64_t>& seeds) {
+      return this_threads_worker().run_batch(zygote, i, seeds);
     };
   }
   return targets;

@@ -1,6 +1,8 @@
 //! Sweeps that survive their seeds: each sweep thread runs its seeds in a
-//! worker process of its own, forked from the sweep and restarted after it
-//! dies.
+//! worker process of its own, restarted after it dies. The workers are
+//! forked by a zygote process the sweep forks before its threads start
+//! (sim/worker_zygote.h): a fork from a sweep thread, while the others run,
+//! could copy a lock another thread held and hang the worker.
 //!
 //! Inside a simulation a failed assertion, a checker or an exception is a
 //! finding, but a wild pointer, a fiber's stack overflow, an abort() outside

@@ -4,6 +4,8 @@
 // that seed and the sweep goes on; a run's result survives its encoding.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <stdexcept>
 #include <string>
@@ -107,6 +109,31 @@ TEST(SweepIsolation, a_seed_that_kills_its_worker_is_a_finding_of_that_seed_and_
   EXPECT_EQ(report.targets[1].failures[0].seed, 2u);
   EXPECT_EQ(thrown.checker, "exception");
   EXPECT_NE(thrown.message.find("not a simulation's exception"), std::string::npos) << thrown.message;
+}
+
+// Every other seed kills its worker, from two sweep threads at once: each
+// new worker comes from the zygote (sim/worker_zygote.h), never from a
+// fork in a sweep thread while the other runs, and every death is named.
+TEST(SweepIsolation, workers_restarted_from_several_threads_come_from_the_zygote_and_every_death_is_a_finding) {
+  const pid_t sweep = ::getpid();
+  const std::vector<SweepTarget> targets{target("dies", Expect::pass, "", [sweep](std::uint64_t seed, bool full) {
+    if (::getppid() == sweep) std::abort();  // forked by a sweep thread
+    if (seed % 2 == 0) std::raise(SIGSEGV);
+    return run_abba(1, full);
+  })};
+  SweepOptions o = options(40, 2);
+  o.keep_failures = 100;
+  const sim::SweepReport report = sim::run_sweep(sim::run_in_workers(targets), o, {});
+  ASSERT_EQ(report.targets.size(), 1u);
+  const sim::TargetSummary& t = report.targets[0];
+  EXPECT_EQ(t.seeds_run, 40u);
+  EXPECT_EQ(t.unexpected, 20u);
+  ASSERT_FALSE(t.failures.empty());
+  for (const sim::SeedFailure& f : t.failures) {
+    EXPECT_EQ(f.seed % 2, 0u) << f.seed;
+    EXPECT_EQ(f.result.finding->checker, "crash") << f.seed;
+    EXPECT_NE(f.result.finding->message.find("signal 11"), std::string::npos) << f.result.finding->message;
+  }
 }
 
 TEST(SweepIsolation, an_exception_from_host_code_or_of_any_type_in_a_fiber_is_a_finding) {
