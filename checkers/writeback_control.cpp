@@ -11,12 +11,21 @@
 //   for_reclaim.
 // - for_kupdate: WB_SYNC_NONE, range_cyclic.
 //
-// Not covered: whether a background pass was started over the threshold
-// (the flusher's loop tests that itself, before each pass), nor the
-// writeback the caller asks of each walk (nr_to_write).
+// - background writeback happens: wb_do_writeback ends every pass of the
+//   flusher with wb_check_background_flush, so while the dirty count stays
+//   over the background threshold a background walk starts at the latest
+//   at the periodic wake-up, dirty_writeback_interval after the flusher went
+//   to sleep. Counted in the flusher's idle time only (a pass blocked in a
+//   sync walk or in ->write_inode is not idle): the time it slept while the
+//   dirty count stayed over the threshold, since the last background
+//   ->writepages call, is at most one interval (and a second of slack).
+//
+// Not covered: the writeback the caller asks of each walk (nr_to_write).
 #include "checkers/checker.h"
 #include "model/mm/filemap.h"
+#include "model/mm/flusher.h"
 #include "model/mm/page_writeback.h"
+#include "sim/scheduler.h"
 
 namespace wbsim::checkers {
 
@@ -25,9 +34,48 @@ WBSIM_CHECKER(kWritebackControl, "writeback-control",
 
 namespace {
 
+// Idle time of the flusher over the background threshold without a
+// background walk, past which the periodic pass must have run one.
+constexpr sim::Time kBackgroundBound = model::Flusher::kDirtyWritebackInterval + sim::kSec;
+
 class WritebackControlChecker final : public Checker {
  public:
+  void flusher_idle(const model::Mm& mm, bool idle) override {
+    mm_ = &mm;
+    if (idle) {
+      idle_since_ = sim::now();
+      over_while_idle_ = over();
+      idle_ = true;
+      return;
+    }
+    if (!idle_) return;
+    idle_ = false;
+    if (!over_while_idle_ || !over()) {
+      idle_over_ = 0;
+      return;
+    }
+    idle_over_ += sim::now() - idle_since_;
+    WBSIM_CHECK(kWritebackControl, idle_over_ <= kBackgroundBound,
+                "the flusher slept {} ms with the dirty count over the background threshold ({} > {} pages) and "
+                "no background walk began: wb_do_writeback runs wb_check_background_flush on every pass, at the "
+                "latest at the periodic wake-up after {} ms",
+                idle_over_ / sim::kMs, mm.nr_dirty, mm.background_thresh,
+                model::Flusher::kDirtyWritebackInterval / sim::kMs);
+  }
+  // Where the dirty count may have fallen: a dip under the threshold ends
+  // the stretch.
+  void folio_start_writeback(const model::Folio&) override { sample(); }
+  void folio_removed(const model::Folio&) override { sample(); }
+  void folio_unlocked(const model::Folio&) override { sample(); }
+  void writeback_iter_start(const model::AddressSpace&, const model::WritebackControl& wbc) override {
+    if (wbc.for_background) idle_over_ = 0;
+    sample();
+  }
+
   void writepages_returned(const model::AddressSpace& m, const model::WritebackControl& wbc, int ret) override {
+    // A background ->writepages call that wrote nothing (netfs skips a
+    // WB_SYNC_NONE walk while another holds wb_lock) still was the walk.
+    if (wbc.for_background) idle_over_ = 0;
     const bool sync_none = wbc.sync_mode == model::SyncMode::none;
     if (wbc.for_background) {
       WBSIM_CHECK(kWritebackControl, sync_none && wbc.range_cyclic && !wbc.for_kupdate && !wbc.for_reclaim,
@@ -45,6 +93,20 @@ class WritebackControlChecker final : public Checker {
     }
     evaluated(kWritebackControl);
   }
+
+ private:
+  bool over() const { return mm_->nr_dirty > mm_->background_thresh; }
+  void sample() {
+    if (mm_ == nullptr || over()) return;
+    idle_over_ = 0;
+    over_while_idle_ = false;
+  }
+
+  const model::Mm* mm_ = nullptr;
+  bool idle_ = false;
+  bool over_while_idle_ = false;
+  sim::Time idle_since_ = 0;
+  sim::Time idle_over_ = 0;
 };
 
 }  // namespace

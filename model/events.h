@@ -22,6 +22,7 @@
 namespace wbsim::model {
 
 struct AddressSpace;
+struct Mm;
 struct WritebackControl;
 struct NetfsInode;
 struct NetfsIoRequest;
@@ -63,6 +64,8 @@ class Observer {
   virtual void writeback_iter_returned(const AddressSpace& m, const WritebackControl& wbc, const Folio* f) {}
   virtual void writepages_returned(const AddressSpace& m, const WritebackControl& wbc, int ret) {}
   virtual void mapping_error(const AddressSpace& m, int error) {}
+  // The flusher goes to sleep (idle) or wakes up for a pass (wb_workfn).
+  virtual void flusher_idle(const Mm& mm, bool idle) {}
 
   // --- netfs requests (model/netfs/) -----------------------------------------
   virtual void wreq_created(const NetfsIoRequest& wreq) {}

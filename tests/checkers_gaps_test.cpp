@@ -16,37 +16,16 @@
 #include "model/netfs/netfs.h"
 #include "model/world.h"
 #include "sim/completion.h"
-#include "sim_test_util.h"
+#include "tests/checked_run.h"
 
 namespace wbsim {
 namespace {
 
 using model::loff_t;
-
-// A run with every checker installed, as a scenario has.
-sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body) {
-  return sim::run_simulation(test::make_config(1), /*faults=*/false,
-                             [&](sim::Scheduler& s) {
-                               checkers::Suite suite;
-                               model::ObserverScope scope(suite.observers());
-                               body(s, suite);
-                             },
-                             "");
-}
-
-std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
-std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
-
-// A checked run of one fiber `name` doing `body` in a world without a
-// flusher, over one file.
-sim::RunResult in_one_fiber(const char* name, const std::function<void(model::World&, model::NetfsInode&)>& body) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn(name, [&] { body(w, inode); });
-    s.run();
-  });
-}
+using test::checked::checker_of;
+using test::checked::in_one_fiber;
+using test::checked::message_of;
+using test::checked::run_checked;
 
 // Three wsizes of distinct bytes, so a slice that lands in the wrong place
 // of the caller's buffer shows.
@@ -232,41 +211,6 @@ TEST(RequestStateChecker, fires_when_a_read_stream_is_not_published_at_its_first
 
 TEST(RequestStateChecker, stays_quiet_when_a_read_stream_is_published_at_its_first_subrequest) {
   const auto r = dispatch_two_reads(Publish::right);
-  EXPECT_EQ(checker_of(r), "none") << message_of(r);
-}
-
-// --- writeback-control ------------------------------------------------------------------
-
-// One ->writepages call over a dirty file with the flags a background
-// flusher pass sets, or (`sync_all`) a background walk that is WB_SYNC_ALL,
-// as a flusher mixing up its kinds of work would hand down.
-sim::RunResult background_walk(bool sync_all) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
-    model::World w({.flusher = false});
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("flusher", [&] {
-      model::NetfsFile f = w.open(inode);
-      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x31), {});
-      model::WritebackControl wbc;
-      wbc.sync_mode = sync_all ? model::SyncMode::all : model::SyncMode::none;
-      wbc.range_cyclic = !sync_all;
-      wbc.for_background = true;
-      model::do_writepages(inode.mapping, wbc);
-    });
-    s.run();
-    suite.liveness_phase(s, w, 60 * sim::kSec);
-  });
-}
-
-TEST(WritebackControlChecker, fires_on_a_background_walk_that_is_sync_all) {
-  const auto r = background_walk(/*sync_all=*/true);
-  ASSERT_EQ(checker_of(r), "writeback-control") << message_of(r);
-  EXPECT_NE(message_of(r).find("a background writeback walk with WB_SYNC_ALL, not range_cyclic"), std::string::npos)
-      << message_of(r);
-}
-
-TEST(WritebackControlChecker, stays_quiet_on_a_background_walk_as_the_flusher_builds_it) {
-  const auto r = background_walk(/*sync_all=*/false);
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
 }
 

@@ -1,5 +1,6 @@
 #include "model/mm/flusher.h"
 
+#include "model/events.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
 
@@ -25,6 +26,7 @@ void Flusher::stop() {
   }
 }
 
+// wb_start_background_writeback: a wake-up; the pass decides on the threshold.
 void Flusher::wakeup_background() {
   if (background_) return;
   background_ = true;
@@ -61,17 +63,27 @@ void Flusher::writeback_all(SyncMode mode, bool kupdate_only) {
   }
 }
 
+// wb_workfn -> wb_do_writeback: the queued work, then the periodic pass
+// once dirty_writeback_interval has passed since the last one, then
+// background writeback whenever the dirty count is over the background
+// threshold, however the flusher was woken (wb_check_background_flush runs
+// on every pass, so a writer's kick only makes it sooner).
 void Flusher::run(sim::Kthread& self) {
+  last_old_flush_ = sim::now();
   while (!self.should_stop()) {
     auto has_work = [&] { return !work_.empty() || background_ || self.should_stop(); };
+    MODEL_EVENT(flusher_idle(mm_, true));
     if (any_dirty()) {
+      // wb_wakeup_delayed: the periodic wake-up, re-armed while any inode is dirty.
       wq_.wait_event_timeout(has_work, kDirtyWritebackInterval);
     } else {
       // Nothing dirty: sleep until woken (the kernel re-arms the delayed
       // work only when an inode is dirtied).
       wq_.wait_event_idle([&] { return has_work() || any_dirty(); });
     }
+    MODEL_EVENT(flusher_idle(mm_, false));
     if (self.should_stop()) break;
+    background_ = false;
     while (!work_.empty()) {
       SyncWork* w = work_.front();
       work_.pop_front();
@@ -79,17 +91,26 @@ void Flusher::run(sim::Kthread& self) {
       writeback_all(SyncMode::all, false);
       w->done.complete();
     }
-    if (background_) {
-      // Background writeback until below the threshold or out of progress.
-      for (int rounds = 0; rounds < 16 && mm_.nr_dirty > mm_.background_thresh; ++rounds) {
-        sim::mark(kMarkFlusherBackground);
-        const std::uint64_t before = mm_.nr_dirty;
-        writeback_all(SyncMode::none, false);
-        if (mm_.nr_dirty >= before) break;
-      }
-      background_ = false;
-    }
-    writeback_all(SyncMode::none, true);
+    wb_check_old_data_flush();
+    wb_check_background_flush();
+  }
+}
+
+// Data dirtied longer than dirty_expire ago, once per dirty_writeback_interval.
+void Flusher::wb_check_old_data_flush() {
+  if (sim::now() < last_old_flush_ + kDirtyWritebackInterval) return;
+  last_old_flush_ = sim::now();
+  if (any_dirty()) writeback_all(SyncMode::none, true);
+}
+
+// wb_writeback of a for_background work: until under the threshold, or
+// until a pass writes nothing (the kernel's b_more_io list empty).
+void Flusher::wb_check_background_flush() {
+  for (int rounds = 0; rounds < 16 && mm_.nr_dirty > mm_.background_thresh; ++rounds) {
+    sim::mark(kMarkFlusherBackground);
+    const std::uint64_t before = mm_.nr_dirty;
+    writeback_all(SyncMode::none, false);
+    if (mm_.nr_dirty >= before) break;
   }
 }
 

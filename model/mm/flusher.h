@@ -48,12 +48,15 @@ class Flusher {
   void run(sim::Kthread& self);
   bool any_dirty() const;
   void writeback_all(SyncMode mode, bool kupdate_only);
+  void wb_check_old_data_flush();
+  void wb_check_background_flush();
 
   Mm& mm_;
   std::vector<AddressSpace*> mappings_;
   std::deque<SyncWork*> work_;
   long chunk_pages_;
-  bool background_ = false;
+  bool background_ = false;       // woken by wb_start_background_writeback
+  sim::Time last_old_flush_ = 0;  // wb->last_old_flush
   sim::WaitQueue wq_{"flusher.wq"};
   std::unique_ptr<sim::Kthread> thread_;
 };

@@ -1,0 +1,42 @@
+// Checked runs for planted-violation tests: a simulation with every
+// checker installed, as a scenario has.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "checkers/suite.h"
+#include "model/events.h"
+#include "model/netfs/netfs.h"
+#include "model/world.h"
+#include "sim/run.h"
+#include "tests/sim_test_util.h"
+
+namespace wbsim::test::checked {
+
+// A run with every checker installed, as a scenario has.
+inline sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body) {
+  return sim::run_simulation(test::make_config(1), /*faults=*/false,
+                             [&](sim::Scheduler& s) {
+                               checkers::Suite suite;
+                               model::ObserverScope scope(suite.observers());
+                               body(s, suite);
+                             },
+                             "");
+}
+
+inline std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
+inline std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
+
+// A checked run of one fiber `name` doing `body` in a world without a
+// flusher, over one file.
+inline sim::RunResult in_one_fiber(const char* name, const std::function<void(model::World&, model::NetfsInode&)>& body) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn(name, [&] { body(w, inode); });
+    s.run();
+  });
+}
+
+}  // namespace wbsim::test::checked
