@@ -1,8 +1,9 @@
 // server-protocol: the requests the server and cache models receive are
 // ones the real server would accept.
 //
-// - A write RPC carrying send credits (a cifs-like client, which takes a
-//   credit in ->prepare_write) is at most the write size the server
+// - A client whose session charges credits (cifs-like, a credit taken in
+//   ->prepare_write) charges every write RPC, retries too; an RPC
+//   carrying send credits is at most the write size the server
 //   negotiated, and the credits of the RPCs in flight never exceed those
 //   granted. A client that negotiates no credits (afs- or 9p-like, no
 //   ->prepare_write) is not held to the wsize: its retries are reissued
@@ -35,7 +36,16 @@ class ServerProtocol final : public Checker {
   void server_write_rpc(std::uint32_t file_id, model::loff_t pos, std::uint64_t len, std::uint32_t credits,
                         std::uint64_t wsize, std::uint64_t in_flight, std::uint64_t granted) override {
     WBSIM_CHECK(kServerProtocol, len > 0, "file {}: an empty write RPC at {}", file_id, pos);
-    check_held(file_id, static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(pos) + len);
+    const model::NetfsInode* inode = inode_of(file_id);
+    if (inode != nullptr) check_held(*inode, file_id, static_cast<std::uint64_t>(pos), static_cast<std::uint64_t>(pos) + len);
+    // A client whose session charges credits (cifs: ->prepare_write waits
+    // for them) charges every write RPC, a retried one too: the server
+    // refuses an uncharged request.
+    if (inode != nullptr && static_cast<const model::RfsInode*>(inode->fs_private)->use_credits)
+      WBSIM_CHECK(kServerProtocol, credits > 0,
+                  "file {}: a write RPC of {} bytes at {} carries no credit, but the client's session charges "
+                  "credits (its ->prepare_write takes them)",
+                  file_id, len, pos);
     if (credits == 0) return;
     WBSIM_CHECK(kServerProtocol, len <= wsize,
                 "file {}: a write RPC of {} bytes at {} with {} credit(s), but the negotiated wsize is {}", file_id,
@@ -73,15 +83,20 @@ class ServerProtocol final : public Checker {
     std::uint64_t pos, len;
   };
 
-  void check_held(std::uint32_t file_id, std::uint64_t from, std::uint64_t to) {
-    if (world_ == nullptr) return;
+  // The rfs inode the server knows as `file_id`, if the world has it.
+  const model::NetfsInode* inode_of(std::uint32_t file_id) const {
+    if (world_ == nullptr) return nullptr;
     const model::NetfsInode* inode = nullptr;
     for (const auto& i : world_->files()) {
       if (i->fs_private != nullptr && (i->ops == &model::kRfsRequestOps || i->ops == &model::kRfsRequestOpsNoPrepare) &&
           static_cast<const model::RfsInode*>(i->fs_private)->file_id == file_id)
         inode = i.get();
     }
-    if (inode == nullptr) return;
+    return inode;
+  }
+
+  void check_held(const model::NetfsInode& node, std::uint32_t file_id, std::uint64_t from, std::uint64_t to) {
+    const model::NetfsInode* inode = &node;
     for (std::uint64_t b = from; b < to;) {
       std::uint64_t next = b;
       for (const auto& [fiber, u] : unbuffered_) {
