@@ -79,6 +79,20 @@ class DataIntegrity final : public Checker {
     syscalls_.erase(current_fiber());
   }
 
+  // A write that extends the file stores zeros from the old EOF up to its
+  // start (the hole) as well as its bytes: while it is in progress, those
+  // are its stores too.
+  void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
+                      bool truncate) override {
+    if (truncate || new_size <= old_size) return;
+    const auto it = syscalls_.find(current_fiber());
+    if (it == syscalls_.end() || it->second.ino != inode.ino) return;
+    Syscall& w = it->second;
+    const std::uint64_t from = std::min(w.pos, static_cast<std::uint64_t>(old_size));
+    w.len += w.pos - from;
+    w.pos = from;
+  }
+
   // Reads nest: a load through a mapping faults its pages in through the
   // read path, which announces a read of its own; each is judged from its
   // own start.

@@ -22,7 +22,10 @@ WBSIM_KNOWN_FINDING(kFindingRetryClobbersMaxLen, "netfs-retry-clobbers-sreq-max-
                     "a retry re-split sets stream->sreq_max_len while the issuer builds a subrequest, which grows "
                     "past the wsize its credit covers");
 
-
+WBSIM_KNOWN_FINDING(kFindingStreamingPastTruncatedEof, "netfs-write-folio-streaming-past-eof",
+                    "assertion,server-protocol", "netfs/truncate_streaming_folio_under_writeback",
+                    "a truncate moved i_size into a dirty streaming folio below its dirty range; netfs_write_folio's "
+                    "flen -= foff wraps");
 
 namespace {
 
@@ -157,6 +160,13 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   } else if (flen == to_i_size) {
     to_eof = true;
   }
+  // The comment above does not hold for truncate: truncate_setsize()
+  // writes i_size before truncate_pagecache() locks the folio, so unless
+  // the filesystem keeps writeback out of its setattr (in-tree ones do; the
+  // model's does not), i_size can land inside this locked folio, below a
+  // streaming record's dirty_offset. Then flen < foff and, size_t as in the
+  // kernel, the subtraction wraps (docs/findings.md F15).
+  if (flen < foff) sim::known_finding_reached(kFindingStreamingPastTruncatedEof);
   flen -= foff;
 
   // Discontinuities: intervening clean folios, streaming partial folios,

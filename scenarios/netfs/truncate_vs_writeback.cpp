@@ -4,7 +4,14 @@
 //      wholly beyond it is cleaned without I/O); the server's size must end
 //      as the application left it.
 // How: concurrent writers extend the file while the flusher writes back
-//      (low background threshold) and a truncater shrinks and regrows it.
+//      (low background threshold) and a truncater shrinks and regrows it,
+//      to a size drawn anywhere, or at an edge the writes made (the start
+//      or the end of a write, where a streaming record's dirty range
+//      begins or ends), or at a page boundary: edges a uniform draw over
+//      40 KiB almost never meets. Half the time it first drops the page
+//      cache (fsync, then invalidate): a later write into the file's
+//      middle then finds no folio and, without a cache, is a streaming
+//      write, so truncation also meets streaming records.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
@@ -14,12 +21,15 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
   model::World w({.background_thresh_pages = 2, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
   // Writers and the truncater take i_rwsem, so the shadow follows their order.
+  std::vector<model::loff_t> edges;  // the starts and ends of the writes so far
   for (std::uint32_t wr = 0; wr < 2; ++wr) {
     s.spawn("writer", [&, wr] {
       model::NetfsFile f = w.open(inode);
       for (std::uint32_t i = 0; i < 4; ++i) {
         const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096 + sim::draw(2) * 100);
         const auto bytes = pattern(60 + wr * 10 + i, 1 + sim::draw(8192));
+        edges.push_back(pos);
+        edges.push_back(pos + static_cast<model::loff_t>(bytes.size()));
         model::netfs_file_write(f, pos, bytes, {.max_folio_order = 2, .random_orders = true});
         sim::sleep(sim::draw(3) * sim::kMs);
       }
@@ -29,7 +39,13 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
     model::NetfsFile f = w.open(inode);
     for (std::uint32_t i = 0; i < 3; ++i) {
       sim::sleep(sim::draw(4) * sim::kMs);
-      const model::loff_t size = static_cast<model::loff_t>(sim::draw(40 * 1024));
+      if (sim::draw(2) == 0) model::netfs_drop_page_cache(f);
+      model::loff_t size = 0;
+      switch (sim::draw(3)) {
+        case 0: size = static_cast<model::loff_t>(sim::draw(40 * 1024)); break;
+        case 1: size = edges.empty() ? 0 : edges[sim::draw(static_cast<std::uint32_t>(edges.size()))]; break;
+        default: size = static_cast<model::loff_t>(sim::draw(11)) * 4096; break;
+      }
       model::netfs_truncate(f, size);
     }
   });
