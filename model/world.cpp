@@ -51,6 +51,7 @@ World::~World() {
   for (auto& f : mm_.arena) {
     if (f->priv.kind == FolioPrivate::Kind::streaming) delete f->priv.finfo;
   }
+  netfs_release_freed_folio_infos();
 }
 
 NetfsInode& World::create_file(const FileOptions& options) {

@@ -87,7 +87,7 @@ void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied) {
 
 namespace {
 
-void free_finfo(NetfsFolio* finfo) { delete finfo; }
+void free_finfo(NetfsFolio* finfo) { netfs_free_folio_info(finfo); }
 
 }  // namespace
 

@@ -28,7 +28,7 @@ void cancel_folio(Folio& folio) {
   FolioPrivate p = folio_detach_private(folio);
   if (p.kind == FolioPrivate::Kind::streaming) {
     netfs_put_group(p.finfo->netfs_group);
-    delete p.finfo;
+    netfs_free_folio_info(p.finfo);
   } else if (p.kind == FolioPrivate::Kind::group) {
     netfs_put_group(p.group);
   }

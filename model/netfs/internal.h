@@ -29,6 +29,13 @@ void netfs_put_subrequest(NetfsIoSubrequest& subreq);
 // inline unbuffered path did not collect).
 void netfs_clear_subrequests(NetfsIoRequest& wreq);
 void netfs_put_group(NetfsGroup* group);
+// kfree() of a netfs_folio record, as slab poisoning has it: the record is
+// filled with POISON_FREE (0x6b) and kept until the World goes, so that a
+// read after the free sees poison (and putting its group is refused)
+// instead of the old values.
+void netfs_free_folio_info(NetfsFolio* finfo);
+// The World's teardown: the poisoned records go for good.
+void netfs_release_freed_folio_infos();
 void netfs_put_group_many(NetfsGroup* group, int nr);
 // The bytes a subrequest's io_iter covers, read from the rolling buffer's
 // folios (buffered origins) or the request's own bytes (unbuffered).

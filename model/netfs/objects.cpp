@@ -3,7 +3,10 @@
 // decoding (include/linux/netfs.h).
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -103,14 +106,36 @@ void netfs_put_subrequest(NetfsIoSubrequest& subreq) {
   }
 }
 
+namespace {
+
+constexpr unsigned char kPoisonFree = 0x6b;  // POISON_FREE
+thread_local std::vector<std::unique_ptr<NetfsFolio>> t_freed_folio_infos;
+
+bool poisoned(const void* p) {
+  std::uintptr_t poison = 0;
+  std::memset(&poison, kPoisonFree, sizeof poison);
+  return reinterpret_cast<std::uintptr_t>(p) == poison;
+}
+
+}  // namespace
+
+void netfs_free_folio_info(NetfsFolio* finfo) {
+  std::memset(static_cast<void*>(finfo), kPoisonFree, sizeof *finfo);
+  t_freed_folio_infos.emplace_back(finfo);
+}
+
+void netfs_release_freed_folio_infos() { t_freed_folio_infos.clear(); }
+
 void netfs_put_group(NetfsGroup* group) {
   if (group == nullptr) return;
+  SIM_ASSERT_MSG(!poisoned(group), "a group read from a freed netfs_folio record is put (use after free)");
   SIM_ASSERT_CMP(group->ref, >, 0);
   --group->ref;
 }
 
 void netfs_put_group_many(NetfsGroup* group, int nr) {
   if (group == nullptr || nr == 0) return;
+  SIM_ASSERT_MSG(!poisoned(group), "a group read from a freed netfs_folio record is put (use after free)");
   SIM_ASSERT_CMP(group->ref, >=, nr);
   group->ref -= nr;
 }

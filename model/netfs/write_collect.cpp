@@ -224,7 +224,7 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
     }
     folio_detach_private(folio);
     ++gcount;
-    delete finfo;
+    netfs_free_folio_info(finfo);
   } else if (NetfsGroup* group = netfs_folio_group(folio); group != nullptr) {
     // Detach the group only if the folio was not redirtied; a redirtied
     // folio stays in the same group.

@@ -38,7 +38,7 @@ void netfs_kill_dirty_pages(AddressSpace& mapping, WritebackControl& wbc, Folio*
     NetfsGroup* group = nullptr;
     if (priv.kind == FolioPrivate::Kind::streaming) {
       group = priv.finfo->netfs_group;
-      delete priv.finfo;
+      netfs_free_folio_info(priv.finfo);
     } else if (priv.kind == FolioPrivate::Kind::group) {
       group = priv.group;
     }
