@@ -130,18 +130,18 @@ class AppContract final : public Checker {
     const auto it = collecting_.find(current_fiber());
     const model::NetfsIoRequest* wreq = it != collecting_.end() && it->second->inode == &inode ? it->second : nullptr;
     const std::uint64_t since = wreq != nullptr ? created_[wreq_key(*wreq)] : 0;
-    WBSIM_CHECK(kAppContract, justified(inode, since, 0, UINT64_MAX),
+    WBSIM_CHECK(kAppContract, justified(inode, since, 0, UINT64_MAX, UINT64_MAX, error),
                 "file {}: {} records {} on the mapping (fsync and close report it), but no write RPC of the file "
-                "failed for good {} ({} refused with -EAGAIN, which the retry absorbs)",
+                "failed for good with it {} ({} refused with -EAGAIN, which the retry absorbs)",
                 inode.ino, wreq != nullptr ? wreq_name(*wreq) : std::string("writeback"), error,
                 wreq != nullptr ? "since the request was made" : "ever", retriable_[file_id_of(inode)]);
   }
 
   void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override {
     if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
-    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX),
-                "file {}: fsync of {}..{} returned {}, but no write RPC of the file ever failed for good ({} refused "
-                "with -EAGAIN, which the retry absorbs)",
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX, UINT64_MAX, ret),
+                "file {}: fsync of {}..{} returned {}, but no write RPC of the file ever failed for good with it ({} "
+                "refused with -EAGAIN, which the retry absorbs)",
                 inode.ino, start, end, ret, retriable_[file_id_of(inode)]);
   }
 
@@ -156,6 +156,8 @@ class AppContract final : public Checker {
     WBSIM_CHECK(kAppContract, ret <= 0, "file {}: {} of {}+{} returned {}: it returns 0 or an error", inode.ino,
                 range_op_name(op), offset, len, ret);
     if (ret == 0 || !about_the_data(ret)) return;
+    // Any errno: the server refuses a range that a lost write left it
+    // without (-EINVAL past its shorter EOF) with its own error.
     WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
                 "file {}: {} of {}+{} returned {}, but no write RPC of the file ever failed for good ({} refused "
                 "with -EAGAIN, which the retry absorbs)",
@@ -164,9 +166,9 @@ class AppContract final : public Checker {
 
   void sync_file_range_returned(const model::NetfsInode& inode, int ret) override {
     if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
-    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX),
-                "file {}: sync_file_range returned {}, but no write RPC of the file ever failed for good ({} refused "
-                "with -EAGAIN, which the retry absorbs)",
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX, UINT64_MAX, ret),
+                "file {}: sync_file_range returned {}, but no write RPC of the file ever failed for good with it ({} "
+                "refused with -EAGAIN, which the retry absorbs)",
                 inode.ino, ret, retriable_[file_id_of(inode)]);
   }
 
@@ -241,9 +243,9 @@ class AppContract final : public Checker {
                 "{}, an error only when it is empty (file {})",
                 kind, data.size(), pos, ret, rname, did, prefix, did, inode.ino);
     if (!about_the_data(ret)) return;
-    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
-                "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good before it "
-                "returned ({} refused with -EAGAIN, which the retry absorbs; file {})",
+    WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0, UINT64_MAX, static_cast<int>(ret)),
+                "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good with it before "
+                "it returned ({} refused with -EAGAIN, which the retry absorbs; file {})",
                 kind, data.size(), pos, ret, retriable_[file_id_of(inode)], inode.ino);
   }
 
@@ -263,11 +265,15 @@ class AppContract final : public Checker {
 
   // A permanent failure of the file after `since` (and before `before`)
   // over bytes overlapping [from, to) (to == 0: any bytes).
+  // With `err`, the failure's errno is the one reported, or `err` is -EIO:
+  // errseq reports the errno mapping_set_error() was given, and the AS_
+  // bits report -ENOSPC for -ENOSPC and -EIO for every other error.
   bool justified(const model::NetfsInode& inode, std::uint64_t since, std::uint64_t from, std::uint64_t to,
-                 std::uint64_t before = UINT64_MAX) {
+                 std::uint64_t before = UINT64_MAX, int err = 0) {
     evaluated(kAppContract);
     for (const Failure& f : failures_[file_id_of(inode)]) {
       if (f.seq <= since || f.seq >= before) continue;
+      if (err != 0 && err != model::kEIO && f.error != err) continue;
       if (to == 0 || (f.from < to && from < f.to)) return true;
     }
     return false;

@@ -1,0 +1,50 @@
+// app-contract (checkers/app_contract.cpp): an error that reaches the
+// application carries the errno of the failure that justifies it, or -EIO
+// (the AS_EIO bit stands for every error but -ENOSPC). Fires on a planted
+// -ENOSPC after an -EIO failure; quiet on the -EIO itself.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "model/errno.h"
+#include "tests/checked_run.h"
+
+namespace wbsim {
+namespace {
+
+using test::checked::checker_of;
+using test::checked::message_of;
+using test::checked::run_checked;
+
+// A write of 8192 bytes that stores nothing and returns `ret`, after the
+// server refused an RPC of its range with -EIO.
+sim::RunResult write_fails_with(std::int64_t ret) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      const std::vector<std::uint8_t> data(8192, 0x41);
+      inode.i_size = 8192;
+      MODEL_EVENT(write_begin(inode, 0, data.size(), false));
+      MODEL_EVENT(server_write_refused(0, 0, data.size(), model::kEIO));
+      MODEL_EVENT(write_returned(inode, 0, data, ret, false));
+    });
+    s.run();
+  });
+}
+
+TEST(AppContractChecker, fires_on_an_error_whose_errno_no_failure_had) {
+  const auto r = write_fails_with(model::kENOSPC);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("returned -28, but no write RPC of the file failed for good with it"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(AppContractChecker, stays_quiet_on_the_errno_of_the_failure) {
+  EXPECT_EQ(checker_of(write_fails_with(model::kEIO)), "none");
+}
+
+}  // namespace
+}  // namespace wbsim
