@@ -23,9 +23,10 @@ WBSIM_KNOWN_FINDING(kFindingRetryClobbersMaxLen, "netfs-retry-clobbers-sreq-max-
                     "past the wsize its credit covers");
 
 WBSIM_KNOWN_FINDING(kFindingStreamingPastTruncatedEof, "netfs-write-folio-streaming-past-eof",
-                    "assertion,server-protocol", "netfs/truncate_streaming_folio_under_writeback",
-                    "a truncate moved i_size into a dirty streaming folio below its dirty range; netfs_write_folio's "
-                    "flen -= foff wraps");
+                    "assertion,server-protocol,deadlock,liveness,folio-state",
+                    "netfs/truncate_streaming_folio_under_writeback",
+                    "a truncate moved i_size into a dirty streaming folio at or below its dirty range; "
+                    "netfs_write_folio's flen -= foff wraps, or is 0 and the folio's writeback never ends");
 
 namespace {
 
@@ -165,8 +166,9 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   // the filesystem keeps writeback out of its setattr (in-tree ones do; the
   // model's does not), i_size can land inside this locked folio, below a
   // streaming record's dirty_offset. Then flen < foff and, size_t as in the
-  // kernel, the subtraction wraps (docs/findings.md F15).
-  if (flen < foff) sim::known_finding_reached(kFindingStreamingPastTruncatedEof);
+  // kernel, the subtraction wraps; at flen == foff nothing is issued and the
+  // folio's writeback never ends (docs/findings.md F15).
+  if (flen <= foff) sim::known_finding_reached(kFindingStreamingPastTruncatedEof);
   flen -= foff;
 
   // Discontinuities: intervening clean folios, streaming partial folios,
