@@ -82,15 +82,31 @@ class DataIntegrity final : public Checker {
   // A write that extends the file stores zeros from the old EOF up to its
   // start (the hole) as well as its bytes: while it is in progress, those
   // are its stores too.
+  //
+  // A truncate that grows the file stores zeros past the old size too, and
+  // the model's ->setattr sets i_size before its RPC (docs/model.md,
+  // "Truncate ordering"): until it returns, a sync that begins is not held
+  // to them either. (The shadow, which sees each event first, has stamped
+  // them already: the truncate "began" one sequence number before.)
   void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
                       bool truncate) override {
-    if (truncate || new_size <= old_size) return;
+    if (truncate) {
+      if (new_size > old_size)
+        truncating_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(old_size),
+                                        static_cast<std::uint64_t>(new_size - old_size), shadow_.seq() - 1};
+      return;
+    }
+    if (new_size <= old_size) return;
     const auto it = syscalls_.find(current_fiber());
     if (it == syscalls_.end() || it->second.ino != inode.ino) return;
     Syscall& w = it->second;
     const std::uint64_t from = std::min(w.pos, static_cast<std::uint64_t>(old_size));
     w.len += w.pos - from;
     w.pos = from;
+  }
+
+  void truncate_returned(const model::NetfsInode& inode, model::loff_t size, int ret) override {
+    truncating_.erase(current_fiber());
   }
 
   // Reads nest: a load through a mapping faults its pages in through the
@@ -191,6 +207,7 @@ class DataIntegrity final : public Checker {
   Began snapshot() const {
     Began b{shadow_.seq(), {}};
     for (const auto& [fiber, w] : syscalls_) b.writing.push_back(w);
+    for (const auto& [fiber, t] : truncating_) b.writing.push_back(t);
     return b;
   }
   // Whether byte `b`, last stored at `gen`, may have been stored by a write
@@ -226,6 +243,7 @@ class DataIntegrity final : public Checker {
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
   std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
+  std::map<sim::FiberId, Syscall> truncating_;  // growing truncates in progress
   std::map<sim::FiberId, Began> fsync_begin_;
   std::map<sim::FiberId, Began> sync_begin_;
   std::map<sim::FiberId, std::vector<std::uint64_t>> read_begin_;  // reads in progress, innermost last

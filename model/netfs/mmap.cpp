@@ -67,11 +67,17 @@ Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group
 // referenced, unlocked. A missing or stale folio is read with ->read_folio
 // (filemap_read_folio) under its folio lock only: a fault takes no inode
 // lock, so it is not held off by a write or a direct I/O in progress the
-// way read(2) is (netfs_start_io_read). The caller has checked EOF.
+// way read(2) is (netfs_start_io_read). The caller has checked EOF; i_size
+// is checked again once the folio is locked and read, as filemap_fault()
+// does ("We must recheck i_size under page lock"): a truncate may have
+// lowered it meanwhile, and a page wholly past it is SIGBUS (null here).
 Folio* fault_in(NetfsFile& file, loff_t pos) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
   MODEL_EVENT(mapped_fault(ictx, pos));
+  auto past_eof = [&](pgoff_t index) {
+    return static_cast<loff_t>(index) >= (ictx.i_size + static_cast<loff_t>(kPageSize) - 1) >> kPageShift;
+  };
   for (;;) {
     const pgoff_t index = static_cast<pgoff_t>(pos) >> kPageShift;
     Folio* folio = filemap_get_folio(mapping, index);
@@ -79,7 +85,11 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
       folio = filemap_alloc_and_add_folio(mapping, index, 0);  // locked, referenced
     } else {
       folio_get(*folio);
-      if (folio_test_uptodate(*folio)) return folio;
+      if (folio_test_uptodate(*folio)) {
+        if (!past_eof(index)) return folio;
+        folio_put(*folio);
+        return nullptr;
+      }
       folio_lock(*folio);
       if (folio->mapping != &mapping) {  // truncated or invalidated meanwhile
         folio_unlock(*folio);
@@ -88,6 +98,11 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
       }
     }
     if (!folio_test_uptodate(*folio)) netfs_read_folio(ictx, *folio);
+    if (past_eof(index)) {
+      folio_unlock(*folio);
+      folio_put(*folio);
+      return nullptr;
+    }
     folio_unlock(*folio);
     return folio;
   }
@@ -103,6 +118,7 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     const loff_t at = pos + static_cast<loff_t>(done);
     if (at >= ictx.i_size) break;  // beyond EOF: SIGBUS, the store is lost
     Folio* folio = fault_in(file, at);
+    if (folio == nullptr) break;  // SIGBUS: a truncate took the page away
     if (netfs_page_mkwrite(ictx, *folio, group) == Fault::retry) {
       folio_put(*folio);
       continue;
@@ -112,14 +128,21 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     // and the fault path stop at DIV_ROUND_UP(i_size, PAGE_SIZE)), even in
     // a large folio reaching further: a store to a page wholly past EOF
     // faults with SIGBUS. The tail of the EOF page is mapped memory.
-    const auto eof_page_end = static_cast<std::uint64_t>(
-        (ictx.i_size + static_cast<loff_t>(kPageSize) - 1) & ~static_cast<loff_t>(kPageSize - 1));
-    const std::uint64_t part = std::min({folio->size() - offset, data.size() - done,
-                                         eof_page_end - static_cast<std::uint64_t>(at)});
+    // i_size is read again: the fault and page_mkwrite may have slept while
+    // a truncate lowered it (it takes no inode lock), even below `at`. The
+    // page was mapped when the fault began, so the store still lands on it
+    // until truncate zaps the mapping and removes the folio; it is not file
+    // data.
+    const loff_t i_size = ictx.i_size;
+    const auto eof_page_end = static_cast<loff_t>(
+        (i_size + static_cast<loff_t>(kPageSize) - 1) & ~static_cast<loff_t>(kPageSize - 1));
+    const std::uint64_t to_page_end = eof_page_end > at ? static_cast<std::uint64_t>(eof_page_end - at)
+                                                        : folio->size() - offset;
+    const std::uint64_t part = std::min({folio->size() - offset, data.size() - done, to_page_end});
     std::memcpy(folio->data.data() + offset, data.data() + done, part);
     // Bytes past EOF in the EOF page are not part of the file.
-    const std::uint64_t stored = std::min<std::uint64_t>(part, static_cast<std::uint64_t>(ictx.i_size - at));
-    MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, stored)));
+    const std::uint64_t stored = at < i_size ? std::min<std::uint64_t>(part, static_cast<std::uint64_t>(i_size - at)) : 0;
+    if (stored > 0) MODEL_EVENT(data_stored(ictx, at, std::span(data).subspan(done, stored)));
     MODEL_EVENT(group_stored(*folio, group));
     folio_unlock(*folio);
     folio_put(*folio);
@@ -144,6 +167,10 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
       break;
     }
     Folio* folio = fault_in(file, at);
+    if (folio == nullptr) {  // SIGBUS: a truncate took the page away
+      out.resize(done);
+      break;
+    }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, len - done);
     std::memcpy(out.data() + done, folio->data.data() + offset, part);
