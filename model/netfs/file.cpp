@@ -10,11 +10,17 @@
 #include "model/netfs/netfs.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
+
+WBSIM_KNOWN_FINDING(kFindingTruncateErasesStreamingRecord, "netfs-truncate-erases-streaming-record",
+                    "data-integrity", "netfs/truncate_into_streaming_folio",
+                    "a truncate at or before a dirty streaming record's start erases the record but leaves the folio "
+                    "dirty: writeback sends its never-read head as data");
 
 namespace {
 
@@ -49,13 +55,24 @@ bool lock_folio_out_of_writeback(Folio& f) {
   return true;
 }
 
-// truncate_inode_partial_folio(): zero beyond the new EOF and trim (or
-// drop) the streaming record; the folio stays.
+// truncate_inode_partial_folio(): zero beyond the new EOF, then
+// folio_invalidate() -> netfs_invalidate_folio() over [keep, end): a
+// streaming record wholly past the cut is erased completely (group put,
+// private detached, PG_uptodate cleared, record freed) and one reaching
+// past it trimmed. The folio stays, and stays dirty: neither function
+// touches PG_dirty.
 void truncate_partial_folio(Folio& f, std::uint64_t keep) {
   std::fill(f.data.begin() + static_cast<long>(keep), f.data.end(), 0);
   if (NetfsFolio* finfo = netfs_folio_info(f)) {
     if (finfo->dirty_offset >= keep) {
-      cancel_folio(f);
+      // erase_completely. A dirty folio is left dirty, not uptodate and
+      // without its record: writeback then sends [0, keep) as data, bytes
+      // that were never read (docs/findings.md F16).
+      if (folio_test_dirty(f)) sim::known_finding_reached(kFindingTruncateErasesStreamingRecord);
+      FolioPrivate p = folio_detach_private(f);
+      netfs_put_group(p.finfo->netfs_group);
+      sim::clear_bit(PG_uptodate, f.flags);
+      netfs_free_folio_info(p.finfo);
     } else {
       finfo->dirty_len =
           static_cast<std::uint32_t>(std::min<std::uint64_t>(finfo->dirty_len, keep - finfo->dirty_offset));
