@@ -18,7 +18,7 @@ namespace wbsim::model {
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
 
 WBSIM_KNOWN_FINDING(kFindingTruncateErasesStreamingRecord, "netfs-truncate-erases-streaming-record",
-                    "data-integrity", "netfs/truncate_into_streaming_folio",
+                    "data-integrity,folio-state", "netfs/truncate_into_streaming_folio",
                     "a truncate at or before a dirty streaming record's start erases the record but leaves the folio "
                     "dirty: writeback sends its never-read head as data");
 
