@@ -83,17 +83,16 @@ class DataIntegrity final : public Checker {
   // start (the hole) as well as its bytes: while it is in progress, those
   // are its stores too.
   //
-  // A truncate that grows the file stores zeros past the old size too, and
-  // the model's ->setattr sets i_size before its RPC (docs/model.md,
-  // "Truncate ordering"): until it returns, a sync that begins is not held
-  // to them either. (The shadow, which sees each event first, has stamped
-  // them already: the truncate "began" one sequence number before.)
+  // A truncate stores zeros from the server's EOF up to its new size with
+  // its setattr RPC, which the model's ->setattr sends after it has set
+  // i_size and cleaned the page cache (docs/model.md, "Truncate
+  // ordering"; the filesystems send it first, or write the page cache back
+  // before): while one is in progress, those zeros are not on the server
+  // yet, whichever way it moved i_size.
   void i_size_changed(const model::NetfsInode& inode, model::loff_t old_size, model::loff_t new_size,
                       bool truncate) override {
     if (truncate) {
-      if (new_size > old_size)
-        truncating_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(old_size),
-                                        static_cast<std::uint64_t>(new_size - old_size), shadow_.seq() - 1};
+      truncating_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(new_size)};
       return;
     }
     if (new_size <= old_size) return;
@@ -186,6 +185,7 @@ class DataIntegrity final : public Checker {
       if (skip_unreported && unreported(f, b)) return true;
       if (in_progress(began, inode.ino, b, f.gen[b])) return true;
       if (b < server.size()) return server[b] == f.data[b];
+      if (f.data[b] == 0 && truncating_to(inode.ino, b)) return true;
       return f.errors != 0 && f.data[b] == 0;
     };
     const std::uint64_t stop = last < f.size() ? last + 1 : f.size();
@@ -204,10 +204,17 @@ class DataIntegrity final : public Checker {
     }
   }
 
+  // Whether a truncate in progress will bring the server's file past `b`.
+  bool truncating_to(std::uint32_t ino, std::uint64_t b) const {
+    for (const auto& [fiber, t] : truncating_) {
+      if (t.ino == ino && b < t.size) return true;
+    }
+    return false;
+  }
+
   Began snapshot() const {
     Began b{shadow_.seq(), {}};
     for (const auto& [fiber, w] : syscalls_) b.writing.push_back(w);
-    for (const auto& [fiber, t] : truncating_) b.writing.push_back(t);
     return b;
   }
   // Whether byte `b`, last stored at `gen`, may have been stored by a write
@@ -243,7 +250,11 @@ class DataIntegrity final : public Checker {
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
   std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
-  std::map<sim::FiberId, Syscall> truncating_;  // growing truncates in progress
+  struct Truncate {
+    std::uint32_t ino;
+    std::uint64_t size;  // the new size
+  };
+  std::map<sim::FiberId, Truncate> truncating_;  // truncates in progress
   std::map<sim::FiberId, Began> fsync_begin_;
   std::map<sim::FiberId, Began> sync_begin_;
   std::map<sim::FiberId, std::vector<std::uint64_t>> read_begin_;  // reads in progress, innermost last

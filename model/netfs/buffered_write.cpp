@@ -53,12 +53,14 @@ Folio* netfs_grab_folio_for_write(AddressSpace& mapping, loff_t pos, std::uint64
   }
 }
 
+}  // namespace
+
 // Harness bookkeeping, no kernel counterpart: whether growing i_size from
 // `old` for data starting at `pos` exposes non-zero bytes of the folio that
 // held the old EOF. netfs_update_i_size() does not zero them (nor call
 // pagecache_isize_extended()), so bytes a shared mapping stored past the
 // old EOF become file data (docs/findings.md).
-void note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos) {
+void netfs_note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos) {
   if (old % static_cast<loff_t>(kPageSize) == 0 || pos <= old) return;
   const Folio* folio = filemap_get_folio(ctx.mapping, static_cast<pgoff_t>(old) >> kPageShift);
   if (folio == nullptr || !folio_test_uptodate(*folio)) return;
@@ -71,14 +73,12 @@ void note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos) {
   }
 }
 
-}  // namespace
-
 // netfs_update_i_size(): the test and the store under i_lock (one fiber runs
 // at a time: no scheduling point between them here).
 void netfs_update_i_size(NetfsInode& ctx, loff_t pos, std::uint64_t copied) {
   const loff_t end = pos + static_cast<loff_t>(copied);
   if (end <= ctx.i_size) return;
-  note_post_eof_exposure(ctx, ctx.i_size, pos);
+  netfs_note_post_eof_exposure(ctx, ctx.i_size, pos);
   trace_ev(Ev::i_size, static_cast<std::uint64_t>(ctx.i_size), static_cast<std::uint64_t>(end));
   const loff_t old = ctx.i_size;
   ctx.i_size = end;

@@ -103,6 +103,11 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   sim::WriteGuard inode_lock(*ictx.i_rwsem);
   const loff_t old = ictx.i_size;
   trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
+  // A size grown by setattr exposes what a mapping stored past the old EOF
+  // in its page as F4's extending write does: truncate_setsize() ->
+  // pagecache_isize_extended() returns before it zeroes anything when the
+  // block size is at least PAGE_SIZE, as on every netfs filesystem.
+  if (size > old) netfs_note_post_eof_exposure(ictx, old, size);
   ictx.i_size = size;
   MODEL_EVENT(i_size_changed(ictx, old, size, true));
   if (size < old) {

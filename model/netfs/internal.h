@@ -29,6 +29,10 @@ void netfs_put_subrequest(NetfsIoSubrequest& subreq);
 // inline unbuffered path did not collect).
 void netfs_clear_subrequests(NetfsIoRequest& wreq);
 void netfs_put_group(NetfsGroup* group);
+// Harness bookkeeping: marks pinned finding F4's path when growing i_size
+// from `old` for data starting at `pos` exposes non-zero bytes past the old
+// EOF in the folio that held it.
+void netfs_note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos);
 // kfree() of a netfs_folio record, as slab poisoning has it: the record is
 // filled with POISON_FREE (0x6b) and kept until the World goes, so that a
 // read after the free sees poison (and putting its group is refused)
