@@ -16,6 +16,7 @@
 
 #include "sim/crash_note.h"
 #include "sim/run_codec.h"
+#include "sim/socket_io.h"
 #include "sim/worker_zygote.h"
 
 namespace wbsim::sim {
@@ -31,31 +32,6 @@ struct Request {
 
 constexpr std::uint64_t kMaxBatch = 4096;
 constexpr std::size_t kFlushBytes = 64 * 1024;
-
-bool read_exact(int fd, void* buf, std::size_t n) {
-  auto* p = static_cast<char*>(buf);
-  while (n > 0) {
-    const ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-// MSG_NOSIGNAL: a worker that died must not take the sweep with it (SIGPIPE).
-bool send_all(int fd, const void* buf, std::size_t n) {
-  const auto* p = static_cast<const char*>(buf);
-  while (n > 0) {
-    const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
 
 void append_frame(std::string& out, char kind, const std::string& payload) {
   const std::uint64_t n = payload.size();

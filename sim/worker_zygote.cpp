@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/socket_io.h"
+
 namespace wbsim::sim {
 
 namespace {
@@ -24,30 +26,6 @@ struct ZygoteRequest {
   char op;
   pid_t pid;
 };
-
-bool read_all(int fd, void* buf, std::size_t n) {
-  auto* p = static_cast<char*>(buf);
-  while (n > 0) {
-    const ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-bool write_all(int fd, const void* buf, std::size_t n) {
-  const auto* p = static_cast<const char*>(buf);
-  while (n > 0) {
-    const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
 
 // One message of `n` bytes with a descriptor attached.
 bool send_with_fd(int channel, const void* buf, std::size_t n, int fd) {
@@ -96,12 +74,12 @@ int recv_with_fd(int channel, void* buf, std::size_t n) {
 [[noreturn]] void zygote_main(const std::function<void(int)>& worker_main) {
   for (;;) {
     ZygoteRequest rq{};
-    if (!read_all(3, &rq, sizeof rq)) ::_exit(0);
+    if (!read_exact(3, &rq, sizeof rq)) ::_exit(0);
     if (rq.op == kWait) {
       int status = 0;
       while (::waitpid(rq.pid, &status, 0) < 0 && errno == EINTR) {
       }
-      if (!write_all(3, &status, sizeof status)) ::_exit(0);
+      if (!send_all(3, &status, sizeof status)) ::_exit(0);
       continue;
     }
     if (rq.op != kStart) ::_exit(1);
@@ -119,7 +97,7 @@ int recv_with_fd(int channel, void* buf, std::size_t n) {
       ::close(pair[1]);
     }
     // A failed fork answers pid -1 with no descriptor, as an error.
-    const bool sent = pid > 0 ? send_with_fd(3, &pid, sizeof pid, pair[0]) : write_all(3, &pid, sizeof pid);
+    const bool sent = pid > 0 ? send_with_fd(3, &pid, sizeof pid, pair[0]) : send_all(3, &pid, sizeof pid);
     if (pid > 0) ::close(pair[0]);
     if (!sent) ::_exit(0);
   }
@@ -155,7 +133,7 @@ WorkerZygote::Started WorkerZygote::start_worker() {
   const ZygoteRequest rq{kStart, 0};
   pid_t pid = -1;
   int fd = -1;
-  if (write_all(fd_, &rq, sizeof rq)) fd = recv_with_fd(fd_, &pid, sizeof pid);
+  if (send_all(fd_, &rq, sizeof rq)) fd = recv_with_fd(fd_, &pid, sizeof pid);
   if (fd < 0) throw std::runtime_error("cannot start a worker process: the worker zygote could not fork one");
   return {pid, fd};
 }
@@ -164,7 +142,7 @@ int WorkerZygote::wait_worker(pid_t pid) {
   std::lock_guard lock(mu_);
   const ZygoteRequest rq{kWait, pid};
   int status = 0;
-  if (!write_all(fd_, &rq, sizeof rq) || !read_all(fd_, &status, sizeof status))
+  if (!send_all(fd_, &rq, sizeof rq) || !read_exact(fd_, &status, sizeof status))
     throw std::runtime_error("the worker zygote is gone: cannot learn how a worker ended");
   return status;
 }
