@@ -49,9 +49,11 @@ sub add {
 # neither names what the other stores to: swapping them is an equivalent
 # mutant by construction (a fiber runs alone between scheduling points), so
 # the generator does not produce it. What a statement stores to is the last
-# name of its left-hand side (`wreq->len` stores to `len`): two stores
-# through different pointers to the same member are taken as aliasing; a
-# declaration `loff_t end = ...` stores to `end`.
+# name of its left-hand side (`wreq->len` stores to the member `len`): two
+# stores through different pointers to the same member are taken as
+# aliasing; a declaration `loff_t end = ...` stores to the local `end`. A
+# local and a member of the same name are different things: `len -= part`
+# and `sr.len = ...` commute when neither reads what the other writes.
 my $pure_call = qr/\b(?:static_cast|reinterpret_cast|const_cast|std::min|std::max|sizeof)\b/;
 sub stores_to {
   my $s = shift;
@@ -63,13 +65,30 @@ sub stores_to {
   return $1 if $s =~ /^\s*(?:const\s+)?[A-Za-z_][\w:]*\s*[&*]*\s+[&*]*(\w+)\s*=[^=]/;  # a declaration: `loff_t end = ...`, `NetfsIoStream& s = ...`
   return undef;
 }
+# The names a statement mentions, members (`.len`, `->len`) apart from
+# plain names (`len`): "m:len" and "v:len".
+sub names_in {
+  my $s = shift;
+  $s =~ s{//.*$}{};
+  my %n;
+  while ($s =~ /(\.|->)?\s*\b([A-Za-z_]\w*)\b/g) { $n{(defined $1 ? 'm:' : 'v:') . $2} = 1; }
+  return \%n;
+}
+# What a statement stores to, as names_in spells it: "m:len" or "v:end".
+sub store_key {
+  my $s = shift;
+  my $w = stores_to($s);
+  return undef unless defined $w;
+  my $lhs = ($s =~ s{//.*$}{}r) =~ s/^\s*(?:\+\+|--)?//r;
+  return ($lhs =~ /^(?:const\s+)?[A-Za-z_][\w:]*\s*[&*]*\s+[&*]*\w+\s*=[^=]/) ? "v:$w"
+       : ($lhs =~ /^[\w\[\]*]*(?:\.|->)\S*?\b\Q$w\E\b/) ? "m:$w" : "v:$w";
+}
 sub commuting_stores {
   my ($a, $b) = @_;
-  my ($wa, $wb) = (stores_to($a), stores_to($b));
+  my ($wa, $wb) = (store_key($a), store_key($b));
   return 0 unless defined $wa && defined $wb;
-  my %ia = map { $_ => 1 } ($a =~ s{//.*$}{}r) =~ /\b([A-Za-z_]\w*)\b/g;
-  my %ib = map { $_ => 1 } ($b =~ s{//.*$}{}r) =~ /\b([A-Za-z_]\w*)\b/g;
-  return !$ib{$wa} && !$ia{$wb};
+  my ($ia, $ib) = (names_in($a), names_in($b));
+  return !$ib->{$wa} && !$ia->{$wb};
 }
 
 my $skip = qr/^\s*\(void\)\w+;|WBSIM_FAULT_SITE|SIM_ASSERT|SIM_CHECK|WARN_ON|\btrace\w*\(|tracepoint|WBSIM_MARK|\bmark\(|mark_hit|MODEL_EVENT|push_note/;
