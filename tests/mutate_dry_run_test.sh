@@ -81,12 +81,25 @@ set -- $lines
 } >occ/results.tsv
 "$src/ci/mutate" --report --dir occ >occ.txt 2>&1 && grep -q '^1 survived, 1 equivalent' occ.txt &&
   grep -q "^| model/netfs/write_issue.cpp:$1 |" occ.txt && ok || bad "--report with an occurrence: $(sed -n 3,12p occ.txt)"
+# --again runs an earlier run's survivors again, found by their text in the
+# tree as it is now, and carries every other verdict over; a survivor whose
+# line is gone stays a survivor, run or not.
+IFS=$'\t' read -r _ afile aline akind aorig amut <<<"$(head -n 1 a.txt | sed 's/^/x\t/')"
+{
+  printf 'survived\t%s\t%s\t%s\t%s\t%s\n' "$afile" "$((aline + 7))" "$akind" "$aorig" "$amut"
+  printf 'killed(1)\tmodel/mm/folio.cpp\t10\tcmp\ta < b\ta <= b\n'
+  printf 'survived\tmodel/mm/folio.cpp\t20\tdrop\tno_such_call_any_more();\t;  // mutant: call dropped\n'
+} >again.tsv
+"$src/ci/mutate" --again again.tsv --dir ag --dry-run >ag.txt 2>&1 && ok || bad "--again --dry-run failed: $(cat ag.txt)"
+grep -q -- '--again: 1 survivors to run again, 2 verdicts carried over' ag.txt && ok || bad "--again: $(head -n 1 ag.txt)"
+[ "$(sed -n 2p ag.txt | cut -f1-3)" = "$afile	$aline	$akind" ] && ok || bad "--again drew '$(sed -n 2p ag.txt | cut -f1-3)', want the survivor at its line now, $afile:$aline"
 mutate_usage() { "$src/ci/mutate" "$@" >out.txt 2>err.txt; local c=$?
   [ "$c" -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && ok || bad "ci/mutate $*: exit $c, stderr: $(cat err.txt)"; }
 mutate_usage --seeds 0
 mutate_usage nosuch.cpp
 mutate_usage --bogus
 mutate_usage --report --dir nosuch
+mutate_usage --again nosuch.tsv
 
 echo "mutate_dry_run: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
