@@ -138,7 +138,9 @@ class AppContract final : public Checker {
   }
 
   void fsync_returned(const model::NetfsInode& inode, int ret, model::loff_t start, model::loff_t end) override {
-    if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
+    if (ret >= 0 || !judged_file(inode)) return;
+    not_interrupted(inode, "fsync", ret);
+    if (!about_the_data(ret)) return;
     WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX, UINT64_MAX, ret),
                 "file {}: fsync of {}..{} returned {}, but no write RPC of the file ever failed for good with it ({} "
                 "refused with -EAGAIN, which the retry absorbs)",
@@ -155,7 +157,9 @@ class AppContract final : public Checker {
     evaluated(kAppContract);
     WBSIM_CHECK(kAppContract, ret <= 0, "file {}: {} of {}+{} returned {}: it returns 0 or an error", inode.ino,
                 range_op_name(op), offset, len, ret);
-    if (ret == 0 || !about_the_data(ret)) return;
+    if (ret == 0) return;
+    not_interrupted(inode, range_op_name(op), ret);
+    if (!about_the_data(ret)) return;
     // Any errno: the server refuses a range that a lost write left it
     // without (-EINVAL past its shorter EOF) with its own error.
     WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0),
@@ -165,7 +169,9 @@ class AppContract final : public Checker {
   }
 
   void sync_file_range_returned(const model::NetfsInode& inode, int ret) override {
-    if (ret >= 0 || !about_the_data(ret) || !judged_file(inode)) return;
+    if (ret >= 0 || !judged_file(inode)) return;
+    not_interrupted(inode, "sync_file_range", ret);
+    if (!about_the_data(ret)) return;
     WBSIM_CHECK(kAppContract, justified(inode, 0, 0, UINT64_MAX, UINT64_MAX, ret),
                 "file {}: sync_file_range returned {}, but no write RPC of the file ever failed for good with it ({} "
                 "refused with -EAGAIN, which the retry absorbs)",
@@ -242,6 +248,7 @@ class AppContract final : public Checker {
                 "{} write of {} bytes at {} returned {}, but {} {} the first {} bytes: a write returns the prefix it "
                 "{}, an error only when it is empty (file {})",
                 kind, data.size(), pos, ret, rname, did, prefix, did, inode.ino);
+    not_interrupted(inode, "a write", ret);
     if (!about_the_data(ret)) return;
     WBSIM_CHECK(kAppContract, justified(inode, 0, 0, 0, UINT64_MAX, static_cast<int>(ret)),
                 "{} write of {} bytes at {} returned {}, but no write RPC of the file failed for good with it before "
@@ -250,6 +257,14 @@ class AppContract final : public Checker {
   }
 
  private:
+  // The model has no signals (model/netfs/locking.cpp): the interruptible
+  // and killable waits never fail, so nothing may report an interruption.
+  void not_interrupted(const model::NetfsInode& inode, const char* what, std::int64_t ret) {
+    WBSIM_CHECK(kAppContract, ret != model::kEINTR && ret != model::kERESTARTSYS,
+                "file {}: {} returned {}, an interruption, but the model has no signals: no wait can be interrupted",
+                inode.ino, what, ret);
+  }
+
   struct Failure {
     std::uint64_t from, to, seq;
     int error;

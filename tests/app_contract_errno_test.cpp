@@ -1,7 +1,8 @@
 // app-contract (checkers/app_contract.cpp): an error that reaches the
 // application carries the errno of the failure that justifies it, or -EIO
 // (the AS_EIO bit stands for every error but -ENOSPC). Fires on a planted
-// -ENOSPC after an -EIO failure; quiet on the -EIO itself.
+// -ENOSPC after an -EIO failure and on an -EINTR (the model has no signals);
+// quiet on the -EIO itself.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -39,6 +40,14 @@ TEST(AppContractChecker, fires_on_an_error_whose_errno_no_failure_had) {
   ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
   EXPECT_NE(message_of(r).find("returned -28, but no write RPC of the file failed for good with it"),
             std::string::npos)
+      << message_of(r);
+}
+
+// The model has no signals: an -EINTR is no failure's, whatever failed.
+TEST(AppContractChecker, fires_on_an_interruption_reaching_the_application) {
+  const auto r = write_fails_with(model::kEINTR);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("returned -4, an interruption, but the model has no signals"), std::string::npos)
       << message_of(r);
 }
 
