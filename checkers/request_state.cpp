@@ -29,6 +29,11 @@
 // N9  completion exactly once, per issue: a subrequest is handed to the
 //     filesystem again only after its previous issue terminated.
 // N20 at most one writeback or writethrough request per inode is issuing.
+// A retry keeps hard boundaries where the filesystem put them: a reissued
+//     or inserted subrequest carries NETFS_SREQ_BOUNDARY only if it ends
+//     where a subrequest marked so ended before the retry
+//     (netfs_retry_write_stream moves the mark from `to` to the last
+//     subrequest of the span, which ends where `to` did).
 // An unbuffered read sends no subrequest after one of its request failed:
 //     the failure sets PAUSE and the issuer abandons the rest unsent
 //     (netfs_read_subreq_terminated; the model's reads are synchronous, so
@@ -94,11 +99,28 @@ class RequestState final : public Checker {
       // starts where the cut one now ends.
       rec.first_issue_end[r.stream_nr] = r.start + static_cast<model::loff_t>(r.len);
     }
+    if (r.test(model::NETFS_SREQ_BOUNDARY)) {
+      const model::loff_t end = r.start + static_cast<model::loff_t>(r.len);
+      if (!retry) rec.boundary_ends.insert({r.stream_nr, end});  // the filesystem's mark
+      WBSIM_CHECK(kRequestState, rec.boundary_ends.count({r.stream_nr, end}) != 0,
+                  "{} reissued marked NETFS_SREQ_BOUNDARY at {}, where no subrequest of stream {} ended on a hard "
+                  "boundary before the retry",
+                  sreq_name(r), end, r.stream_nr);
+    }
     // Mid-retry, re-split subrequests move one at a time; see retry_end.
     if (!rec.retrying) check_order(r.rreq->io_streams[r.stream_nr]);
   }
 
-  void retry_begin(const NetfsIoRequest& wreq) override { recs_[wreq_key(wreq)].retrying = true; }
+  void retry_begin(const NetfsIoRequest& wreq) override {
+    Rec& rec = recs_[wreq_key(wreq)];
+    rec.retrying = true;
+    for (const NetfsIoStream& s : wreq.io_streams) {
+      for (const NetfsIoSubrequest* r : s.subrequests) {
+        if (r->test(model::NETFS_SREQ_BOUNDARY))
+          rec.boundary_ends.insert({r->stream_nr, r->start + static_cast<model::loff_t>(r->len)});
+      }
+    }
+  }
   void retry_end(const NetfsIoRequest& wreq) override {
     recs_[wreq_key(wreq)].retrying = false;
     for (const NetfsIoStream& s : wreq.io_streams) check_order(s);
@@ -217,6 +239,7 @@ class RequestState final : public Checker {
     bool retrying = false;
     bool collector = false;        // netfs_write_collection ran on it
     model::loff_t ended_to = -1;   // end of the last folio its collector ended (-1: none yet)
+    std::set<std::pair<int, model::loff_t>> boundary_ends;  // (stream, end) of hard boundaries seen
   };
 
   // The collector of these ends folio writeback (BUFFERED in write_collect.c).

@@ -12,7 +12,11 @@
 //           and reclaim give up on the folio for good); a folio out of the
 //           page cache holds none, so it has been freed (a leaked one is
 //           memory the system never gets back); nor does a freed
-//           request keep a segment of its rolling buffer.
+//           request keep a segment of its rolling buffer. Every
+//           inode_dio_begin() has its inode_dio_end() (a leaked i_dio_count
+//           hangs every later inode_dio_wait()). An encrypting request
+//           frees the ciphertext of what its collector cleaned by the end
+//           of each collector pass, as it frees spent segments.
 #include "checkers/checker.h"
 #include "model/backend/rfs.h"
 #include "model/world.h"
@@ -34,8 +38,19 @@ class Retry final : public Checker {
                 retry ? "reissued" : "issued", r.io_iter_start, r.io_iter_count, from, r.len - r.transferred);
   }
 
+  void collector_end(const model::NetfsIoRequest& wreq) override {
+    if (!wreq.crypto || wreq.crypto_buffer.empty()) return;
+    const auto& [fpos, bytes] = *wreq.crypto_buffer.begin();
+    WBSIM_CHECK(kRefcount, fpos + static_cast<model::loff_t>(bytes.size()) > wreq.cleaned_to,
+                "{} keeps the ciphertext of {}+{} after its collector cleaned up to {}", wreq_name(wreq), fpos,
+                bytes.size(), wreq.cleaned_to);
+  }
+
   void quiescent(model::World& w) override {
     for (const auto& inode : w.files()) {
+      WBSIM_CHECK(kRefcount, inode->i_dio_count == 0,
+                  "file {}: i_dio_count is {} at quiescence: an inode_dio_begin() was never ended", inode->ino,
+                  inode->i_dio_count);
       for (const auto& r : inode->requests) {
         for (const auto& sr : r->all_subreqs) {
           WBSIM_CHECK(kRefcount, sr->ref == 0, "{} holds {} references at quiescence{}", sreq_name(*sr), sr->ref,

@@ -184,7 +184,7 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
     // Unlock any folios that we have now finished with.
     if (notes & BUFFERED) {
       if (wreq.cleaned_to < wreq.collected_to) netfs_writeback_unlock_folios(wreq, &notes);
-    if (wreq.crypto) netfs_free_crypto_below(wreq, wreq.cleaned_to);  // free crypto buffers
+      if (wreq.crypto) netfs_free_crypto_below(wreq, wreq.cleaned_to);  // free crypto buffers
     } else {
       wreq.cleaned_to = wreq.collected_to;
     }

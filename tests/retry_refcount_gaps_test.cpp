@@ -1,0 +1,135 @@
+// request-state's hard boundaries across a retry and refcount's direct-I/O
+// count and ciphertext, each planted in a checked run next to the same run
+// without it (checkers/request_state.cpp, checkers/retry.cpp).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checkers/suite.h"
+#include "model/events.h"
+#include "model/netfs/internal.h"
+#include "model/netfs/netfs.h"
+#include "model/world.h"
+#include "tests/checked_run.h"
+
+namespace wbsim {
+namespace {
+
+using model::loff_t;
+using test::checked::checker_of;
+using test::checked::in_one_fiber;
+using test::checked::message_of;
+using test::checked::run_checked;
+
+void point_iter(model::NetfsIoSubrequest& sr) {
+  sr.io_iter_start = sr.start + static_cast<loff_t>(sr.transferred);
+  sr.io_iter_count = sr.len - sr.transferred;
+}
+
+// --- request-state: NETFS_SREQ_BOUNDARY across a retry -----------------------------------
+
+// A writeback subrequest 0+8192, marked a hard boundary by the filesystem or
+// not, fails and is retried as 0+4096 and an inserted 4096+4096 that
+// carries the mark (netfs_retry_write_stream moves it to the span's last
+// subrequest).
+sim::RunResult retry_moves_boundary(bool first_marked) {
+  return in_one_fiber("writer", [&](model::World&, model::NetfsInode& inode) {
+    model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::writeback);
+    model::NetfsIoStream& stream = wreq.io_streams[0];
+    model::NetfsIoSubrequest& a = model::netfs_alloc_subrequest(wreq);
+    a.start = 0;
+    a.len = 8192;
+    if (first_marked) sim::set_bit(model::NETFS_SREQ_BOUNDARY, a.flags);
+    stream.subrequests.push_back(&a);
+    point_iter(a);
+    MODEL_EVENT(subreq_issued(a, false));
+    MODEL_EVENT(subreq_terminated(a));
+    MODEL_EVENT(retry_begin(wreq));
+    sim::clear_bit(model::NETFS_SREQ_BOUNDARY, a.flags);
+    a.len = 4096;
+    point_iter(a);
+    MODEL_EVENT(subreq_issued(a, true));
+    model::NetfsIoSubrequest& b = model::netfs_alloc_subrequest(wreq);
+    b.start = 4096;
+    b.len = 4096;
+    sim::set_bit(model::NETFS_SREQ_BOUNDARY, b.flags);
+    stream.subrequests.push_back(&b);
+    MODEL_EVENT(subreq_added(wreq, stream, b, true));
+    point_iter(b);
+    MODEL_EVENT(subreq_issued(b, true));
+    MODEL_EVENT(retry_end(wreq));
+  });
+}
+
+TEST(RequestStateChecker, fires_on_a_retry_that_makes_a_hard_boundary_the_filesystem_never_set) {
+  const auto r = retry_moves_boundary(/*first_marked=*/false);
+  ASSERT_EQ(checker_of(r), "request-state") << message_of(r);
+  EXPECT_NE(message_of(r).find("reissued marked NETFS_SREQ_BOUNDARY at 8192"), std::string::npos) << message_of(r);
+}
+
+TEST(RequestStateChecker, stays_quiet_when_a_retry_moves_the_boundary_to_the_same_end) {
+  const auto r = retry_moves_boundary(/*first_marked=*/true);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- refcount: i_dio_count --------------------------------------------------------------
+
+// An O_DIRECT write to a file, then (planted) an inode_dio_begin() that no
+// inode_dio_end() follows, as if the write's completion skipped it.
+sim::RunResult dio_write_then(bool leak) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);
+      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x6b), {}), 8192);
+      ASSERT_EQ(inode.i_dio_count, 0);
+      if (leak) ++inode.i_dio_count;
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_an_inode_dio_begin_never_ended) {
+  const auto r = dio_write_then(/*leak=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("i_dio_count is 1 at quiescence"), std::string::npos) << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_every_inode_dio_begin_is_ended) {
+  const auto r = dio_write_then(/*leak=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- refcount: ciphertext of cleaned folios ------------------------------------------------
+
+// An encrypting request whose collector pass ends with cleaned_to at 4096
+// and the ciphertext of 0+4096 (planted: never freed) or of 4096+4096 left.
+sim::RunResult collector_pass_keeps_ciphertext_at(loff_t fpos) {
+  return in_one_fiber("collector", [&](model::World&, model::NetfsInode& inode) {
+    model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 0, 8192, model::NetfsIoOrigin::writeback);
+    wreq.crypto = true;
+    wreq.crypto_buffer[fpos] = std::vector<std::uint8_t>(4096, 0x5a);
+    wreq.cleaned_to = 4096;
+    MODEL_EVENT(collector_end(wreq));
+  });
+}
+
+TEST(RefcountChecker, fires_on_ciphertext_kept_below_cleaned_to) {
+  const auto r = collector_pass_keeps_ciphertext_at(0);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("keeps the ciphertext of 0+4096 after its collector cleaned up to 4096"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_on_ciphertext_above_cleaned_to) {
+  const auto r = collector_pass_keeps_ciphertext_at(4096);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+}  // namespace
+}  // namespace wbsim
