@@ -8,6 +8,11 @@
 //   granted. A client that negotiates no credits (afs- or 9p-like, no
 //   ->prepare_write) is not held to the wsize: its retries are reissued
 //   with no size limit, as netfs has them.
+// - Whatever the client, a write subrequest's first issue is at most the
+//   largest wsize the server negotiated since its request was made:
+//   netfs_prepare_write() bounds it by wreq->wsize, which ->init_request
+//   or ->begin_writeback sets from the server's (9p's iounit or msize,
+//   afs's, SMB's MaxWriteSize). Only a retry may be larger.
 // - An unbuffered read's RPC is not empty and at most the negotiated I/O
 //   size too.
 // - A write RPC is not empty, and covers only bytes the client holds for
@@ -67,6 +72,22 @@ class ServerProtocol final : public Checker {
                 rfs.server->wsize());
   }
 
+  void wreq_created(const model::NetfsIoRequest& wreq) override {
+    if (const auto* rfs = rfs_of(*wreq.inode)) max_wsize_[wreq_key(wreq)] = rfs->server->wsize();
+  }
+
+  void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
+    const auto* rfs = rfs_of(*r.rreq->inode);
+    if (rfs == nullptr || r.source != model::NetfsIoSource::upload_to_server) return;
+    std::uint64_t& most = max_wsize_[wreq_key(*r.rreq)];
+    most = std::max(most, rfs->server->wsize());
+    if (retry) return;
+    WBSIM_CHECK(kServerProtocol, r.len <= most,
+                "file {}: {} issued for the first time with {} bytes, but the server negotiated a wsize of at most {} "
+                "since the request was made (netfs_prepare_write bounds it by wreq->wsize)",
+                rfs->file_id, sreq_name(r), r.len, most);
+  }
+
   void world_created(model::World& w) override { world_ = &w; }
   void world_destroyed(model::World& w) override { world_ = nullptr; }
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
@@ -82,6 +103,12 @@ class ServerProtocol final : public Checker {
     std::uint32_t ino;
     std::uint64_t pos, len;
   };
+
+  static const model::RfsInode* rfs_of(const model::NetfsInode& i) {
+    if (i.fs_private == nullptr || (i.ops != &model::kRfsRequestOps && i.ops != &model::kRfsRequestOpsNoPrepare))
+      return nullptr;
+    return static_cast<const model::RfsInode*>(i.fs_private);
+  }
 
   // The rfs inode the server knows as `file_id`, if the world has it.
   const model::NetfsInode* inode_of(std::uint32_t file_id) const {
@@ -123,6 +150,7 @@ class ServerProtocol final : public Checker {
 
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> unbuffered_;
+  std::map<std::uint64_t, std::uint64_t> max_wsize_;  // by request: the largest wsize since it was made
 };
 
 }  // namespace
