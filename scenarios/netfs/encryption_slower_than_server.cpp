@@ -5,7 +5,8 @@
 //      was written by every active stream. Retries must resend ciphertext.
 // How: a cached, encrypted file; the crypto costs far more per page than a
 //      server write, so subrequests queue behind it; swarm faults add short
-//      writes and retries. The server's bytes, decrypted, must equal what was
+//      writes and retries; write lengths end on a page or 1, 2048 or 4095
+//      bytes past one. The server's bytes, decrypted, must equal what was
 //      written.
 #include "scenarios/netfs_support.h"
 
@@ -21,7 +22,11 @@ WBSIM_SCENARIO(netfs_encryption_slower_than_server, "netfs/encryption_slower_tha
     model::NetfsFile f = w.open(inode);
     for (std::uint32_t i = 0; i < 4; ++i) {
       const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096);
-      const auto bytes = pattern(100 + i, 4096 * (1 + sim::draw(6)));
+      // A tail past the last whole page puts EOF inside a folio, one byte
+      // in at the edge: the subrequest ending there must still wait for
+      // that folio's ciphertext.
+      constexpr std::uint64_t kTails[] = {0, 1, 2048, 4095};
+      const auto bytes = pattern(100 + i, 4096 * (1 + sim::draw(6)) + kTails[sim::draw(4)]);
       model::netfs_file_write(f, pos, bytes, {.max_folio_order = 2, .random_orders = true});
     }
     model::netfs_fsync(f);
