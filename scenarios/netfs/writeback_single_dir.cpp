@@ -9,6 +9,7 @@
 //      written back whole, each time waited for; the cache must then hold
 //      exactly the blob, and nothing past the largest size it had. As at the pin, ->begin_writeback is
 //      never called here (docs/findings.md), so nothing is uploaded.
+#include <algorithm>
 #include <memory>
 
 #include "model/netfs/internal.h"
@@ -58,6 +59,16 @@ WBSIM_SCENARIO(netfs_writeback_single_dir, "netfs/writeback_single_dir", .faults
       SIM_CHECK("data-integrity", cached.size() <= largest,
                 "round {}: the cache holds {} bytes, but the directory never had more than {}", round,
                 cached.size(), largest);
+      // netfs_write_folio_single() zeroes the last folio past i_size
+      // (folio_zero_segment()), so a cache that rounds the write up to its
+      // block size stores zeros there, not an earlier, longer blob's bytes.
+      if (size % model::kPageSize != 0) {
+        const auto& last = payload[size / model::kPageSize]->data;
+        const bool zeroed = std::all_of(last.begin() + static_cast<std::ptrdiff_t>(size % model::kPageSize),
+                                        last.end(), [](std::uint8_t b) { return b == 0; });
+        SIM_CHECK("data-integrity", zeroed, "round {}: the directory's last folio is not zeroed past its size {}",
+                  round, size);
+      }
     }
   });
   s.run();
