@@ -57,6 +57,9 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
     folio_unlock(folio);
     return folio.mapping == nullptr ? 0 : kEAGAIN;
   }
+  // migrate_folio_extra(): BUG_ON(folio_test_writeback(src)).
+  SIM_ASSERT_MSG(!folio_test_writeback(folio), "folio {} migrated under writeback: writeback must be complete",
+                 folio.index);
   mark(kMarkMigrated);
   folio_unlock(folio);
   return 0;
