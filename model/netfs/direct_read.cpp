@@ -66,7 +66,10 @@ void netfs_read_subreq_terminated(NetfsIoSubrequest& subreq) {
       sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);  // netfs_sreq_trace_partial_read
     } else {
       mark(kMarkUnbufferedReadNoData);
-      sim::known_finding_reached(kFindingDioReadEnodata);
+      // The finding is a read short of i_size; one at or past it that ends
+      // here lost its NETFS_SREQ_HIT_EOF, which is no finding of mainline.
+      if (subreq.start + static_cast<loff_t>(subreq.transferred) < rreq.inode->i_size)
+        sim::known_finding_reached(kFindingDioReadEnodata);
       sim::set_bit(NETFS_SREQ_FAILED, subreq.flags);  // netfs_sreq_trace_short
       subreq.error = kENODATA;
     }
