@@ -180,7 +180,7 @@ class AppContract final : public Checker {
 
   void write_begin(const model::NetfsInode& inode, model::loff_t pos, std::uint64_t len, bool unbuffered) override {
     Write& w = writes_[current_fiber()];
-    w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}, false};
+    w = Write{inode.ino, static_cast<std::uint64_t>(pos), ++seq_, {}, {}, false};
     if (unbuffered) unbuffered_.erase(current_fiber());
   }
   void data_stored(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data) override {
@@ -188,6 +188,7 @@ class AppContract final : public Checker {
     if (it == writes_.end() || it->second.ino != inode.ino) return;
     const auto from = static_cast<std::uint64_t>(pos);
     it->second.stored.emplace_back(from, from + data.size());
+    it->second.bytes.insert(it->second.bytes.end(), data.begin(), data.end());
   }
 
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
@@ -210,6 +211,7 @@ class AppContract final : public Checker {
       }
     } else {
       prefix = contiguous_prefix(w.stored, p);
+      same_bytes(inode, w, pos, data);
     }
     prefix = std::min<std::uint64_t>(prefix, data.size());
     const char* kind = unbuffered ? "unbuffered" : "buffered";
@@ -274,9 +276,34 @@ class AppContract final : public Checker {
     std::uint64_t pos = 0;
     std::uint64_t began = 0;
     Ranges stored;  // buffered: the bytes copied into the page cache
+    std::vector<std::uint8_t> bytes;  // what each of them stored, in order
     bool async_writethrough = false;
     bool upload_failed = false;  // an asynchronous writethrough's upload stream failed
   };
+
+  // A buffered write stores the caller's bytes: byte p of the file gets
+  // data[p - pos]. A copy that took them from another place of the buffer
+  // (an iterator not reverted after a short copy) stores the wrong ones.
+  void same_bytes(const model::NetfsInode& inode, const Write& w, model::loff_t pos,
+                  std::span<const std::uint8_t> data) {
+    const auto p = static_cast<std::uint64_t>(pos);
+    std::size_t at = 0;
+    for (const auto& [from, to] : w.stored) {
+      const std::uint64_t n = to - from;
+      if (from >= p && to <= p + data.size()) {
+        const auto mine = data.subspan(from - p, n);
+        const auto got = std::span(w.bytes).subspan(at, n);
+        const auto diff = std::mismatch(mine.begin(), mine.end(), got.begin());
+        WBSIM_CHECK(kAppContract, diff.first == mine.end(),
+                    "buffered write of {} bytes at {} stored 0x{:02x} at {}, but the caller's byte there is 0x{:02x} "
+                    "(file {})",
+                    data.size(), pos, diff.first == mine.end() ? 0 : *diff.second,
+                    from + static_cast<std::uint64_t>(diff.first - mine.begin()),
+                    diff.first == mine.end() ? 0 : *diff.first, inode.ino);
+      }
+      at += n;
+    }
+  }
 
   // A permanent failure of the file after `since` (and before `before`)
   // over bytes overlapping [from, to) (to == 0: any bytes).
