@@ -244,6 +244,14 @@ class AppContract final : public Checker {
       WBSIM_CHECK(kAppContract, ret > 0 || prefix == 0 || data.empty(),
                   "{} write of {} bytes at {} returned 0, but {} {} the first {} (file {})", kind, data.size(), pos,
                   rname, did, prefix, inode.ino);
+      // Nor does one that wrote nothing: it returns the error that stopped
+      // it (generic_perform_write's `written ? written : status`,
+      // ki_complete's `wreq->error ?: written`). A 0 for a non-empty
+      // buffer sends the usual write loop round for ever.
+      WBSIM_CHECK(kAppContract, ret > 0 || data.empty(),
+                  "{} write of {} bytes at {} returned 0: a write that stores nothing returns the error that stopped "
+                  "it (file {})",
+                  kind, data.size(), pos, inode.ino);
       return;
     }
     WBSIM_CHECK(kAppContract, prefix == 0,

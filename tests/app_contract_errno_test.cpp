@@ -1,8 +1,8 @@
 // app-contract (checkers/app_contract.cpp): an error that reaches the
 // application carries the errno of the failure that justifies it, or -EIO
 // (the AS_EIO bit stands for every error but -ENOSPC). Fires on a planted
-// -ENOSPC after an -EIO failure and on an -EINTR (the model has no signals);
-// quiet on the -EIO itself.
+// -ENOSPC after an -EIO failure, on an -EINTR (the model has no signals) and
+// on a 0 from a write that stored nothing; quiet on the -EIO itself.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -48,6 +48,15 @@ TEST(AppContractChecker, fires_on_an_interruption_reaching_the_application) {
   const auto r = write_fails_with(model::kEINTR);
   ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
   EXPECT_NE(message_of(r).find("returned -4, an interruption, but the model has no signals"), std::string::npos)
+      << message_of(r);
+}
+
+// Nothing stored is an error, not 0 (ki_complete's `wreq->error ?: written`).
+TEST(AppContractChecker, fires_on_a_write_that_stored_nothing_returning_0) {
+  const auto r = write_fails_with(0);
+  ASSERT_EQ(checker_of(r), "app-contract") << message_of(r);
+  EXPECT_NE(message_of(r).find("write of 8192 bytes at 0 returned 0: a write that stores nothing returns the error"),
+            std::string::npos)
       << message_of(r);
 }
 
