@@ -6,7 +6,8 @@
 //      invalidate_inode_pages2_range), so a load after the write returned
 //      sees the new bytes, not the folio read meanwhile.
 // How: a file on the server; a writer sends O_DIRECT writes at random
-//      places, each followed by a mapped load of its range; a reader loads
+//      places (half through io_uring, some over bytes it first wrote
+//      buffered), each followed by a mapped load of its range; a reader loads
 //      random ranges through the mapping all along. Data integrity judges
 //      every load against what was written before it began.
 #include "model/netfs/netfs.h"
@@ -27,8 +28,18 @@ WBSIM_SCENARIO(netfs_dio_write_vs_mmap_read, "netfs/dio_write_vs_mmap_read", .pc
     for (std::int64_t i = 0; s.more("writes", i); ++i) {
       const std::uint64_t pos = sim::draw(kSize - 1);
       const std::uint64_t len = 1 + sim::draw(std::min<std::uint64_t>(kSize - pos, 12 * 1024));
+      // Sometimes a buffered write dirties part of the range first: the
+      // O_DIRECT write must write it back before it drops the folios
+      // (filemap_invalidate_inode(inode, true, ...)), or it stays cached
+      // and its writeback later lands over the direct write's bytes.
+      if (sim::draw(3) == 0) {
+        const std::uint64_t at = pos + sim::draw(len);
+        model::netfs_file_write(f, static_cast<model::loff_t>(at),
+                                pattern(90 + static_cast<std::uint32_t>(i), 1 + sim::draw(pos + len - at)), {});
+      }
+      // Half as io_uring submissions, which try without blocking first.
       model::netfs_unbuffered_write_iter(f, static_cast<model::loff_t>(pos),
-                                         pattern(41 + static_cast<std::uint32_t>(i), len));
+                                         pattern(41 + static_cast<std::uint32_t>(i), len), /*aio=*/sim::draw(2) == 0);
       model::netfs_mmap_read(f, static_cast<model::loff_t>(pos), len);
       sim::sleep(sim::draw(2) * sim::kMs);
     }
