@@ -110,9 +110,11 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
   if (size > old) netfs_note_post_eof_exposure(ictx, old, size);
   ictx.i_size = size;
   MODEL_EVENT(i_size_changed(ictx, old, size, true));
-  if (size < old) {
-    // truncate_pagecache(): folios wholly beyond the new size go; the one
-    // straddling it has its tail zeroed. Both wait for writeback first.
+  {
+    // truncate_pagecache(), which truncate_setsize() calls whatever the new
+    // size: folios wholly beyond it go; the one straddling it has its tail
+    // zeroed (a store through a mapping past EOF too). Both wait for
+    // writeback first.
     for (;;) {
       auto it = std::find_if(mapping.folios.begin(), mapping.folios.end(),
                              [&](const auto& e) { return e.second->pos() >= size; });
