@@ -15,6 +15,9 @@
 //     ->writepages runs the walk to its end; WB_SYNC_ALL leaves no folio it
 //     tagged TOWRITE unvisited.
 // And no folio leaves the page cache, or is freed, under writeback.
+// A page-cache drop (invalidate_inode_pages2_range over the file) removes
+//     every folio that was clean when it began and stayed so: only one
+//     dirtied, under writeback or given private data meanwhile may stay.
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -48,6 +51,7 @@ class FolioState final : public Checker {
   void world_destroyed(model::World& w) override { world_ = nullptr; }
 
   void folio_start_writeback(const Folio& f) override {
+    touched(f);
     WBSIM_CHECK(kFolioState, model::folio_test_locked(f) && f.lock_owner == current_fiber(),
                 "folio {} (index {}): writeback started by fiber {} which does not hold its lock", f.id, f.index,
                 current_fiber());
@@ -92,6 +96,7 @@ class FolioState final : public Checker {
   }
 
   void folio_private_changed(const Folio& f, model::FolioPrivate::Kind old_kind) override {
+    touched(f);
     // The copy-to-cache mark is set only where the cache is in use
     // (netfs_read_folio marks a folio read from the server only when
     // fscache's resources are valid): a mark on an inode without a cache
@@ -186,7 +191,38 @@ class FolioState final : public Checker {
                 wbc.last_returned != nullptr ? wbc.last_returned->index : 0);
   }
 
+  void page_cache_drop_begin(const model::NetfsInode& inode) override {
+    Drop& d = drops_[current_fiber()];
+    d = Drop{inode.ino, {}};
+    for (const auto& [index, f] : inode.mapping.folios) {
+      if (!model::folio_test_dirty(*f) && !model::folio_test_writeback(*f)) d.clean.push_back(f->id);
+    }
+  }
+  void folio_dirtied(const Folio& f) override { touched(f); }
+  void page_cache_drop_returned(const model::NetfsInode& inode) override {
+    const auto it = drops_.find(current_fiber());
+    if (it == drops_.end()) return;
+    for (const auto& [index, f] : inode.mapping.folios) {
+      const bool stayed_clean = std::find(it->second.clean.begin(), it->second.clean.end(), f->id) != it->second.clean.end();
+      WBSIM_CHECK(kFolioState, !stayed_clean,
+                  "file {}: folio {} (index {}) was clean through the page-cache drop and is still cached after it "
+                  "(invalidate_inode_pages2_range removes every clean folio)",
+                  inode.ino, f->id, index);
+    }
+    drops_.erase(it);
+  }
+
  private:
+  struct Drop {
+    std::uint32_t ino = 0;
+    std::vector<std::uint32_t> clean;  // folio ids clean at the start and not touched since
+  };
+  // A folio dirtied, put under writeback or given private data during a
+  // drop may be kept by it.
+  void touched(const Folio& f) {
+    for (auto& [fiber, d] : drops_) d.clean.erase(std::remove(d.clean.begin(), d.clean.end(), f.id), d.clean.end());
+  }
+
   struct Rec {
     std::uint64_t start_step = 0;
     std::uint64_t starts = 0;
@@ -220,6 +256,7 @@ class FolioState final : public Checker {
   std::map<sim::FiberId, int> collecting_;        // fibers inside the collector
   std::map<sim::FiberId, std::uint64_t> issuing_; // fibers issuing a request (until ALL_QUEUED)
   std::map<sim::FiberId, Walk> walks_;            // writeback_iter walks in progress
+  std::map<sim::FiberId, Drop> drops_;            // page-cache drops in progress
 };
 
 }  // namespace

@@ -112,6 +112,10 @@ class Observer {
   // a shared mapping (only the bytes below EOF: the rest are dropped).
   virtual void data_stored(const NetfsInode& inode, loff_t pos, std::span<const std::uint8_t> data) {}
   virtual void truncate_returned(const NetfsInode& inode, loff_t size, int ret) {}
+  // Dropping the page cache (posix_fadvise DONTNEED, drop_caches): around
+  // the invalidation, after the range was written back.
+  virtual void page_cache_drop_begin(const NetfsInode& inode) {}
+  virtual void page_cache_drop_returned(const NetfsInode& inode) {}
   // A range operation the server carried out (fallocate's modes,
   // copy_file_range), announced under the inode lock once it succeeded.
   virtual void range_op_done(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,

@@ -185,7 +185,9 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
 int netfs_drop_page_cache(NetfsFile& file) {
   AddressSpace& mapping = file.inode->mapping;
   const int err = netfs_fsync(file);
+  MODEL_EVENT(page_cache_drop_begin(*file.inode));
   invalidate_inode_pages2_range(mapping, 0, ~pgoff_t{0} >> 1);
+  MODEL_EVENT(page_cache_drop_returned(*file.inode));
   return err;
 }
 
