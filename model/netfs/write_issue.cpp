@@ -119,6 +119,11 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
   NetfsGroup* fgroup = netfs_folio_group(folio);
   const bool copy_to_cache = folio.priv.kind == FolioPrivate::Kind::copy_to_cache;
   if (NetfsFolio* finfo = netfs_folio_info(folio)) {
+    // A record always holds some bytes: netfs_invalidate_folio() erases
+    // one the cut reaches from its start, and trims one only at a point
+    // inside it.
+    SIM_ASSERT_MSG(finfo->dirty_len > 0, "folio {}: an empty streaming record at {}", folio.index,
+                   finfo->dirty_offset);
     foff = finfo->dirty_offset;
     flen = foff + finfo->dirty_len;
     streamw = true;
