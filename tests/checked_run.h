@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "checkers/suite.h"
 #include "model/events.h"
@@ -15,8 +17,11 @@
 namespace wbsim::test::checked {
 
 // A run with every checker installed, as a scenario has.
-inline sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body) {
-  return sim::run_simulation(test::make_config(1), /*faults=*/false,
+inline sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
+                                  std::vector<std::string> bugs = {}) {
+  sim::SchedulerConfig config = test::make_config(1);
+  config.bugs = std::move(bugs);
+  return sim::run_simulation(config, /*faults=*/false,
                              [&](sim::Scheduler& s) {
                                checkers::Suite suite;
                                model::ObserverScope scope(suite.observers());

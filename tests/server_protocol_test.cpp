@@ -3,10 +3,13 @@
 // planted uncharged RPC and stays quiet on the same RPC charged, or from a
 // client that negotiates no credits. A write subrequest's first issue fits
 // the wsize the server negotiated, whatever the client; a retry may not.
-// (The other server-protocol checks are in tests/checkers_test.cpp.)
+// An RPC past the negotiated wsize, and one over bytes the client does not
+// hold, fire too.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "model/mm/page_writeback.h"
 #include "model/netfs/internal.h"
@@ -116,6 +119,77 @@ TEST(ServerProtocolChecker, fires_on_a_first_issue_larger_than_the_negotiated_ws
 TEST(ServerProtocolChecker, stays_quiet_on_a_first_issue_within_the_wsize_and_on_a_larger_retry) {
   EXPECT_EQ(checker_of(unbuffered_subreq_of(8192, /*retry=*/false)), "none");
   EXPECT_EQ(checker_of(unbuffered_subreq_of(16384, /*retry=*/true)), "none");
+}
+
+// --- the negotiated wsize and the bytes a client holds -------------------------------
+
+// An O_DIRECT write of three wsizes to a cifs-like file (credits) or an
+// afs-like one (no ->prepare_write: no wsize is negotiated per RPC).
+sim::RunResult dio_write_three_wsizes(bool credits, std::vector<std::string> bugs) {
+  return run_checked(
+      [&](sim::Scheduler& s, checkers::Suite& suite) {
+        model::World w({.server = {.wsize = 8192}});
+        model::NetfsInode& inode = w.create_file({.prepare_write = credits});
+        s.spawn("direct", [&] {
+          model::NetfsFile f = w.open(inode, model::FMODE_READ | model::FMODE_WRITE, model::IOCB_DIRECT);
+          model::netfs_file_write(f, 0, std::vector<std::uint8_t>(3 * 8192, 0x71), {});
+        });
+        s.run();
+        suite.liveness_phase(s, w, 60 * sim::kSec);
+      },
+      std::move(bugs));
+}
+
+// Whatever the client, netfs bounds a first issue by wreq->wsize: the
+// planted issuer's 24576 bytes are refused from an afs-like client too.
+TEST(ServerProtocolChecker, fires_on_a_write_subrequest_issued_past_the_negotiated_wsize) {
+  for (const bool credits : {true, false}) {
+    const auto r = dio_write_three_wsizes(credits, {"planted-unbuffered-issue-past-wsize"});
+    ASSERT_EQ(checker_of(r), "server-protocol") << message_of(r);
+    EXPECT_NE(message_of(r).find("issued for the first time with 24576 bytes, but the server negotiated a wsize of "
+                                 "at most 8192"),
+              std::string::npos)
+        << message_of(r);
+  }
+}
+
+// A write RPC announced for 0..8191 of a file whose first folio is dirty
+// and, if `under_writeback`, under writeback; the second page is held by no
+// folio unless `both`.
+sim::RunResult rpc_over(bool under_writeback, bool both) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("client", [&] {
+      for (model::pgoff_t i = 0; i < (both ? 2u : 1u); ++i) {
+        model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, i, 0);
+        if (under_writeback) model::folio_start_writeback(*folio);
+        MODEL_EVENT(server_write_rpc(0, 0, 8192, 0, 65536, 0, 8));
+        if (under_writeback) model::folio_end_writeback(*folio);
+        model::folio_unlock(*folio);
+      }
+    });
+    s.run();
+  });
+}
+
+TEST(ServerProtocolChecker, fires_on_a_write_rpc_over_bytes_the_client_does_not_hold) {
+  auto r = rpc_over(/*under_writeback=*/false, /*both=*/true);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 0, which the client holds neither in a folio under writeback nor"),
+            std::string::npos)
+      << message_of(r);
+  r = rpc_over(/*under_writeback=*/true, /*both=*/false);
+  ASSERT_EQ(checker_of(r), "server-protocol");
+  EXPECT_NE(message_of(r).find("covers byte 4096, which the client holds neither in a folio under writeback (no "
+                               "folio there)"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(ServerProtocolChecker, stays_quiet_within_wsize_with_and_without_credits) {
+  EXPECT_EQ(checker_of(dio_write_three_wsizes(true, {})), "none");
+  EXPECT_EQ(checker_of(dio_write_three_wsizes(false, {})), "none");
 }
 
 }  // namespace
