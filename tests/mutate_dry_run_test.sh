@@ -100,6 +100,7 @@ mutate_usage nosuch.cpp
 mutate_usage --bogus
 mutate_usage --report --dir nosuch
 mutate_usage --again nosuch.tsv
+mutate_usage --again again.tsv --again-base no-such-commit --dir ag2
 
 echo "mutate_dry_run: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
