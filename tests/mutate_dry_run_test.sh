@@ -84,7 +84,13 @@ set -- $lines
 # --again runs an earlier run's survivors again, found by their text in the
 # tree as it is now, and carries every other verdict over; a survivor whose
 # line is gone stays a survivor, run or not.
-IFS=$'\t' read -r _ afile aline akind aorig amut <<<"$(head -n 1 a.txt | sed 's/^/x\t/')"
+# The first listed mutant whose line's text occurs once in its file (a text
+# that recurs needs --again-base to tell its lines apart).
+unique=$(while IFS=$'\t' read -r f l k o m; do
+  t=$(sed -n "${l}p" "$src/$f" | sed 's/^[ \t]*//')
+  [ "$(sed 's/^[ \t]*//' "$src/$f" | grep -cxF -- "$t")" -eq 1 ] && { printf '%s\t%s\t%s\t%s\t%s\n' "$f" "$l" "$k" "$o" "$m"; break; }
+done <a.txt)
+IFS=$'\t' read -r _ afile aline akind aorig amut <<<"$(printf 'x\t%s' "$unique")"
 {
   printf 'survived\t%s\t%s\t%s\t%s\t%s\n' "$afile" "$((aline + 7))" "$akind" "$aorig" "$amut"
   printf 'killed(1)\tmodel/mm/folio.cpp\t10\tcmp\ta < b\ta <= b\n'
