@@ -115,9 +115,8 @@ class ServerProtocol final : public Checker {
     if (world_ == nullptr) return nullptr;
     const model::NetfsInode* inode = nullptr;
     for (const auto& i : world_->files()) {
-      if (i->fs_private != nullptr && (i->ops == &model::kRfsRequestOps || i->ops == &model::kRfsRequestOpsNoPrepare) &&
-          static_cast<const model::RfsInode*>(i->fs_private)->file_id == file_id)
-        inode = i.get();
+      const model::RfsInode* rfs = rfs_of(*i);
+      if (rfs != nullptr && rfs->file_id == file_id) inode = i.get();
     }
     return inode;
   }

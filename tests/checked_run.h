@@ -44,4 +44,11 @@ inline sim::RunResult in_one_fiber(const char* name, const std::function<void(mo
   });
 }
 
+// Points a subrequest's iterator at its residual range, as the issuer does
+// before (re)issuing it.
+inline void point_iter(model::NetfsIoSubrequest& sr) {
+  sr.io_iter_start = sr.start + static_cast<model::loff_t>(sr.transferred);
+  sr.io_iter_count = sr.len - sr.transferred;
+}
+
 }  // namespace wbsim::test::checked

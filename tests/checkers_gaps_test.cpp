@@ -27,6 +27,7 @@ namespace {
 using model::loff_t;
 using test::checked::checker_of;
 using test::checked::in_one_fiber;
+using test::checked::point_iter;
 using test::checked::message_of;
 using test::checked::run_checked;
 
@@ -362,10 +363,6 @@ TEST(WriteGroupChecker, stays_quiet_when_a_request_writes_back_its_own_groups_da
 
 // Points a subrequest's io_iter at what it has left to send, as the
 // unbuffered issuer does from the request's iterator.
-void point_iter(model::NetfsIoSubrequest& sr) {
-  sr.io_iter_start = sr.start + static_cast<loff_t>(sr.transferred);
-  sr.io_iter_count = sr.len - sr.transferred;
-}
 
 // An unbuffered write's first subrequest (0+8192) fails with -EAGAIN and is
 // reissued cut to a new wsize (0+4096); the next one starts where the cut

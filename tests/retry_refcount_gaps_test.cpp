@@ -20,13 +20,10 @@ namespace {
 using model::loff_t;
 using test::checked::checker_of;
 using test::checked::in_one_fiber;
+using test::checked::point_iter;
 using test::checked::message_of;
 using test::checked::run_checked;
 
-void point_iter(model::NetfsIoSubrequest& sr) {
-  sr.io_iter_start = sr.start + static_cast<loff_t>(sr.transferred);
-  sr.io_iter_count = sr.len - sr.transferred;
-}
 
 // --- request-state: NETFS_SREQ_BOUNDARY across a retry -----------------------------------
 
