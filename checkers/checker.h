@@ -52,6 +52,7 @@ std::unique_ptr<Checker> make_coalescing_checker();
 std::unique_ptr<Checker> make_liveness_checker();
 std::unique_ptr<Checker> make_writeback_truth_checker();
 std::unique_ptr<Checker> make_writeback_control_checker();
+std::unique_ptr<Checker> make_dirty_throttle_checker();
 std::unique_ptr<Checker> make_mapped_access_checker();
 std::unique_ptr<Checker> make_write_group_checker();
 class Shadow;

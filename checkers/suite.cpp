@@ -34,6 +34,7 @@ Suite::Suite(const Options& options)
   checkers_.push_back(make_data_integrity_checker(*shadow_));
   checkers_.push_back(make_writeback_truth_checker());
   checkers_.push_back(make_writeback_control_checker());
+  checkers_.push_back(make_dirty_throttle_checker());
   checkers_.push_back(make_mapped_access_checker());
   checkers_.push_back(make_write_group_checker());
   checkers_.push_back(make_dio_coherency_checker());

@@ -66,6 +66,11 @@ class Observer {
   virtual void mapping_error(const AddressSpace& m, int error) {}
   // The flusher goes to sleep (idle) or wakes up for a pass (wb_workfn).
   virtual void flusher_idle(const Mm& mm, bool idle) {}
+  // balance_dirty_pages_ratelimited() was called for `m` by the running
+  // task, and (`begin`/!`begin`) a writer's first and last pause in the
+  // throttling loop of balance_dirty_pages.
+  virtual void dirty_balance(const AddressSpace& m) {}
+  virtual void dirty_throttle(const Mm& mm, bool begin) {}
 
   // --- netfs requests (model/netfs/) -----------------------------------------
   virtual void wreq_created(const NetfsIoRequest& wreq) {}

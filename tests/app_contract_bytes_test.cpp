@@ -31,6 +31,7 @@ sim::RunResult write_storing(bool shifted) {
       MODEL_EVENT(write_begin(inode, 4096, caller.size(), false));
       MODEL_EVENT(data_stored(inode, 4096, caller.first(4096)));
       MODEL_EVENT(data_stored(inode, 8192, std::span<const std::uint8_t>(data).subspan(shifted ? 4196 : 4096, 4096)));
+      MODEL_EVENT(dirty_balance(inode.mapping));  // as the engine's writes do
       inode.i_size = 4096 + 8192;
       MODEL_EVENT(write_returned(inode, 4096, caller, 8192, false));
     });

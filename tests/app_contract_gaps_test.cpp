@@ -131,6 +131,7 @@ sim::RunResult async_writethrough_completing(std::int64_t ret, bool upload_faile
     const std::vector<std::uint8_t> data(6000, 0x3a);
     MODEL_EVENT(write_begin(inode, 100, data.size(), false));
     MODEL_EVENT(data_stored(inode, 100, data));
+    MODEL_EVENT(dirty_balance(inode.mapping));  // as the engine's writes do
     inode.i_size = 6100;  // the copy extended the file
     model::NetfsIoRequest& wreq = model::netfs_alloc_request(inode, 100, 0, model::NetfsIoOrigin::writethrough);
     wreq.offload_collection = true;

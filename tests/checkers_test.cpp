@@ -141,6 +141,7 @@ sim::RunResult announced_write(std::uint64_t len, std::uint64_t stored, std::int
       inode.i_size = static_cast<loff_t>(len);  // as the write would have extended it (i-size stays quiet)
       MODEL_EVENT(write_begin(inode, 0, len, false));
       if (stored > 0) MODEL_EVENT(data_stored(inode, 0, std::span(data).first(stored)));
+      MODEL_EVENT(dirty_balance(inode.mapping));  // as the engine's writes do
       if (refused) MODEL_EVENT(server_write_refused(0, 0, len, model::kEIO));
       MODEL_EVENT(write_returned(inode, 0, data, ret, false));
     });

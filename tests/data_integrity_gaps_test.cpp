@@ -145,6 +145,7 @@ sim::RunResult store_then_fsync(bool returned_first) {
     s.spawn("writer", [&] {
       MODEL_EVENT(write_begin(inode, 0, bytes.size(), false));
       MODEL_EVENT(data_stored(inode, 0, bytes));
+      MODEL_EVENT(dirty_balance(inode.mapping));  // as the engine's writes do
       inode.i_size = 100;
       MODEL_EVENT(i_size_changed(inode, 0, 100, false));
       if (returned_first) MODEL_EVENT(write_returned(inode, 0, bytes, 100, false));
@@ -187,6 +188,7 @@ sim::RunResult load_with_nested_read(std::uint8_t byte1) {
     auto store = [&](const std::vector<std::uint8_t>& bytes) {
       MODEL_EVENT(write_begin(inode, 0, bytes.size(), false));
       MODEL_EVENT(data_stored(inode, 0, bytes));
+      MODEL_EVENT(dirty_balance(inode.mapping));  // as the engine's writes do
       if (inode.i_size < static_cast<loff_t>(bytes.size())) {
         const loff_t old = inode.i_size;
         inode.i_size = static_cast<loff_t>(bytes.size());

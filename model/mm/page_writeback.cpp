@@ -181,18 +181,23 @@ bool filemap_release_folio(Folio& folio) {
 
 void balance_dirty_pages_ratelimited(AddressSpace& mapping) {
   Mm& mm = *mapping.mm;
+  MODEL_EVENT(dirty_balance(mapping));
   if (mm.flusher != nullptr && mm.nr_dirty > mm.background_thresh) mm.flusher->wakeup_background();
   // Throttle: pause in short sleeps, as balance_dirty_pages does, until the
   // dirty + writeback total falls back below the midpoint of the thresholds.
   const std::uint64_t freerun = (mm.background_thresh + mm.dirty_thresh) / 2;
   // Unbounded, as in the kernel: under a server that never completes
   // writeback the writer stays throttled and the run's budget reports it.
+  bool throttled = false;
   while (mm.nr_dirty + mm.nr_writeback > mm.dirty_thresh) {
     mark(kMarkDirtyThrottled);
+    if (!throttled) MODEL_EVENT(dirty_throttle(mm, true));
+    throttled = true;
     if (mm.flusher != nullptr) mm.flusher->wakeup_background();
-    sim::sleep(10 * sim::kMs);
+    sim::sleep(kDirtyThrottlePause);
     if (mm.nr_dirty + mm.nr_writeback <= freerun) break;
   }
+  if (throttled) MODEL_EVENT(dirty_throttle(mm, false));
 }
 
 }  // namespace wbsim::model

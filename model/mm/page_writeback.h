@@ -65,8 +65,10 @@ int filemap_fdatawait_range(AddressSpace& mapping, loff_t start, loff_t end);
 int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end);
 
 // Called by writers after dirtying: wakes the flusher past the background
-// threshold and throttles the writer past the dirty threshold.
+// threshold and throttles the writer past the dirty threshold, in pauses of
+// kDirtyThrottlePause, each of which kicks background writeback again.
 void balance_dirty_pages_ratelimited(AddressSpace& mapping);
+inline constexpr sim::Time kDirtyThrottlePause = 10 * sim::kMs;
 
 // filemap_release_folio: asks the filesystem whether a clean folio may
 // leave the cache, then drops its private data. False: it stays, private

@@ -304,7 +304,9 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
     folio_put(*folio);
     folio = nullptr;
 
-    if (wreq == nullptr) balance_dirty_pages_ratelimited(mapping);
+    // balance_dirty_pages_ratelimited_flags(): after every folio, buffered
+    // or writethrough (the model has no IOCB_NOWAIT, so it never fails).
+    balance_dirty_pages_ratelimited(mapping);
     ret = 0;
     sim::yield();  // cond_resched()
   } while (iov_iter_count(iter) != 0);
