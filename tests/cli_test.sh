@@ -305,6 +305,12 @@ for planted in "planted-retry-reports-transient-error app-contract" "planted-unb
   [ "$code" -eq 1 ] && ok || bad "--bug $1: sweep exit $code, want 1"
   grep -qE "^FAIL .* seed [0-9]+: $2: " planted.txt && ok || bad "--bug $1: checker '$2' not named"
 done
+# F1 (docs/invariants.md): the reclaim deadlock is reported as its wait-for
+# cycle when the cycle closes, never later as fibers nothing can wake.
+"$wbsim" sweep --scenario fuse/reclaim_deadlock --bug fuse-reclaim-waits-on-writeback --seeds 40 --out zoo >f1c.txt 2>&1
+grep -qE "^FAIL .* seed [0-9]+: deadlock: wait-for cycle of 1 fibers closed by 'fuse-server0'" f1c.txt && ok ||
+  bad "C21: the deadlock is not reported as the server's wait-for cycle: $(grep '^FAIL' f1c.txt | head -2)"
+grep -qE "^FAIL .* seed [0-9]+: deadlock: no fiber can run" f1c.txt && bad "C21: a deadlock found only when nothing could run" || ok
 # F1 beyond the server's own thread: C21 hangs any task reclaiming in legacy memcg.
 "$wbsim" sweep --scenario mm/reclaim_hung_fuse --bug fuse-reclaim-waits-on-writeback --seeds 200 --out zoo >f1.txt 2>&1
 code=$?
