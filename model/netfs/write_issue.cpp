@@ -327,8 +327,10 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
   subreq->len += part;
   // A retry re-split of this request set stream->sreq_max_len to its span
   // and waits in ->prepare_write for a credit, while this subrequest, whose
-  // own credit covered the wsize, grows to the span (docs/findings.md).
-  if (stream.source == NetfsIoSource::upload_to_server && subreq->len > wreq.wsize)
+  // own credit covered the wsize, grows to the span (docs/findings.md). To
+  // the span and no further: anything larger is not F14's shape.
+  if (stream.source == NetfsIoSource::upload_to_server && subreq->len > wreq.wsize &&
+      subreq->len <= stream.retry_resplit_span)
     sim::known_finding_reached(kFindingRetryClobbersMaxLen);
   ++subreq->nr_segs;
   stream.submit_extendable_to -= std::min(stream.submit_extendable_to, part);
