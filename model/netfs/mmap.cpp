@@ -3,9 +3,9 @@
 // (fs/netfs/buffered_write.c: netfs_page_mkwrite), and msync.
 //
 // Simplified: the "mapping" is implicit (a store names a file range); the
-// folio stays locked from page_mkwrite's VM_FAULT_LOCKED until the store is
-// done, then is unlocked, as do_page_mkwrite does; no PTE dirty tracking
-// (the folio is marked dirty at mkwrite time, as netfs does).
+// folio stays locked from page_mkwrite's VM_FAULT_LOCKED through
+// fault_dirty_shared_page's folio_mark_dirty until the store is done (the
+// kernel unlocks before the store lands); no PTE dirty tracking.
 #include <algorithm>
 #include <cstring>
 
@@ -16,51 +16,102 @@
 #include "model/netfs/netfs.h"
 #include "model/netfs/trace.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkMkwriteWaitedWriteback, "netfs.page_mkwrite_waited_writeback",
            "page_mkwrite waited for writeback before letting a store in");
 WBSIM_MARK(kMarkMkwriteFlushedGroup, "netfs.page_mkwrite_flushed_group",
-           "page_mkwrite flushed a folio of another group and retried the fault");
+           "page_mkwrite flushed a folio of another group and returned VM_FAULT_RETRY");
+
+WBSIM_KNOWN_FINDING(kFindingMkwriteRetryIgnored, "netfs-page-mkwrite-retry-ignored", "write-group",
+                    "netfs/mkwrite_over_other_group",
+                    "netfs_page_mkwrite flushes a folio of another group and returns VM_FAULT_RETRY, which "
+                    "do_page_mkwrite does not act on: the store lands in the folio under the other group");
 
 namespace {
 
-enum class Fault : std::uint8_t { locked, retry };
+// What ->page_mkwrite returns, as do_page_mkwrite() tells them apart.
+enum class Fault : std::uint8_t {
+  locked,     // VM_FAULT_LOCKED
+  nopage,     // VM_FAULT_NOPAGE: the folio left the mapping; the access faults again
+  not_locked, // none of LOCKED, NOPAGE or an error: netfs's VM_FAULT_RETRY
+  error,      // VM_FAULT_SIGBUS or VM_FAULT_OOM: the store is lost
+};
 
-// netfs_page_mkwrite(): returns with the folio locked (VM_FAULT_LOCKED) or
-// asks for the fault to be retried.
+// netfs_page_mkwrite(): returns with the folio locked (VM_FAULT_LOCKED), or
+// unlocked with NOPAGE, RETRY (after flushing another group's folio) or an
+// error. Kernel-mirroring: its goto labels are the kernel's.
 Fault netfs_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* netfs_group) {
   AddressSpace& mapping = ictx.mapping;
+  Fault ret = Fault::nopage;
+  NetfsGroup* group = nullptr;
   folio_lock(folio);
-  if (folio.mapping != &mapping) {
-    folio_unlock(folio);
-    return Fault::retry;
-  }
+  if (folio.mapping != &mapping) goto unlock;
   if (folio_test_writeback(folio)) {
     mark(kMarkMkwriteWaitedWriteback);
     folio_wait_writeback(folio);
   }
-  // A streaming write cannot be seen here: the fault path read the folio.
+  // Can we see a streaming write here? WARN_ON and SIGBUS: the fault path
+  // read the folio, so never.
   SIM_ASSERT_MSG(folio_test_uptodate(folio), "page_mkwrite on folio {} that is not uptodate (SIGBUS)", folio.index);
-  NetfsGroup* group = netfs_folio_group(folio);
-  if (group != netfs_group && folio.priv.kind != FolioPrivate::Kind::copy_to_cache &&
-      folio.priv.kind != FolioPrivate::Kind::none) {
+  group = netfs_folio_group(folio);  // null for NETFS_FOLIO_COPY_TO_CACHE in the model
+  if (group != nullptr && group != netfs_group) {
     mark(kMarkMkwriteFlushedGroup);
     folio_unlock(folio);
-    filemap_fdatawrite_range(mapping, folio.pos(), folio.pos() + static_cast<loff_t>(folio.size()) - 1,
-                             SyncMode::all);
-    return Fault::retry;
+    // folio_next_pos() as the inclusive end: the next folio's first byte too.
+    const int err = filemap_fdatawrite_range(mapping, folio.pos(), folio.pos() + static_cast<loff_t>(folio.size()),
+                                             SyncMode::all);
+    // 0: VM_FAULT_RETRY; -ENOMEM: VM_FAULT_OOM; anything else: VM_FAULT_SIGBUS.
+    return err == 0 ? Fault::not_locked : Fault::error;
   }
   trace_netfs_folio(folio, folio_test_dirty(folio) ? NetfsFolioTrace::netfs_folio_trace_mkwrite_plus
                                                    : NetfsFolioTrace::netfs_folio_trace_mkwrite);
-  if (folio.priv.kind == FolioPrivate::Kind::copy_to_cache) folio_detach_private(folio);
-  if (netfs_group != nullptr && folio.priv.kind == FolioPrivate::Kind::none) {
-    ++netfs_group->ref;
-    folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+  if (!(folio.priv.kind == FolioPrivate::Kind::none && netfs_group == nullptr) &&
+      !(folio.priv.kind == FolioPrivate::Kind::group && folio.priv.group == netfs_group)) {  // priv != netfs_group
+    if (netfs_group == nullptr && folio.priv.kind == FolioPrivate::Kind::copy_to_cache) {
+      folio_detach_private(folio);
+    } else if (netfs_group != nullptr && folio.priv.kind == FolioPrivate::Kind::copy_to_cache) {
+      folio_detach_private(folio);  // folio_change_private
+      ++netfs_group->ref;
+      folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+    } else if (netfs_group != nullptr && folio.priv.kind == FolioPrivate::Kind::none) {
+      ++netfs_group->ref;
+      folio_attach_private(folio, {FolioPrivate::Kind::group, netfs_group, nullptr});
+    } else {
+      SIM_ASSERT_MSG(false, "WARN_ON_ONCE: page_mkwrite on folio {} with private {} under group {}", folio.index,
+                     static_cast<int>(folio.priv.kind), netfs_group != nullptr ? netfs_group->id : 0);
+    }
   }
-  folio_mark_dirty(folio);
   return Fault::locked;
+unlock:
+  folio_unlock(folio);
+  return ret;
+}
+
+// do_page_mkwrite(), as wp_page_shared() and do_shared_fault() act on it:
+// store with the folio locked, fault again, or lose the store.
+enum class Mkwrite : std::uint8_t { store, refault, lost };
+Mkwrite do_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* group) {
+  switch (netfs_page_mkwrite(ictx, folio, group)) {
+    case Fault::locked: return Mkwrite::store;
+    case Fault::nopage: return Mkwrite::refault;
+    case Fault::error: return Mkwrite::lost;
+    case Fault::not_locked: break;
+  }
+  // VM_FAULT_RETRY is none of the codes do_page_mkwrite() acts on: it locks
+  // the folio and, if it is still mapped, goes on as if ->page_mkwrite had
+  // returned it locked (wp_page_shared() drops the code). The store lands in
+  // the folio it just flushed, whose private data still names the other
+  // group (docs/findings.md F17).
+  folio_lock(folio);
+  if (folio.mapping == nullptr) {
+    folio_unlock(folio);
+    return Mkwrite::refault;  // "return 0; /* retry */"
+  }
+  if (netfs_folio_group(folio) != group) sim::known_finding_reached(kFindingMkwriteRetryIgnored);
+  return Mkwrite::store;
 }
 
 // The read fault (filemap_fault): the folio covering `pos`, uptodate,
@@ -119,10 +170,15 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
     if (at >= ictx.i_size) break;  // beyond EOF: SIGBUS, the store is lost
     Folio* folio = fault_in(file, at);
     if (folio == nullptr) break;  // SIGBUS: a truncate took the page away
-    if (netfs_page_mkwrite(ictx, *folio, group) == Fault::retry) {
+    const Mkwrite mk = do_page_mkwrite(ictx, *folio, group);
+    if (mk != Mkwrite::store) {
       folio_put(*folio);
-      continue;
+      if (mk == Mkwrite::refault) continue;
+      break;  // SIGBUS or OOM: the store is lost
     }
+    // fault_dirty_shared_page(): the folio is marked dirty before the store
+    // lands (and, in the model, before the folio is unlocked).
+    folio_mark_dirty(*folio);
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     // Only pages up to the one holding EOF are mapped (filemap_map_pages
     // and the fault path stop at DIV_ROUND_UP(i_size, PAGE_SIZE)), even in

@@ -1,4 +1,4 @@
-// Pin: fs/netfs/rolling_buffer.c at 42d3b66d4cdb (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/rolling_buffer.c at 42d3b66d4cdb (torvalds/linux, 2026; docs/fidelity.md).
 #include "model/netfs/rolling_buffer.h"
 
 #include "sim/assert.h"

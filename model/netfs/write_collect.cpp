@@ -301,6 +301,10 @@ void netfs_write_subrequest_terminated(NetfsIoSubrequest& subreq, std::int64_t t
   NetfsIoStream& stream = wreq.io_streams[subreq.stream_nr];
   SIM_ASSERT_MSG(subreq.test(NETFS_SREQ_IN_PROGRESS), "R={:08x}[{:x}] terminated twice", wreq.debug_id,
                  subreq.debug_index);
+  // The switch on subreq->source: BUG() for anything but upload or cache.
+  SIM_ASSERT_MSG(subreq.source == NetfsIoSource::upload_to_server || subreq.source == NetfsIoSource::write_to_cache,
+                 "R={:08x}[{:x}]: a write subrequest of neither upload nor cache source", wreq.debug_id,
+                 subreq.debug_index);
   if (transferred_or_error < 0) {
     subreq.error = static_cast<int>(transferred_or_error);
     // Mainline (6.16+): the filesystem sets NEED_RETRY itself for errors it

@@ -51,6 +51,9 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
 
   stream.sreq_max_len = UINT_MAX;
   stream.sreq_max_segs = INT_MAX;
+  // The switch on stream->source: upload or cache, WARN_ON_ONCE otherwise.
+  SIM_ASSERT_MSG(stream.source == NetfsIoSource::upload_to_server || stream.source == NetfsIoSource::write_to_cache,
+                 "R={:08x}: a write stream {} of neither upload nor cache source", wreq.debug_id, stream.stream_nr);
   if (stream.source == NetfsIoSource::upload_to_server) stream.sreq_max_len = wreq.wsize;
   // May sleep: cifs waits for credits here.
   if (stream.prepare_write != nullptr) stream.prepare_write(subreq);
@@ -274,7 +277,9 @@ NetfsIoRequest& netfs_create_write_req(AddressSpace& mapping, loff_t start, Netf
   upload.issue_write = ictx.ops->issue_write;
   upload.collected_to = start;
 
-  wreq.crypto = ictx.content_crypto && is_cacheable;
+  // The opt-in crypto stage (no mainline counterpart) covers the page-cache
+  // writers only: netfs_write_folio_single queues nothing to encrypt.
+  wreq.crypto = ictx.content_crypto && (origin == NetfsIoOrigin::writeback || origin == NetfsIoOrigin::writethrough);
   NetfsIoStream& cache = wreq.io_streams[1];
   cache.stream_nr = 1;
   cache.source = NetfsIoSource::write_to_cache;

@@ -27,12 +27,15 @@ int netfs_write_folio_single(NetfsIoRequest& wreq, Folio& folio) {
   const loff_t fpos = folio.pos();
   bool to_eof = false;
 
+  // size_t against loff_t, compared unsigned as in C: a folio wholly past
+  // wreq->i_size wraps the difference, takes neither branch and goes whole.
   std::uint64_t flen = folio.size();
-  if (static_cast<loff_t>(flen) > wreq.i_size - fpos) {
-    flen = static_cast<std::uint64_t>(wreq.i_size - fpos);
+  const auto to_i_size = static_cast<std::uint64_t>(wreq.i_size - fpos);
+  if (flen > to_i_size) {
+    flen = to_i_size;
     folio_zero_segment(folio, flen, fsize);
     to_eof = true;
-  } else if (static_cast<loff_t>(flen) == wreq.i_size - fpos) {
+  } else if (flen == to_i_size) {
     to_eof = true;
   }
 

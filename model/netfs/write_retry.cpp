@@ -1,4 +1,4 @@
-// Pin: fs/netfs/write_retry.c at a53d0cf7f1cb (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/write_retry.c at a53d0cf7f1cb (torvalds/linux, 2026; docs/fidelity.md).
 // Retrying write subrequests (fs/netfs/write_retry.c): quiesce every active
 // stream, then per stream either reissue each NEED_RETRY subrequest as is,
 // or, when the filesystem renegotiates sizes (->prepare_write, e.g. cifs
@@ -154,6 +154,8 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       stream.retry_resplit_span = len;  // harness bookkeeping (F14)
       stream.sreq_max_len = len;
       stream.sreq_max_segs = INT_MAX;
+      // The switch on stream->source: upload or cache, WARN_ON_ONCE otherwise.
+      SIM_ASSERT(stream.source == NetfsIoSource::upload_to_server || stream.source == NetfsIoSource::write_to_cache);
       if (stream.source == NetfsIoSource::upload_to_server) stream.sreq_max_len = std::min(len, wreq.wsize);
       stream.prepare_write(sr);
 
