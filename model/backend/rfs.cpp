@@ -1,7 +1,9 @@
 #include "model/backend/rfs.h"
 
 #include <algorithm>
+#include <utility>
 
+#include "model/events.h"
 #include "model/netfs/internal.h"
 #include "sim/assert.h"
 #include "sim/fault.h"
@@ -32,6 +34,15 @@ void rfs_begin_writeback(NetfsIoRequest& wreq) {
 void rfs_prepare_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
   NetfsIoStream& stream = subreq.rreq->io_streams[subreq.stream_nr];
+  if (rfs.fail_next_prepare != 0) {
+    // cifs_prepare_write(): the handle could not be reopened, so the server
+    // refuses the file's writes from here (announced as a refusal of them).
+    subreq.error = std::exchange(rfs.fail_next_prepare, 0);
+    MODEL_EVENT(server_write_refused(rfs.file_id, subreq.start, UINT64_MAX - static_cast<std::uint64_t>(subreq.start),
+                                     subreq.error));
+    netfs_prepare_write_failed(subreq);
+    return;
+  }
   if (rfs.use_credits) {
     // cifs: wait for a send credit; this is where production is throttled.
     rfs.server->credits().down(1);

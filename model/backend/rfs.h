@@ -33,6 +33,10 @@ struct RfsInode {
   // (cifs's credits.instance), until it is issued; by request debug id and
   // subrequest index.
   std::map<std::uint64_t, std::uint64_t> credit_session;
+  // Scripted: the next upload ->prepare_write fails with this error, as
+  // cifs_prepare_write() does when cifs_reopen_file() cannot reopen an
+  // invalidated handle (0: none).
+  int fail_next_prepare = 0;
 };
 
 extern const NetfsRequestOps kRfsRequestOps;

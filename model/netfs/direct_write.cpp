@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -38,6 +39,10 @@ WBSIM_KNOWN_FINDING(kFindingDioErrorAfterTransfer, "netfs-unbuffered-error-after
                     "netfs/dio_error_after_partial_transfer",
                     "an unbuffered write whose later subrequest fails for good returns the error although earlier "
                     "ones transferred");
+WBSIM_KNOWN_FINDING(kFindingDioUninitialisedRet, "netfs-unbuffered-write-uninitialised-ret", "app-contract",
+                    "netfs/dio_first_prepare_fails",
+                    "netfs_unbuffered_write returns its uninitialised ret when the first subrequest's ->prepare_write "
+                    "fails: a synchronous write returns whatever the stack held");
 
 namespace {
 
@@ -96,7 +101,9 @@ void netfs_unbuffered_write_collect(NetfsIoRequest& wreq, NetfsIoStream& stream,
 int netfs_unbuffered_write(NetfsIoRequest& wreq) {
   NetfsIoSubrequest* subreq = nullptr;
   NetfsIoStream& stream = wreq.io_streams[0];
-  int ret = 0;
+  // `int ret;`, as the kernel declares it: nothing sets it before the first
+  // pass's two early breaks (docs/findings.md F18).
+  std::optional<int> ret;
 
   if (wreq.origin == NetfsIoOrigin::dio_write) inode_dio_begin(*wreq.inode);
   stream.collected_to = wreq.start;
@@ -138,7 +145,7 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
     } else if (subreq->test(NETFS_SREQ_FAILED)) {
       if (wreq.transferred > 0) sim::known_finding_reached(kFindingDioErrorAfterTransfer);
       ret = subreq->error;
-      wreq.error = ret;
+      wreq.error = *ret;
       subreq = nullptr;
       break;
     }
@@ -189,7 +196,14 @@ int netfs_unbuffered_write(NetfsIoRequest& wreq) {
   }
 
   netfs_unbuffered_write_done(wreq);
-  return ret;
+  if (!ret.has_value()) {
+    // An indeterminate value: whatever the register or stack slot held,
+    // which the oracle draws (as KMSAN would report, the model does not
+    // pretend it is 0).
+    sim::known_finding_reached(kFindingDioUninitialisedRet);
+    ret = sim::draw(2) == 0 ? static_cast<int>(sim::draw(1u << 30)) : -static_cast<int>(1 + sim::draw(1u << 30));
+  }
+  return *ret;
 }
 
 void netfs_unbuffered_write_async(NetfsIoRequest& wreq) {
