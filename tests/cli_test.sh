@@ -281,48 +281,6 @@ ncheckers=$(sed -n '/^checker evaluations:$/,/^$/p' netfsck.txt | grep -cE '^  [
 [ "$ncheckers" -ge 15 ] && ok || bad "only $ncheckers checkers listed"
 grep -q 'never evaluated' netfsck.txt && bad "a checker never looked in netfs/*: $(grep 'never evaluated' netfsck.txt)" || ok
 
-# --- the bug zoo: each switch is found by its checker, and only with it ----------
-"$wbsim" bugs >bugs.txt 2>&1 && ok || bad "wbsim bugs failed"
-while read -r name scen checker fix; do
-  [ -z "$name" ] && continue
-  glob=${scen#scenarios=}
-  want=${checker#checker=}
-  [[ "$fix" =~ ^fix=\".+\"$ ]] && ok || bad "wbsim bugs line for $name: fix field '$fix'"
-  "$wbsim" sweep --scenario "$glob" --bug "$name" --seeds 2000 --out zoo >zoo-with.txt 2>&1
-  code=$?
-  [ "$code" -eq 1 ] && ok || bad "--bug $name: sweep exit $code, want 1"
-  grep -qE "^FAIL .* seed [0-9]+: $want: " zoo-with.txt && ok || bad "--bug $name: checker '$want' not named"
-  "$wbsim" sweep --scenario "$glob" --seeds 2000 --out zoo >zoo-without.txt 2>&1
-  code=$?
-  [ "$code" -eq 0 ] && ok || bad "without --bug $name: sweep exit $code, want 0"
-done <bugs.txt
-# Planted switches (not kernel history, so not in `wbsim bugs`): each found by its checker.
-for planted in "planted-retry-reports-transient-error app-contract" "planted-unbuffered-issue-past-wsize server-protocol"; do
-  set -- $planted
-  grep -q "^$1 " bugs.txt && bad "wbsim bugs lists $1" || ok
-  "$wbsim" sweep --scenario 'netfs/*' --bug "$1" --seeds 200 --out zoo >planted.txt 2>&1
-  code=$?
-  [ "$code" -eq 1 ] && ok || bad "--bug $1: sweep exit $code, want 1"
-  grep -qE "^FAIL .* seed [0-9]+: $2: " planted.txt && ok || bad "--bug $1: checker '$2' not named"
-done
-# F1 (docs/invariants.md): the reclaim deadlock is reported as its wait-for
-# cycle when the cycle closes, never later as fibers nothing can wake.
-"$wbsim" sweep --scenario fuse/reclaim_deadlock --bug fuse-reclaim-waits-on-writeback --seeds 40 --out zoo >f1c.txt 2>&1
-grep -qE "^FAIL .* seed [0-9]+: deadlock: wait-for cycle of 1 fibers closed by 'fuse-server0'" f1c.txt && ok ||
-  bad "C21: the deadlock is not reported as the server's wait-for cycle: $(grep '^FAIL' f1c.txt | head -2)"
-grep -qE "^FAIL .* seed [0-9]+: deadlock: no fiber can run" f1c.txt && bad "C21: a deadlock found only when nothing could run" || ok
-# F1 beyond the server's own thread: C21 hangs any task reclaiming in legacy memcg.
-"$wbsim" sweep --scenario mm/reclaim_hung_fuse --bug fuse-reclaim-waits-on-writeback --seeds 200 --out zoo >f1.txt 2>&1
-code=$?
-[ "$code" -eq 1 ] && ok || bad "reclaim_hung_fuse with C21: sweep exit $code, want 1"
-grep -qE "^FAIL .* seed [0-9]+: liveness: an allocation in legacy memcg reclaim" f1.txt && ok ||
-  bad "reclaim_hung_fuse with C21: no liveness finding"
-# F6: C23 also stalls the flusher for the rest of the superblock.
-"$wbsim" sweep --scenario fuse/flusher_isolation --bug fuse-sync-waits-for-flusher --seeds 200 --out zoo >f6.txt 2>&1
-code=$?
-[ "$code" -eq 1 ] && ok || bad "flusher_isolation with C23: sweep exit $code, want 1"
-grep -qE "^FAIL .* seed [0-9]+: flusher-isolation: " f6.txt && ok || bad "flusher-isolation not named with C23"
-
 # --- wbsim fuse-tables: docs/fuse.md's tables, from runs -----------------------------
 "$wbsim" fuse-tables designs >designs.txt 2>&1 && ok || bad "fuse-tables designs failed: $(tail -3 designs.txt)"
 [ "$(grep -cE '^\| (4 KiB|1 MiB) \| (temp pages|no temp pages)' designs.txt)" -eq 4 ] && ok ||
