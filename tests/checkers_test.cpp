@@ -374,8 +374,7 @@ TEST(FolioStateChecker, fires_when_a_folio_leaves_the_cache_under_writeback) {
     s.spawn("truncater", [&] {
       model::Folio* folio = model::filemap_alloc_and_add_folio(inode.mapping, 0, 0);
       model::folio_start_writeback(*folio);
-      model::folio_unlock(*folio);
-      model::filemap_remove_folio(*folio);
+      model::filemap_remove_folio(*folio);  // under the folio lock, as truncate removes one
     });
     s.run();
   });

@@ -1,6 +1,7 @@
 #include "model/mm/filemap.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "model/events.h"
 #include "model/mm/kswapd.h"
@@ -58,6 +59,7 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
 
 void filemap_remove_folio(Folio& f) {
   SIM_ASSERT(f.mapping != nullptr);
+  SIM_ASSERT_MSG(folio_test_locked(f), "folio {} removed from the page cache unlocked (BUG_ON)", f.index);
   MODEL_EVENT(folio_removed(f));  // the folio-state checker: not under writeback, not dirty
   AddressSpace& m = *f.mapping;
   m.folios.erase(f.index);
@@ -87,6 +89,9 @@ std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgof
 std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
                                            std::size_t max) {
   std::vector<Folio*> batch;
+  // xas_find_marked() finds nothing once the index is past `end`: a large
+  // folio straddling `end`, returned by the last call, is not found again.
+  if (*start > end) return batch;
   for (auto it = first_folio_from(mapping, *start); it != mapping.folios.end() && it->first <= end; ++it) {
     Folio* f = it->second;
     // The DIRTY mark follows PG_dirty (__folio_start_writeback clears it only
@@ -169,19 +174,27 @@ int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end) {
 
 void mapping_set_error(AddressSpace& mapping, int error) {
   if (error == 0) return;
+  // errseq_set(): WARN and record nothing for a value that is no errno.
+  SIM_ASSERT_MSG(error < 0 && error >= -4095, "mapping_set_error({}): not a negative errno", error);
   mapping.wb_err = error;
   ++mapping.wb_err_seq;
   mapping.wb_err_seen = false;
-  mapping.as_eio = error;
+  if (error == -28) {
+    mapping.as_enospc = true;  // AS_ENOSPC
+  } else {
+    mapping.as_eio = true;     // AS_EIO
+  }
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::mapping_error), sim::kNoObject,
                                   static_cast<std::uint64_t>(-error));
   MODEL_EVENT(mapping_error(mapping, error));
 }
 
 int filemap_check_errors(AddressSpace& mapping) {
-  // AS_ENOSPC reports -ENOSPC, any other error AS_EIO's -EIO.
-  const int err = mapping.as_eio == 0 ? 0 : mapping.as_eio == -28 ? -28 : -5;
-  mapping.as_eio = 0;
+  // Two bits: AS_ENOSPC reports -ENOSPC, AS_EIO -EIO, and -EIO wins when
+  // both are set; both are cleared.
+  int err = 0;
+  if (std::exchange(mapping.as_enospc, false)) err = -28;
+  if (std::exchange(mapping.as_eio, false)) err = -5;
   return err;
 }
 
@@ -194,7 +207,8 @@ int file_check_and_advance_wb_err(AddressSpace& mapping, std::uint32_t* seen_seq
   if (*seen_seq == mapping.wb_err_seq) return 0;
   *seen_seq = mapping.wb_err_seq;
   mapping.wb_err_seen = true;
-  mapping.as_eio = 0;  // reported through the errseq: the AS_EIO flag goes too
+  mapping.as_eio = false;  // reported through the errseq: the AS_EIO and AS_ENOSPC flags go too
+  mapping.as_enospc = false;
   return mapping.wb_err;
 }
 

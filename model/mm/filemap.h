@@ -71,7 +71,8 @@ struct AddressSpace {
   int wb_err = 0;                    // latest mapping_set_error() (errseq_t value)
   std::uint32_t wb_err_seq = 0;      // bumps on every new error (errseq_t counter)
   bool wb_err_seen = true;           // errseq's SEEN flag: some file has reported it
-  int as_eio = 0;                    // AS_EIO/AS_ENOSPC: for filemap_check_errors()
+  bool as_eio = false;               // AS_EIO: for filemap_check_errors()
+  bool as_enospc = false;            // AS_ENOSPC
   sim::Time dirtied_when = 0;        // oldest dirtying since last clean
   bool dirty_inode = false;          // on the bdi's dirty list
   // AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM: writeback may wait on something

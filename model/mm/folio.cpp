@@ -94,6 +94,9 @@ void folio_wait_writeback(Folio& f, std::source_location loc) {
 bool folio_mark_dirty(Folio& f) {
   check_live(f);
   sim::yield();
+  // folio_mark_dirty(): a redirtied folio loses the mark reclaim left on it
+  // under writeback (a later reclaim pass meets it anew).
+  if (f.mapping != nullptr && f.test(PG_reclaim)) sim::clear_bit(PG_reclaim, f.flags);
   if (f.test(PG_dirty)) return false;
   sim::set_bit(PG_dirty, f.flags);
   if (f.mapping) {

@@ -173,6 +173,8 @@ int filemap_write_and_wait_range(AddressSpace& mapping, loff_t start, loff_t end
 }
 
 bool filemap_release_folio(Folio& folio) {
+  SIM_ASSERT_MSG(folio_test_locked(folio), "filemap_release_folio on unlocked folio {} (BUG_ON)", folio.index);
+  if (folio_test_writeback(folio)) return false;
   const AddressSpace& m = *folio.mapping;
   if (m.a_ops != nullptr && m.a_ops->release_folio != nullptr && !m.a_ops->release_folio(folio)) return false;
   folio_detach_private(folio);
