@@ -41,9 +41,6 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
   mapping.mm->arena.push_back(std::move(owned));
   f->id = mapping.mm->next_folio_id++;
   mapping.mm->free_pages -= static_cast<std::int64_t>(std::uint64_t{1} << order);
-  // filemap_alloc_folio below the low watermark wakes kswapd. (The model's
-  // page-cache allocations do not enter direct reclaim; docs/model.md.)
-  if (mapping.mm->kswapd != nullptr && mapping.mm->free_pages < mapping.mm->low_pages) mapping.mm->kswapd->wakeup();
   f->index = start;
   f->order = order;
   f->mapping = &mapping;
@@ -51,9 +48,18 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
   f->data.assign(f->size(), 0);
   sim::set_bit(PG_locked, f->flags);
   f->lock_owner = sim::Scheduler::current().current_fiber();
-  mapping.folios.emplace(start, f);
+  const bool added = mapping.folios.emplace(start, f).second;
+  SIM_ASSERT_MSG(added, "folio {} added over another at index {}", f->id, start);
   mapping.nrpages += f->nr_pages();
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::folio_add), sim::kNoObject, start, order);
+  // filemap_alloc_folio below the low watermark wakes kswapd. After the
+  // folio is in the cache: the wake-up is a scheduling point, and a fiber
+  // adding a folio over the range checked free above would otherwise meet
+  // this one half-made (the kernel's __filemap_add_folio returns -EEXIST and
+  // its caller looks the index up again; here the other fiber finds ours).
+  // (The model's page-cache allocations do not enter direct reclaim;
+  // docs/model.md.)
+  if (mapping.mm->kswapd != nullptr && mapping.mm->free_pages < mapping.mm->low_pages) mapping.mm->kswapd->wakeup();
   return f;
 }
 
