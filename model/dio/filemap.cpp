@@ -56,7 +56,7 @@ void local_readahead(LocalInode& inode, pgoff_t index, unsigned nr) {
     if (static_cast<loff_t>(i * kPageSize) >= size && i != index) break;  // no readahead past EOF
     if (filemap_get_folio(mapping, i) != nullptr) continue;
     // A page-cache allocation (GFP_KERNEL: may reclaim first).
-    if (alloc_pages(*mapping.mm, 1, GFP_KERNEL)) free_pages(*mapping.mm, 1);
+    alloc_pages_for_reclaim(*mapping.mm, 1, GFP_KERNEL);
     if (filemap_get_folio(mapping, i) != nullptr) continue;  // added while we reclaimed
     coherency_before_add(inode, i);
     if (filemap_get_folio(mapping, i) != nullptr) continue;  // added while we waited
@@ -141,7 +141,7 @@ void local_copy_into_cache(LocalInode& inode, loff_t pos, const std::vector<std:
     const std::uint64_t part = std::min(kPageSize - offset, data.size() - done);
     bool fresh = false;
     if (f == nullptr) {
-      if (alloc_pages(*mapping.mm, 1, GFP_KERNEL)) free_pages(*mapping.mm, 1);
+      alloc_pages_for_reclaim(*mapping.mm, 1, GFP_KERNEL);
       if (filemap_get_folio(mapping, index) != nullptr) continue;
       coherency_before_add(inode, index);
       if (filemap_get_folio(mapping, index) != nullptr) continue;

@@ -176,10 +176,13 @@ void FuseConn::serve(sim::Kthread& self) {
     if (req->opcode == FuseOpcode::write) {
       // The handler's own memory: buffers, its backing file's page cache.
       sched.push_note("the FUSE server's WRITE handler");
+      // A user process's memory, page by page: a fault reclaims or
+      // OOM-kills, it never fails.
       const bool got = alloc_pages(w_.mm(), options_.handler_alloc_pages, GFP_KERNEL);
+      SIM_ASSERT_MSG(got, "the FUSE server's allocation of {} pages failed", options_.handler_alloc_pages);
       sched.pop_note();
       cpu_work(options_.handler_time + options_.handler_ns_per_kib * static_cast<sim::Time>(req->data.size() / 1024));
-      if (got) free_pages(w_.mm(), options_.handler_alloc_pages);
+      free_pages(w_.mm(), options_.handler_alloc_pages);
     } else {
       cpu_work(options_.handler_time);
     }

@@ -85,7 +85,7 @@ int FuseConn::write(FuseInode& inode, loff_t pos, const std::vector<std::uint8_t
       // first, i_rwsem held. The page itself is charged when it joins the
       // cache.
       sim::Scheduler::current().push_note("fuse_write_begin: page cache allocation");
-      if (alloc_pages(w_.mm(), 1, GFP_KERNEL)) free_pages(w_.mm(), 1);
+      alloc_pages_for_reclaim(w_.mm(), 1, GFP_KERNEL);
       sim::Scheduler::current().pop_note();
       folio = filemap_get_folio(inode.mapping, index);
       if (folio != nullptr) continue;  // another task added it while we reclaimed

@@ -141,4 +141,11 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
 
 void free_pages(Mm& mm, unsigned nr) { mm.free_pages += nr; }
 
+void alloc_pages_for_reclaim(Mm& mm, unsigned nr, gfp_t gfp) {
+  SIM_ASSERT((gfp & __GFP_DIRECT_RECLAIM) != 0 && (gfp & __GFP_NORETRY) == 0);
+  const bool got = alloc_pages(mm, nr, gfp);
+  SIM_ASSERT_MSG(got, "alloc_pages({}, gfp {:#x}) failed: too small to fail", nr, gfp);
+  free_pages(mm, nr);
+}
+
 }  // namespace wbsim::model

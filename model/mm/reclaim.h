@@ -48,6 +48,13 @@ inline constexpr gfp_t GFP_ATOMIC = __GFP_HIGH;
 // fruitless round; otherwise it succeeds (see "OOM" above).
 bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp);
 void free_pages(Mm& mm, unsigned nr);
+
+// The allocation of a page-cache folio, or of a user process's memory, for
+// its reclaim: the pages are given back at once (a folio is charged when it
+// joins the cache). `gfp` may direct-reclaim without __GFP_NORETRY, so the
+// allocation is too small to fail (__alloc_pages_slowpath retries an order
+// <= PAGE_ALLOC_COSTLY_ORDER, a page fault OOM-kills): asserted.
+void alloc_pages_for_reclaim(Mm& mm, unsigned nr, gfp_t gfp);
 std::int64_t high_wmark(const Mm& mm);
 
 // The clean-folio end of shrink_folio_list: trylock, ->release_folio, the
