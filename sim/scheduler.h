@@ -148,12 +148,17 @@ class Scheduler final : public TraceNames {
   // For waits on an object that does not know its holder (a bit lock such
   // as PG_locked): where the running fiber's next waits can read who holds
   // what it waits for, so the wait-for graph has that edge. Null clears it.
-  void set_wait_holder(const FiberId* holder) { fibers_[current_]->holder_ref = holder; }
+  void set_wait_holder(const FiberId* holder) { set_wait_holder(current_, holder); }
+  void set_wait_holder(FiberId id, const FiberId* holder) { fibers_[id]->holder_ref = holder; }
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
   // shown beside its waits in deadlock reports. Static strings only.
   void push_note(const char* note) { fibers_[current_]->notes.push_back(note); }
   void pop_note() { fibers_[current_]->notes.pop_back(); }
+  // What fiber `id` is doing, for a report: "blocked in OP(OBJECT) during
+  // NOTE > NOTE", "runnable" or "finished". No source lines: the text does
+  // not move with the model's lines.
+  std::string describe_wait(FiberId id) const;
   // Makes a blocked fiber runnable; no-op if it is not blocked.
   void wake(FiberId id, const WaitObject& by);
   void sleep(Time duration, std::source_location loc = std::source_location::current());
@@ -383,5 +388,24 @@ inline std::uint32_t draw(std::uint32_t bound) { return Scheduler::current().dra
 inline void sleep(Time d, std::source_location loc = std::source_location::current()) {
   Scheduler::current().sleep(d, loc);
 }
+
+// Scheduler::set_wait_holder() for the waits of one scope, cleared when the
+// scope ends: no later wait of the fiber reads a holder that is not its own.
+// The fiber is the one that made it: a scope unwound at teardown is left
+// from another context.
+class WaitHolderScope {
+ public:
+  explicit WaitHolderScope(const FiberId* holder)
+      : sched_(Scheduler::current()), fiber_(sched_.current_fiber()) {
+    sched_.set_wait_holder(fiber_, holder);
+  }
+  ~WaitHolderScope() { sched_.set_wait_holder(fiber_, nullptr); }
+  WaitHolderScope(const WaitHolderScope&) = delete;
+  WaitHolderScope& operator=(const WaitHolderScope&) = delete;
+
+ private:
+  Scheduler& sched_;
+  FiberId fiber_;
+};
 
 }  // namespace wbsim::sim

@@ -60,6 +60,24 @@ std::string Scheduler::describe_cycle(const std::vector<FiberId>& cycle) const {
   return out;
 }
 
+namespace {
+std::string describe_notes(const std::vector<const char*>& notes) {
+  std::string out;
+  for (std::size_t i = 0; i < notes.size(); ++i) out += fmt::format("{} {}", i == 0 ? " during" : " >", notes[i]);
+  return out;
+}
+}  // namespace
+
+std::string Scheduler::describe_wait(FiberId id) const {
+  const Fiber& f = *fibers_[id];
+  switch (f.state) {
+    case State::runnable: return "runnable" + describe_notes(f.notes);
+    case State::finished: return "finished";
+    case State::blocked: break;
+  }
+  return fmt::format("blocked in {}({}){}", f.wait_op, f.blocked_on->name(), describe_notes(f.notes));
+}
+
 std::string Scheduler::describe_blocked() const {
   std::string out;
   for (FiberId id = 0; id < fibers_.size(); ++id) {
@@ -68,7 +86,7 @@ std::string Scheduler::describe_blocked() const {
     const WaitObject& o = *f.blocked_on;
     out += fmt::format("  fiber {} '{}' blocked in {}({}) at {}", id, f.name, f.wait_op, o.name(),
                        where(f.wait_loc));
-    for (std::size_t i = 0; i < f.notes.size(); ++i) out += fmt::format("{} {}", i == 0 ? " during" : " >", f.notes[i]);
+    out += describe_notes(f.notes);
     const std::string state = o.state();
     if (!state.empty()) out += fmt::format(" [{}]", state);
     out += "\n";

@@ -43,6 +43,12 @@ code=$?
 [ "$code" -eq 1 ] && ok || bad "reclaim_hung_fuse with C21: sweep exit $code, want 1"
 grep -qE "^FAIL .* seed [0-9]+: liveness: an allocation in legacy memcg reclaim" f1.txt && ok ||
   bad "reclaim_hung_fuse with C21: no liveness finding"
+# F4 (C24): mainline's MIGRATE_SYNC waits for the writeback of a flagged
+# mapping's folio; the watchdog finds the call there, not in offline_pages'
+# retries.
+"$wbsim" sweep --scenario fuse/migrate_under_writeback --bug fuse-migrate-waits-on-writeback --seeds 40 --out zoo >f4.txt 2>&1
+grep -qE "^FAIL .* seed [0-9]+: liveness: .*'writer' is blocked in wait_on_bit\(word[0-9]+\.bit[0-9]+\) during migrate_folio \(MIGRATE_SYNC\) waiting for writeback" f4.txt && ok ||
+  bad "C24: the call is not found waiting for writeback in migrate_folio: $(grep '^FAIL' f4.txt | head -2)"
 # F6: C23 also stalls the flusher for the rest of the superblock.
 "$wbsim" sweep --scenario fuse/flusher_isolation --bug fuse-sync-waits-for-flusher --seeds 200 --out zoo >f6.txt 2>&1
 code=$?

@@ -25,14 +25,12 @@ void check_live(const Folio& f) {
 
 void folio_lock(Folio& f, std::source_location loc) {
   check_live(f);
-  sim::Scheduler& sched = sim::Scheduler::current();
   for (;;) {
     sim::yield();
     if (!f.test(PG_locked)) break;
     // PG_locked is a bit lock: tell the wait-for graph who holds it.
-    sched.set_wait_holder(&f.lock_owner);
+    const sim::WaitHolderScope holder(&f.lock_owner);
     sim::wait_on_bit(f.flags, PG_locked, loc);
-    sched.set_wait_holder(nullptr);
   }
   sim::set_bit(PG_locked, f.flags);
   f.lock_owner = sim::Scheduler::current().current_fiber();

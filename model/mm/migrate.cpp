@@ -44,9 +44,10 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
     mark(kMarkMigrateWaited);
     sim::Scheduler& sched = sim::Scheduler::current();
     sched.push_note("migrate_folio (MIGRATE_SYNC) waiting for writeback");
-    sched.set_wait_holder(&folio.wb_owner);
-    folio_wait_writeback(folio);
-    sched.set_wait_holder(nullptr);
+    {
+      const sim::WaitHolderScope holder(&folio.wb_owner);
+      folio_wait_writeback(folio);
+    }
     sched.pop_note();
   }
   // folio_migrate_mapping: the page cache's reference, ours, and the one

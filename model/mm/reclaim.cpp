@@ -59,9 +59,10 @@ std::uint64_t shrink_folio_list(Mm& mm, gfp_t gfp, std::uint64_t nr_to_reclaim, 
           folio_get(*f);
           sim::Scheduler& sched = sim::Scheduler::current();
           sched.push_note("shrink_folio_list case 3: wait for writeback");
-          sched.set_wait_holder(&f->wb_owner);
-          folio_wait_writeback(*f);
-          sched.set_wait_holder(nullptr);
+          {
+            const sim::WaitHolderScope holder(&f->wb_owner);
+            folio_wait_writeback(*f);
+          }
           sched.pop_note();
           folio_put(*f);
           continue;
