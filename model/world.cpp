@@ -19,8 +19,12 @@ World::World(const WorldOptions& options)
       server_(options.server),
       cache_(options.cache_granularity) {
   register_trace_reasons();
-  mm_.background_thresh = options.background_thresh_pages;
   mm_.dirty_thresh = options.dirty_thresh_pages;
+  // domain_dirty_limits(): "if (bg_thresh >= thresh) bg_thresh = thresh / 2",
+  // so balance_dirty_pages' freerun point lies below the dirty limit.
+  mm_.background_thresh = options.background_thresh_pages < options.dirty_thresh_pages
+                              ? options.background_thresh_pages
+                              : options.dirty_thresh_pages / 2;
   if (options.flusher) flusher_ = std::make_unique<Flusher>(mm_, options.writeback_chunk_pages);
   unsigned mempool_min_nr = options.mempool_min_nr;
   bool kswapd = options.kswapd;
