@@ -19,8 +19,11 @@ namespace wbsim::model {
 
 NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin) {
   // mempool_alloc(&netfs_request_pool, GFP_KERNEL): may reclaim and wait,
-  // never fails.
-  if (ictx.request_pool != nullptr) mempool_alloc(*ictx.request_pool, GFP_KERNEL);
+  // never fails in process context (the reserve is waited for).
+  if (ictx.request_pool != nullptr) {
+    const bool got = mempool_alloc(*ictx.request_pool, GFP_KERNEL);
+    SIM_ASSERT_MSG(got, "mempool_alloc(netfs_request_pool, GFP_KERNEL) failed");
+  }
   auto owned = std::make_unique<NetfsIoRequest>();
   NetfsIoRequest& wreq = *owned;
   ictx.requests.push_back(std::move(owned));
@@ -50,7 +53,10 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
 }
 
 NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq) {
-  if (wreq.inode->subrequest_pool != nullptr) mempool_alloc(*wreq.inode->subrequest_pool, GFP_KERNEL);
+  if (wreq.inode->subrequest_pool != nullptr) {
+    const bool got = mempool_alloc(*wreq.inode->subrequest_pool, GFP_KERNEL);  // never fails, as above
+    SIM_ASSERT_MSG(got, "mempool_alloc(netfs_subrequest_pool, GFP_KERNEL) failed");
+  }
   auto owned = std::make_unique<NetfsIoSubrequest>();
   NetfsIoSubrequest& s = *owned;
   wreq.all_subreqs.push_back(std::move(owned));
