@@ -10,7 +10,8 @@
 namespace wbsim::model {
 
 namespace {
-const AddressSpaceOps kNetfsAops = {.writepages = netfs_writepages, .release_folio = netfs_release_folio};
+const AddressSpaceOps kNetfsAops = {
+    .writepages = netfs_writepages, .release_folio = netfs_release_folio, .invalidate_folio = netfs_invalidate_folio};
 }
 
 World::World(const WorldOptions& options)
@@ -66,6 +67,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.mapping.mm = &mm_;
   ictx.mapping.host = &ictx;
   ictx.mapping.a_ops = &kNetfsAops;
+  ictx.mapping.release_always = true;  // netfs_inode_init(): ->release_folio drives zero_point
   ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
   ictx.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("i_rwsem.{}", id));
   ictx.i_dio_wq = std::make_unique<sim::WaitQueue>(fmt::format("i_dio_wq.{}", id));

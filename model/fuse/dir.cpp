@@ -168,7 +168,7 @@ int fuse_ftruncate(FuseFile& file, loff_t size) {
   return 0;
 }
 
-void truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend) {
+void fuse_truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend) {
   FuseInode& fi = fuse_inode(mapping);
   std::vector<Folio*> victims;
   for (const auto& [index, f] : mapping.folios) {
@@ -200,7 +200,7 @@ void truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t len
 }
 
 void truncate_pagecache(FuseInode& fi, loff_t newsize) {
-  truncate_inode_pages_range(fi.mapping, newsize, INT64_MAX);
+  fuse_truncate_inode_pages_range(fi.mapping, newsize, INT64_MAX);
 }
 
 }  // namespace wbsim::model

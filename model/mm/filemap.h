@@ -82,6 +82,10 @@ struct AddressSpace {
   // AS_NO_DATA_INTEGRITY: sync(2) does not wait for this mapping's
   // writeback (wait_sb_inodes skips it); fd-based fsync still does.
   bool no_data_integrity = false;
+  // AS_RELEASE_ALWAYS (mapping_set_release_always): ->release_folio and
+  // ->invalidate_folio are called for folios without private data too
+  // (netfs sets it: they drive zero_point).
+  bool release_always = false;
 };
 
 // The folio containing page `index`, or null.

@@ -54,6 +54,9 @@ struct AddressSpaceOps {
   // ->launder_folio: write a dirty, locked folio back and wait for it, so
   // invalidation can drop it (may be null: dirty folios stay).
   int (*launder_folio)(Folio& folio) = nullptr;
+  // ->invalidate_folio: [offset, offset + length) of a locked folio is
+  // being truncated away (may be null).
+  void (*invalidate_folio)(Folio& folio, std::uint64_t offset, std::uint64_t length) = nullptr;
 };
 
 Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);

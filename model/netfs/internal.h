@@ -60,6 +60,11 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio);
 // stays.
 bool netfs_release_folio(Folio& folio);
 
+// netfs_invalidate_folio() (fs/netfs/misc.c), ->invalidate_folio: a
+// streaming record in [offset, offset + length) is trimmed, moved or
+// erased; the whole folio loses its private data and PG_uptodate.
+void netfs_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t length);
+
 // netfs_prefetch_for_write(): read the whole folio (locked, not uptodate)
 // before a partial write into it; 0 or -errno.
 int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len);

@@ -1,7 +1,8 @@
 // Pin: fs/netfs/misc.c at 2c8f4742bb76 (gregkh/linux, 2026; docs/fidelity.md).
 // The waits of fs/netfs/misc.c for a caller that may have to collect in its
 // own thread (NETFS_RREQ_OFFLOAD_COLLECTION clear): netfs_collect_in_app,
-// netfs_wait_for_pause and netfs_wait_for_request.
+// netfs_wait_for_pause and netfs_wait_for_request; and ->invalidate_folio,
+// netfs_invalidate_folio.
 #include <algorithm>
 #include <iterator>
 
@@ -9,11 +10,83 @@
 #include "model/netfs/marks.h"
 #include "model/netfs/variants.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkCollectInApp, "netfs.collect_in_app", "a waiting caller ran the collector in its own thread");
+
+WBSIM_KNOWN_FINDING(kFindingTruncateErasesStreamingRecord, "netfs-truncate-erases-streaming-record",
+                    "data-integrity,folio-state", "netfs/truncate_into_streaming_folio",
+                    "a truncate at or before a dirty streaming record's start erases the record but leaves the folio "
+                    "dirty: writeback sends its never-read head as data");
+
+// netfs_invalidate_folio(): part or all of a locked folio is being
+// invalidated (truncate, hole punch). Kernel-mirroring: its labels are the
+// kernel's. folio_wait_private_2() ([DEPRECATED] PG_private_2 copy-to-cache)
+// is not modelled.
+void netfs_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t length) {
+  NetfsInode& ctx = netfs_inode(*folio.mapping);
+  const std::uint64_t flen = folio.size();
+  NetfsFolio* finfo = nullptr;
+
+  if (offset == 0 && length == flen) {
+    const auto i_size = static_cast<std::uint64_t>(ctx.i_size);
+    const auto fpos = static_cast<std::uint64_t>(folio.pos());
+    const std::uint64_t end = std::min(fpos + flen, i_size);
+    if (fpos < i_size && end > static_cast<std::uint64_t>(ctx.zero_point)) ctx.zero_point = static_cast<loff_t>(end);
+  }
+
+  if (!folio.test(PG_private)) return;
+
+  finfo = netfs_folio_info(folio);
+
+  if (offset == 0 && length >= flen) goto erase_completely;
+
+  if (finfo != nullptr) {
+    // We have a partially uptodate page from a streaming write.
+    const std::uint64_t fstart = finfo->dirty_offset;
+    const std::uint64_t fend = fstart + finfo->dirty_len;
+    const std::uint64_t iend = offset + length;
+
+    if (offset >= fend) return;
+    if (iend <= fstart) return;
+
+    // The invalidation region overlaps the data. If it covers the start of
+    // the data, we either move along the start or erase the data entirely.
+    if (offset <= fstart) {
+      if (iend >= fend) {
+        // The folio stays, and stays dirty, without its record: writeback
+        // then sends what lies outside the record as data, bytes that were
+        // never read (docs/findings.md F16).
+        if (folio_test_dirty(folio)) sim::known_finding_reached(kFindingTruncateErasesStreamingRecord);
+        goto erase_completely;
+      }
+      // Move the start of the data.
+      finfo->dirty_len = static_cast<std::uint32_t>(fend - iend);
+      finfo->dirty_offset = static_cast<std::uint32_t>(offset);
+      return;
+    }
+
+    // Reduce the length of the data if the invalidation region covers the
+    // tail part.
+    if (iend >= fend) {
+      finfo->dirty_len = static_cast<std::uint32_t>(offset - fstart);
+      return;
+    }
+
+    // A partial write was split. The caller has already zeroed it, so just
+    // absorb the hole.
+  }
+  return;
+
+erase_completely:
+  netfs_put_group(netfs_folio_group(folio));
+  folio_detach_private(folio);
+  sim::clear_bit(PG_uptodate, folio.flags);
+  if (finfo != nullptr) netfs_free_folio_info(finfo);
+}
 
 namespace {
 

@@ -1,0 +1,43 @@
+//! Taking folios out of a file's page cache at truncate (mm/truncate.c):
+//! truncate_inode_pages_range() and the helpers it is built from, with their
+//! kernel names, as a mainline-tracking tree (linux-next, 2026) has them.
+//!
+//! Not modelled: shadow and DAX entries, unmapping (the model's mappings
+//! hold no page-table state: a store after removal finds the folio gone),
+//! and folio splitting: try_folio_split() is taken to fail, so a large
+//! folio straddling the cut is dropped whole if clean and kept whole if
+//! dirty -- the kernel's own path when the split fails (docs/model.md).
+#pragma once
+
+#include "model/mm/filemap.h"
+
+namespace wbsim::model {
+
+// folio_invalidate(): the mapping's ->invalidate_folio over [offset,
+// offset + length) of a locked folio.
+void folio_invalidate(Folio& folio, std::uint64_t offset, std::uint64_t length);
+
+// folio_cancel_dirty(): PG_dirty cleared and its accounting undone, for a
+// folio that is about to leave the page cache.
+void folio_cancel_dirty(Folio& folio);
+
+// truncate_inode_folio(): a locked folio out of the page cache with its
+// dirty state and private data; -EIO if it left `mapping` meanwhile.
+int truncate_inode_folio(AddressSpace& mapping, Folio& folio);
+
+// truncate_inode_partial_folio(): waits for the locked folio's writeback,
+// zeroes and invalidates the part in [lstart, lend]; false if a dirty
+// large folio could not be split and must be kept whole.
+bool truncate_inode_partial_folio(Folio& folio, loff_t lstart, loff_t lend);
+
+// truncate_inode_pages_range(): the first pass trylocks and removes the
+// folios wholly inside the range that are not locked or under writeback;
+// then the partial folios at each end; then a blocking pass locks, waits
+// for writeback and removes what is left, until nothing is. lend == -1 is
+// end of file. The caller holds the inode lock.
+void truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend);
+
+// truncate_inode_pages(): everything from lstart on.
+inline void truncate_inode_pages(AddressSpace& mapping, loff_t lstart) { truncate_inode_pages_range(mapping, lstart, -1); }
+
+}  // namespace wbsim::model
