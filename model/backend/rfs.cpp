@@ -13,6 +13,9 @@ namespace wbsim::model {
 
 namespace {
 
+constexpr std::uint64_t kMaxRwCount = 0x7ffff000;  // MAX_RW_COUNT: INT_MAX & PAGE_MASK
+constexpr int kBioMaxVecs = 256;                    // BIO_MAX_VECS
+
 RfsInode& rfs_of(NetfsIoSubrequest& subreq) { return rfs_inode(*subreq.rreq->inode); }
 std::uint64_t credit_key(const NetfsIoSubrequest& subreq) {
   return std::uint64_t{subreq.rreq->debug_id} << 32 | subreq.debug_index;
@@ -117,8 +120,13 @@ void rfs_invalidate_cache(NetfsIoRequest& wreq) {
   if (rfs.cache->withdrawn()) wreq.inode->cache_enabled = false;
 }
 
+// cachefiles_prepare_write_subreq(): a cache write is at most MAX_RW_COUNT
+// bytes in BIO_MAX_VECS segments (folios).
 void rfs_cache_prepare_write(NetfsIoSubrequest& subreq) {
   RfsInode& rfs = rfs_of(subreq);
+  NetfsIoStream& stream = subreq.rreq->io_streams[subreq.stream_nr];
+  stream.sreq_max_len = kMaxRwCount;
+  stream.sreq_max_segs = kBioMaxVecs;
   if (rfs.cache->withdrawn()) {
     subreq.error = kENOBUFS;
     netfs_prepare_write_failed(subreq);

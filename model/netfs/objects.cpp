@@ -13,9 +13,15 @@
 #include "model/netfs/internal.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_KNOWN_FINDING(kFindingRetryWaitsForConstruct, "netfs-retry-waits-for-construct-mempool", "liveness,deadlock",
+                    "mm/mempool_reserve_drained",
+                    "the issuer waits in mempool_alloc for a subrequest only the collector frees, while the "
+                    "collector's netfs_retry_writes waits for the cache stream's construct only the issuer sends");
 
 NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_t len, NetfsIoOrigin origin) {
   // mempool_alloc(&netfs_request_pool, GFP_KERNEL): may reclaim and wait,
@@ -54,6 +60,15 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
 
 NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq) {
   if (wreq.inode->subrequest_pool != nullptr) {
+    // docs/findings.md F19: the reserve is gone while the collector, in
+    // netfs_retry_writes(), waits for a stream's construct that only this
+    // issuer can send. The element this allocation may wait for comes back
+    // only when the collector frees a subrequest.
+    if (wreq.test(NETFS_RREQ_RETRYING) && wreq.inode->subrequest_pool->curr_nr == 0 &&
+        std::any_of(std::begin(wreq.io_streams), std::end(wreq.io_streams), [](const NetfsIoStream& st) {
+          return st.construct != nullptr && st.construct->test(NETFS_SREQ_IN_PROGRESS);
+        }))
+      sim::known_finding_reached(kFindingRetryWaitsForConstruct);
     const bool got = mempool_alloc(*wreq.inode->subrequest_pool, GFP_KERNEL);  // never fails, as above
     SIM_ASSERT_MSG(got, "mempool_alloc(netfs_subrequest_pool, GFP_KERNEL) failed");
   }
