@@ -66,6 +66,12 @@ class DirtyThrottle final : public Checker {
   }
 
   // --- a throttled writer kicks the flusher ---------------------------------------
+  // The flusher's idle stretch belongs to its World's Mm: a later World
+  // starts afresh.
+  void world_destroyed(model::World&) override {
+    mm_ = nullptr;
+    idle_over_ = false;
+  }
   void dirty_throttle(const model::Mm& mm, bool begin) override {
     mm_ = &mm;
     if (begin && throttled_++ == 0) throttled_since_ = sim::now();

@@ -40,6 +40,14 @@ constexpr sim::Time kBackgroundBound = model::Flusher::kDirtyWritebackInterval +
 
 class WritebackControlChecker final : public Checker {
  public:
+  // The flusher's idle stretch belongs to its World's Mm: a later World
+  // starts afresh.
+  void world_destroyed(model::World&) override {
+    mm_ = nullptr;
+    idle_ = false;
+    over_while_idle_ = false;
+    idle_over_ = 0;
+  }
   void flusher_idle(const model::Mm& mm, bool idle) override {
     mm_ = &mm;
     if (idle) {
