@@ -8,6 +8,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/scheduler.h"
+#include "sim/wait_holder.h"
 
 namespace wbsim::model {
 

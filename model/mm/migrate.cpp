@@ -7,6 +7,7 @@
 #include "sim/assert.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
+#include "sim/wait_holder.h"
 
 namespace wbsim::model {
 

@@ -9,6 +9,7 @@
 #include "model/mm/variants.h"
 #include "sim/coverage.h"
 #include "sim/scheduler.h"
+#include "sim/wait_holder.h"
 
 namespace wbsim::model {
 
