@@ -76,11 +76,6 @@ void filemap_remove_folio(Folio& f) {
   folio_put(f);  // the page cache's reference
 }
 
-namespace {
-
-// The first folio covering `start` or after it: a large folio that begins
-// before `start` but spans it is found, as the xarray's multi-index entries
-// are.
 std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgoff_t start) {
   auto it = mapping.folios.lower_bound(start);
   if (it != mapping.folios.begin()) {
@@ -89,8 +84,6 @@ std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgof
   }
   return it;
 }
-
-}  // namespace
 
 std::vector<Folio*> filemap_get_folios_tag(AddressSpace& mapping, pgoff_t* start, pgoff_t end, Tag tag,
                                            std::size_t max) {

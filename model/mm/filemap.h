@@ -90,6 +90,10 @@ struct AddressSpace {
 
 // The folio containing page `index`, or null.
 Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index);
+// The first folio covering `start` or after it: a large folio that begins
+// before `start` but spans it is found, as the xarray's multi-index entries
+// are.
+std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgoff_t start);
 // Allocates a folio of `order` (clamped so it is naturally aligned and does
 // not overlap a neighbour), adds it to the cache locked, refcount 2 (cache
 // + caller), not uptodate.

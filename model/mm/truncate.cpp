@@ -29,12 +29,7 @@ constexpr std::size_t kPagevecSize = 31;  // PAGEVEC_SIZE
 // attempts are scheduling points.
 std::vector<Folio*> get_folios(AddressSpace& mapping, pgoff_t start, pgoff_t end) {
   std::vector<Folio*> out;
-  auto it = mapping.folios.upper_bound(start);
-  if (it != mapping.folios.begin()) {
-    auto prev = std::prev(it);
-    if (prev->first + prev->second->nr_pages() > start) it = prev;
-  }
-  for (; it != mapping.folios.end() && it->first <= end; ++it) {
+  for (auto it = first_folio_from(mapping, start); it != mapping.folios.end() && it->first <= end; ++it) {
     folio_get(*it->second);
     out.push_back(it->second);
   }
