@@ -16,9 +16,12 @@
 //           inode_dio_begin() has its inode_dio_end() (a leaked i_dio_count
 //           hangs every later inode_dio_wait()). An encrypting request
 //           frees the ciphertext of what its collector cleaned by the end
-//           of each collector pass, as it frees spent segments.
+//           of each collector pass, as it frees spent segments. Every
+//           netfs_folio record a streaming write allocated is attached to
+//           a folio or freed (kmemleak would report a lost one).
 #include "checkers/checker.h"
 #include "model/backend/rfs.h"
+#include "model/netfs/internal.h"
 #include "model/world.h"
 
 namespace wbsim::checkers {
@@ -80,6 +83,15 @@ class Retry final : public Checker {
                     f->test(model::PG_private) ? " and private data" : "");
       }
     }
+    // kmemleak's view of the streaming-write records: each one kmalloc'd is
+    // attached to a folio's private data or kfree'd by now.
+    std::int64_t attached = 0;
+    for (const auto& f : w.mm().arena) attached += f->priv.kind == model::FolioPrivate::Kind::streaming ? 1 : 0;
+    const std::int64_t unfreed = model::netfs_folio_infos_unfreed() - w.netfs_folio_infos_at_start();
+    WBSIM_CHECK(kRefcount, unfreed == attached,
+                "{} netfs_folio records are neither attached to a folio nor freed at quiescence ({} allocated and "
+                "not freed, {} attached): a streaming write's record was lost",
+                unfreed - attached, unfreed, attached);
     // Folios out of every page cache: the arena keeps them, in creation
     // order, after their last reference went (freed) or while one is held.
     for (const auto& f : w.mm().arena) {

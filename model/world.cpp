@@ -20,6 +20,7 @@ World::World(const WorldOptions& options)
       server_(options.server),
       cache_(options.cache_granularity) {
   register_trace_reasons();
+  netfs_folio_infos_at_start_ = netfs_folio_infos_unfreed();
   mm_.dirty_thresh = options.dirty_thresh_pages;
   // domain_dirty_limits(): "if (bg_thresh >= thresh) bg_thresh = thresh / 2",
   // so balance_dirty_pages' freerun point lies below the dirty limit.

@@ -92,6 +92,9 @@ class World {
   Kswapd* kswapd() { return kswapd_.get(); }
   Kcompactd* kcompactd() { return kcompactd_.get(); }
   const std::vector<std::unique_ptr<NetfsInode>>& files() const { return files_; }
+  // netfs_folio records alive when this World was made (a test's, or a World
+  // before it that leaked): refcount's leak check counts from there.
+  std::int64_t netfs_folio_infos_at_start() const { return netfs_folio_infos_at_start_; }
 
   // The liveness phase: no more faults, stalls released.
   void heal();
@@ -128,6 +131,7 @@ class World {
   std::vector<std::function<void()>> heal_hooks_;
   std::vector<std::function<void()>> drain_hooks_;
   std::uint32_t next_ino_ = 1u << 20;
+  std::int64_t netfs_folio_infos_at_start_ = 0;
 };
 
 }  // namespace wbsim::model

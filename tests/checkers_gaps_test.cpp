@@ -1,9 +1,10 @@
 // The checks written for the engine mistakes no checker caught (the
 // survivors of docs/checkers.md, "Mutation score"), each shown firing on a
 // planted violation and staying quiet on the same run without it:
-// request-state, mapped-access, refcount, server-protocol, write-group and
+// request-state, mapped-access, server-protocol, write-group and
 // folio-state here; data-integrity in tests/data_integrity_gaps_test.cpp;
-// app-contract and error-propagation in tests/app_contract_gaps_test.cpp.
+// app-contract and error-propagation in tests/app_contract_gaps_test.cpp;
+// refcount in tests/retry_refcount_gaps_test.cpp.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
@@ -151,75 +152,6 @@ TEST(MappedAccessChecker, fires_on_a_fault_past_the_bytes_an_access_touches) {
 
 TEST(MappedAccessChecker, stays_quiet_on_a_fault_inside_the_access) {
   EXPECT_EQ(checker_of(mapped_load_faults_at(/*past=*/false)), "none");
-}
-
-// --- refcount: a folio out of the page cache ----------------------------------------
-
-// A written and synced folio that the page cache then drops (as
-// invalidate_inode_pages2 does for a fadvise or a DIO write), while the
-// fiber holds a reference of its own it puts (or, planted, forgets).
-sim::RunResult dropped_folio(bool leak) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
-    model::World w;
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("app", [&] {
-      model::NetfsFile f = w.open(inode);
-      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(4096, 0x5a), {}), 4096);
-      ASSERT_EQ(model::netfs_fsync(f), 0);
-      model::Folio* folio = model::filemap_get_folio(inode.mapping, 0);
-      ASSERT_NE(folio, nullptr);
-      model::folio_get(*folio);
-      EXPECT_EQ(model::netfs_drop_page_cache(f), 0);
-      EXPECT_EQ(folio->mapping, nullptr);
-      if (!leak) model::folio_put(*folio);
-    });
-    s.run();
-    suite.liveness_phase(s, w, 60 * sim::kSec);
-  });
-}
-
-TEST(RefcountChecker, fires_on_a_folio_out_of_the_page_cache_still_referenced) {
-  const auto r = dropped_folio(/*leak=*/true);
-  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
-  EXPECT_NE(message_of(r).find("was removed from the page cache but holds 1 references"), std::string::npos)
-      << message_of(r);
-}
-
-TEST(RefcountChecker, stays_quiet_when_the_last_reference_of_a_dropped_folio_is_put) {
-  const auto r = dropped_folio(/*leak=*/false);
-  EXPECT_EQ(checker_of(r), "none") << message_of(r);
-}
-
-// A written and synced file whose writeback request, once freed, still has
-// (planted) a segment of its rolling buffer that rolling_buffer_clear()
-// never freed.
-sim::RunResult synced_request(bool keep_segment) {
-  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
-    model::World w;
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("app", [&] {
-      model::NetfsFile f = w.open(inode);
-      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x6b), {}), 8192);
-      ASSERT_EQ(model::netfs_fsync(f), 0);
-      ASSERT_FALSE(inode.requests.empty());
-      ASSERT_FALSE(inode.requests.back()->buffer.segments.empty());
-      sim::sleep(sim::kSec);  // the collector has put the request's last reference
-      ASSERT_EQ(inode.requests.back()->ref, 0);
-      if (keep_segment) inode.requests.back()->buffer.segments.front()->freed = false;
-    });
-    s.run();
-    suite.liveness_phase(s, w, 60 * sim::kSec);
-  });
-}
-
-TEST(RefcountChecker, fires_on_a_freed_request_that_kept_a_buffer_segment) {
-  const auto r = synced_request(/*keep_segment=*/true);
-  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
-  EXPECT_NE(message_of(r).find("folio_queue segment 1 of its buffer never was"), std::string::npos) << message_of(r);
-}
-
-TEST(RefcountChecker, stays_quiet_when_every_buffer_segment_was_freed) {
-  EXPECT_EQ(checker_of(synced_request(/*keep_segment=*/false)), "none");
 }
 
 // --- server-protocol: read RPC size -------------------------------------------------------

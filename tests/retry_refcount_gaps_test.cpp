@@ -1,5 +1,6 @@
 // request-state's hard boundaries across a retry and refcount's direct-I/O
-// count and ciphertext, each planted in a checked run next to the same run
+// count, ciphertext, dropped folios, buffer segments and netfs_folio
+// records, each planted in a checked run next to the same run
 // without it (checkers/request_state.cpp, checkers/retry.cpp).
 #include <gtest/gtest.h>
 
@@ -126,6 +127,112 @@ TEST(RefcountChecker, fires_on_ciphertext_kept_below_cleaned_to) {
 TEST(RefcountChecker, stays_quiet_on_ciphertext_above_cleaned_to) {
   const auto r = collector_pass_keeps_ciphertext_at(4096);
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// --- refcount: a folio out of the page cache ----------------------------------------
+
+// A written and synced folio that the page cache then drops (as
+// invalidate_inode_pages2 does for a fadvise or a DIO write), while the
+// fiber holds a reference of its own it puts (or, planted, forgets).
+sim::RunResult dropped_folio(bool leak) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(4096, 0x5a), {}), 4096);
+      ASSERT_EQ(model::netfs_fsync(f), 0);
+      model::Folio* folio = model::filemap_get_folio(inode.mapping, 0);
+      ASSERT_NE(folio, nullptr);
+      model::folio_get(*folio);
+      EXPECT_EQ(model::netfs_drop_page_cache(f), 0);
+      EXPECT_EQ(folio->mapping, nullptr);
+      if (!leak) model::folio_put(*folio);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_a_folio_out_of_the_page_cache_still_referenced) {
+  const auto r = dropped_folio(/*leak=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("was removed from the page cache but holds 1 references"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_the_last_reference_of_a_dropped_folio_is_put) {
+  const auto r = dropped_folio(/*leak=*/false);
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// A written and synced file whose writeback request, once freed, still has
+// (planted) a segment of its rolling buffer that rolling_buffer_clear()
+// never freed.
+sim::RunResult synced_request(bool keep_segment) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x6b), {}), 8192);
+      ASSERT_EQ(model::netfs_fsync(f), 0);
+      ASSERT_FALSE(inode.requests.empty());
+      ASSERT_FALSE(inode.requests.back()->buffer.segments.empty());
+      sim::sleep(sim::kSec);  // the collector has put the request's last reference
+      ASSERT_EQ(inode.requests.back()->ref, 0);
+      if (keep_segment) inode.requests.back()->buffer.segments.front()->freed = false;
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_a_freed_request_that_kept_a_buffer_segment) {
+  const auto r = synced_request(/*keep_segment=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("folio_queue segment 1 of its buffer never was"), std::string::npos) << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_every_buffer_segment_was_freed) {
+  EXPECT_EQ(checker_of(synced_request(/*keep_segment=*/false)), "none");
+}
+
+// --- refcount: a streaming write's netfs_folio record --------------------------------
+
+// A streaming write (part of a folio of a file on the server, never read)
+// attaches a netfs_folio record; the fsync's collector frees it. Planted: a
+// record kmalloc'd and lost (never attached, never freed), or, quiet, one
+// kfree'd.
+sim::RunResult streaming_record(bool lose) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(8192, 0x11));
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 100, std::vector<std::uint8_t>(200, 0x3c), {}), 200);
+      model::Folio* folio = model::filemap_get_folio(inode.mapping, 0);
+      ASSERT_NE(folio, nullptr);
+      ASSERT_EQ(folio->priv.kind, model::FolioPrivate::Kind::streaming);
+      auto* extra = new model::NetfsFolio{nullptr, 0, 1};
+      if (!lose) model::netfs_free_folio_info(extra);
+      ASSERT_EQ(model::netfs_fsync(f), 0);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_a_netfs_folio_record_neither_attached_nor_freed) {
+  const auto r = streaming_record(/*lose=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("1 netfs_folio records are neither attached to a folio nor freed"), std::string::npos)
+      << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_every_netfs_folio_record_is_freed) {
+  EXPECT_EQ(checker_of(streaming_record(/*lose=*/false)), "none");
 }
 
 }  // namespace

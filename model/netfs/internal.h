@@ -40,6 +40,9 @@ void netfs_note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos);
 void netfs_free_folio_info(NetfsFolio* finfo);
 // The World's teardown: the poisoned records go for good.
 void netfs_release_freed_folio_infos();
+// Records allocated on this thread and neither freed (netfs_free_folio_info,
+// or deleted) nor destroyed: those attached to folios, and any leaked.
+std::int64_t netfs_folio_infos_unfreed();
 void netfs_put_group_many(NetfsGroup* group, int nr);
 // The bytes a subrequest's io_iter covers, read from the rolling buffer's
 // folios (buffered origins) or the request's own bytes (unbuffered).

@@ -131,6 +131,7 @@ namespace {
 
 constexpr unsigned char kPoisonFree = 0x6b;  // POISON_FREE
 thread_local std::vector<std::unique_ptr<NetfsFolio>> t_freed_folio_infos;
+thread_local std::int64_t t_folio_infos_alive = 0;
 
 bool poisoned(const void* p) {
   std::uintptr_t poison = 0;
@@ -146,6 +147,14 @@ void netfs_free_folio_info(NetfsFolio* finfo) {
 }
 
 void netfs_release_freed_folio_infos() { t_freed_folio_infos.clear(); }
+
+NetfsFolioAlive::NetfsFolioAlive() { ++t_folio_infos_alive; }
+NetfsFolioAlive::NetfsFolioAlive(const NetfsFolioAlive&) { ++t_folio_infos_alive; }
+NetfsFolioAlive::~NetfsFolioAlive() { --t_folio_infos_alive; }
+
+std::int64_t netfs_folio_infos_unfreed() {
+  return t_folio_infos_alive - static_cast<std::int64_t>(t_freed_folio_infos.size());
+}
 
 void netfs_put_group(NetfsGroup* group) {
   if (group == nullptr) return;

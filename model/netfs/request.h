@@ -59,11 +59,22 @@ struct NetfsGroup {
   std::uint32_t id = 0;
 };
 
+// Counts the netfs_folio records alive on this thread (constructed and not
+// yet destroyed), as kmemleak sees kmalloc'd objects: refcount's leak check
+// compares it with the records attached to folios (netfs_folio_infos_unfreed).
+struct NetfsFolioAlive {
+  NetfsFolioAlive();
+  NetfsFolioAlive(const NetfsFolioAlive&);
+  NetfsFolioAlive& operator=(const NetfsFolioAlive&) = default;
+  ~NetfsFolioAlive();
+};
+
 // struct netfs_folio: streaming-write record on a dirty, not-uptodate folio.
 struct NetfsFolio {
   NetfsGroup* netfs_group = nullptr;
   std::uint32_t dirty_offset = 0;
   std::uint32_t dirty_len = 0;
+  [[no_unique_address]] NetfsFolioAlive alive;
 };
 
 // Subrequest flags (NETFS_SREQ_*).
