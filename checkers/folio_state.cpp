@@ -199,6 +199,19 @@ class FolioState final : public Checker {
     }
   }
   void folio_dirtied(const Folio& f) override { touched(f); }
+
+  // Migration replaced src by dst: the same cached page to every check
+  // here (its writeback starts, a walk's tags and visits, a drop's clean
+  // list).
+  void folio_migrated(const Folio& src, const Folio& dst) override {
+    rec(dst) = rec(src);
+    auto rename = [&](std::vector<std::uint32_t>& ids) { std::replace(ids.begin(), ids.end(), src.id, dst.id); };
+    for (auto& [fiber, walk] : walks_) {
+      rename(walk.tagged);
+      rename(walk.visited);
+    }
+    for (auto& [fiber, d] : drops_) rename(d.clean);
+  }
   void page_cache_drop_returned(const model::NetfsInode& inode) override {
     const auto it = drops_.find(current_fiber());
     if (it == drops_.end()) return;

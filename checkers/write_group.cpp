@@ -69,6 +69,15 @@ class WriteGroup final : public Checker {
   // it carried is gone either way.
   void folio_end_writeback(const model::Folio& f) override { writing_.erase(f.id); }
 
+  // Migration moved the folio's contents, and so its unwritten stores, to
+  // dst (never under writeback: migration waits for it or gives up).
+  void folio_migrated(const model::Folio& src, const model::Folio& dst) override {
+    const auto it = dirty_.find(src.id);
+    if (it == dirty_.end()) return;
+    dirty_[dst.id] = it->second;
+    dirty_.erase(src.id);
+  }
+
   void folio_freed(const model::Folio& f) override {
     dirty_.erase(f.id);
     writing_.erase(f.id);

@@ -53,6 +53,9 @@ class Observer {
   virtual void folio_private_changed(const Folio& f, FolioPrivate::Kind old_kind) {}
   virtual void folio_removed(const Folio& f) {}          // from the page cache, before
   virtual void folio_freed(const Folio& f) {}            // last reference dropped
+  // Page migration moved `src`'s page-cache entry, contents, flags and
+  // private data to `dst` (src is out of the cache, dst in it, both locked).
+  virtual void folio_migrated(const Folio& src, const Folio& dst) {}
   virtual void folio_dirtied(const Folio& f) {}
   // A store under write group `group` (null: none) landed in `f`: a
   // buffered write's copy, or a store through a mapping.

@@ -50,6 +50,7 @@ enum class Ev : std::uint16_t {
   ploop_alloc,           // PLAL  a cluster allocated, a=device cluster b=file cluster
   ploop_fsync,           // PLFS  vfs_fsync of the image, a=0 begin / 1 end, b=-errno
   ploop_resize,          // PLRS  a grow began (a=0, b=new number of clusters) or ended (a=1, b=-errno)
+  folio_migrate,         // FMIGR page migration moved a folio, a=index b=id of the new folio
   end,
 };
 

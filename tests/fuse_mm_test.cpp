@@ -1,10 +1,11 @@
 // The memory-management world and the FUSE connection, piece by piece:
 // allocation contexts and watermarks, kswapd, mempools, migration's
-// references, sync_file_range, and the FUSE server's crash, restart and
-// abort; writeback-truth (F5) firing on a planted violation and quiet
-// without it.
+// references and the folio it moves to, sync_file_range, and the FUSE
+// server's crash, restart and abort; writeback-truth (F5) firing on a
+// planted violation and quiet without it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -154,7 +155,51 @@ TEST(Migrate, refuses_a_folio_someone_else_holds_and_moves_it_once_released) {
       EXPECT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), -11);  // -EAGAIN
       model::folio_put(folio);
       EXPECT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), 0);
+      // A new folio holds the page now, with the contents and the flags;
+      // the old one is out of the cache and goes with the isolation
+      // reference.
+      model::Folio* moved = model::filemap_get_folio(inode.mapping, 0);
+      ASSERT_NE(moved, nullptr);
+      EXPECT_NE(moved, &folio);
+      EXPECT_EQ(moved->data, bytes(2, 4096));
+      EXPECT_TRUE(model::folio_test_uptodate(*moved));
+      EXPECT_EQ(moved->refcount, 1 + (moved->test(model::PG_private) ? 1 : 0));
+      EXPECT_EQ(folio.mapping, nullptr);
       model::folio_put(folio);
+      EXPECT_TRUE(folio.freed);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+}
+
+// A dirty folio with a streaming write's record migrates with it (the
+// record, the dirty bit and its TOWRITE-to-be state): the fsync after it
+// writes the new folio's bytes, and the server holds them.
+TEST(Migrate, a_dirty_streaming_folio_moves_with_its_record_and_is_written_back) {
+  const auto r = run_checked([](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, bytes(1, 8192));
+    s.spawn("t", [&] {
+      model::NetfsFile f = w.open(inode);
+      ASSERT_EQ(model::netfs_file_write(f, 100, bytes(7, 200), {}), 200);
+      model::Folio& folio = *model::filemap_get_folio(inode.mapping, 0);
+      ASSERT_EQ(folio.priv.kind, model::FolioPrivate::Kind::streaming);
+      model::NetfsFolio* finfo = folio.priv.finfo;
+      model::folio_get(folio);  // the isolation reference
+      EXPECT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), 0);
+      model::folio_put(folio);
+      model::Folio* moved = model::filemap_get_folio(inode.mapping, 0);
+      ASSERT_NE(moved, &folio);
+      EXPECT_TRUE(model::folio_test_dirty(*moved));
+      EXPECT_EQ(moved->priv.finfo, finfo);
+      EXPECT_EQ(moved->refcount, 2);  // the page cache's and the record's
+      EXPECT_EQ(model::netfs_fsync(f), 0);
+      std::vector<std::uint8_t> want = bytes(1, 8192);
+      std::fill(want.begin() + 100, want.begin() + 300, 7);
+      EXPECT_EQ(w.server().file(inode.ino).data, want);
     });
     s.run();
     suite.liveness_phase(s, w, 60 * sim::kSec);

@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "model/events.h"
 #include "model/mm/page_writeback.h"
+#include "model/trace_reasons.h"
 #include "model/mm/variants.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
@@ -23,6 +25,64 @@ namespace {
 constexpr int kEBUSY = -16;
 constexpr int kEAGAIN = -11;
 constexpr int kOfflineTries = 5;  // the v4 proposal's limit
+
+// The migration target (compaction_alloc, alloc_migration_target): a new
+// folio of the same order, locked, holding migration's reference.
+Folio& alloc_migration_target(Mm& mm, const Folio& src) {
+  auto owned = std::make_unique<Folio>();
+  Folio& dst = *owned;
+  mm.arena.push_back(std::move(owned));
+  dst.id = mm.next_folio_id++;
+  dst.index = src.index;
+  dst.order = src.order;
+  dst.refcount = 1;
+  sim::set_bit(PG_locked, dst.flags);
+  dst.lock_owner = sim::Scheduler::current().current_fiber();
+  return dst;
+}
+
+// folio_migrate_mapping() for a folio with no mapped pages: the page
+// cache's entry and its reference move from src to dst (the caller checked
+// the expected count), with the dirty state, which the global dirty
+// accounting does not see move (the model has one node).
+void folio_migrate_mapping(AddressSpace& mapping, Folio& dst, Folio& src) {
+  SIM_ASSERT(mapping.folios.at(src.index) == &src);
+  mapping.folios[src.index] = &dst;
+  dst.mapping = &mapping;
+  src.mapping = nullptr;
+  ++dst.refcount;  // folio_ref_add(newfolio, nr): the page cache's
+  --src.refcount;  // folio_ref_unfreeze(folio, expected_count - nr)
+  if (folio_test_dirty(src)) {
+    sim::clear_bit(PG_dirty, src.flags);
+    sim::set_bit(PG_dirty, dst.flags);
+  }
+  if (sim::test_bit(PAGECACHE_TAG_TOWRITE, src.flags)) {  // the xarray marks go with the entry
+    sim::clear_bit(PAGECACHE_TAG_TOWRITE, src.flags);
+    sim::set_bit(PAGECACHE_TAG_TOWRITE, dst.flags);
+  }
+}
+
+// __filemap_migrate_folio(): the mapping, then folio->private (and the
+// reference it holds), then folio_migrate_flags(); folio_mc_copy() copied
+// the contents before.
+void filemap_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src) {
+  dst.data = src.data;
+  folio_migrate_mapping(mapping, dst, src);
+  if (src.priv.kind != FolioPrivate::Kind::none) {
+    dst.priv = src.priv;
+    src.priv = FolioPrivate{};
+    sim::clear_bit(PG_private, src.flags);
+    sim::set_bit(PG_private, dst.flags);
+    --src.refcount;
+    ++dst.refcount;
+  }
+  for (const unsigned bit : {PG_uptodate, PG_readahead}) {
+    if (sim::test_bit(bit, src.flags)) sim::set_bit(bit, dst.flags);
+  }
+  trace_ev(Ev::folio_migrate, src.index, dst.id);
+  MODEL_EVENT(folio_migrated(src, dst));
+}
+
 }  // namespace
 
 int migrate_folio(Folio& folio, MigrateMode mode) {
@@ -62,7 +122,15 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
   // migrate_folio_extra(): BUG_ON(folio_test_writeback(src)).
   SIM_ASSERT_MSG(!folio_test_writeback(folio), "folio {} migrated under writeback: writeback must be complete",
                  folio.index);
+  AddressSpace& mapping = *folio.mapping;
+  Folio& dst = alloc_migration_target(*mapping.mm, folio);
+  filemap_migrate_folio(mapping, dst, folio);
   mark(kMarkMigrated);
+  // migrate_folio_move(): both unlocked; migration's reference on dst goes
+  // (the page cache holds it now), and the caller's isolation reference on
+  // src is its last.
+  folio_unlock(dst);
+  folio_put(dst);
   folio_unlock(folio);
   return 0;
 }

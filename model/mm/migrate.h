@@ -12,9 +12,12 @@
 //! offline_pages gives up after five tries. Mainline (the proposal was
 //! dropped) waits and retries forever: `--bug fuse-migrate-waits-on-writeback`.
 //!
-//! Simplified: the folio keeps its identity (only the move's effects on
-//! locking and writeback are modelled); a memory block is a mapping's
-//! folios.
+//! A migrated folio is replaced: a new folio takes its page-cache entry,
+//! contents, flags and private data (__filemap_migrate_folio, which netfs
+//! and FUSE use), and the old one is freed when the isolation reference
+//! goes, so whoever kept a pointer to it without a reference meets a freed
+//! folio. Simplified: a memory block is a mapping's folios; the move costs
+//! no pages (the page budget counts the page cache, not where it lives).
 #pragma once
 
 #include "model/mm/filemap.h"
