@@ -15,6 +15,7 @@
 #include "model/fuse/internal.h"
 #include "model/iomap/buffered_io.h"
 #include "model/mm/filemap.h"
+#include "model/mm/truncate.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 #include "sim/rwsem.h"
@@ -168,39 +169,8 @@ int fuse_ftruncate(FuseFile& file, loff_t size) {
   return 0;
 }
 
-void fuse_truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend) {
-  FuseInode& fi = fuse_inode(mapping);
-  std::vector<Folio*> victims;
-  for (const auto& [index, f] : mapping.folios) {
-    const loff_t fstart = f->pos();
-    const loff_t fend = fstart + static_cast<loff_t>(f->size()) - 1;
-    if (fend < lstart || fstart > lend) continue;
-    victims.push_back(f);
-  }
-  for (Folio* f : victims) {
-    folio_get(*f);
-    folio_lock(*f);
-    folio_wait_writeback(*f);
-    const loff_t fstart = f->pos();
-    const loff_t fend = fstart + static_cast<loff_t>(f->size()) - 1;
-    if (f->mapping == &mapping) {
-      if (fstart >= lstart && fend <= lend) {
-        if (folio_test_dirty(*f)) folio_clear_dirty_for_io(*f);  // truncation cancels the dirty state
-        iomap_free_folio_state(fi, *f);
-        filemap_remove_folio(*f);
-      } else {  // truncate_inode_partial_folio: zero the part in range
-        const auto from = static_cast<std::uint64_t>(std::max(lstart, fstart) - fstart);
-        const auto to = static_cast<std::uint64_t>(std::min(lend, fend) - fstart + 1);
-        folio_zero_segment(*f, from, to);
-      }
-    }
-    folio_unlock(*f);
-    folio_put(*f);
-  }
-}
-
-void truncate_pagecache(FuseInode& fi, loff_t newsize) {
-  fuse_truncate_inode_pages_range(fi.mapping, newsize, INT64_MAX);
-}
+// truncate_pagecache(): mm/truncate.c's truncate_inode_pages() from the new
+// size (the model's mappings hold no page tables to unmap).
+void truncate_pagecache(FuseInode& fi, loff_t newsize) { truncate_inode_pages(fi.mapping, newsize); }
 
 }  // namespace wbsim::model

@@ -12,6 +12,7 @@
 
 #include "model/events.h"
 #include "model/mm/flusher.h"
+#include "model/mm/migrate.h"
 #include "model/mm/page_writeback.h"
 #include "model/mm/reclaim.h"
 #include "model/trace_reasons.h"
@@ -36,9 +37,20 @@ void fuse_write_inode_seed(AddressSpace& mapping) { fuse_inode(mapping).fc->writ
 
 const AddressSpaceOps kFuseAops = {.writepages = fuse_writepages_seed, .write_inode = fuse_write_inode_seed};
 
+// ->migrate_folio is filemap_migrate_folio; the model keeps iomap's folio
+// state beside folio->private (model/iomap/buffered_io.h), so it moves too.
+int fuse_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src) {
+  const int err = filemap_migrate_folio(mapping, dst, src);
+  if (err == 0) iomap_migrate_folio_state(fuse_inode(mapping), dst, src);
+  return err;
+}
+
 // fuse_file_aops of 6.18: ->write_inode sends only times (left out here).
-const AddressSpaceOps kFuseAops618 = {
-    .writepages = fuse_writepages, .release_folio = iomap_release_folio, .launder_folio = fuse_launder_folio};
+const AddressSpaceOps kFuseAops618 = {.writepages = fuse_writepages,
+                                      .release_folio = iomap_release_folio,
+                                      .launder_folio = fuse_launder_folio,
+                                      .invalidate_folio = iomap_invalidate_folio,
+                                      .migrate_folio = fuse_migrate_folio};
 
 }  // namespace
 
@@ -54,6 +66,11 @@ FuseInode& FuseConn::create_file() {
   if (options_.client == FuseClient::v6_18) {
     // fuse_init_file_inode: both flags only with the writeback cache.
     fi.mapping.a_ops = &kFuseAops618;
+    // The block state iomap keeps in folio->private lives beside the folio
+    // in the model (model/iomap/buffered_io.h), so no folio carries
+    // PG_private: ->release_folio and ->invalidate_folio are asked for every
+    // folio, as they would be for every folio with state.
+    fi.mapping.release_always = true;
     fi.mapping.writeback_may_deadlock_on_reclaim = options_.writeback_cache;
     fi.mapping.no_data_integrity = options_.writeback_cache;
   } else {

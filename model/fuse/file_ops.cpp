@@ -16,6 +16,7 @@
 #include "model/iomap/buffered_io.h"
 #include "model/mm/filemap.h"
 #include "model/mm/page_writeback.h"
+#include "model/mm/truncate.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 #include "sim/rwsem.h"
@@ -116,7 +117,7 @@ int fuse_file_fallocate(FuseFile& file, std::uint32_t mode, loff_t offset, loff_
   if (err == kENOSYS) err = kEOPNOTSUPP;
   if (err == 0) {
     if (!keep) fuse_write_update_attr(fi, offset + length, length);  // it could have grown the file
-    if (zeroing) fuse_truncate_inode_pages_range(fi.mapping, offset, offset + length - 1);
+    if (zeroing) truncate_inode_pages_range(fi.mapping, offset, offset + length - 1);  // truncate_pagecache_range
     fuse_invalidate_attr_mask(fi, kFuseStatxModsize);
   }
   if (!keep) fi.size_unstable = false;
@@ -168,7 +169,7 @@ std::int64_t fuse_copy_file_range(FuseFile& in_file, loff_t pos_in, FuseFile& ou
   const loff_t first = pos_out & ~static_cast<loff_t>(kPageSize - 1);
   const loff_t last = ((pos_out + static_cast<loff_t>(copied) + static_cast<loff_t>(kPageSize) - 1) &
                        ~static_cast<loff_t>(kPageSize - 1)) - 1;
-  fuse_truncate_inode_pages_range(fi_out.mapping, first, last);
+  truncate_inode_pages_range(fi_out.mapping, first, last);
   fuse_write_update_attr(fi_out, pos_out + static_cast<loff_t>(copied), static_cast<std::int64_t>(copied));
   return static_cast<std::int64_t>(copied);
 }

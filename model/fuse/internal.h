@@ -56,11 +56,7 @@ int fuse_do_readfolio(FuseFile& file, Folio& folio, std::uint64_t off, std::uint
 // fuse_update_get_attr() with STATX_BASIC_STATS or STATX_SIZE.
 int fuse_update_get_attr(FuseFile& file, std::uint32_t request_mask);
 void fuse_invalidate_attr_mask(FuseInode& fi, std::uint32_t mask);
-// truncate_pagecache() / truncate_inode_pages_range() for FUSE mappings, a
-// reduced copy of model/mm/truncate.h's (one blocking pass, iomap's folio
-// state freed in place of ->invalidate_folio): whole folios in the range go
-// (dirty or not), partial ones are zeroed.
-void fuse_truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend);
+// truncate_pagecache(): mm/truncate.c's truncate_inode_pages() from newsize.
 void truncate_pagecache(FuseInode& fi, loff_t newsize);
 
 }  // namespace wbsim::model

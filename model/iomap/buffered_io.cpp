@@ -8,6 +8,7 @@
 #include "model/fuse/internal.h"
 #include "model/mm/filemap.h"
 #include "model/mm/page_writeback.h"
+#include "model/mm/truncate.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 
@@ -80,6 +81,21 @@ IomapFolioState* folio_ifs(FuseInode& fi, const Folio& folio) {
 void iomap_free_folio_state(FuseInode& fi, const Folio& folio) {
   if (IomapFolioState* ifs = folio_ifs(fi, folio)) SIM_ASSERT_CMP(ifs->write_bytes_pending, ==, 0u);
   fi.ifs.erase(folio.id);
+}
+
+void iomap_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t length) {
+  if (offset != 0 || length != folio.size()) return;
+  SIM_ASSERT_MSG(!folio_test_writeback(folio), "folio {} invalidated whole under writeback (WARN_ON_ONCE)",
+                 folio.index);
+  folio_cancel_dirty(folio);
+  iomap_free_folio_state(fuse_inode(*folio.mapping), folio);
+}
+
+void iomap_migrate_folio_state(FuseInode& fi, const Folio& dst, const Folio& src) {
+  auto it = fi.ifs.find(src.id);
+  if (it == fi.ifs.end()) return;
+  fi.ifs[dst.id] = std::move(it->second);
+  fi.ifs.erase(src.id);
 }
 
 bool iomap_release_folio(Folio& folio) {

@@ -45,6 +45,12 @@ void iomap_set_range_dirty(FuseInode& fi, Folio& folio, std::uint64_t off, std::
 bool iomap_dirty_folio(FuseInode& fi, Folio& folio);
 // ->invalidate_folio for the whole folio and ->release_folio: the state goes.
 void iomap_free_folio_state(FuseInode& fi, const Folio& folio);
+// ->invalidate_folio (iomap_invalidate_folio): the whole folio going
+// cancels its dirty state and frees its block state; a part of it, nothing.
+void iomap_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t length);
+// Page migration moved src to dst: so does the state (in the kernel it is
+// folio->private, which filemap_migrate_folio moves).
+void iomap_migrate_folio_state(FuseInode& fi, const Folio& dst, const Folio& src);
 // ->release_folio (iomap_release_folio): a dirty folio keeps its state.
 bool iomap_release_folio(Folio& folio);
 

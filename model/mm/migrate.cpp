@@ -62,10 +62,14 @@ void folio_migrate_mapping(AddressSpace& mapping, Folio& dst, Folio& src) {
   }
 }
 
+}  // namespace
+
 // __filemap_migrate_folio(): the mapping, then folio->private (and the
 // reference it holds), then folio_migrate_flags(); folio_mc_copy() copied
-// the contents before.
-void filemap_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src) {
+// the contents before. migrate_folio() checked src's references already
+// (folio_migrate_mapping's -EAGAIN), so this cannot fail.
+int filemap_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src) {
+  SIM_ASSERT_CMP(src.refcount, ==, 2 + (src.test(PG_private) ? 1 : 0));
   dst.data = src.data;
   folio_migrate_mapping(mapping, dst, src);
   if (src.priv.kind != FolioPrivate::Kind::none) {
@@ -81,9 +85,8 @@ void filemap_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src) {
   }
   trace_ev(Ev::folio_migrate, src.index, dst.id);
   MODEL_EVENT(folio_migrated(src, dst));
+  return 0;
 }
-
-}  // namespace
 
 int migrate_folio(Folio& folio, MigrateMode mode) {
   if (folio.mapping == nullptr) return 0;  // truncated since isolation: nothing to move
@@ -124,7 +127,10 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
                  folio.index);
   AddressSpace& mapping = *folio.mapping;
   Folio& dst = alloc_migration_target(*mapping.mm, folio);
-  filemap_migrate_folio(mapping, dst, folio);
+  const AddressSpaceOps* ops = mapping.a_ops;
+  const int moved = ops != nullptr && ops->migrate_folio != nullptr ? ops->migrate_folio(mapping, dst, folio)
+                                                                    : filemap_migrate_folio(mapping, dst, folio);
+  SIM_ASSERT_CMP(moved, ==, 0);
   mark(kMarkMigrated);
   // migrate_folio_move(): both unlocked; migration's reference on dst goes
   // (the page cache holds it now), and the caller's isolation reference on

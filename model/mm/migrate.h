@@ -29,6 +29,12 @@ enum class MigrateMode : std::uint8_t { async, sync_light, sync };
 // 0, or -EBUSY / -EAGAIN when the folio cannot be moved now. The caller
 // holds a reference on the folio (it isolated it).
 int migrate_folio(Folio& folio, MigrateMode mode);
+// filemap_migrate_folio() (__filemap_migrate_folio): src's page-cache
+// entry and reference, contents, dirty and TOWRITE, uptodate and private
+// data (with its reference) go to the locked, new dst; -EAGAIN if src holds
+// references other than the page cache's, its private data's and the
+// caller's isolation one.
+int filemap_migrate_folio(AddressSpace& mapping, Folio& dst, Folio& src);
 // Isolates every folio of `mapping` and migrates each (compaction of the
 // blocks they sit in); returns how many could not be moved.
 int migrate_mapping(AddressSpace& mapping, MigrateMode mode);

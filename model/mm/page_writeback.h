@@ -57,6 +57,10 @@ struct AddressSpaceOps {
   // ->invalidate_folio: [offset, offset + length) of a locked folio is
   // being truncated away (may be null).
   void (*invalidate_folio)(Folio& folio, std::uint64_t offset, std::uint64_t length) = nullptr;
+  // ->migrate_folio: move a locked folio's page-cache entry, contents,
+  // flags and private data to dst (null: filemap_migrate_folio, which netfs
+  // and FUSE set). -EAGAIN if someone else holds src.
+  int (*migrate_folio)(AddressSpace& mapping, Folio& dst, Folio& src) = nullptr;
 };
 
 Folio* writeback_iter(AddressSpace& mapping, WritebackControl& wbc, Folio* folio, int* error);
