@@ -5,9 +5,10 @@
 //      migration while the application writes, truncates, punches holes,
 //      reads and fsyncs: mm/truncate.c meets folios under writeback,
 //      migration moves folios that carry iomap's block state (1 KiB blocks
-//      on half the seeds), and setattr launders what is dirty.
+//      on three seeds in four), and setattr launders what is dirty.
 // How: one application fiber runs a drawn sequence of operations and keeps
-//      a copy of what the file must hold; every read must return it, and
+//      a copy of what the file must hold; every read (one after half the
+//      writes, as fsx does, and some on their own) must return it, and
 //      after the final fsync the server's file must be it. The flusher
 //      writes back from the first dirty page; a compactor fiber migrates
 //      the mapping's folios every few hundred microseconds until the
@@ -38,10 +39,17 @@ WBSIM_SCENARIO(fuse_ops_vs_writeback_618, "fuse/ops_vs_writeback_618", .expect =
                          .server_threads = 1 + sim::draw(2),
                          .max_pages = 256,
                          .writeback_cache = true,
-                         .blkbits = sim::draw(2) == 0 ? 10u : 12u});
+                         .blkbits = sim::draw(4) == 0 ? 12u : 10u});
   model::FuseInode& fi = fc.create_inode_618();
   std::vector<std::uint8_t> want;
   bool done = false;
+  // Every read returns what the file must hold.
+  auto read_back = [&](model::FuseFile& f, std::uint32_t i) {
+    std::vector<std::uint8_t> got;
+    model::fuse_file_read_iter(f, 0, want.size() + 4096, &got);
+    SIM_CHECK("data-integrity", got == want, "a read after op {} returned {} bytes that differ from the {} written", i,
+              got.size(), want.size());
+  };
   s.spawn("app", [&] {
     model::FuseFile f;
     SIM_ASSERT_CMP(model::fuse_create_open(fc, fi, &f), ==, 0);
@@ -55,6 +63,7 @@ WBSIM_SCENARIO(fuse_ops_vs_writeback_618, "fuse/ops_vs_writeback_618", .expect =
           SIM_CHECK("app-contract", n == static_cast<std::int64_t>(data.size()), "a write of {} bytes at {} returned {}",
                     data.size(), pos, n);
           apply_write(want, pos, data);
+          if (sim::draw(2) == 0) read_back(f, i);  // fsx's read after write
           break;
         }
         case 2: {
@@ -75,12 +84,8 @@ WBSIM_SCENARIO(fuse_ops_vs_writeback_618, "fuse/ops_vs_writeback_618", .expect =
         case 4:
           SIM_CHECK("app-contract", model::fuse_fsync(f, 0, INT64_MAX, sim::draw(2) == 0) == 0, "fsync failed");
           break;
-        default: {
-          std::vector<std::uint8_t> got;
-          model::fuse_file_read_iter(f, 0, want.size() + 4096, &got);
-          SIM_CHECK("data-integrity", got == want, "a read after op {} returned {} bytes that differ from the {} written",
-                    i, got.size(), want.size());
-        }
+        default:
+          read_back(f, i);
       }
     }
     SIM_CHECK("app-contract", model::fuse_fsync(f, 0, INT64_MAX, false) == 0, "the final fsync failed");
