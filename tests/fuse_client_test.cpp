@@ -65,17 +65,19 @@ std::string slurp(const std::string& path) {
 
 std::vector<std::uint8_t> bytes(std::uint8_t v, std::size_t n) { return std::vector<std::uint8_t>(n, v); }
 
-// 1 KiB blocks: a page carries iomap's block state, whose dirty bits say
-// what writeback sends. A rewrite of block 1 only, then (or not) page
-// migration of its folio: either way the WRITE is that block alone, as the
-// state moves with the folio (filemap_migrate_folio moves folio->private).
+// Folios of four pages (the large-folio variant): each carries iomap's
+// block state, whose dirty bits say what writeback sends. A rewrite of its
+// second page only, then (or not) page migration of the folio: either way
+// the WRITE is that page alone, as the state moves with the folio
+// (filemap_migrate_folio moves folio->private).
 std::vector<std::string> rewrite_one_block(bool migrate) {
-  return requests_of({.max_pages = 256, .blkbits = 10}, [&](model::FuseFile& f) {
-    model::fuse_file_write_iter(f, 0, bytes(1, 4096));
+  return requests_of({.max_pages = 256, .max_folio_order = 2}, [&](model::FuseFile& f) {
+    model::fuse_file_write_iter(f, 0, bytes(1, 16384));
     ASSERT_EQ(model::fuse_fsync(f, 0, INT64_MAX, false), 0);
-    model::fuse_file_write_iter(f, 1024, bytes(2, 1024));
+    model::fuse_file_write_iter(f, 4096, bytes(2, 4096));
     if (migrate) {
       model::Folio& folio = *model::filemap_get_folio(f.inode->mapping, 0);
+      ASSERT_EQ(folio.order, 2u);
       model::folio_get(folio);  // the isolation reference
       ASSERT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), 0);
       EXPECT_NE(model::filemap_get_folio(f.inode->mapping, 0), &folio);
@@ -89,7 +91,7 @@ TEST(Fuse618, a_migrated_folio_keeps_its_block_state) {
   const auto view = rewrite_one_block(/*migrate=*/true);
   EXPECT_EQ(view, rewrite_one_block(/*migrate=*/false));
   ASSERT_EQ(view.size(), 4u);
-  EXPECT_EQ(view[2], "WRITE ino=2 off=1024 size=1024 end=2048 wflags=CACHE flags=0x0");
+  EXPECT_EQ(view[2], "WRITE ino=2 off=4096 size=4096 end=8192 wflags=CACHE flags=0x0");
 }
 
 TEST(Fuse618, writeback_coalesces_contiguous_dirty_pages_and_crops_at_eof) {

@@ -16,19 +16,13 @@
 
 #include "model/fuse/fuse.h"
 #include "model/fuse/internal.h"
-#include "model/iomap/buffered_io.h"
 #include "model/mm/filemap.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
-#include "sim/known_finding.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK_IN(kMarkFuseAsyncRa, "fuse.async_readahead", "fsx/*", "a read hit the readahead marker");
-WBSIM_KNOWN_FINDING(kFindingReadFolioOverDirtyBlocks, "fuse-read-folio-over-dirty-blocks", "data-integrity",
-                    "fuse/ops_vs_writeback_618",
-                    "fuse_read_folio reads the whole folio from the server over blocks that iomap's buffered write "
-                    "made up to date and dirty (a block size below the page size)");
 
 int fuse_do_readfolio(FuseFile& file, Folio& folio, std::uint64_t off, std::uint64_t len) {
   FuseInode& fi = *file.inode;
@@ -199,15 +193,6 @@ bool test_readahead(const Folio& f) { return f.test(PG_readahead); }
 void filemap_read_folio(FuseFile& file, Folio& folio) {
   folio_get(folio);
   folio_lock(folio);
-  // fuse_read_folio() (6.18) reads the whole folio. With blocks smaller
-  // than a page, iomap's buffered write may have left some of them up to
-  // date and dirty, or under writeback with the WRITE not yet answered,
-  // and the READ overwrites them with what the server holds
-  // (docs/findings.md F20).
-  if (const IomapFolioState* ifs = folio_ifs(*file.inode, folio);
-      ifs != nullptr && (folio_test_dirty(folio) || folio_test_writeback(folio)) &&
-      std::any_of(ifs->uptodate.begin(), ifs->uptodate.end(), [](bool u) { return u; }))
-    sim::known_finding_reached(kFindingReadFolioOverDirtyBlocks);
   if (fuse_do_readfolio(file, folio, 0, folio.size()) == 0) folio_mark_uptodate(folio);
   folio_unlock(folio);
   folio_put(folio);

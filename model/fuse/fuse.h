@@ -100,7 +100,10 @@ struct FuseOptions {
   // 6.18 sets no range on FUSE mappings: every folio is one page. Larger
   // orders are the variant of the later large-folio series.
   unsigned max_folio_order = 0;
-  unsigned blkbits = 12;              // i_blkbits, from the server's st_blksize
+  // The block size the server reports (st_blksize) or a fuseblk mount asks
+  // for. The inode's i_blkbits stays PAGE_SHIFT whatever it is (6.18);
+  // before the fix it followed it (--bug fuse-iomap-subpage-blocks).
+  unsigned blkbits = 12;
 };
 
 class FuseConn;

@@ -9,6 +9,7 @@
 #include "model/mm/filemap.h"
 #include "model/mm/page_writeback.h"
 #include "model/mm/truncate.h"
+#include "model/mm/variants.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 
@@ -20,7 +21,16 @@ WBSIM_MARK_IN(kMarkIomapBeyondEof, "iomap.writeback_beyond_eof", "fsx/*", "write
 
 namespace {
 
-std::uint64_t block_size(const FuseInode& fi) { return std::uint64_t{1} << fi.fc->options().blkbits; }
+// inode->i_blkbits: the page size whatever block size the server reports or
+// a fuseblk mount asks for, since reads do not go through iomap and a
+// smaller block could leave a page partly up to date for fuse_read_folio
+// to read over ("fuse: fix fuseblk i_blkbits for iomap partial writes",
+// 542ede096e48); before, the mount's (--bug fuse-iomap-subpage-blocks).
+unsigned i_blkbits(const FuseInode& fi) {
+  return variant::fuse_blocks_below_page_size() ? fi.fc->options().blkbits : kPageShift;
+}
+
+std::uint64_t block_size(const FuseInode& fi) { return std::uint64_t{1} << i_blkbits(fi); }
 
 IomapFolioState* ifs_alloc(FuseInode& fi, Folio& folio) {
   if (IomapFolioState* ifs = folio_ifs(fi, folio)) return ifs;
@@ -35,7 +45,7 @@ IomapFolioState* ifs_alloc(FuseInode& fi, Folio& folio) {
 
 // The blocks [first, last] of a byte range of the folio.
 std::pair<unsigned, unsigned> block_span(const FuseInode& fi, std::uint64_t off, std::uint64_t len) {
-  const unsigned bits = fi.fc->options().blkbits;
+  const unsigned bits = i_blkbits(fi);
   return {static_cast<unsigned>(off >> bits), static_cast<unsigned>((off + len - 1) >> bits)};
 }
 
@@ -70,7 +80,7 @@ int iomap_write_begin_blocks(FuseFile& file, Folio& folio, loff_t pos, std::uint
 }  // namespace
 
 unsigned i_blocks_per_folio(const FuseInode& fi, const Folio& folio) {
-  return static_cast<unsigned>(folio.size() >> fi.fc->options().blkbits);
+  return static_cast<unsigned>(folio.size() >> i_blkbits(fi));
 }
 
 IomapFolioState* folio_ifs(FuseInode& fi, const Folio& folio) {
@@ -207,7 +217,7 @@ std::uint64_t iomap_find_dirty_range(FuseInode& fi, Folio& folio, std::uint64_t*
   if (*start >= end) return 0;
   IomapFolioState* ifs = folio_ifs(fi, folio);
   if (ifs == nullptr) return end - *start;
-  const unsigned bits = fi.fc->options().blkbits;
+  const unsigned bits = i_blkbits(fi);
   const auto fpos = static_cast<std::uint64_t>(folio.pos());
   unsigned blk = static_cast<unsigned>((*start - fpos) >> bits);
   const unsigned end_blk = std::min<unsigned>(static_cast<unsigned>((end - fpos + (1u << bits) - 1) >> bits),

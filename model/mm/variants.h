@@ -18,5 +18,10 @@ bool sync_waits_on_no_data_integrity_mapping();
 // Before "writeback: don't block sync for filesystems with no data
 // integrity guarantees".
 bool sync_waits_for_flusher_without_data_integrity();
+// Before "fuse: fix fuseblk i_blkbits for iomap partial writes" (and
+// 542ede096e48 "fuse: keep inode->i_blkbits constant"): a FUSE inode's
+// i_blkbits followed the server's or the fuseblk mount's block size, so
+// iomap's buffered writes could leave a page partly up to date.
+bool fuse_blocks_below_page_size();
 
 }  // namespace wbsim::model::variant
