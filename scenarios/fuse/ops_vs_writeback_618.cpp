@@ -4,8 +4,8 @@
 //      Here its page cache is under background writeback and page
 //      migration while the application writes, truncates, punches holes,
 //      reads and fsyncs: mm/truncate.c meets folios under writeback,
-//      migration moves folios under writeback or dirty, and setattr
-//      launders what is dirty. The server reports 1 KiB blocks on three
+//      migration moves dirty folios (and gives up on those under
+//      writeback), and setattr launders what is dirty. The server reports 1 KiB blocks on three
 //      seeds in four, which 6.18 ignores (i_blkbits stays PAGE_SHIFT);
 //      `--bug fuse-iomap-subpage-blocks` takes them, as the client did
 //      before "fuse: fix fuseblk i_blkbits for iomap partial writes": a
