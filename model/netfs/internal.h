@@ -40,6 +40,11 @@ void netfs_note_post_eof_exposure(NetfsInode& ctx, loff_t old, loff_t pos);
 void netfs_free_folio_info(NetfsFolio* finfo);
 // The World's teardown: the poisoned records go for good.
 void netfs_release_freed_folio_infos();
+// docs/findings.md F19's path: a retry quiescing (NETFS_RREQ_RETRYING) while
+// a stream's construct is unissued and the subrequest mempool's reserve is
+// empty. Checked where the issuer allocates and where the collector starts
+// to wait, whichever comes second.
+void netfs_note_retry_vs_drained_pool(const NetfsIoRequest& wreq);
 // Records allocated on this thread and neither freed (netfs_free_folio_info,
 // or deleted) nor destroyed: those attached to folios, and any leaked.
 std::int64_t netfs_folio_infos_unfreed();

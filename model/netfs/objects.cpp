@@ -58,17 +58,22 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
   return wreq;
 }
 
+void netfs_note_retry_vs_drained_pool(const NetfsIoRequest& wreq) {
+  if (wreq.test(NETFS_RREQ_RETRYING) && wreq.inode->subrequest_pool != nullptr &&
+      wreq.inode->subrequest_pool->curr_nr == 0 &&
+      std::any_of(std::begin(wreq.io_streams), std::end(wreq.io_streams), [](const NetfsIoStream& st) {
+        return st.construct != nullptr && st.construct->test(NETFS_SREQ_IN_PROGRESS);
+      }))
+    sim::known_finding_reached(kFindingRetryWaitsForConstruct);
+}
+
 NetfsIoSubrequest& netfs_alloc_subrequest(NetfsIoRequest& wreq) {
   if (wreq.inode->subrequest_pool != nullptr) {
     // docs/findings.md F19: the reserve is gone while the collector, in
     // netfs_retry_writes(), waits for a stream's construct that only this
     // issuer can send. The element this allocation may wait for comes back
     // only when the collector frees a subrequest.
-    if (wreq.test(NETFS_RREQ_RETRYING) && wreq.inode->subrequest_pool->curr_nr == 0 &&
-        std::any_of(std::begin(wreq.io_streams), std::end(wreq.io_streams), [](const NetfsIoStream& st) {
-          return st.construct != nullptr && st.construct->test(NETFS_SREQ_IN_PROGRESS);
-        }))
-      sim::known_finding_reached(kFindingRetryWaitsForConstruct);
+    netfs_note_retry_vs_drained_pool(wreq);
     const bool got = mempool_alloc(*wreq.inode->subrequest_pool, GFP_KERNEL);  // never fails, as above
     SIM_ASSERT_MSG(got, "mempool_alloc(netfs_subrequest_pool, GFP_KERNEL) failed");
   }

@@ -181,6 +181,7 @@ void netfs_retry_writes(NetfsIoRequest& wreq) {
   // Wait for all outstanding I/O to quiesce before retrying, as the I/O
   // sizes may need renegotiating.
   sim::set_bit(NETFS_RREQ_RETRYING, wreq.flags);
+  netfs_note_retry_vs_drained_pool(wreq);  // the issuer may be waiting in mempool_alloc already (F19)
   for (NetfsIoStream& stream : wreq.io_streams) {
     if (stream.active) netfs_wait_for_in_progress_stream(wreq, stream);
   }
