@@ -204,7 +204,8 @@ class FolioState final : public Checker {
   // here (its writeback starts, a walk's tags and visits, a drop's clean
   // list).
   void folio_migrated(const Folio& src, const Folio& dst) override {
-    rec(dst) = rec(src);
+    const Rec moved = rec(src);  // rec(dst) may grow recs_ under a reference to src's
+    rec(dst) = moved;
     auto rename = [&](std::vector<std::uint32_t>& ids) { std::replace(ids.begin(), ids.end(), src.id, dst.id); };
     for (auto& [fiber, walk] : walks_) {
       rename(walk.tagged);
