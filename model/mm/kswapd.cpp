@@ -32,7 +32,9 @@ void Kswapd::stop() {
   mm_.kswapd = nullptr;
 }
 
-bool Kswapd::balanced() const { return mm_.free_pages >= high_wmark(mm_); }
+// pgdat_balanced: zone_watermark_ok_safe(zone, order 0, high), which holds
+// only above the mark (__zone_watermark_ok fails at free_pages <= mark).
+bool Kswapd::balanced() const { return mm_.free_pages > high_wmark(mm_); }
 
 void Kswapd::run(sim::Kthread& self) {
   for (;;) {
@@ -41,7 +43,7 @@ void Kswapd::run(sim::Kthread& self) {
     woken_ = false;
     // balance_pgdat: reclaim to the high watermark.
     while (!balanced() && !self.should_stop() && failures_ < kMaxReclaimRetries) {
-      const auto want = static_cast<std::uint64_t>(high_wmark(mm_) - mm_.free_pages);
+      const auto want = static_cast<std::uint64_t>(high_wmark(mm_) - mm_.free_pages + 1);  // to one page above it
       const std::uint64_t got = shrink_folio_list(mm_, GFP_KERNEL, want, /*is_kswapd=*/true);
       reclaimed_ += got;
       if (got != 0) {

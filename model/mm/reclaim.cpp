@@ -110,9 +110,15 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
   if (mm.free_pages - n < mm.low_pages) {
     if (mm.kswapd != nullptr) mm.kswapd->wakeup();  // wake_all_kswapds
     if ((gfp & __GFP_DIRECT_RECLAIM) == 0) {
-      // No reclaim: the min watermark is the floor (GFP_ATOMIC may take
-      // half of what lies below it).
-      const std::int64_t floor = (gfp & __GFP_HIGH) != 0 ? mm.min_pages / 2 : mm.min_pages;
+      // No reclaim: the min watermark is the floor. __zone_watermark_ok
+      // lowers it for GFP_ATOMIC: ALLOC_MIN_RESERVE (__GFP_HIGH) takes half
+      // of it, and ALLOC_NON_BLOCK (no __GFP_DIRECT_RECLAIM) a quarter of
+      // what is left, each rounding the part taken down.
+      std::int64_t floor = mm.min_pages;
+      if ((gfp & __GFP_HIGH) != 0) {
+        floor -= floor / 2;
+        floor -= floor / 4;
+      }
       if (mm.free_pages - n < floor) {
         mark(kMarkAllocFailed);
         return false;
