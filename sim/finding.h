@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <source_location>
 #include <string>
 
 #include "sim/types.h"
@@ -22,5 +23,9 @@ struct Finding {
   FiberId fiber = kNoFiber;
   std::string fiber_name;
 };
+
+// "FILE:LINE" of a source location, "?" when none is known: a finding's
+// `where` and the places a report names.
+std::string where(std::source_location loc);
 
 }  // namespace wbsim::sim

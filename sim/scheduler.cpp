@@ -12,17 +12,13 @@
 #include "sim/bitwait.h"
 #include "sim/bug_switch.h"
 #include "sim/checker.h"
+#include "sim/runtime_checkers.h"
 #include "sim/coverage.h"
 
 namespace ctx = boost::context;
 
 namespace wbsim::sim {
 
-// The runtime's own checkers (see docs/checkers.md).
-WBSIM_CHECKER(kCheckDeadlock, "deadlock",
-              "no wait-for cycle closes (partial form, at every block) and a phase never ends with a blocked fiber");
-WBSIM_CHECKER(kCheckLivelock, "livelock", "every phase ends within its step and virtual-time budgets");
-WBSIM_CHECKER(kCheckAtomicSleep, "atomic-sleep", "no sleeping wait while a spinlock is held");
 
 namespace {
 
@@ -32,10 +28,6 @@ class SleepObject final : public WaitObject {
   SleepObject() : WaitObject("sleep", "clock") {}
 };
 
-std::string where(std::source_location loc) {
-  if (loc.line() == 0) return "?";
-  return fmt::format("{}:{}", loc.file_name(), loc.line());
-}
 
 }  // namespace
 
@@ -227,26 +219,6 @@ bool Scheduler::fire_next_timers() {
     trace(Reason::timeout, f.blocked_on ? f.blocked_on->id() : kNoObject, timer.fiber);
   }
   return true;
-}
-
-void Scheduler::end_phase() {
-  evaluated(kCheckDeadlock);
-  for (FiberId id = 0; id < fibers_.size(); ++id) {
-    const Fiber& f = *fibers_[id];
-    if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
-      bool cycle = false;
-      for (FiberId j = 0; j < fibers_.size() && !cycle; ++j) cycle = closes_cycle(j);
-      // Without a cycle, nothing holds what the stuck fibers wait for: a
-      // wake-up that never comes (lost, or never written).
-      finding_ = make_finding(
-          "deadlock", cycle ? std::string("no fiber can run and no timer is pending")
-                            : fmt::format("no fiber can run and no timer is pending: fiber '{}' waits in {}({}), "
-                                          "which nothing left can wake",
-                                          f.name, f.wait_op, f.blocked_on->name()));
-      finding_->details = describe_blocked();
-      return;
-    }
-  }
 }
 
 // --- scheduling points -----------------------------------------------------

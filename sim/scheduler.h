@@ -150,6 +150,13 @@ class Scheduler final : public TraceNames {
   // what it waits for, so the wait-for graph has that edge. Null clears it.
   void set_wait_holder(const FiberId* holder) { set_wait_holder(current_, holder); }
   void set_wait_holder(FiberId id, const FiberId* holder) { fibers_[id]->holder_ref = holder; }
+  // The condition of the idle wait the running fiber is entering (null:
+  // none, or the wait is over). end_phase() reads it when all is quiet: a
+  // daemon asleep though its condition holds lost its wake-up.
+  void set_idle_condition(bool (*cond)(void*), void* arg) {
+    fibers_[current_]->idle_cond = cond;
+    fibers_[current_]->idle_cond_arg = arg;
+  }
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
   // shown beside its waits in deadlock reports. Static strings only.
@@ -259,6 +266,8 @@ class Scheduler final : public TraceNames {
     std::uint64_t steps = 0;
     const WaitObject* blocked_on = nullptr;
     const FiberId* holder_ref = nullptr;  // set_wait_holder()
+    bool (*idle_cond)(void*) = nullptr;   // set_idle_condition()
+    void* idle_cond_arg = nullptr;
     std::vector<const char*> notes;       // push_note()
     const char* wait_op = "";
     std::source_location wait_loc{};

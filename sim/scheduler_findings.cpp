@@ -1,13 +1,59 @@
 // How a run's first failure is recorded (sim/scheduler.cpp is the run
 // loop): the finding, where it fired, and the scenario line behind the
-// fiber it fired in.
+// fiber it fired in; and what is checked when a phase ends.
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "sim/runtime_checkers.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::sim {
+
+std::string where(std::source_location loc) {
+  if (loc.line() == 0) return "?";
+  return fmt::format("{}:{}", loc.file_name(), loc.line());
+}
+
+// Nothing can run and no timer is pending. A fiber in a normal wait is
+// stuck for good: a deadlock. One in an idle wait (a daemon waiting for
+// work) is quiet, unless the condition it waits for holds already: then the
+// wake-up that should have followed the change was never made (a flag set
+// without wake_up, a wake-up on another queue, or one made before the flag
+// it announces), and the daemon would sleep on with its work in front of it.
+// The conditions are read here, outside their fibers: wait_event_idle's are
+// side-effect free (sim/waitqueue.h).
+void Scheduler::end_phase() {
+  evaluated(kCheckDeadlock);
+  for (FiberId id = 0; id < fibers_.size(); ++id) {
+    const Fiber& f = *fibers_[id];
+    if (f.state == State::blocked && f.wait_kind != WaitKind::idle) {
+      bool cycle = false;
+      for (FiberId j = 0; j < fibers_.size() && !cycle; ++j) cycle = closes_cycle(j);
+      // Without a cycle, nothing holds what the stuck fibers wait for: a
+      // wake-up that never comes (lost, or never written).
+      finding_ = make_finding(
+          "deadlock", cycle ? std::string("no fiber can run and no timer is pending")
+                            : fmt::format("no fiber can run and no timer is pending: fiber '{}' waits in {}({}), "
+                                          "which nothing left can wake",
+                                          f.name, f.wait_op, f.blocked_on->name()));
+      finding_->details = describe_blocked();
+      return;
+    }
+  }
+  evaluated(kCheckLostWakeup);
+  for (FiberId id = 0; id < fibers_.size(); ++id) {
+    const Fiber& f = *fibers_[id];
+    if (f.state != State::blocked || f.idle_cond == nullptr || !f.idle_cond(f.idle_cond_arg)) continue;
+    finding_ = make_finding("lost-wakeup",
+                            fmt::format("all is quiet, but fiber '{}' sleeps in {}({}) though the condition it "
+                                        "waits for holds: nothing woke it after the change",
+                                        f.name, f.wait_op, f.blocked_on->name()));
+    finding_->where = where(f.wait_loc);
+    finding_->details = describe_blocked();
+    return;
+  }
+}
 
 Finding Scheduler::make_finding(std::string checker, std::string message) const {
   Finding f;

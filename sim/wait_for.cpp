@@ -9,15 +9,6 @@
 
 namespace wbsim::sim {
 
-namespace {
-
-std::string where(std::source_location loc) {
-  if (loc.line() == 0) return "?";
-  return fmt::format("{}:{}", loc.file_name(), loc.line());
-}
-
-}  // namespace
-
 FiberId Scheduler::waits_for(FiberId id) const {
   const Fiber& f = *fibers_[id];
   if (f.state != State::blocked || f.blocked_on == nullptr || f.deadline != kNever) return kNoFiber;

@@ -42,11 +42,15 @@ class WaitQueue : public WaitObject {
     return wait_until(sched_, *this, waiters_, "wait_event_timeout", cond, sched_.now() + timeout,
                       WaitKind::normal, loc);
   }
-  // A daemon waiting for work: not counted as a deadlock when all is quiet.
+  // A daemon waiting for work: not counted as a deadlock when all is quiet,
+  // but a lost wake-up if its condition holds then. So the condition must be
+  // free of side effects: the phase's end reads it again, from outside.
   template <typename Cond>
   void wait_event_idle(Cond cond, std::source_location loc = std::source_location::current()) {
     sched_.yield();
+    sched_.set_idle_condition([](void* c) { return static_cast<bool>((*static_cast<Cond*>(c))()); }, &cond);
     wait_until(sched_, *this, waiters_, "wait_event_idle", cond, kNever, WaitKind::idle, loc);
+    sched_.set_idle_condition(nullptr, nullptr);
   }
   // Blocks until the next wake_up, whatever the state.
   void sleep_on(std::source_location loc = std::source_location::current());

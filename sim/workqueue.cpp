@@ -46,6 +46,10 @@ bool Workqueue::queue_work(Work& work, std::source_location loc) {
   return true;
 }
 
+bool Workqueue::has_runnable_item() const {
+  return std::any_of(queue_.begin(), queue_.end(), [](const Work* w) { return !w->running_; });
+}
+
 Work* Workqueue::take_runnable_item() {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if (!(*it)->running_) {
@@ -59,8 +63,8 @@ Work* Workqueue::take_runnable_item() {
 
 void Workqueue::worker_loop() {
   for (;;) {
-    Work* work = nullptr;
-    more_work_.wait_event_idle([&] { return (work = take_runnable_item()) != nullptr; });
+    more_work_.wait_event_idle([&] { return has_runnable_item(); });
+    Work* work = take_runnable_item();  // no scheduling point since the check
     ++busy_;
     work->pending_ = false;
     work->running_ = true;

@@ -51,6 +51,7 @@ class Workqueue : public WaitObject {
 
  private:
   void worker_loop();
+  bool has_runnable_item() const;
   Work* take_runnable_item();
 
   unsigned max_active_;
