@@ -68,8 +68,10 @@ FuseInode& FuseConn::create_file() {
     fi.mapping.a_ops = &kFuseAops618;
     // The block state iomap keeps in folio->private lives beside the folio
     // in the model (model/iomap/buffered_io.h), so no folio carries
-    // PG_private: ->release_folio and ->invalidate_folio are asked for every
-    // folio, as they would be for every folio with state.
+    // PG_private. The flag makes truncate's folio_needs_release() true for
+    // every folio, so ->invalidate_folio frees the state as it would for a
+    // folio with state (the model's filemap_release_folio asks
+    // ->release_folio whatever the flag).
     fi.mapping.release_always = true;
     fi.mapping.writeback_may_deadlock_on_reclaim = options_.writeback_cache;
     fi.mapping.no_data_integrity = options_.writeback_cache;

@@ -20,6 +20,16 @@ Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index) {
   return index < f->index + f->nr_pages() ? f : nullptr;
 }
 
+Folio& folio_alloc(Mm& mm, unsigned order) {
+  auto owned = std::make_unique<Folio>();
+  Folio& f = *owned;
+  mm.arena.push_back(std::move(owned));
+  f.id = mm.next_folio_id++;
+  SIM_ASSERT(mm.arena.size() == f.id);
+  f.order = order;
+  return f;
+}
+
 Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigned order) {
   SIM_ASSERT(filemap_get_folio(mapping, index) == nullptr);
   // Natural alignment, then shrink until the range is free of neighbours.
@@ -36,13 +46,9 @@ Folio* filemap_alloc_and_add_folio(AddressSpace& mapping, pgoff_t index, unsigne
     --order;
     start = index & ~((pgoff_t{1} << order) - 1);
   }
-  auto owned = std::make_unique<Folio>();
-  Folio* f = owned.get();
-  mapping.mm->arena.push_back(std::move(owned));
-  f->id = mapping.mm->next_folio_id++;
+  Folio* f = &folio_alloc(*mapping.mm, order);
   mapping.mm->free_pages -= static_cast<std::int64_t>(std::uint64_t{1} << order);
   f->index = start;
-  f->order = order;
   f->mapping = &mapping;
   f->refcount = 2;
   f->data.assign(f->size(), 0);

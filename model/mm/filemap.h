@@ -94,6 +94,11 @@ Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index);
 // before `start` but spans it is found, as the xarray's multi-index entries
 // are.
 std::map<pgoff_t, Folio*>::iterator first_folio_from(AddressSpace& mapping, pgoff_t start);
+// folio_alloc(): a new folio of `order` in the arena, id next_folio_id, no
+// reference, no flags, no data, charged to nothing (the caller charges the
+// page budget if it should). The arena keeps arena[id - 1] == the folio
+// with that id, which the checkers read.
+Folio& folio_alloc(Mm& mm, unsigned order);
 // Allocates a folio of `order` (clamped so it is naturally aligned and does
 // not overlap a neighbour), adds it to the cache locked, refcount 2 (cache
 // + caller), not uptodate.

@@ -27,14 +27,12 @@ constexpr int kEAGAIN = -11;
 constexpr int kOfflineTries = 5;  // the v4 proposal's limit
 
 // The migration target (compaction_alloc, alloc_migration_target): a new
-// folio of the same order, locked, holding migration's reference.
+// folio of the same order, locked, holding migration's reference. Not
+// charged: src's pages are freed in its place (the budget counts the page
+// cache, and the cache's entry moves).
 Folio& alloc_migration_target(Mm& mm, const Folio& src) {
-  auto owned = std::make_unique<Folio>();
-  Folio& dst = *owned;
-  mm.arena.push_back(std::move(owned));
-  dst.id = mm.next_folio_id++;
+  Folio& dst = folio_alloc(mm, src.order);
   dst.index = src.index;
-  dst.order = src.order;
   dst.refcount = 1;
   sim::set_bit(PG_locked, dst.flags);
   dst.lock_owner = sim::Scheduler::current().current_fiber();
