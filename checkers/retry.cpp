@@ -18,7 +18,9 @@
 //           frees the ciphertext of what its collector cleaned by the end
 //           of each collector pass, as it frees spent segments. Every
 //           netfs_folio record a streaming write allocated is attached to
-//           a folio or freed (kmemleak would report a lost one).
+//           a folio or freed (kmemleak would report a lost one). Every
+//           page alloc_pages() or a mempool's reserve handed out is given
+//           back (free_pages(), mempool_free()).
 #include "checkers/checker.h"
 #include "model/backend/rfs.h"
 #include "model/netfs/internal.h"
@@ -83,6 +85,13 @@ class Retry final : public Checker {
                     f->test(model::PG_private) ? " and private data" : "");
       }
     }
+    // Pages are conserved: every page alloc_pages() or a mempool's reserve
+    // handed out was given back (a FUSE handler's buffers, a temporary
+    // writeback page, a subrequest's element).
+    WBSIM_CHECK(kRefcount, w.mm().pages_in_use == 0,
+                "{} pages handed out by alloc_pages() or a mempool are not given back at quiescence (a leak; "
+                "negative: freed twice)",
+                w.mm().pages_in_use);
     // kmemleak's view of the streaming-write records: each one kmalloc'd is
     // attached to a folio's private data or kfree'd by now.
     std::int64_t attached = 0;

@@ -109,13 +109,15 @@ TEST(Kswapd, reclaims_to_the_high_watermark_leaving_folios_someone_holds) {
       ASSERT_NE(pinned, nullptr);
       model::folio_get(*pinned);  // someone holds it: reclaim must leave it
       // Take memory until below the low watermark: that wakes kswapd.
-      while (w.mm().free_pages >= w.mm().low_pages) ASSERT_TRUE(model::alloc_pages(w.mm(), 1, model::GFP_NOWAIT));
+      unsigned taken = 0;
+      for (; w.mm().free_pages >= w.mm().low_pages; ++taken) ASSERT_TRUE(model::alloc_pages(w.mm(), 1, model::GFP_NOWAIT));
       const std::uint64_t before = w.kswapd()->reclaimed();
       sim::sleep(sim::kSec);
       EXPECT_GT(w.kswapd()->reclaimed(), before);
       EXPECT_GT(w.mm().free_pages, model::high_wmark(w.mm()));  // pgdat_balanced: above the mark
       EXPECT_EQ(model::filemap_get_folio(inode.mapping, 0), pinned);
       model::folio_put(*pinned);
+      model::free_pages(w.mm(), taken);
     });
     s.run();
     suite.liveness_phase(s, w, 60 * sim::kSec);
@@ -133,7 +135,7 @@ TEST(Kswapd, a_hopeless_node_ignores_wakeups_until_direct_reclaim_progresses) {
       EXPECT_TRUE(w.kswapd()->hopeless());
       w.kswapd()->reclaim_progress();
       EXPECT_FALSE(w.kswapd()->hopeless());
-      model::free_pages(w.mm(), 100);
+      w.mm().free_pages += 100;  // memory a process outside the model gave back
     });
     s.run();
     suite.liveness_phase(s, w, 60 * sim::kSec);

@@ -1,6 +1,6 @@
 // request-state's hard boundaries across a retry and refcount's direct-I/O
-// count, ciphertext, dropped folios, buffer segments and netfs_folio
-// records, each planted in a checked run next to the same run
+// count, ciphertext, dropped folios, buffer segments, netfs_folio records
+// and pages handed out, each planted in a checked run next to the same run
 // without it (checkers/request_state.cpp, checkers/retry.cpp).
 #include <gtest/gtest.h>
 
@@ -10,6 +10,8 @@
 
 #include "checkers/suite.h"
 #include "model/events.h"
+#include "model/mm/mempool.h"
+#include "model/mm/reclaim.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
 #include "model/world.h"
@@ -233,6 +235,42 @@ TEST(RefcountChecker, fires_on_a_netfs_folio_record_neither_attached_nor_freed) 
 
 TEST(RefcountChecker, stays_quiet_when_every_netfs_folio_record_is_freed) {
   EXPECT_EQ(checker_of(streaming_record(/*lose=*/false)), "none");
+}
+
+// --- refcount: pages handed out and never given back ---------------------------
+
+// A FUSE-server-like handler takes pages from the page allocator and one
+// element of a drained mempool's reserve for a request, and gives them back
+// (or, planted, forgets the pages).
+sim::RunResult handler_pages(bool leak) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::Mempool pool(w.mm(), "pool", 1);
+    s.spawn("handler", [&] {
+      ASSERT_TRUE(model::alloc_pages(w.mm(), 3, model::GFP_KERNEL));
+      const std::int64_t budget = w.mm().free_pages;
+      w.mm().free_pages = 0;  // the page allocator is dry: the reserve gives the element
+      ASSERT_TRUE(model::mempool_alloc(pool, model::GFP_NOWAIT));
+      EXPECT_EQ(pool.curr_nr, 0u);
+      w.mm().free_pages = budget;
+      model::mempool_free(pool);  // refills the reserve
+      if (!leak) model::free_pages(w.mm(), 3);
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(RefcountChecker, fires_on_pages_never_given_back) {
+  const auto r = handler_pages(/*leak=*/true);
+  ASSERT_EQ(checker_of(r), "refcount") << message_of(r);
+  EXPECT_NE(message_of(r).find("3 pages handed out by alloc_pages() or a mempool are not given back"),
+            std::string::npos)
+      << message_of(r);
+}
+
+TEST(RefcountChecker, stays_quiet_when_every_page_and_element_is_given_back) {
+  EXPECT_EQ(checker_of(handler_pages(/*leak=*/false)), "none");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ int fuse_do_readfolio(FuseFile& file, Folio& folio, std::uint64_t off, std::uint
   FuseConn::Reply reply;
   if (const int err = fi.fc->simple_request(fi, FuseOpcode::read, in, {}, &reply); err != 0) return err;
   // page_zeroing: what the server did not return reads as zeros.
-  std::fill(folio.data.begin() + static_cast<long>(off), folio.data.begin() + static_cast<long>(off + len), 0);
+  folio_zero_range(folio, off, len);
   std::copy(reply.data.begin(), reply.data.end(), folio.data.begin() + static_cast<long>(off));
   fuse_invalidate_attr_mask(fi, kStatxAtime);  // fuse_invalidate_atime
   return 0;

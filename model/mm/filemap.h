@@ -40,6 +40,10 @@ struct Mm {
   // when added and uncharged when removed; alloc_pages() below the low
   // watermark enters direct reclaim. Unlimited unless a scenario sets it.
   std::int64_t free_pages = std::int64_t{1} << 40;
+  // Pages handed out by alloc_pages() or from a mempool's reserve and not
+  // given back (free_pages(), mempool_free()): at quiescence, none. A page
+  // the page cache holds is charged apart (above).
+  std::int64_t pages_in_use = 0;
   std::int64_t min_pages = 0;   // WMARK_MIN: what only non-blocking and reserve allocations go below
   std::int64_t low_pages = 0;   // WMARK_LOW: kswapd is woken, direct reclaim begins
   std::int64_t high_pages = 0;  // WMARK_HIGH: where kswapd stops (0: low + low/4)

@@ -167,9 +167,14 @@ FolioPrivate folio_change_private(Folio& f, FolioPrivate p) {
 }
 
 void folio_zero_segment(Folio& f, std::uint64_t start, std::uint64_t end) {
-  SIM_ASSERT(start <= end && end <= f.size());
+  SIM_ASSERT_MSG(start <= end && end <= f.size(), "BUG_ON: zeroing [{}, {}) of folio {} of {} bytes", start, end,
+                 f.index, f.size());
   std::fill(f.data.begin() + static_cast<std::ptrdiff_t>(start), f.data.begin() + static_cast<std::ptrdiff_t>(end),
             std::uint8_t{0});
+}
+
+void folio_zero_range(Folio& f, std::uint64_t offset, std::uint64_t length) {
+  folio_zero_segment(f, offset, offset + length);
 }
 
 FolioPrivate folio_detach_private(Folio& f) {

@@ -109,7 +109,10 @@ void folio_attach_private(Folio& f, FolioPrivate p);
 FolioPrivate folio_change_private(Folio& f, FolioPrivate p);
 FolioPrivate folio_detach_private(Folio& f);
 
-// folio_zero_segment(): zeros [start, end) of the folio's bytes.
+// folio_zero_segment(): zeros [start, end) of the folio's bytes. As
+// zero_user_segments() under it, a range past the folio is a BUG_ON.
 void folio_zero_segment(Folio& f, std::uint64_t start, std::uint64_t end);
+// folio_zero_range(): zeros `length` bytes from `offset` (the same BUG_ON).
+void folio_zero_range(Folio& f, std::uint64_t offset, std::uint64_t length);
 
 }  // namespace wbsim::model

@@ -22,6 +22,7 @@ bool mempool_alloc(Mempool& pool, gfp_t gfp) {
     if (pool.curr_nr > 0) {
       mark(kMarkMempoolReserve);
       --pool.curr_nr;
+      ++pool.mm.pages_in_use;
       return true;
     }
     if (gfp_temp != gfp) {
@@ -41,6 +42,7 @@ bool mempool_alloc(Mempool& pool, gfp_t gfp) {
 void mempool_free(Mempool& pool) {
   if (pool.curr_nr < pool.min_nr) {
     ++pool.curr_nr;
+    --pool.mm.pages_in_use;
     pool.wait.wake_up();
     return;
   }

@@ -124,6 +124,7 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
         return false;
       }
       mm.free_pages -= n;
+      mm.pages_in_use += n;
       return true;
     }
     mark(kMarkDirectReclaim);
@@ -144,10 +145,14 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
     }
   }
   mm.free_pages -= n;
+  mm.pages_in_use += n;
   return true;
 }
 
-void free_pages(Mm& mm, unsigned nr) { mm.free_pages += nr; }
+void free_pages(Mm& mm, unsigned nr) {
+  mm.free_pages += nr;
+  mm.pages_in_use -= nr;
+}
 
 void alloc_pages_for_reclaim(Mm& mm, unsigned nr, gfp_t gfp) {
   SIM_ASSERT((gfp & __GFP_DIRECT_RECLAIM) != 0 && (gfp & __GFP_NORETRY) == 0);

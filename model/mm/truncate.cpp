@@ -138,7 +138,7 @@ bool truncate_inode_partial_folio(Folio& folio, loff_t lstart, loff_t lend) {
     return true;
   }
   // Zeroed even where the folio is about to go: simpler, as the kernel says.
-  std::fill(folio.data.begin() + static_cast<long>(offset), folio.data.begin() + static_cast<long>(offset + length), 0);
+  folio_zero_range(folio, offset, length);
   if (folio_needs_release(folio)) folio_invalidate(folio, offset, length);
   if (folio.order == 0) return true;
   // try_folio_split() is not modelled: it fails, and the kernel's failure

@@ -52,7 +52,7 @@ void netfs_read_range(NetfsInode& ictx, Folio& folio, std::uint64_t from, std::u
       zp <= start ? 0 : std::min<std::uint64_t>(to - from, static_cast<std::uint64_t>(zp - start));
   if (from_server < to - from) mark(kMarkReadZeroFill);
   const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{} : ictx.ops->issue_read(ictx, start, from_server);
-  std::fill(folio.data.begin() + static_cast<long>(from), folio.data.begin() + static_cast<long>(to), 0);
+  folio_zero_segment(folio, from, to);
   // std::copy, not memcpy: `bytes` is empty (its data() may be null) when
   // the whole range lies past zero_point.
   std::copy(bytes.begin(), bytes.end(), folio.data.begin() + static_cast<long>(from));

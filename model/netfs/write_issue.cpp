@@ -139,7 +139,7 @@ int netfs_write_folio(NetfsIoRequest& wreq, WritebackControl& wbc, Folio& folio)
     if (flen > to_i_size) flen = to_i_size;
   } else if (flen > to_i_size) {
     flen = to_i_size;
-    if (!streamw) std::fill(folio.data.begin() + static_cast<long>(flen), folio.data.end(), 0);  // folio_zero_segment
+    if (!streamw) folio_zero_segment(folio, flen, folio.size());
     to_eof = true;
     mark(kMarkEofTrim);
   } else if (flen == to_i_size) {

@@ -36,6 +36,7 @@ WBSIM_SCENARIO(mm_reclaim_hung_fuse, "mm/reclaim_hung_fuse", .pct_steps_hint = 2
       model::alloc_pages(w.mm(), 2, model::GFP_KERNEL);
       sim::sleep(sim::draw(3) * sim::kMs);
     }
+    model::free_pages(w.mm(), 48);  // the process exits
   });
   s.run();
   s.liveness_phase(w);
