@@ -153,10 +153,7 @@ class Scheduler final : public TraceNames {
   // The condition of the idle wait the running fiber is entering (null:
   // none, or the wait is over). end_phase() reads it when all is quiet: a
   // daemon asleep though its condition holds lost its wake-up.
-  void set_idle_condition(bool (*cond)(void*), void* arg) {
-    fibers_[current_]->idle_cond = cond;
-    fibers_[current_]->idle_cond_arg = arg;
-  }
+  void set_idle_condition(bool (*cond)(void*), void* arg);
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
   // shown beside its waits in deadlock reports. Static strings only.

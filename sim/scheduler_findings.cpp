@@ -15,6 +15,11 @@ std::string where(std::source_location loc) {
   return fmt::format("{}:{}", loc.file_name(), loc.line());
 }
 
+void Scheduler::set_idle_condition(bool (*cond)(void*), void* arg) {
+  fibers_[current_]->idle_cond = cond;
+  fibers_[current_]->idle_cond_arg = arg;
+}
+
 // Nothing can run and no timer is pending. A fiber in a normal wait is
 // stuck for good: a deadlock. One in an idle wait (a daemon waiting for
 // work) is quiet, unless the condition it waits for holds already: then the
