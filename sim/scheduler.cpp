@@ -12,22 +12,19 @@
 #include "sim/bitwait.h"
 #include "sim/bug_switch.h"
 #include "sim/checker.h"
-#include "sim/runtime_checkers.h"
 #include "sim/coverage.h"
+#include "sim/runtime_checkers.h"
 
 namespace ctx = boost::context;
 
 namespace wbsim::sim {
 
-
 namespace {
-
 
 class SleepObject final : public WaitObject {
  public:
   SleepObject() : WaitObject("sleep", "clock") {}
 };
-
 
 }  // namespace
 
