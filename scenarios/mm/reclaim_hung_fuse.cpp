@@ -32,11 +32,12 @@ WBSIM_SCENARIO(mm_reclaim_hung_fuse, "mm/reclaim_hung_fuse", .pct_steps_hint = 2
   spawn_bounded(s, "allocator", 30 * sim::kSec, "an allocation in legacy memcg reclaim (F1)", [&] {
     while (!sent) sim::sleep(sim::kMs);
     // Twice over the same folios: case 3 needs PG_reclaim already set.
+    unsigned taken = 0;
     for (int i = 0; i < 24; ++i) {
-      model::alloc_pages(w.mm(), 2, model::GFP_KERNEL);
+      if (model::alloc_pages(w.mm(), 2, model::GFP_KERNEL)) taken += 2;
       sim::sleep(sim::draw(3) * sim::kMs);
     }
-    model::free_pages(w.mm(), 48);  // the process exits
+    model::free_pages(w.mm(), taken);  // the process exits
   });
   s.run();
   s.liveness_phase(w);
