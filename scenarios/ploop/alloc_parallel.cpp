@@ -14,15 +14,16 @@ namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(ploop_alloc_parallel, "ploop/alloc_parallel", .pct_steps_hint = 3000,
                .fault_sites_off = "ploop.file_eio,ploop.fsync_eio",
-               .why = "parallel allocating writes complete after their BAT is durable and survive power cuts") {
+               .why = "parallel allocating writes complete after their BAT is durable and survive power cuts",
+               .params = {{"writers", 3, 1, 8, "writer fibers"}, {"rounds", 3, 1, 16, "writes per writer"}}) {
   model::World w;
   model::Ploop dev(w, {.nr_bat_entries = 2100});
   const std::uint32_t per_clu = dev.clu_size() / model::kSectorSize;
   // Clusters on md pages 0, 1 and 2 (page 0 holds 1008 entries, page 1 1024).
   const std::uint32_t clusters[] = {3, 4, 1000, 1010, 1500, 2040, 2041};
-  for (std::uint32_t k = 0; k < 3; ++k) {
+  for (std::uint32_t k = 0; k < s.param("writers"); ++k) {
     s.spawn(fmt::format("writer{}", k), [&, k] {
-      for (std::uint32_t round = 0; round < 3; ++round) {
+      for (std::uint32_t round = 0; s.more("rounds", round); ++round) {
         const std::uint32_t clu = clusters[sim::draw(7)];
         const std::uint32_t off = sim::draw(per_clu);
         const std::uint32_t n = 1 + sim::draw(per_clu - off);
