@@ -1,6 +1,6 @@
 // folio-state (checkers/folio_state.cpp): a page-cache drop removes every
 // folio that was clean when it began and stayed so. Fires on a planted drop
-// that invalidates nothing; quiet on netfs_drop_page_cache itself.
+// that invalidates nothing; quiet on netfs_invalidate_inode_pages2 itself.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -25,7 +25,7 @@ sim::RunResult drop_after_sync(bool invalidate) {
     ASSERT_EQ(model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x3c), {}), 8192);
     ASSERT_EQ(model::netfs_fsync(f), 0);
     if (invalidate) {
-      ASSERT_EQ(model::netfs_drop_page_cache(f), 0);
+      ASSERT_EQ(model::netfs_invalidate_inode_pages2(f), 0);
       return;
     }
     MODEL_EVENT(page_cache_drop_begin(inode));

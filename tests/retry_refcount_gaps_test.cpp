@@ -134,8 +134,9 @@ TEST(RefcountChecker, stays_quiet_on_ciphertext_above_cleaned_to) {
 // --- refcount: a folio out of the page cache ----------------------------------------
 
 // A written and synced folio that the page cache then drops (as
-// invalidate_inode_pages2 does for a fadvise or a DIO write), while the
-// fiber holds a reference of its own it puts (or, planted, forgets).
+// invalidate_inode_pages2 does when the server says the file changed),
+// while the fiber holds a reference of its own it puts (or, planted,
+// forgets).
 sim::RunResult dropped_folio(bool leak) {
   return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
     model::World w;
@@ -147,7 +148,7 @@ sim::RunResult dropped_folio(bool leak) {
       model::Folio* folio = model::filemap_get_folio(inode.mapping, 0);
       ASSERT_NE(folio, nullptr);
       model::folio_get(*folio);
-      EXPECT_EQ(model::netfs_drop_page_cache(f), 0);
+      EXPECT_EQ(model::netfs_invalidate_inode_pages2(f), 0);
       EXPECT_EQ(folio->mapping, nullptr);
       if (!leak) model::folio_put(*folio);
     });

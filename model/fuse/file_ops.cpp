@@ -227,23 +227,15 @@ int fuse_getxattr(FuseFile& file, const std::string& name) {
 }
 
 void fuse_fadvise_dontneed(FuseFile& file) {
-  FuseInode& fi = *file.inode;
-  // generic_fadvise: __filemap_fdatawrite_range(WB_SYNC_NONE), then
-  // mapping_try_invalidate of the clean folios.
-  filemap_fdatawrite_range(fi.mapping, 0, INT64_MAX, SyncMode::none);
-  std::vector<Folio*> clean;
-  for (const auto& [index, f] : fi.mapping.folios)
-    if (!folio_test_dirty(*f) && !folio_test_writeback(*f) && !folio_test_locked(*f)) clean.push_back(f);
-  for (Folio* f : clean) {
-    folio_get(*f);
-    folio_lock(*f);
-    if (f->mapping == &fi.mapping && !folio_test_dirty(*f) && !folio_test_writeback(*f)) {
-      iomap_free_folio_state(fi, *f);
-      filemap_remove_folio(*f);
-    }
-    folio_unlock(*f);
-    folio_put(*f);
-  }
+  AddressSpace& mapping = file.inode->mapping;
+  // generic_fadvise(POSIX_FADV_DONTNEED): start writeback of the dirty
+  // folios (WB_SYNC_NONE, not waited for), then drop the unused clean
+  // ones; if some could not go (perhaps in another CPU's LRU cache), drain
+  // and try once more.
+  filemap_fdatawrite_range(mapping, 0, INT64_MAX, SyncMode::none);
+  unsigned long nr_failed = 0;
+  mapping_try_invalidate(mapping, 0, ~pgoff_t{0}, &nr_failed);
+  if (nr_failed != 0) invalidate_mapping_pages(mapping, 0, ~pgoff_t{0});
 }
 
 }  // namespace wbsim::model

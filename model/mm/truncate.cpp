@@ -17,6 +17,8 @@ using sim::mark;
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
 WBSIM_MARK(kMarkTruncateSkippedBusy, "mm.truncate_skipped_busy",
            "truncate's first pass left a locked folio or one under writeback to the blocking pass");
+WBSIM_MARK(kMarkInvalidateSkippedInUse, "mm.invalidate_skipped_in_use",
+           "invalidate_mapping_pages left a clean folio someone else held a reference to");
 WBSIM_MARK(kMarkTruncateKeptDirtyLarge, "mm.truncate_kept_dirty_large",
            "truncate kept a dirty large folio straddling the cut whole (no split)");
 
@@ -207,6 +209,46 @@ void truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t len
     }
     for (Folio* f : batch) folio_put(*f);
   }
+}
+
+long mapping_evict_folio(AddressSpace& mapping, Folio& folio) {
+  SIM_ASSERT_MSG(folio_test_locked(folio), "mapping_evict_folio on unlocked folio {}", folio.index);
+  if (folio.mapping != &mapping) return 0;  // truncated before it was locked
+  if (folio_test_dirty(folio) || folio_test_writeback(folio)) return 0;
+  // The page cache's reference, the private data's and the caller's: any
+  // other (a reader copying out, a fault) means the folio is in use. (The
+  // kernel's page cache holds a reference per page; the model's one.)
+  if (folio.refcount > 1 + (folio.test(PG_private) ? 1 : 0) + 1) {
+    mark(kMarkInvalidateSkippedInUse);
+    return 0;
+  }
+  if (!filemap_release_folio(folio)) return 0;
+  // remove_mapping(): __remove_mapping's folio_ref_freeze expects exactly
+  // the cache's and the caller's references, and the folio still clean.
+  if (folio.refcount != 2 || folio_test_dirty(folio)) return 0;
+  const long nr = static_cast<long>(folio.nr_pages());
+  filemap_remove_folio(folio);
+  return nr;
+}
+
+unsigned long mapping_try_invalidate(AddressSpace& mapping, pgoff_t start, pgoff_t end, unsigned long* nr_failed) {
+  pgoff_t index = start;
+  unsigned long count = 0;
+  for (;;) {
+    std::vector<Folio*> batch = find_lock_entries(mapping, &index, end);
+    if (batch.empty()) break;
+    for (Folio* folio : batch) {
+      const long ret = mapping_evict_folio(mapping, *folio);
+      folio_unlock(*folio);
+      // Invalidation is a hint: a folio that stays is deactivated (LRU
+      // order is not modelled).
+      if (ret == 0 && nr_failed != nullptr) ++*nr_failed;
+      count += static_cast<unsigned long>(ret);
+    }
+    for (Folio* folio : batch) folio_put(*folio);  // folio_batch_release
+    sim::yield();                                  // cond_resched
+  }
+  return count;
 }
 
 }  // namespace wbsim::model

@@ -37,6 +37,24 @@ bool truncate_inode_partial_folio(Folio& folio, loff_t lstart, loff_t lend);
 // end of file. The caller holds the inode lock.
 void truncate_inode_pages_range(AddressSpace& mapping, loff_t lstart, loff_t lend);
 
+// mapping_evict_folio(): a locked folio leaves the page cache if it is
+// clean, not under writeback, held by nobody but the cache, its private
+// data and the caller, and the filesystem lets its private data go. The
+// number of pages freed, or 0.
+long mapping_evict_folio(AddressSpace& mapping, Folio& folio);
+
+// mapping_try_invalidate(): every folio wholly inside [start, end] that can
+// be trylocked and evicted leaves the cache; locked, dirty, under writeback
+// or in use ones are skipped (counted in *nr_failed when it is given).
+// Never blocks. Pages freed.
+unsigned long mapping_try_invalidate(AddressSpace& mapping, pgoff_t start, pgoff_t end, unsigned long* nr_failed);
+
+// invalidate_mapping_pages(): drop_caches' and fadvise(DONTNEED)'s
+// best-effort drop of the unused clean folios of [start, end].
+inline unsigned long invalidate_mapping_pages(AddressSpace& mapping, pgoff_t start, pgoff_t end) {
+  return mapping_try_invalidate(mapping, start, end, nullptr);
+}
+
 // truncate_inode_pages(): everything from lstart on.
 inline void truncate_inode_pages(AddressSpace& mapping, loff_t lstart) { truncate_inode_pages_range(mapping, lstart, -1); }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "model/errno.h"
+#include "model/mm/truncate.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
@@ -239,6 +240,14 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
 }
 
 int netfs_drop_page_cache(NetfsFile& file) {
+  const int err = netfs_fsync(file);
+  // drop_pagecache_sb(): invalidate_mapping_pages() of every inode, which
+  // skips what is locked, dirty, under writeback or in use.
+  invalidate_mapping_pages(file.inode->mapping, 0, ~pgoff_t{0});
+  return err;
+}
+
+int netfs_invalidate_inode_pages2(NetfsFile& file) {
   AddressSpace& mapping = file.inode->mapping;
   const int err = netfs_fsync(file);
   MODEL_EVENT(page_cache_drop_begin(*file.inode));

@@ -102,9 +102,15 @@ std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint
 // affected page cache (model/netfs/range_ops.cpp). The caller has checked
 // the arguments as the VFS does. Returns 0 or -errno.
 int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size);
-// Writes the file back and drops its whole page cache (close, then
-// echo 1 > drop_caches, then open).
+// Writes the file back, then drops what of its page cache is not in use
+// (close, then echo 1 > drop_caches, then open): invalidate_mapping_pages(),
+// which skips locked, dirty, under-writeback and referenced folios.
 int netfs_drop_page_cache(NetfsFile& file);
+// Writes the file back, then drops its whole page cache, waiting for
+// locked folios and writeback: invalidate_inode_pages2(), as a network
+// filesystem does when the server says the file changed (an afs callback
+// break, cifs_revalidate_mapping()).
+int netfs_invalidate_inode_pages2(NetfsFile& file);
 // msync(MS_SYNC) over a range: write and wait, reporting the file's error.
 int netfs_msync(NetfsFile& file, loff_t start, loff_t end);
 // sync_file_range(2) on an open file: its waits report the file's unseen

@@ -46,7 +46,7 @@ WBSIM_SCENARIO(netfs_read_vs_invalidate, "netfs/read_vs_invalidate", .pct_steps_
     model::NetfsFile f = w.open(inode);
     for (std::int64_t i = 0; s.more("drops", i); ++i) {
       sim::sleep(sim::draw(5) * sim::kMs);
-      model::netfs_drop_page_cache(f);
+      model::netfs_invalidate_inode_pages2(f);
     }
   });
   s.run();
