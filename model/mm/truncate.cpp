@@ -17,6 +17,8 @@ using sim::mark;
 WBSIM_MARK(kMarkTruncateWaitsWriteback, "mm.truncate_waits_writeback", "truncate waited for a folio under writeback");
 WBSIM_MARK(kMarkTruncateSkippedBusy, "mm.truncate_skipped_busy",
            "truncate's first pass left a locked folio or one under writeback to the blocking pass");
+WBSIM_MARK_IN(kMarkLockFolioMoved, "mm.lock_folio_moved", "netfs/*",
+              "truncate locked a folio that left the mapping while it waited (moved or dropped) and looked again");
 WBSIM_MARK(kMarkInvalidateSkippedInUse, "mm.invalidate_skipped_in_use",
            "invalidate_mapping_pages left a clean folio someone else held a reference to");
 WBSIM_MARK(kMarkTruncateKeptDirtyLarge, "mm.truncate_kept_dirty_large",
@@ -78,6 +80,7 @@ Folio* filemap_lock_folio(AddressSpace& mapping, pgoff_t index) {
     folio_get(*folio);
     folio_lock(*folio);
     if (folio->mapping == &mapping) return folio;
+    mark(kMarkLockFolioMoved);
     folio_unlock(*folio);
     folio_put(*folio);
   }

@@ -7,7 +7,9 @@
 //      before its reference could be handed a freed folio. Reads must still
 //      return what was written.
 // How: a file on the server; readers read random ranges, a writer rewrites
-//      random ranges, and an invalidator writes back and invalidates the
+//      random ranges and now and then truncates inside a folio (truncate
+//      must look again for a folio dropped while it waited for its lock),
+//      and an invalidator writes back and invalidates the
 //      whole page cache at random times. Data integrity judges every read,
 //      refcount every folio that left the page cache.
 #include "model/netfs/netfs.h"
@@ -39,6 +41,9 @@ WBSIM_SCENARIO(netfs_read_vs_invalidate, "netfs/read_vs_invalidate", .pct_steps_
       const auto pos = static_cast<model::loff_t>(sim::draw(kSize - 1));
       write_all(f, pos, pattern(31 + static_cast<std::uint32_t>(i), 1 + sim::draw(8192)),
                 {.max_folio_order = 2, .random_orders = true});
+      // Now and then a cut inside a folio: truncate waits for the lock of
+      // the folio it straddles, which the invalidation may hold and drop.
+      if (sim::draw(4) == 0) model::netfs_truncate(f, static_cast<model::loff_t>(kSize / 2 + sim::draw(kSize / 2)));
       sim::sleep(sim::draw(3) * sim::kMs);
     }
   });
