@@ -23,6 +23,8 @@ namespace wbsim::model {
 
 WBSIM_MARK(kMarkMkwriteWaitedWriteback, "netfs.page_mkwrite_waited_writeback",
            "page_mkwrite waited for writeback before letting a store in");
+WBSIM_MARK_IN(kMarkFaultFolioMoved, "netfs.fault_folio_moved", "netfs/*",
+              "a fault locked a folio that was dropped while it waited and looked again");
 WBSIM_MARK(kMarkMkwriteFlushedGroup, "netfs.page_mkwrite_flushed_group",
            "page_mkwrite flushed a folio of another group and returned VM_FAULT_RETRY");
 
@@ -144,6 +146,7 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
       }
       folio_lock(*folio);
       if (folio->mapping != &mapping) {  // truncated or invalidated meanwhile
+        mark(kMarkFaultFolioMoved);
         folio_unlock(*folio);
         folio_put(*folio);
         continue;

@@ -6,12 +6,14 @@
 //      meanwhile, drop its reference and look again; one that took the lock
 //      before its reference could be handed a freed folio. Reads must still
 //      return what was written.
-// How: a file on the server; readers read random ranges, a writer rewrites
-//      random ranges and now and then truncates inside a folio (truncate
-//      must look again for a folio dropped while it waited for its lock),
-//      and an invalidator writes back and invalidates the
-//      whole page cache at random times. Data integrity judges every read,
-//      refcount every folio that left the page cache.
+// How: a file on the server; readers read random ranges (some through the
+//      mapping: a fault that sleeps on a folio being read must look again
+//      if it was dropped meanwhile), a writer rewrites random ranges and now
+//      and then truncates inside a folio (truncate must look again for a
+//      folio dropped while it waited for its lock), and an invalidator
+//      writes back and invalidates the whole page cache at random times.
+//      Data integrity judges every read, refcount every folio that left the
+//      page cache.
 #include "model/netfs/netfs.h"
 #include "scenarios/netfs_support.h"
 
@@ -30,7 +32,12 @@ WBSIM_SCENARIO(netfs_read_vs_invalidate, "netfs/read_vs_invalidate", .pct_steps_
       model::NetfsFile f = w.open(inode);
       for (std::int64_t i = 0; s.more("ops", i); ++i) {
         const std::uint64_t pos = sim::draw(kSize - 1);
-        model::netfs_file_read(f, static_cast<model::loff_t>(pos), 1 + sim::draw(kSize - pos));
+        if (sim::draw(4) == 0) {
+          const auto at = static_cast<model::loff_t>(pos);
+          if (at < inode.i_size) model::netfs_mmap_read(f, at, std::min<std::uint64_t>(1 + sim::draw(8192), inode.i_size - at));
+        } else {
+          model::netfs_file_read(f, static_cast<model::loff_t>(pos), 1 + sim::draw(kSize - pos));
+        }
         sim::sleep(sim::draw(2) * sim::kMs);
       }
     });
