@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "model/errno.h"
-#include "model/mm/truncate.h"
 #include "model/events.h"
+#include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
