@@ -21,6 +21,18 @@ inline std::vector<std::uint8_t> pattern(std::uint32_t tag, std::uint64_t len) {
   return v;
 }
 
+// `at` or, one draw in two, the page boundary nearest it or one byte to
+// either side: folio arithmetic has its edges there (a range ending on a
+// folio's first or last byte), and uniform offsets meet them about once in
+// 4096 operations. fsx's -w/-r/-t boundaries and Hypothesis's bias toward
+// boundary values do the same. Never below `min`.
+inline std::uint64_t near_page_edge(std::uint64_t at, std::uint64_t min = 0) {
+  if (sim::draw(2) != 0) return at;
+  const std::uint64_t edge = (at + 2048) / 4096 * 4096;
+  const std::uint64_t v = edge + sim::draw(3);  // edge - 1, edge, edge + 1
+  return v < min + 1 ? min : v - 1;
+}
+
 // A write(2) loop as careful applications write it: a short write is
 // continued from where it stopped. -EFAULT is retried too: the buffer is
 // valid, and the model's -EFAULT is a user page reclaimed between fault-in

@@ -9,7 +9,10 @@ namespace wbsim::model {
 WBSIM_FAULT_SITE(kCompact, "mm.compact", "kcompactd finds the page cache's blocks worth compacting when woken");
 WBSIM_FAULT_SITE(kCompactSync, "mm.compact_sync",
                  "a round is a contiguous allocation (CMA, alloc_contig_range): MIGRATE_SYNC, waiting on writeback");
-WBSIM_MARK_IN(kMarkKcompactdRound, "mm.kcompactd_round", "mm/*", "kcompactd migrated the page cache's folios");
+WBSIM_MARK_IN(kMarkKcompactdRound, "mm.kcompactd_round", "mm/*", "kcompactd found the page cache worth compacting");
+// Apart from the round: a round whose folios were all busy, or one that
+// migrated nothing, must not pass for compaction that moved pages.
+WBSIM_MARK_IN(kMarkKcompactdMigrated, "mm.kcompactd_migrated", "mm/*", "kcompactd moved a page-cache folio");
 
 Kcompactd::Kcompactd(Mm& mm) : mm_(mm) {
   mm_.kcompactd = this;
@@ -42,10 +45,12 @@ void Kcompactd::run(sim::Kthread& self) {
     // Snapshot: migration may sleep, and mappings do not go away.
     const std::vector<AddressSpace*> mappings = mm_.reclaimable;
     const MigrateMode mode = sim::fault(kCompactSync) ? MigrateMode::sync : MigrateMode::sync_light;
+    const std::uint64_t migrated = mm_.pgmigrate_success;
     for (AddressSpace* mapping : mappings) {
       if (self.should_stop()) return;
       migrate_mapping(*mapping, mode);
     }
+    if (mm_.pgmigrate_success != migrated) sim::mark(kMarkKcompactdMigrated);
   }
 }
 

@@ -47,6 +47,7 @@ struct Mm {
   std::int64_t min_pages = 0;   // WMARK_MIN: what only non-blocking and reserve allocations go below
   std::int64_t low_pages = 0;   // WMARK_LOW: kswapd is woken, direct reclaim begins
   std::int64_t high_pages = 0;  // WMARK_HIGH: where kswapd stops (0: low + low/4)
+  std::uint64_t pgmigrate_success = 0;  // vmstat PGMIGRATE_SUCCESS: folios migrate_folio() moved
   Kswapd* kswapd = nullptr;        // woken below the low watermark (model/mm/kswapd.h)
   Kcompactd* kcompactd = nullptr;  // woken by kswapd after it balanced (model/mm/compaction.h)
   // Legacy (cgroup v1) memcg reclaim without sane writeback throttling:

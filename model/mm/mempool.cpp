@@ -8,6 +8,8 @@ namespace wbsim::model {
 using sim::mark;
 
 WBSIM_MARK_IN(kMarkMempoolReserve, "mm.mempool_reserve", "mm/*", "a mempool allocation took an element from the reserve");
+WBSIM_MARK_IN(kMarkMempoolReclaim, "mm.mempool_reclaim", "mm/*",
+              "a mempool allocation found the reserve empty and tried again with direct reclaim");
 WBSIM_MARK_IN(kMarkMempoolWait, "mm.mempool_wait", "-", "a mempool allocation waited for an element to be freed");
 
 // mempool_init preallocates the reserve; the model sets it aside before
@@ -26,6 +28,7 @@ bool mempool_alloc(Mempool& pool, gfp_t gfp) {
       return true;
     }
     if (gfp_temp != gfp) {
+      mark(kMarkMempoolReclaim);
       gfp_temp = gfp;
       continue;
     }

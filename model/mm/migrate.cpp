@@ -130,6 +130,7 @@ int migrate_folio(Folio& folio, MigrateMode mode) {
                                                                     : filemap_migrate_folio(mapping, dst, folio);
   SIM_ASSERT_CMP(moved, ==, 0);
   mark(kMarkMigrated);
+  ++mapping.mm->pgmigrate_success;
   // migrate_folio_move(): both unlocked; migration's reference on dst goes
   // (the page cache holds it now), and the caller's isolation reference on
   // src is its last.

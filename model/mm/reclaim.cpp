@@ -22,6 +22,8 @@ WBSIM_MARK_IN(kMarkReclaimSkippedFlagged, "mm.reclaim_skipped_deadlockable", "fu
            "reclaim did not wait on writeback of a mapping that may deadlock on reclaim");
 WBSIM_MARK_IN(kMarkReclaimWokeFlusher, "mm.reclaim_woke_flusher", "mm/*", "reclaim met dirty folios and woke the flusher");
 WBSIM_MARK_IN(kMarkAllocFailed, "mm.alloc_failed", "mm/*", "an allocation that may not block (or retry) failed");
+WBSIM_MARK_IN(kMarkTooSmallToFail, "mm.alloc_too_small_to_fail", "mm/*",
+              "an allocation that may retry stayed below the min watermark after direct reclaim and was granted");
 WBSIM_MARK_IN(kMarkReclaimEvicted, "mm.reclaim_evicted", "fuse/*", "reclaim evicted a clean folio");
 
 bool evict_clean_folio(AddressSpace& mapping, Folio& f) {
@@ -143,6 +145,9 @@ bool alloc_pages(Mm& mm, unsigned nr, gfp_t gfp) {
       mark(kMarkAllocFailed);
       return false;
     }
+    // An order-0 allocation that may retry is "too small to fail": the
+    // slow path loops (the OOM killer frees memory) until it gets its page.
+    if (mm.free_pages - n < mm.min_pages) mark(kMarkTooSmallToFail);
   }
   mm.free_pages -= n;
   mm.pages_in_use += n;
