@@ -79,10 +79,10 @@ WBSIM_SCENARIO(fuse_ops_vs_writeback_618, "fuse/ops_vs_writeback_618", .pct_step
         case 3: {
           // Either end may land on a page edge: a hole whose last byte is
           // the next folio's first is cut from two partial folios.
-          const std::uint64_t first = near_page_edge(sim::draw(6 * 4096));
-          const std::uint64_t last = near_page_edge(first + 1 + sim::draw(2 * 4096), first + 1);
-          const auto off = static_cast<model::loff_t>(first);
-          const auto len = static_cast<model::loff_t>(last - first);
+          const std::uint64_t hole_start = near_page_edge(sim::draw(6 * 4096));
+          const std::uint64_t hole_end = near_page_edge(hole_start + 1 + sim::draw(2 * 4096), hole_start + 1);
+          const auto off = static_cast<model::loff_t>(hole_start);
+          const auto len = static_cast<model::loff_t>(hole_end - hole_start);
           if (model::fuse_file_fallocate(f, model::FALLOC_FL_PUNCH_HOLE | model::FALLOC_FL_KEEP_SIZE, off, len) != 0) break;
           const auto from = std::min(static_cast<std::size_t>(off), want.size());
           const auto to = std::min(static_cast<std::size_t>(off + len), want.size());
