@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkers/suite.h"
@@ -20,6 +21,7 @@
 #include "model/mm/page_writeback.h"
 #include "model/mm/reclaim.h"
 #include "model/world.h"
+#include "sim/coverage.h"
 #include "sim_test_util.h"
 
 namespace wbsim {
@@ -38,6 +40,15 @@ sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::S
 }
 
 std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
+
+// How often the run hit the coverage mark called `name`.
+std::uint64_t mark_hits(const sim::RunResult& r, std::string_view name) {
+  for (const sim::CoverageMark* m : sim::coverage_marks()) {
+    if (m->name() == name) return m->index() < r.mark_hits.size() ? r.mark_hits[m->index()] : 0;
+  }
+  ADD_FAILURE() << "no coverage mark " << name;
+  return 0;
+}
 std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
 
 // --- allocation contexts ---------------------------------------------------
@@ -64,9 +75,42 @@ TEST(AllocPages, contexts_that_may_not_reclaim_fail_at_their_floor) {
     s.run();
   });
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  // The plain GFP_KERNEL page above was granted below min: too small to fail.
+  EXPECT_EQ(mark_hits(r, "mm.alloc_too_small_to_fail"), 1u);
 }
 
 // --- mempools ------------------------------------------------------------------
+
+// mempool_alloc's first try has no direct reclaim; with the reserve empty it
+// tries again with the caller's flags before it waits, and only then.
+TEST(Mempool, an_empty_reserve_sends_the_allocation_to_direct_reclaim_once) {
+  for (const bool reserve_empty : {false, true}) {
+    const auto r = run_checked([reserve_empty](sim::Scheduler& s, checkers::Suite&) {
+      model::Mm mm;
+      mm.free_pages = 4;  // at min: the non-reclaiming try fails
+      mm.min_pages = 4;
+      mm.low_pages = 4;
+      model::Mempool pool(mm, "pool", 1);
+      s.spawn("a", [&] {
+        if (reserve_empty) {
+          EXPECT_TRUE(model::mempool_alloc(pool, model::GFP_KERNEL));  // the reserve's element
+        }
+        // Reclaim finds nothing and NORETRY gives up below min, so an empty
+        // reserve means waiting for the free below.
+        EXPECT_TRUE(model::mempool_alloc(pool, model::GFP_KERNEL));
+      });
+      s.spawn("b", [&] {
+        sim::sleep(3 * sim::kMs);
+        model::mempool_free(pool);
+        if (reserve_empty) model::mempool_free(pool);
+      });
+      s.run();
+    });
+    EXPECT_EQ(checker_of(r), "none") << message_of(r);
+    EXPECT_EQ(mark_hits(r, "mm.mempool_reclaim"), reserve_empty ? 1u : 0u) << "reserve empty: " << reserve_empty;
+    EXPECT_EQ(mark_hits(r, "mm.mempool_wait"), reserve_empty ? 1u : 0u) << "reserve empty: " << reserve_empty;
+  }
+}
 
 TEST(Mempool, takes_the_reserve_then_waits_for_a_freed_element) {
   const auto r = run_checked([](sim::Scheduler& s, checkers::Suite&) {
@@ -157,8 +201,10 @@ TEST(Migrate, refuses_a_folio_someone_else_holds_and_moves_it_once_released) {
       model::folio_get(folio);  // the isolation reference
       model::folio_get(folio);  // a stranger's
       EXPECT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), -11);  // -EAGAIN
+      EXPECT_EQ(w.mm().pgmigrate_success, 0u);  // what kcompactd's mm.kcompactd_migrated reads
       model::folio_put(folio);
       EXPECT_EQ(model::migrate_folio(folio, model::MigrateMode::sync), 0);
+      EXPECT_EQ(w.mm().pgmigrate_success, 1u);
       // A new folio holds the page now, with the contents and the flags;
       // the old one is out of the cache and goes with the isolation
       // reference.
