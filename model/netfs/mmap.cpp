@@ -25,7 +25,7 @@ WBSIM_MARK(kMarkMkwriteWaitedWriteback, "netfs.page_mkwrite_waited_writeback",
            "page_mkwrite waited for writeback before letting a store in");
 WBSIM_MARK_IN(kMarkFaultFolioMoved, "netfs.fault_folio_moved", "netfs/*",
               "a fault locked a folio that was dropped while it waited and looked again");
-WBSIM_MARK_IN(kMarkFaultSigbusCached, "netfs.fault_sigbus_cached", "-",
+WBSIM_MARK_IN(kMarkFaultSigbusCached, "netfs.fault_sigbus_cached", "netfs/fault_vs_truncate_eof",
               "a fault that looked again found an uptodate folio wholly past a lowered EOF: SIGBUS");
 WBSIM_MARK(kMarkMkwriteFlushedGroup, "netfs.page_mkwrite_flushed_group",
            "page_mkwrite flushed a folio of another group and returned VM_FAULT_RETRY");
