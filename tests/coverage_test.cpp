@@ -99,10 +99,7 @@ TEST(CoverageMarksDeathTest, a_mark_registered_after_start_up_aborts) {
 static bool is_checker_mark(std::size_t i) { return std::string_view(sim::coverage_marks()[i]->name()).starts_with("checker."); }
 
 static std::uint64_t checker_evals(const sim::RunResult& r, std::string_view checker) {
-  for (std::size_t i = 0; i < r.mark_hits.size(); ++i) {
-    if (std::string_view(sim::coverage_marks()[i]->name()) == "checker." + std::string(checker)) return r.mark_hits[i];
-  }
-  return 0;
+  return test::mark_hits(r, "checker." + std::string(checker));
 }
 
 TEST(CoverageMarks, hits_are_counted_per_run) {

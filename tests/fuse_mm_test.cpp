@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "checkers/suite.h"
@@ -21,7 +20,6 @@
 #include "model/mm/page_writeback.h"
 #include "model/mm/reclaim.h"
 #include "model/world.h"
-#include "sim/coverage.h"
 #include "sim_test_util.h"
 
 namespace wbsim {
@@ -41,14 +39,7 @@ sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::S
 
 std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }
 
-// How often the run hit the coverage mark called `name`.
-std::uint64_t mark_hits(const sim::RunResult& r, std::string_view name) {
-  for (const sim::CoverageMark* m : sim::coverage_marks()) {
-    if (m->name() == name) return m->index() < r.mark_hits.size() ? r.mark_hits[m->index()] : 0;
-  }
-  ADD_FAILURE() << "no coverage mark " << name;
-  return 0;
-}
+using test::mark_hits;
 std::string message_of(const sim::RunResult& r) { return r.finding ? r.finding->message : ""; }
 
 // --- allocation contexts ---------------------------------------------------

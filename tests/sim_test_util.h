@@ -4,9 +4,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "sim/completion.h"
+#include "sim/coverage.h"
 #include "sim/mutex.h"
 #include "sim/run.h"
 #include "sim/scheduler.h"
@@ -17,6 +21,16 @@
 namespace wbsim::test {
 
 namespace sim = ::wbsim::sim;
+
+// How often run `r` hit the coverage mark called `name`; a name no mark has
+// fails the test (a misspelt name would otherwise read as "never hit").
+inline std::uint64_t mark_hits(const sim::RunResult& r, std::string_view name) {
+  for (const sim::CoverageMark* m : sim::coverage_marks()) {
+    if (m->name() == name) return m->index() < r.mark_hits.size() ? r.mark_hits[m->index()] : 0;
+  }
+  ADD_FAILURE() << "no coverage mark " << name;
+  return 0;
+}
 
 inline sim::SchedulerConfig make_config(std::uint64_t seed,
                                         sim::StrategySpec strategy = {},
