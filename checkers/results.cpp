@@ -13,6 +13,7 @@
 
 #include "checkers/checker.h"
 #include "model/errno.h"
+#include "model/netfs/request.h"
 
 namespace wbsim::checkers {
 
@@ -64,10 +65,12 @@ class Results final : public Checker {
     if (r.transferred > 0) progress_[wreq_key(*r.rreq)] = true;
     // A permanent error on an upload of a buffered request fails the
     // subrequest (unless the filesystem asked for a retry with NEED_RETRY,
-    // which it does only for -EAGAIN), and so the stream: the data is not
-    // sent again, and the mapping must say so.
+    // which it does for -EAGAIN, and, as afs, for a refused key while the
+    // request holds a writeback key to rotate from), and so the stream: the
+    // data is not sent again, and the mapping must say so.
     const model::NetfsIoOrigin o = r.rreq->origin;
-    if (r.error < 0 && r.error != model::kEAGAIN && r.source == model::NetfsIoSource::upload_to_server &&
+    const bool retriable = r.error == model::kEAGAIN || (r.error == model::kEACCES && r.rreq->netfs_priv2 != 0);
+    if (r.error < 0 && !retriable && r.source == model::NetfsIoSource::upload_to_server &&
         o != model::NetfsIoOrigin::unbuffered_write && o != model::NetfsIoOrigin::dio_write)
       hard_error_.emplace(wreq_key(*r.rreq), r.error);
   }

@@ -5,6 +5,7 @@
 namespace wbsim::model {
 
 inline constexpr int kEIO = -5;
+inline constexpr int kEACCES = -13;
 inline constexpr int kEFAULT = -14;
 inline constexpr int kEBUSY = -16;
 inline constexpr int kEDEADLK = -35;

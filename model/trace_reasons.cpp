@@ -9,7 +9,7 @@ constexpr const char* kSymbols[] = {
     "WDONE", "PREP ", "SUBMT", "TERM ", "RETRY", "DISCD", "COLCT", "CGAP ", "PAUSE", "UNPAU",
     "SRVWR", "SRVSZ", "CHWR ", "CHWDR", "MAPER", "ISIZE", "ZPNT ", "SRVOP",
     "FQUE ", "FREAD", "FEND ", "FCONN", "NFOLI",
-    "PLRQ ", "PLRW ", "PLMD ", "PLWB ", "PLAL ", "PLFS ", "PLRS ", "FMIGR",
+    "PLRQ ", "PLRW ", "PLMD ", "PLWB ", "PLAL ", "PLFS ", "PLRS ", "FMIGR", "SRVKY",
 };
 static_assert(std::size(kSymbols) ==
               static_cast<std::size_t>(Ev::end) - static_cast<std::size_t>(sim::Reason::sim_reasons_end));

@@ -51,6 +51,7 @@ enum class Ev : std::uint16_t {
   ploop_fsync,           // PLFS  vfs_fsync of the image, a=0 begin / 1 end, b=-errno
   ploop_resize,          // PLRS  a grow began (a=0, b=new number of clusters) or ended (a=1, b=-errno)
   folio_migrate,         // FMIGR page migration moved a folio, a=index b=id of the new folio
+  server_acl,            // SRVKY a key left (a=0) or rejoined (a=1) a file's ACL, b=key
   end,
 };
 

@@ -5,6 +5,7 @@
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/trace_reasons.h"
+#include "sim/assert.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -89,8 +90,11 @@ NetfsInode& World::create_file(const FileOptions& options) {
   rfs->cache = &cache_;
   rfs->file_id = id;
   rfs->use_credits = options.use_credits && options.prepare_write;
+  SIM_ASSERT(options.writers >= 1);
+  rfs->wb_keys.clear();
+  for (std::uint32_t key = 1; key <= options.writers; ++key) rfs->wb_keys.push_back(key);
   ictx.fs_private = rfs.get();
-  server_.file(id);
+  server_.file(id).acl = rfs->wb_keys;
   if (flusher_) flusher_->register_mapping(ictx.mapping);
   rfs_.push_back(std::move(rfs));
   files_.push_back(std::move(inode));

@@ -69,6 +69,9 @@ struct FileOptions {
   bool writeback_groups = false;
   bool content_crypto = false;  // the seed's asynchronous crypto stage
   bool unbuffered = false;      // NETFS_ICTX_UNBUFFERED (9p cache=none): writes go unbuffered
+  // Users that opened the file for writing, each with its own key: the
+  // file's writeback keys (afs's wb_keys) and the server's ACL for it.
+  std::uint32_t writers = 1;
   sim::Time crypto_ns_per_page = 20 * sim::kUs;
 };
 

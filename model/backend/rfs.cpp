@@ -8,8 +8,18 @@
 #include "sim/assert.h"
 #include "sim/fault.h"
 #include "sim/bitwait.h"
+#include "sim/coverage.h"
+#include "sim/known_finding.h"
 
 namespace wbsim::model {
+
+WBSIM_MARK_IN(kMarkRfsKeyRotated, "rfs.key_rotated", "netfs/writeback_key_rotation",
+                    "a writeback request moved to the next writer's key after the server refused one");
+WBSIM_KNOWN_FINDING(kFindingKeysExhausted, "afs-writeback-keys-exhausted", "deadlock,error-propagation",
+                    "netfs/writeback_keys_exhausted*",
+                    "afs_retry_request() fails the upload stream with no error when no writeback key is left: "
+                    "nothing reissued wakes the collector again (writeback never ends), or a later subrequest does "
+                    "and the stream is cancelled with nothing recorded (fsync returns 0)");
 
 namespace {
 
@@ -22,10 +32,34 @@ std::uint64_t credit_key(const NetfsIoSubrequest& subreq) {
 }
 
 // ->init_request: the write size the server negotiated (as 9p sets wsize
-// from the fid's iounit when a request is made).
-void rfs_init_request(NetfsIoRequest& wreq) { wreq.wsize = rfs_inode(*wreq.inode).server->wsize(); }
+// from the fid's iounit when a request is made), and, as afs_init_request(),
+// the open file's key (the model's files all carry the first writer's).
+void rfs_init_request(NetfsIoRequest& wreq) {
+  RfsInode& rfs = rfs_inode(*wreq.inode);
+  wreq.wsize = rfs.server->wsize();
+  wreq.netfs_priv = rfs.wb_keys.front();
+}
+
+// afs_get_writeback_key(): the key after the record the request used last
+// (the first key if none), skipping none (key_validate() is local and every
+// modelled key is valid here); netfs_priv is NULL when the list is spent.
+void afs_get_writeback_key(NetfsIoRequest& wreq) {
+  const RfsInode& rfs = rfs_inode(*wreq.inode);
+  const std::uint32_t old = wreq.netfs_priv2;
+  wreq.netfs_priv = 0;
+  wreq.netfs_priv2 = 0;
+  const std::uint32_t next = old;  // index of the record after `old`
+  if (next < rfs.wb_keys.size()) {
+    wreq.netfs_priv = rfs.wb_keys[next];
+    wreq.netfs_priv2 = next + 1;
+  }
+  if (old != 0 && wreq.netfs_priv != 0) sim::mark(kMarkRfsKeyRotated);
+}
+
+bool key_refused(int error) { return error == kEACCES; }
 
 void rfs_begin_writeback(NetfsIoRequest& wreq) {
+  afs_get_writeback_key(wreq);
   // The writable file for the request's uploads, put by ->free_request once:
   // netfs calls this once per request (NETFS_RREQ_UPLOAD_TO_SERVER).
   ++rfs_inode(*wreq.inode).writeback_file_refs;
@@ -82,15 +116,32 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
       subreq.credits = 0;
     }
     if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
+    // afs_issue_write_worker(): if there are more keys we can try, the retry
+    // algorithm rotates them.
+    if (key_refused(static_cast<int>(r)) && subreq.rreq->netfs_priv2 != 0)
+      sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
     netfs_write_subrequest_terminated(subreq, r);
-  }, static_cast<std::uint32_t>(subreq.credits));
+  }, static_cast<std::uint32_t>(subreq.credits), wreq.netfs_priv);
 }
 
 void rfs_retry_request(NetfsIoRequest& wreq, NetfsIoStream& stream) {
   RemoteServer& server = *rfs_inode(*wreq.inode).server;
   server.maybe_shrink_wsize();
   wreq.wsize = server.wsize();
-  (void)stream;
+  // afs_retry_request(): rotate the writeback key if the stream's first
+  // subrequest was refused for its key. With none left the stream is marked
+  // failed and no error is recorded. netfs_retry_writes() has waited for
+  // every subrequest, so unless the issuer is still adding some, nothing
+  // will wake the collector again: writeback of the request's folios never
+  // ends. If a later subrequest does end, the collector cancels the stream
+  // with no error on the mapping (docs/findings.md F20).
+  const NetfsIoSubrequest* front = stream.front();
+  if (front == nullptr || !key_refused(front->error)) return;
+  afs_get_writeback_key(wreq);
+  if (wreq.netfs_priv == 0) {
+    sim::known_finding_reached(kFindingKeysExhausted);
+    stream.failed = true;
+  }
 }
 
 std::vector<std::uint8_t> rfs_issue_read(NetfsInode& ictx, loff_t pos, std::uint64_t len) {

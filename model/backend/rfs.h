@@ -6,13 +6,18 @@
 //! returns it when the RPC completes, asks for the write size again in
 //! ->retry_request (a reconnect may have shrunk it), and, as cifs's
 //! adjust_credits() at issue, refuses with -EAGAIN (for a retry) a
-//! subrequest whose credit was granted before the last reconnect. As mainline requires
+//! subrequest whose credit was granted before the last reconnect. Like afs it
+//! sends writeback under the writers' keys and rotates to the next key when
+//! the server refuses one (afs_get_writeback_key(), afs_retry_request();
+//! fs/afs/write.c). As mainline requires
 //! since 6.16, it marks -EAGAIN replies NETFS_SREQ_NEED_RETRY itself before
-//! terminating the subrequest; any other error fails it.
+//! terminating the subrequest, and, as afs, a refused key when the request
+//! has a writeback key to rotate from; any other error fails it.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "model/backend/cache.h"
 #include "model/backend/server.h"
@@ -37,6 +42,13 @@ struct RfsInode {
   // cifs_prepare_write() does when cifs_reopen_file() cannot reopen an
   // invalidated handle (0: none).
   int fail_next_prepare = 0;
+  // afs's vnode->wb_keys: the keys (users) the file's writes were made
+  // with, in the order they were first cached (afs_cache_wb_key() at open
+  // for writing). Writeback sends under the first that is valid and, after
+  // a refusal, rotates to the next (afs_get_writeback_key(),
+  // afs_retry_request()). An open file's own key (afs_file_key(), what an
+  // unbuffered write or a writethrough sends under) is the first here.
+  std::vector<std::uint32_t> wb_keys{1};
 };
 
 extern const NetfsRequestOps kRfsRequestOps;

@@ -42,14 +42,39 @@ void RemoteServer::maybe_shrink_wsize() {
 
 void RemoteServer::heal() {
   healed_ = true;
+  for (std::uint32_t id = 0; id < files_.size(); ++id) {
+    ServerFile& f = *files_[id];
+    for (const std::uint32_t key : f.revoked) {
+      f.acl.push_back(key);
+      trace_ev(Ev::server_acl, 1, key);
+    }
+    f.revoked.clear();
+  }
   scripted_errors_.clear();
   scripted_short_.clear();
   scripted_replies_.clear();
   release();
 }
 
+bool RemoteServer::admits(std::uint32_t file_id, std::uint32_t key) {
+  const ServerFile& f = file(file_id);
+  if (f.acl.empty() && f.revoked.empty()) return true;  // no ACL: keys are not checked
+  // No key (0) is the anonymous user, whom no ACL of the model admits.
+  return key != 0 && std::find(f.acl.begin(), f.acl.end(), key) != f.acl.end();
+}
+
+void RemoteServer::revoke_key(std::uint32_t file_id, std::uint32_t key) {
+  ServerFile& f = file(file_id);
+  const auto it = std::find(f.acl.begin(), f.acl.end(), key);
+  SIM_ASSERT_MSG(it != f.acl.end(), "file {}: key {} is not in its ACL", file_id, key);
+  f.acl.erase(it);
+  f.revoked.push_back(key);
+  trace_ev(Ev::server_acl, 0, key);
+}
+
 void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
-                               std::function<void(std::int64_t)> reply, std::uint32_t credits) {
+                               std::function<void(std::int64_t)> reply, std::uint32_t credits,
+                               std::uint32_t key) {
   ++in_flight_;
   credits_in_flight_ += credits;
   MODEL_EVENT(server_write_rpc(file_id, pos, bytes.size(), credits, wsize_, credits_in_flight_, options_.credits));
@@ -60,14 +85,16 @@ void RemoteServer::write_async(std::uint32_t file_id, loff_t pos, std::vector<st
   }
   sim::Scheduler& sched = sim::Scheduler::current();
   sched.spawn(fmt::format("srv.write{}", ++rpc_seq_),
-              [this, file_id, pos, scripted, credits, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
+              [this, file_id, pos, scripted, credits, key, bytes = std::move(bytes), reply = std::move(reply)]() mutable {
                 const sim::Time span = options_.latency_max - options_.latency_min;
                 sim::sleep(options_.latency_min + sim::draw(static_cast<std::uint32_t>(span / sim::kUs + 1)) * sim::kUs);
                 if (!healed_ && sim::fault(kServerStall)) sim::sleep(sim::draw(2000) * sim::kMs);
                 stall_wq_.wait_event([this] { return !stalled_; });
                 std::int64_t result = static_cast<std::int64_t>(bytes.size());
                 std::uint64_t cap = UINT64_MAX;
-                if (scripted && !healed_) {
+                if (!admits(file_id, key)) {
+                  result = kEACCES;  // checked as the server handles the RPC
+                } else if (scripted && !healed_) {
                   if (scripted->error != 0) result = scripted->error;
                   cap = scripted->max_bytes;
                 } else if (!scripted_errors_.empty()) {

@@ -38,6 +38,11 @@ void apply_range_op(std::vector<std::uint8_t>& data, RangeOp op, std::uint64_t o
 struct ServerFile {
   std::vector<std::uint8_t> data;  // data.size() is the file size
   std::uint64_t writes = 0;
+  // The keys (users) allowed to write the file, as an AFS ACL admits them;
+  // both lists empty: keys are not checked. A write RPC under any other key
+  // is refused with -EACCES.
+  std::vector<std::uint32_t> acl;
+  std::vector<std::uint32_t> revoked;  // taken out of the ACL during the run
 };
 
 class RemoteServer {
@@ -58,8 +63,12 @@ class RemoteServer {
   // one per RPC, which then may be at most wsize long; 0 for clients that
   // negotiate no credits); `reply` runs in the RPC's fiber with the bytes
   // transferred or a negative errno.
+  // `key` is the client's credential for the RPC (0: none, the anonymous
+  // user; checked only against a file with an ACL).
   void write_async(std::uint32_t file_id, loff_t pos, std::vector<std::uint8_t> bytes,
-                   std::function<void(std::int64_t)> reply, std::uint32_t credits = 0);
+                   std::function<void(std::int64_t)> reply, std::uint32_t credits = 0, std::uint32_t key = 0);
+  // Whether a write RPC under `key` is admitted now.
+  bool admits(std::uint32_t file_id, std::uint32_t key);
   // A synchronous read RPC (zeros past EOF are not returned: short read).
   std::vector<std::uint8_t> read(std::uint32_t file_id, loff_t pos, std::uint64_t len);
   // Size-changing RPCs (setattr for truncate).
@@ -82,6 +91,11 @@ class RemoteServer {
     stall_wq_.wake_up();
   }
   void fail_next(int error) { scripted_errors_.push_back(error); }
+  // Takes `key` out of the file's ACL (an administrator removed the user's
+  // write right, or the user's token was revoked): the RPCs it carries are
+  // refused from now, including ones in flight. The liveness phase puts it
+  // back.
+  void revoke_key(std::uint32_t file_id, std::uint32_t key);
   void short_write_next(std::uint64_t transferred) { scripted_short_.push_back(transferred); }
   // The replies of the next write RPCs, in the order they are sent, before
   // any other scripted or swarm fault: an error, or 0 and at most

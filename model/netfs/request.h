@@ -169,6 +169,11 @@ struct NetfsIoRequest {
   // ->begin_writeback took a reference on its open file (cifs: req->cfile),
   // which its ->free_request puts.
   bool fs_file_ref = false;
+  // afs's key for the request's RPCs (netfs_priv, a struct key *; 0 is
+  // NULL) and the writeback-key record it came from (netfs_priv2, a struct
+  // afs_wb_key *: here its index in the file's list plus one; 0 is NULL).
+  std::uint32_t netfs_priv = 0;
+  std::uint32_t netfs_priv2 = 0;
   NetfsGroup* group = nullptr;
   std::uint64_t wsize = 0;
   loff_t start = 0;
