@@ -14,7 +14,7 @@
 namespace wbsim::model {
 
 WBSIM_MARK_IN(kMarkRfsKeyRotated, "rfs.key_rotated", "netfs/writeback_key_rotation",
-                    "a writeback request moved to the next writer's key after the server refused one");
+              "a writeback request moved to the next writer's key after the server refused one");
 WBSIM_KNOWN_FINDING(kFindingKeysExhausted, "afs-writeback-keys-exhausted", "deadlock,error-propagation",
                     "netfs/writeback_keys_exhausted*",
                     "afs_retry_request() fails the upload stream with no error when no writeback key is left: "
@@ -48,10 +48,12 @@ void afs_get_writeback_key(NetfsIoRequest& wreq) {
   const std::uint32_t old = wreq.netfs_priv2;
   wreq.netfs_priv = 0;
   wreq.netfs_priv2 = 0;
-  const std::uint32_t next = old;  // index of the record after `old`
+  // Records are numbered from 1 (0 is NULL): the one after record `old` is
+  // at index `old`, the first at index 0.
+  const std::size_t next = old;
   if (next < rfs.wb_keys.size()) {
     wreq.netfs_priv = rfs.wb_keys[next];
-    wreq.netfs_priv2 = next + 1;
+    wreq.netfs_priv2 = static_cast<std::uint32_t>(next + 1);
   }
   if (old != 0 && wreq.netfs_priv != 0) sim::mark(kMarkRfsKeyRotated);
 }
