@@ -25,14 +25,26 @@
 // How: a file written by one to three users; a writer dirties a drawn range
 //      with writeback held back (no flusher), the server takes every key out
 //      of the file's ACL, the writer fsyncs.
-#include "scenarios/netfs/writeback_keys.h"
+#include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_writeback_keys_exhausted, "netfs/writeback_keys_exhausted",
                .expect = sim::Expect::fail_always, .expect_checker = "deadlock", .faults = false,
                .why = "afs's key rotation fails the upload stream once no key is left; writeback never ends (finding)") {
-  dirty_revoke_fsync(s, /*hold_later=*/false);
+  model::World w({.server = {.wsize = 4096}, .flusher = false});
+  const std::uint32_t writers = 1 + sim::draw(3);
+  model::NetfsInode& inode = w.create_file({.prepare_write = sim::draw(2) == 0, .writers = writers});
+  w.preload(inode, pattern(170, 8 * 1024));
+  s.spawn("app", [&] {
+    model::NetfsFile f = w.open(inode);
+    write_all(f, static_cast<model::loff_t>(sim::draw(12 * 1024)), pattern(171, 1 + sim::draw(20 * 1024)),
+              {.max_folio_order = 0});
+    for (std::uint32_t k = 1; k <= writers; ++k) w.server().revoke_key(inode.ino, k);
+    model::netfs_fsync(f);
+  });
+  s.run();
+  s.liveness_phase(w);
 }
 
 }  // namespace wbsim::scenarios
