@@ -93,6 +93,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   SIM_ASSERT(options.writers >= 1);
   rfs->wb_keys.clear();
   for (std::uint32_t key = 1; key <= options.writers; ++key) rfs->wb_keys.push_back(key);
+  rfs->fmode_nowait = options.fmode_nowait;
   ictx.fs_private = rfs.get();
   server_.file(id).acl = rfs->wb_keys;
   if (flusher_) flusher_->register_mapping(ictx.mapping);
@@ -105,6 +106,7 @@ NetfsFile World::open(NetfsInode& inode, unsigned f_mode, unsigned iocb_flags) {
   NetfsFile f;
   f.inode = &inode;
   f.f_mode = f_mode;
+  if (rfs_inode(inode).fmode_nowait) f.f_mode |= FMODE_NOWAIT;  // the filesystem's ->open
   f.f_iocb_flags = iocb_flags;
   f.f_wb_err = filemap_sample_wb_err(inode.mapping);
   return f;

@@ -72,6 +72,9 @@ struct FileOptions {
   // Users that opened the file for writing, each with its own key: the
   // file's writeback keys (afs's wb_keys) and the server's ACL for it.
   std::uint32_t writers = 1;
+  // The filesystem's ->open sets FMODE_NOWAIT, so io_uring tries its direct
+  // writes with IOCB_NOWAIT first (no in-tree netfs filesystem does).
+  bool fmode_nowait = false;
   sim::Time crypto_ns_per_page = 20 * sim::kUs;
 };
 

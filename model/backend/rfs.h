@@ -49,6 +49,8 @@ struct RfsInode {
   // afs_retry_request()). An open file's own key (afs_file_key(), what an
   // unbuffered write or a writethrough sends under) is the first here.
   std::vector<std::uint32_t> wb_keys{1};
+  // Its ->open sets FMODE_NOWAIT (none of afs, 9p, cifs does).
+  bool fmode_nowait = false;
 };
 
 extern const NetfsRequestOps kRfsRequestOps;

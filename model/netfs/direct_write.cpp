@@ -293,10 +293,17 @@ std::int64_t netfs_unbuffered_write_call(NetfsFile& file, loff_t pos, const std:
                                               cqe->res = res;
                                               cqe->done.complete();
                                             }});
-  // io_uring tries without blocking first (IOCB_NOWAIT) and, on -EAGAIN,
-  // punts the request to a worker that may block.
-  iocb->ki_flags |= IOCB_NOWAIT;
-  std::int64_t ret = netfs_unbuffered_write_iter(*iocb, data);
+  // io_write(): io_uring tries without blocking first (IOCB_NOWAIT) only
+  // for a file that supports it (FMODE_NOWAIT, REQ_F_SUPPORT_NOWAIT) and,
+  // on -EAGAIN, punts the request to an io-wq worker that may block. A file
+  // without FMODE_NOWAIT (afs, 9p and cifs set none) is punted at once. The
+  // worker's blocking call runs here, in the submitter's fiber.
+  std::int64_t ret = kEAGAIN;
+  if (file.f_mode & FMODE_NOWAIT) {
+    mark(kMarkDioNowaitAttempt);
+    iocb->ki_flags |= IOCB_NOWAIT;
+    ret = netfs_unbuffered_write_iter(*iocb, data);
+  }
   if (ret == kEAGAIN) {
     iocb->ki_flags &= ~IOCB_NOWAIT;
     ret = netfs_unbuffered_write_iter(*iocb, data);

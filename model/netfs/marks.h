@@ -14,6 +14,8 @@ WBSIM_MARK(kMarkBothStreams, "netfs.both_streams", "a folio was added to the upl
 WBSIM_MARK(kMarkStreamingFolio, "netfs.streaming_folio", "a streaming (partial, not uptodate) folio was written");
 WBSIM_MARK(kMarkCopyToCache, "netfs.copy_to_cache", "a copy-to-cache folio went to the cache stream only");
 WBSIM_MARK(kMarkGroupRedirty, "netfs.group_redirty", "a folio of another group was redirtied and skipped");
+WBSIM_MARK_IN(kMarkDioNowaitAttempt, "netfs.dio_nowait_attempt", "netfs/dio_write_vs_mmap_read",
+              "an io_uring direct write was tried with IOCB_NOWAIT first (a file with FMODE_NOWAIT)");
 WBSIM_MARK(kMarkEofTrim, "netfs.eof_trim", "a folio straddling EOF was trimmed and its tail zeroed");
 WBSIM_MARK(kMarkBeyondEof, "netfs.beyond_eof", "a folio wholly beyond EOF was cleaned without I/O");
 WBSIM_MARK(kMarkDiscontiguity, "netfs.discontiguity", "a stream's subrequest was issued at a discontiguity");

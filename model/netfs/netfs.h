@@ -16,6 +16,9 @@ namespace wbsim::model {
 // struct file's f_mode bits (include/linux/fs.h): how the file was opened.
 inline constexpr unsigned FMODE_READ = 1u << 0;   // O_RDONLY or O_RDWR
 inline constexpr unsigned FMODE_WRITE = 1u << 1;  // O_WRONLY or O_RDWR
+// Set by a filesystem's ->open when its I/O paths honour IOCB_NOWAIT
+// (io_uring then tries without blocking first); afs, 9p and cifs set none.
+inline constexpr unsigned FMODE_NOWAIT = 1u << 2;
 // kiocb ki_flags (include/linux/fs.h); a file's open flags become its
 // f_iocb_flags (iocb_flags(): O_DIRECT, O_DSYNC, O_SYNC), and a call may add
 // its own (pwritev2's RWF_DSYNC, RWF_NOWAIT).

@@ -5,8 +5,9 @@
 //      again when it is done (netfs_unbuffered_write_done's
 //      invalidate_inode_pages2_range), so a load after the write returned
 //      sees the new bytes, not the folio read meanwhile.
-// How: a file on the server; a writer sends O_DIRECT writes at random
-//      places (half through io_uring, some over bytes it first wrote
+// How: a file on the server (half the time opened with FMODE_NOWAIT); a
+//      writer sends O_DIRECT writes at random places (half through
+//      io_uring, some over bytes it first wrote
 //      buffered), each followed by a mapped load of its range; a reader loads
 //      random ranges through the mapping all along. Data integrity judges
 //      every load against what was written before it began.
@@ -20,7 +21,9 @@ WBSIM_SCENARIO(netfs_dio_write_vs_mmap_read, "netfs/dio_write_vs_mmap_read", .pc
                .params = {{"writes", 6, 1, 32, "O_DIRECT writes of the writer"},
                           {"loads", 10, 1, 64, "mapped loads of the reader"}}) {
   model::World w({.server = {.wsize = 8192, .latency_min = 200 * sim::kUs, .latency_max = 2 * sim::kMs}});
-  model::NetfsInode& inode = w.create_file();
+  // Half the time as a filesystem that sets FMODE_NOWAIT (none in-tree
+  // does), so io_uring tries the direct writes without blocking first.
+  model::NetfsInode& inode = w.create_file({.fmode_nowait = sim::draw(2) == 0});
   constexpr std::uint64_t kSize = 32 * 1024;
   w.preload(inode, pattern(40, kSize));
   s.spawn("writer", [&] {
@@ -37,7 +40,9 @@ WBSIM_SCENARIO(netfs_dio_write_vs_mmap_read, "netfs/dio_write_vs_mmap_read", .pc
         model::netfs_file_write(f, static_cast<model::loff_t>(at),
                                 pattern(90 + static_cast<std::uint32_t>(i), 1 + sim::draw(pos + len - at)), {});
       }
-      // Half as io_uring submissions, which try without blocking first.
+      // Half as io_uring submissions: with FMODE_NOWAIT tried without
+      // blocking first (filemap_range_has_page() then decides), else punted
+      // to a worker at once.
       model::netfs_unbuffered_write_iter(f, static_cast<model::loff_t>(pos),
                                          pattern(41 + static_cast<std::uint32_t>(i), len), /*aio=*/sim::draw(2) == 0);
       model::netfs_mmap_read(f, static_cast<model::loff_t>(pos), len);
