@@ -35,14 +35,14 @@ using test::checked::run_checked;
 // may block: an -EAGAIN of the first attempt never reaches the
 // application. Here the range is in the page cache (written and synced
 // first), which is what sends the attempt through filemap_invalidate_inode().
-TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_count) {
-  std::int64_t ret = 0;
-  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+// A file without FMODE_NOWAIT (afs, 9p, cifs) is punted at once.
+sim::RunResult io_uring_write_over_cached_pages(bool fmode_nowait, std::int64_t& ret) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
     model::World w;
-    model::NetfsInode& inode = w.create_file({.fmode_nowait = true});
+    model::NetfsInode& inode = w.create_file({.fmode_nowait = fmode_nowait});
     s.spawn("app", [&] {
       model::NetfsFile f = w.open(inode);
-      EXPECT_TRUE(f.f_mode & model::FMODE_NOWAIT);
+      EXPECT_EQ((f.f_mode & model::FMODE_NOWAIT) != 0, fmode_nowait);
       model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x21), {});
       model::netfs_fsync(f);
       ret = model::netfs_unbuffered_write_iter(f, 0, std::vector<std::uint8_t>(8192, 0x22), /*aio=*/true);
@@ -50,28 +50,19 @@ TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_
     s.run();
     suite.liveness_phase(s, w, 60 * sim::kSec);
   });
+}
+
+TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_count) {
+  std::int64_t ret = 0;
+  const auto r = io_uring_write_over_cached_pages(/*fmode_nowait=*/true, ret);
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
   EXPECT_EQ(ret, 8192);
   EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_attempt"), 1u);
 }
 
-// A file whose filesystem sets no FMODE_NOWAIT (afs, 9p, cifs): io_uring
-// punts the direct write to a worker at once, with no IOCB_NOWAIT attempt.
 TEST(AppContractChecker, an_io_uring_direct_write_to_a_file_without_fmode_nowait_is_punted_at_once) {
   std::int64_t ret = 0;
-  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
-    model::World w;
-    model::NetfsInode& inode = w.create_file();
-    s.spawn("app", [&] {
-      model::NetfsFile f = w.open(inode);
-      EXPECT_FALSE(f.f_mode & model::FMODE_NOWAIT);
-      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(8192, 0x21), {});
-      model::netfs_fsync(f);
-      ret = model::netfs_unbuffered_write_iter(f, 0, std::vector<std::uint8_t>(8192, 0x22), /*aio=*/true);
-    });
-    s.run();
-    suite.liveness_phase(s, w, 60 * sim::kSec);
-  });
+  const auto r = io_uring_write_over_cached_pages(/*fmode_nowait=*/false, ret);
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
   EXPECT_EQ(ret, 8192);
   EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_attempt"), 0u);
