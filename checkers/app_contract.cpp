@@ -24,7 +24,9 @@
 // - fallocate and copy_file_range return 0 or an error, the error justified
 //   as fsync's is.
 // Errors that are not about the data (-EFAULT for the buffer, -ERESTARTSYS)
-// are not judged.
+// are not judged. (Every buffer of the model is valid, so each -EFAULT is
+// pinned finding F21's; `user.copy_short` makes it too common in sweeps to
+// refuse here: netfs/write_efault_valid_buffer checks it.)
 #include <algorithm>
 #include <map>
 #include <vector>

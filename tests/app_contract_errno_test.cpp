@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/errno.h"
+#include "model/mm/iov_iter.h"
 #include "tests/checked_run.h"
 
 namespace wbsim {
@@ -62,6 +63,31 @@ TEST(AppContractChecker, fires_on_a_write_that_stored_nothing_returning_0) {
 
 TEST(AppContractChecker, stays_quiet_on_the_errno_of_the_failure) {
   EXPECT_EQ(checker_of(write_fails_with(model::kEIO)), "none");
+}
+
+
+// --- F21: -EFAULT for a valid buffer --------------------------------------------------------
+
+// netfs_perform_write() of `len` bytes from one user page whose copy after
+// fault-in always comes back empty (user.copy_short at every copy, the
+// page taken between fault-in and copy). Mainline ends the write with
+// -EFAULT (docs/findings.md F21); app-contract does not judge -EFAULT
+// (every -EFAULT of the model is this path), the scenario does.
+TEST(NetfsPerformWrite, a_copy_that_comes_back_empty_after_fault_in_ends_the_write_with_efault_F21) {
+  std::int64_t ret = 0;
+  const auto r = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::force_user_copy_faults(1);
+      ret = model::netfs_file_write(f, 100, std::vector<std::uint8_t>(200, 0x42), {});
+    });
+    s.run();
+  });
+  EXPECT_EQ(checker_of(r), "none") << message_of(r);
+  EXPECT_EQ(ret, model::kEFAULT);
+  EXPECT_EQ(test::mark_hits(r, "finding.netfs-write-efault-valid-buffer"), 1u);
 }
 
 }  // namespace

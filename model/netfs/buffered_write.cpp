@@ -26,6 +26,10 @@ WBSIM_MARK(kMarkCopyShortRetry, "netfs.copy_short_retry",
 WBSIM_KNOWN_FINDING(kFindingExtendExposesPostEof, "netfs-extend-exposes-post-eof", "data-integrity",
                     "netfs/mmap_beyond_eof_then_extend",
                     "i_size grew over bytes a mapping stored past the old EOF, which become file data");
+WBSIM_KNOWN_FINDING(kFindingEfaultForValidBuffer, "netfs-write-efault-valid-buffer", "app-contract",
+                    "netfs/write_efault_valid_buffer",
+                    "a copy from a faulted-in user page that came back empty (the page was taken meanwhile) ends "
+                    "the write with -EFAULT instead of faulting the page in again");
 
 namespace {
 
@@ -323,6 +327,10 @@ out:
   return written != 0 ? written : ret;
 
 copy_failed:
+  // generic_perform_write() faults the user page in again and retries, and
+  // fails only if the fault-in does; netfs gives up: write(2) of a valid
+  // buffer returns -EFAULT when nothing was written yet (docs/findings.md F21).
+  if (written == 0) sim::known_finding_reached(kFindingEfaultForValidBuffer);
   ret = kEFAULT;
 error_folio_unlock:
   folio_unlock(*folio);
