@@ -99,7 +99,7 @@ class RemoteServer {
   void short_write_next(std::uint64_t transferred) { scripted_short_.push_back(transferred); }
   // The replies of the next write RPCs, in the order they are sent, before
   // any other scripted or swarm fault: an error, or 0 and at most
-  // `max_bytes` stored.
+  // `max_bytes` stored. (A refused key comes first: it uses up the reply.)
   struct Reply {
     int error = 0;
     std::uint64_t max_bytes = UINT64_MAX;
