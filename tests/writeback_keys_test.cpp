@@ -91,7 +91,7 @@ TEST(WritebackKeys, a_subrequest_issued_after_the_keys_ran_out_ends_writeback_wi
   EXPECT_EQ(test::mark_hits(o.run, "finding.afs-writeback-keys-exhausted"), 1u);
 }
 
-TEST(WritebackKeys, a_refusal_under_the_last_key_of_an_unbuffered_write_reaches_the_caller) {
+TEST(WritebackKeys, a_refusal_of_the_files_key_fails_an_unbuffered_write_which_has_no_key_record_to_rotate_from) {
   // An unbuffered write sends under the file's key and has no record to
   // rotate from (afs_init_request()): the refusal fails it, as it should.
   std::int64_t ret = 0;
