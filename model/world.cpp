@@ -83,6 +83,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   mm_.reclaimable.push_back(&ictx.mapping);
   ictx.content_crypto = options.content_crypto;
   ictx.unbuffered = options.unbuffered;
+  if (options.large_folios) ictx.mapping.max_folio_order = kMaxPagecacheOrder;
   ictx.crypto_ns_per_page = options.crypto_ns_per_page;
   ictx.crypto_wq = crypto_wq_.get();
   auto rfs = std::make_unique<RfsInode>();

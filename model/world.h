@@ -75,6 +75,9 @@ struct FileOptions {
   // The filesystem's ->open sets FMODE_NOWAIT, so io_uring tries its direct
   // writes with IOCB_NOWAIT first (no in-tree netfs filesystem does).
   bool fmode_nowait = false;
+  // mapping_set_large_folios(), as afs sets for its files: readahead may
+  // allocate large folios.
+  bool large_folios = true;
   sim::Time crypto_ns_per_page = 20 * sim::kUs;
 };
 

@@ -1,10 +1,9 @@
 //! The 6.18 client's page-cache reads: filemap_read (mm/filemap.c) with
-//! synchronous and asynchronous readahead (mm/readahead.c:
-//! page_cache_sync_ra, page_cache_async_ra, do_page_cache_ra,
-//! page_cache_ra_unbounded), mmap read-around on a fault (filemap_fault's
-//! do_sync_mmap_readahead), and FUSE's side of them: ->readahead sends one
-//! FUSE_READ per run of folios (synchronous: FUSE_CAP_ASYNC_READ is off),
-//! ->read_folio one per folio (fuse_do_readfolio).
+//! synchronous and asynchronous readahead (model/mm/readahead.cpp), mmap
+//! read-around on a fault (filemap_fault's do_sync_mmap_readahead), and
+//! FUSE's side of them: ->readahead sends one FUSE_READ per run of folios
+//! (synchronous: FUSE_CAP_ASYNC_READ is off), ->read_folio one per folio
+//! (fuse_do_readfolio).
 //!
 //! Which folios are cached and up to date decides where write-through
 //! WRITEs split, so this follows the kernel's readahead window for FUSE's
@@ -17,6 +16,7 @@
 #include "model/fuse/fuse.h"
 #include "model/fuse/internal.h"
 #include "model/mm/filemap.h"
+#include "model/mm/readahead.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
 
@@ -78,111 +78,15 @@ void read_pages(FuseFile& file, std::vector<Folio*>& batch) {
   batch.clear();
 }
 
-// page_cache_ra_unbounded: a folio for every missing index; the one at
-// nr_to_read - lookahead_size carries the readahead marker.
-void page_cache_ra_unbounded(FuseFile& file, pgoff_t index, unsigned long nr_to_read, unsigned long lookahead) {
+// The readahead of a FUSE file: order 0 (no large folios at 6.18), read
+// by read_pages above.
+ReadaheadControl fuse_ractl(FuseFile& file) {
   FuseInode& fi = *file.inode;
-  std::vector<Folio*> batch;
-  // No marker when the lookahead is larger than what is read.
-  const unsigned long mark = lookahead <= nr_to_read ? nr_to_read - lookahead : ~0ul;
-  for (unsigned long i = 0; i < nr_to_read; ++i) {
-    if (filemap_get_folio(fi.mapping, index + i) != nullptr) {
-      read_pages(file, batch);  // a folio already there ends the batch
-      continue;
-    }
-    Folio* f = filemap_alloc_and_add_folio(fi.mapping, index + i, 0);
-    if (i == mark) f->flags |= sim::FlagsWord{1} << PG_readahead;
-    batch.push_back(f);
-  }
-  read_pages(file, batch);
-}
-
-void do_page_cache_ra(FuseFile& file, pgoff_t index, unsigned long nr_to_read, unsigned long lookahead) {
-  const loff_t isize = file.inode->i_size;
-  if (isize == 0) return;
-  const pgoff_t end_index = static_cast<pgoff_t>(isize - 1) >> kPageShift;
-  if (index > end_index) return;
-  if (nr_to_read > end_index - index) nr_to_read = end_index - index + 1;  // not past the last byte's page
-  page_cache_ra_unbounded(file, index, nr_to_read, lookahead);
-}
-
-unsigned long get_init_ra_size(unsigned long size, unsigned long max) {
-  unsigned long newsize = 1;
-  while (newsize < size) newsize <<= 1;  // roundup_pow_of_two
-  if (newsize <= max / 32) return newsize * 4;
-  if (newsize <= max / 4) return newsize * 2;
-  return max;
-}
-
-unsigned long get_next_ra_size(const FileRaState& ra, unsigned long max) {
-  const unsigned long cur = ra.size;
-  if (cur < max / 16) return 4 * cur;
-  if (cur <= max / 2) return 2 * cur;
-  return max;
-}
-
-// page_cache_next_miss / page_cache_prev_miss over at most max_scan pages.
-pgoff_t next_miss(const AddressSpace& m, pgoff_t index, unsigned long max_scan) {
-  while (max_scan-- > 0) {
-    if (m.folios.count(index) == 0) return index;
-    ++index;
-  }
-  return index;
-}
-
-pgoff_t prev_miss(const AddressSpace& m, pgoff_t index, unsigned long max_scan) {
-  while (max_scan-- > 0) {
-    if (m.folios.count(index) == 0) return index;
-    if (index == 0) return ~pgoff_t{0};  // cached from the start of the file
-    --index;
-  }
-  return index;
-}
-
-void page_cache_sync_ra(FuseFile& file, pgoff_t index, unsigned long req_count) {
-  FileRaState& ra = file.ra;
-  const unsigned long max_pages = ra.ra_pages;  // io_pages is no larger on FUSE's bdi
-  const pgoff_t prev_index = static_cast<pgoff_t>(static_cast<std::uint64_t>(ra.prev_pos) >> kPageShift);
-  if (index == 0 || req_count > max_pages || index - prev_index <= 1) {
-    ra.start = index;
-    ra.size = static_cast<unsigned>(get_init_ra_size(req_count, max_pages));
-    ra.async_size = ra.size > req_count ? static_cast<unsigned>(ra.size - req_count) : ra.size >> 1;
-  } else {
-    const pgoff_t miss = prev_miss(file.inode->mapping, index - 1, max_pages);
-    unsigned long contig = index - miss - 1;
-    if (contig <= req_count) {  // a standalone small random read
-      do_page_cache_ra(file, index, req_count, 0);
-      return;
-    }
-    if (miss == ~pgoff_t{0}) contig *= 2;
-    ra.start = index;
-    ra.size = static_cast<unsigned>(std::min(contig + req_count, max_pages));
-    ra.async_size = 1;
-  }
-  do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
-}
-
-void page_cache_async_ra(FuseFile& file, Folio& folio, unsigned long req_count) {
-  FileRaState& ra = file.ra;
-  if (folio_test_writeback(folio)) return;
-  sim::mark(kMarkFuseAsyncRa);
-  folio.flags &= ~(sim::FlagsWord{1} << PG_readahead);
-  const unsigned long max_pages = ra.ra_pages;
-  const pgoff_t index = folio.index;
-  const pgoff_t expected = ra.start + ra.size - ra.async_size;
-  if (index == expected) {
-    ra.start += ra.size;
-    ra.size = static_cast<unsigned>(std::max<unsigned long>(ra.size, get_next_ra_size(ra, max_pages)));
-    ra.async_size = ra.size;
-  } else {
-    const pgoff_t start = next_miss(file.inode->mapping, index + 1, max_pages);
-    if (start == 0 || start - index > max_pages) return;
-    ra.start = start;
-    ra.size = static_cast<unsigned>(start - index + req_count);
-    ra.size = static_cast<unsigned>(get_next_ra_size(ra, max_pages));
-    ra.async_size = ra.size;
-  }
-  do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
+  return ReadaheadControl{.mapping = fi.mapping,
+                          .ra = file.ra,
+                          .i_size = fi.i_size,
+                          .max_order = 0,
+                          .readahead = [&file](std::vector<Folio*>& batch) { read_pages(file, batch); }};
 }
 
 bool test_readahead(const Folio& f) { return f.test(PG_readahead); }
@@ -211,7 +115,8 @@ void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<s
     // readahead at a marker, a synchronous read of a folio not up to date.
     Folio* folio = filemap_get_folio(m, index);
     if (folio == nullptr) {
-      page_cache_sync_ra(file, index, last_index - index);
+      ReadaheadControl ractl = fuse_ractl(file);
+      page_cache_sync_ra(ractl, index, last_index - index);
       folio = filemap_get_folio(m, index);
     }
     if (folio == nullptr) {  // filemap_create_folio
@@ -220,7 +125,11 @@ void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<s
       folio_unlock(*folio);
       folio_put(*folio);
     }
-    if (test_readahead(*folio)) page_cache_async_ra(file, *folio, last_index - folio->index);
+    if (test_readahead(*folio)) {
+      sim::mark(kMarkFuseAsyncRa);
+      ReadaheadControl ractl = fuse_ractl(file);
+      page_cache_async_ra(ractl, *folio, last_index - folio->index);
+    }
     if (!folio_test_uptodate(*folio)) filemap_read_folio(file, *folio);
     const loff_t end = std::min<loff_t>(fi.i_size, pos + static_cast<loff_t>(count));
     const loff_t stop = std::min<loff_t>(end, folio->pos() + static_cast<loff_t>(folio->size()));
@@ -238,14 +147,19 @@ Folio* fuse_fault_folio(FuseFile& file, pgoff_t index) {
   FuseInode& fi = *file.inode;
   FileRaState& ra = file.ra;
   Folio* folio = filemap_get_folio(fi.mapping, index);
+  ReadaheadControl ractl = fuse_ractl(file);
   if (folio != nullptr) {
-    if (test_readahead(*folio)) page_cache_async_ra(file, *folio, ra.ra_pages);  // do_async_mmap_readahead
+    if (test_readahead(*folio)) {  // do_async_mmap_readahead
+      sim::mark(kMarkFuseAsyncRa);
+      page_cache_async_ra(ractl, *folio, ra.ra_pages);
+    }
   } else {
     // do_sync_mmap_readahead: read-around centred on the fault.
     ra.start = index > ra.ra_pages / 2 ? index - ra.ra_pages / 2 : 0;
     ra.size = ra.ra_pages;
     ra.async_size = ra.ra_pages / 4;
-    do_page_cache_ra(file, ra.start, ra.size, ra.async_size);
+    ra.order = 0;
+    page_cache_ra_order(ractl, ra.start);
     folio = filemap_get_folio(fi.mapping, index);
     if (folio == nullptr) {  // __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP)
       folio = filemap_alloc_and_add_folio(fi.mapping, index, 0);

@@ -51,6 +51,7 @@
 #include <span>
 #include <vector>
 
+#include "model/mm/readahead.h"
 #include "model/world.h"
 #include "sim/completion.h"
 #include "sim/kthread.h"
@@ -110,15 +111,6 @@ class FuseConn;
 struct FuseFile;
 struct FuseWritepageArgs;
 struct IomapFolioState;
-
-// struct file_ra_state (include/linux/fs.h).
-struct FileRaState {
-  pgoff_t start = 0;
-  unsigned size = 0;
-  unsigned async_size = 0;
-  unsigned ra_pages = 32;
-  loff_t prev_pos = -1;
-};
 
 struct FuseInode {
   AddressSpace mapping;

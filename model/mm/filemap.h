@@ -91,7 +91,14 @@ struct AddressSpace {
   // ->invalidate_folio are called for folios without private data too
   // (netfs sets it: they drive zero_point).
   bool release_always = false;
+  // mapping_max_folio_order(): the largest folio readahead may allocate
+  // (mapping_set_large_folios() sets MAX_PAGECACHE_ORDER); 0 for a mapping
+  // without large folios.
+  unsigned max_folio_order = 0;
 };
+
+// MAX_PAGECACHE_ORDER on x86-64 with 4 KiB pages (HPAGE_PMD_ORDER).
+inline constexpr unsigned kMaxPagecacheOrder = 9;
 
 // The folio containing page `index`, or null.
 Folio* filemap_get_folio(AddressSpace& mapping, pgoff_t index);

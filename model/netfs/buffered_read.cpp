@@ -1,19 +1,25 @@
 // Pin: fs/netfs/buffered_read.c at 8a8c0cfdf465 (gregkh/linux, 2026; docs/fidelity.md).
-// Buffered reads (fs/netfs/buffered_read.c, reduced): a folio that is not
-// uptodate is read from the server whole; with a cache, folios read from the
-// server are marked for copying to the cache (dirty, with
-// folio->private = NETFS_FOLIO_COPY_TO_CACHE), as netfs does when the read
-// collector sees data that came from the server.
+// Buffered reads (fs/netfs/buffered_read.c, reduced) under mm/filemap.c's
+// filemap_read and mm/readahead.c's window (model/mm/readahead.cpp): a
+// missing folio is brought in by synchronous readahead, a readahead marker
+// starts the next window (with larger folios where the mapping allows
+// them), and a folio still not uptodate is read by ->read_folio. With a
+// cache, folios read from the server are marked for copying to the cache
+// (dirty, with folio->private = NETFS_FOLIO_COPY_TO_CACHE), as the read
+// collector does when it sees data that came from the server.
 //
 // A dirty streaming folio is read around its dirty range (netfs_read_gaps).
-// Simplified: a fixed readahead window of order-0 folios after each
-// synchronous read; no read from the cache; no read requests (docs/model.md).
+// Simplified: each folio is read whole by one synchronous RPC in the
+// reader's fiber (no read requests or subrequests, no collector, no read
+// from the cache), so an asynchronous readahead window is read before the
+// read goes on (docs/model.md).
 #include <algorithm>
 #include <cstring>
 #include <memory>
 
 #include "model/errno.h"
 #include "model/events.h"
+#include "model/mm/readahead.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
@@ -24,11 +30,8 @@
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkReadMarksCopyToCache, "netfs.read_copy_to_cache", "a folio read from the server was marked for the cache");
-WBSIM_MARK(kMarkReadahead, "netfs.readahead", "a read brought in folios ahead of the one asked for");
-
-// Pages read ahead of a synchronous read (a fixed window; the kernel's
-// ondemand readahead grows and shrinks it).
-constexpr pgoff_t kReadaheadPages = 4;
+WBSIM_MARK(kMarkReadahead, "netfs.readahead", "netfs_readahead read a batch of new folios");
+WBSIM_MARK(kMarkAsyncReadahead, "netfs.async_readahead", "a buffered read reached a readahead marker");
 
 WBSIM_MARK(kMarkReadZeroFill, "netfs.read_zero_fill", "a read filled bytes past zero_point with zeros");
 
@@ -93,22 +96,11 @@ void netfs_read_gaps(NetfsInode& ictx, Folio& folio) {
   netfs_drop_filled_record(folio);
 }
 
-}  // namespace
-
-void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
-  SIM_ASSERT(folio_test_locked(folio));
-  // Handle someone trying to read from an unflushed streaming write.
-  if (folio_test_dirty(folio) && netfs_folio_info(folio) != nullptr) {
-    netfs_read_gaps(ictx, folio);
-    return;
-  }
-  // Not dirty but a streaming record: its writeback has begun (the dirty
-  // flag went at folio_clear_dirty_for_io), and the whole folio is read
-  // over the bytes being written (docs/findings.md).
-  if (netfs_folio_info(folio) != nullptr && folio_test_writeback(folio))
-    sim::known_finding_reached(kFindingReadStreamingUnderWriteback);
-  // Past zero_point the server is assumed to hold nothing: that part is
-  // filled with zeros, not read (NETFS_FILL_WITH_ZEROES).
+// The whole folio from the server below zero_point, zeros past it
+// (NETFS_FILL_WITH_ZEROES); then what netfs_unlock_read_folio() does
+// before the unlock: uptodate, a filled record dropped, and with a cache
+// the folio marked for copying to it.
+void netfs_read_whole_folio(NetfsInode& ictx, Folio& folio) {
   const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
   const std::uint64_t from_server =
       zp <= folio.pos() ? 0 : std::min<std::uint64_t>(folio.size(), static_cast<std::uint64_t>(zp - folio.pos()));
@@ -130,24 +122,44 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   }
 }
 
-namespace {
-
-// netfs_readahead(): bring in the missing pages after `index`, below EOF,
-// each as an order-0 folio read from the server (and marked for the cache).
-void netfs_readahead(NetfsInode& ictx, pgoff_t index) {
-  AddressSpace& mapping = ictx.mapping;
-  const pgoff_t eof_index = (static_cast<pgoff_t>(ictx.i_size) + kPageSize - 1) >> kPageShift;
-  for (pgoff_t i = index; i < index + kReadaheadPages && i < eof_index; ++i) {
-    if (filemap_get_folio(mapping, i) != nullptr) break;  // stop at what is cached
-    mark(kMarkReadahead);
-    Folio* folio = filemap_alloc_and_add_folio(mapping, i, 0);
-    netfs_read_folio(ictx, *folio);
+// netfs_readahead(): a NETFS_READAHEAD request over readahead's batch of
+// new, locked folios; each is unlocked as the collector would unlock it
+// (netfs_read_unlock_folios) and readahead's reference dropped.
+void netfs_readahead(NetfsInode& ictx, std::vector<Folio*>& batch) {
+  mark(kMarkReadahead);
+  for (Folio* folio : batch) {
+    netfs_read_whole_folio(ictx, *folio);
     folio_unlock(*folio);
     folio_put(*folio);
   }
 }
 
+// The readahead_control of a buffered read through `file`.
+ReadaheadControl netfs_ractl(NetfsFile& file) {
+  NetfsInode& ictx = *file.inode;
+  return ReadaheadControl{.mapping = ictx.mapping,
+                          .ra = file.ra,
+                          .i_size = ictx.i_size,
+                          .max_order = ictx.mapping.max_folio_order,
+                          .readahead = [&ictx](std::vector<Folio*>& batch) { netfs_readahead(ictx, batch); }};
+}
+
 }  // namespace
+
+void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
+  SIM_ASSERT(folio_test_locked(folio));
+  // Handle someone trying to read from an unflushed streaming write.
+  if (folio_test_dirty(folio) && netfs_folio_info(folio) != nullptr) {
+    netfs_read_gaps(ictx, folio);
+    return;
+  }
+  // Not dirty but a streaming record: its writeback has begun (the dirty
+  // flag went at folio_clear_dirty_for_io), and the whole folio is read
+  // over the bytes being written (docs/findings.md).
+  if (netfs_folio_info(folio) != nullptr && folio_test_writeback(folio))
+    sim::known_finding_reached(kFindingReadStreamingUnderWriteback);
+  netfs_read_whole_folio(ictx, folio);
+}
 
 int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len) {
   // A NETFS_READ_FOR_WRITE request over the whole folio, which stays
@@ -189,26 +201,39 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
   len = std::min<std::uint64_t>(len, static_cast<std::uint64_t>(ictx.i_size - pos));
   std::vector<std::uint8_t> out(len, 0);
   std::uint64_t done = 0;
+  // filemap_read(): filemap_get_pages() for each folio, then the copy.
   while (done < len) {
     const loff_t at = pos + static_cast<loff_t>(done);
     const pgoff_t index = static_cast<pgoff_t>(at) >> kPageShift;
+    const pgoff_t last_index = (static_cast<std::uint64_t>(pos) + len + kPageSize - 1) >> kPageShift;
     Folio* folio = filemap_get_folio(mapping, index);
     if (folio == nullptr) {
+      ReadaheadControl ractl = netfs_ractl(file);
+      page_cache_sync_ra(ractl, index, last_index - index);
+      folio = filemap_get_folio(mapping, index);
+    }
+    if (folio == nullptr) {
+      // filemap_create_folio(): an order-0 folio read under its lock.
       folio = filemap_alloc_and_add_folio(mapping, index, 0);
+      netfs_read_folio(ictx, *folio);
     } else {
+      // The batch holds a reference (folio_try_get) before readahead can
+      // sleep; a marker starts the next window.
       folio_get(*folio);
+      if (folio->test(PG_readahead)) {
+        mark(kMarkAsyncReadahead);
+        ReadaheadControl ractl = netfs_ractl(file);
+        page_cache_async_ra(ractl, *folio, last_index - folio->index);
+      }
+      // The model copies under the folio lock (filemap_update_page() takes
+      // it only for a folio not uptodate).
       folio_lock(*folio);
       if (folio->mapping != &mapping) {
         folio_unlock(*folio);
         folio_put(*folio);
         continue;
       }
-    }
-    // A folio read synchronously starts readahead of the ones after it.
-    pgoff_t readahead_from = 0;
-    if (!folio_test_uptodate(*folio)) {
-      netfs_read_folio(ictx, *folio);
-      readahead_from = folio->index + folio->nr_pages();
+      if (!folio_test_uptodate(*folio)) netfs_read_folio(ictx, *folio);
     }
     const std::uint64_t offset = static_cast<std::uint64_t>(at - folio->pos());
     const std::uint64_t part = std::min(folio->size() - offset, len - done);
@@ -216,8 +241,8 @@ std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint
     folio_unlock(*folio);
     folio_put(*folio);
     done += part;
-    if (readahead_from != 0) netfs_readahead(ictx, readahead_from);
   }
+  file.ra.prev_pos = pos + static_cast<loff_t>(done);
   MODEL_EVENT(read_returned(ictx, pos, out));
   MODEL_EVENT(netfs_exclusion(ictx, /*dio=*/false, /*enter=*/false));
   netfs_end_io_read(ictx);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/backend/server.h"
+#include "model/mm/readahead.h"
 #include "model/netfs/request.h"
 
 namespace wbsim::model {
@@ -35,6 +36,7 @@ struct NetfsFile {
   std::uint32_t f_wb_err = 0;
   unsigned f_mode = FMODE_READ | FMODE_WRITE;  // O_RDWR unless opened otherwise
   unsigned f_iocb_flags = 0;
+  FileRaState ra;  // f_ra: the readahead window of buffered reads through this file
 };
 
 // struct kiocb: one read or write call on an open file.
