@@ -19,8 +19,9 @@ WBSIM_SCENARIO(netfs_writeback_keys_exhausted_while_issuing, "netfs/writeback_ke
   const std::uint32_t writers = 1 + sim::draw(3);
   model::NetfsInode& inode = w.create_file({.prepare_write = sim::draw(2) == 0, .writers = writers});
   w.preload(inode, pattern(170, 8 * 1024));
+  // Opened here, not in "app": the syncer's fsync may outlive app's fiber.
+  model::NetfsFile f = w.open(inode);
   s.spawn("app", [&] {
-    model::NetfsFile f = w.open(inode);
     const std::uint64_t first = sim::draw(3) * 4096;
     const std::uint64_t len = (1 + sim::draw(3)) * 4096;
     write_all(f, static_cast<model::loff_t>(first), pattern(171, len), {.max_folio_order = 0});
