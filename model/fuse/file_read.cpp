@@ -9,7 +9,7 @@
 //! WRITEs split, so this follows the kernel's readahead window for FUSE's
 //! bdi (ra_pages = max_readahead / PAGE_SIZE; io_pages no larger). Folios
 //! are order 0 (mapping_large_folio_support is off at 6.18). Not modelled:
-//! mmap_miss, MADV hints, the blk-cgroup congestion check.
+//! MADV hints, the blk-cgroup congestion check.
 #include <algorithm>
 #include <cstring>
 
@@ -145,21 +145,13 @@ void filemap_read(FuseFile& file, loff_t pos, std::uint64_t count, std::vector<s
 
 Folio* fuse_fault_folio(FuseFile& file, pgoff_t index) {
   FuseInode& fi = *file.inode;
-  FileRaState& ra = file.ra;
   Folio* folio = filemap_get_folio(fi.mapping, index);
   ReadaheadControl ractl = fuse_ractl(file);
   if (folio != nullptr) {
-    if (test_readahead(*folio)) {  // do_async_mmap_readahead
-      sim::mark(kMarkFuseAsyncRa);
-      page_cache_async_ra(ractl, *folio, ra.ra_pages);
-    }
+    if (test_readahead(*folio)) sim::mark(kMarkFuseAsyncRa);
+    do_async_mmap_readahead(ractl, *folio);
   } else {
-    // do_sync_mmap_readahead: read-around centred on the fault.
-    ra.start = index > ra.ra_pages / 2 ? index - ra.ra_pages / 2 : 0;
-    ra.size = ra.ra_pages;
-    ra.async_size = ra.ra_pages / 4;
-    ra.order = 0;
-    page_cache_ra_order(ractl, ra.start);
+    do_sync_mmap_readahead(ractl, index);  // read-around centred on the fault
     folio = filemap_get_folio(fi.mapping, index);
     if (folio == nullptr) {  // __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP)
       folio = filemap_alloc_and_add_folio(fi.mapping, index, 0);

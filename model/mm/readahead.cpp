@@ -64,11 +64,10 @@ unsigned long get_next_ra_size(const FileRaState& ra, unsigned long max) {
 // page_cache_next_miss(): the first index of [index, index + max_scan)
 // no folio covers, index + max_scan if there is none, 0 on wrapping. A
 // large folio covers every index it spans, as its multi-index entry does.
-pgoff_t page_cache_next_miss(const AddressSpace& mapping, pgoff_t index, unsigned long max_scan) {
-  auto& m = const_cast<AddressSpace&>(mapping);
+pgoff_t page_cache_next_miss(AddressSpace& mapping, pgoff_t index, unsigned long max_scan) {
   for (unsigned long n = 0; n < max_scan; ++n) {
     const pgoff_t at = index + n;
-    if (filemap_get_folio(m, at) == nullptr) return at;
+    if (filemap_get_folio(mapping, at) == nullptr) return at;
     if (at + 1 == 0) return 0;
   }
   return index + max_scan;
@@ -76,11 +75,10 @@ pgoff_t page_cache_next_miss(const AddressSpace& mapping, pgoff_t index, unsigne
 
 // page_cache_prev_miss(): the same, downwards from index; ~0 when the
 // cache holds every page from index down to the start of the file.
-pgoff_t page_cache_prev_miss(const AddressSpace& mapping, pgoff_t index, unsigned long max_scan) {
-  auto& m = const_cast<AddressSpace&>(mapping);
+pgoff_t page_cache_prev_miss(AddressSpace& mapping, pgoff_t index, unsigned long max_scan) {
   pgoff_t at = index;
   for (unsigned long n = 0; n < max_scan; ++n) {
-    if (filemap_get_folio(m, at) == nullptr) return at;
+    if (filemap_get_folio(mapping, at) == nullptr) return at;
     if (at == 0) return ~pgoff_t{0};
     --at;
   }
@@ -185,6 +183,32 @@ void page_cache_sync_ra(ReadaheadControl& ractl, pgoff_t index, unsigned long re
   }
   ra.order = 0;
   page_cache_ra_order(ractl, ra.start);
+}
+
+// MMAP_LOTSAMISS: past this many more misses than hits, faults stop
+// reading around.
+constexpr unsigned kMmapLotsamiss = 100;
+
+void do_sync_mmap_readahead(ReadaheadControl& ractl, pgoff_t index) {
+  FileRaState& ra = ractl.ra;
+  // No VM_RAND_READ, VM_SEQ_READ or VM_EXEC mappings in the model.
+  if (ra.ra_pages == 0) return;
+  if (ra.mmap_miss < kMmapLotsamiss * 10) ++ra.mmap_miss;
+  // Missing much more than hitting: read-around would only hurt.
+  if (ra.mmap_miss > kMmapLotsamiss) return;
+  // mmap read-around.
+  ra.start = index > ra.ra_pages / 2 ? index - ra.ra_pages / 2 : 0;
+  ra.size = ra.ra_pages;
+  ra.async_size = ra.ra_pages / 4;
+  ra.order = 0;
+  page_cache_ra_order(ractl, ra.start);
+}
+
+void do_async_mmap_readahead(ReadaheadControl& ractl, Folio& folio) {
+  FileRaState& ra = ractl.ra;
+  if (ra.ra_pages == 0) return;
+  if (ra.mmap_miss > 0) --ra.mmap_miss;
+  if (folio.test(PG_readahead)) page_cache_async_ra(ractl, folio, ra.ra_pages);
 }
 
 void page_cache_async_ra(ReadaheadControl& ractl, Folio& folio, unsigned long req_count) {

@@ -21,6 +21,7 @@ struct FileRaState {
   unsigned async_size = 0;
   unsigned ra_pages = 32;  // VM_READAHEAD_PAGES, or the bdi's
   unsigned order = 0;      // the order of the folios the last readahead allocated
+  unsigned mmap_miss = 0;  // page faults that found no folio, less those that hit one
   loff_t prev_pos = -1;
 };
 
@@ -46,6 +47,12 @@ void page_cache_async_ra(ReadaheadControl& ractl, Folio& folio, unsigned long re
 // page_cache_ra_order() from `index` over ra.size pages (an mmap fault's
 // read-around sets the window itself).
 void page_cache_ra_order(ReadaheadControl& ractl, pgoff_t index);
+// filemap_fault()'s readahead: do_sync_mmap_readahead() when the faulting
+// page is not cached (read-around centred on it, unless faults miss far
+// more than they hit), do_async_mmap_readahead() when it is (the mmap_miss
+// count goes down; a marker starts the next window).
+void do_sync_mmap_readahead(ReadaheadControl& ractl, pgoff_t index);
+void do_async_mmap_readahead(ReadaheadControl& ractl, Folio& folio);
 // do_page_cache_ra(): order-0 folios for the missing pages of
 // [index, index + nr_to_read), not past EOF; the one lookahead pages before
 // the end carries the marker.

@@ -134,7 +134,8 @@ void netfs_readahead(NetfsInode& ictx, std::vector<Folio*>& batch) {
   }
 }
 
-// The readahead_control of a buffered read through `file`.
+}  // namespace
+
 ReadaheadControl netfs_ractl(NetfsFile& file) {
   NetfsInode& ictx = *file.inode;
   return ReadaheadControl{.mapping = ictx.mapping,
@@ -143,8 +144,6 @@ ReadaheadControl netfs_ractl(NetfsFile& file) {
                           .max_order = ictx.mapping.max_folio_order,
                           .readahead = [&ictx](std::vector<Folio*>& batch) { netfs_readahead(ictx, batch); }};
 }
-
-}  // namespace
 
 void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));

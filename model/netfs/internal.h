@@ -61,6 +61,9 @@ void netfs_reset_iter(NetfsIoSubrequest& subreq);
 // uptodate from the server (its gaps only, for a streaming folio) and mark
 // it uptodate.
 void netfs_read_folio(NetfsInode& ictx, Folio& folio);
+// The readahead_control of a read or fault through `file`: its window, the
+// mapping's largest folio order, netfs_readahead() for the batch.
+ReadaheadControl netfs_ractl(NetfsFile& file);
 
 // netfs_release_folio() (fs/netfs/misc.c): a clean folio may leave the
 // cache; what it held is on the server, so zero_point rises past it (even

@@ -138,9 +138,24 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
     const pgoff_t index = static_cast<pgoff_t>(pos) >> kPageShift;
     Folio* folio = filemap_get_folio(mapping, index);
     if (folio == nullptr) {
+      // No page in the page cache at all: read around it first.
+      ReadaheadControl ractl = netfs_ractl(file);
+      do_sync_mmap_readahead(ractl, index);
+      folio = filemap_get_folio(mapping, index);
+    }
+    if (folio == nullptr) {
       folio = filemap_alloc_and_add_folio(mapping, index, 0);  // locked, referenced
     } else {
       folio_get(*folio);
+      // Async readahead before waiting for the lock; it may sleep, and the
+      // folio may leave the mapping meanwhile.
+      ReadaheadControl ractl = netfs_ractl(file);
+      do_async_mmap_readahead(ractl, *folio);
+      if (folio->mapping != &mapping) {
+        mark(kMarkFaultFolioMoved);
+        folio_put(*folio);
+        continue;
+      }
       if (folio_test_uptodate(*folio)) {
         if (!past_eof(index)) return folio;
         mark(kMarkFaultSigbusCached);
