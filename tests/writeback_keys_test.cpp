@@ -38,8 +38,9 @@ Outcome write_revoke_fsync(std::uint32_t writers, std::uint32_t revoked, bool ho
   out.run = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
     model::World w({.server = {.wsize = 4096}, .flusher = false});
     model::NetfsInode& inode = w.create_file({.prepare_write = false, .writers = writers});
+    // Opened here, not in "app": the syncer's fsync may outlive app's fiber.
+    model::NetfsFile f = w.open(inode);
     s.spawn("app", [&] {
-      model::NetfsFile f = w.open(inode);
       ASSERT_EQ(model::netfs_file_write(f, 0, bytes(8192, 0xab), {.max_folio_order = 0}), 8192);
       if (hold) ASSERT_EQ(model::netfs_file_write(f, 16384, bytes(100, 0xcd), {.max_folio_order = 0}), 100);
       for (std::uint32_t k = 1; k <= revoked; ++k) w.server().revoke_key(inode.ino, k);

@@ -1,0 +1,115 @@
+// Readahead (model/mm/readahead.cpp, as mm/readahead.c): which folios a
+// buffered read of a netfs file brings in, how large, and where the marker
+// goes. The expected layouts are the kernel's arithmetic worked by hand for
+// a 32-page window (VM_READAHEAD_PAGES):
+//   read page 0:  sync window start 0, size get_init_ra_size(1, 32) = 4,
+//                 async 3, order 0: pages 0..3, the marker on page 1;
+//   read page 1:  the marker, expected at round_down(0 + 4 - 3, 1) = 1:
+//                 start 4, size max(4, 8) = 8, order 0 + 2 = 2, end 12
+//                 aligned to 4: folios of order 2 at 4 and 8, marker at 4;
+//   read page 4:  expected round_down(4 + 8 - 8, 4) = 4: start 12, size 16,
+//                 order 4, end 28 aligned to 16 cuts the size to 4, order
+//                 min(4, ilog2(4)) = 2: one folio of order 2 at 12, marked.
+// Without large folios the windows are order 0, the marker at the window's
+// first page (lookahead = size), and the order file_ra_state keeps goes
+// back to 0 at each window, so the third is not cut.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/mm/filemap.h"
+#include "model/netfs/internal.h"
+#include "tests/checked_run.h"
+
+namespace wbsim {
+namespace {
+
+using test::checked::checker_of;
+using test::checked::run_checked;
+
+// (index, order, marked) of every cached folio, in index order.
+using Layout = std::vector<std::tuple<model::pgoff_t, unsigned, bool>>;
+
+Layout layout(model::AddressSpace& m) {
+  Layout out;
+  for (const auto& [index, f] : m.folios) out.emplace_back(index, f->order, f->test(model::PG_readahead));
+  return out;
+}
+
+// Reads page 0, then page 1, then page 4 of a 1 MiB file; the layout after
+// each read.
+std::vector<Layout> read_pages_0_1_4(bool large_folios) {
+  std::vector<Layout> out;
+  const sim::RunResult r = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file({.large_folios = large_folios});
+    w.preload(inode, std::vector<std::uint8_t>(1 << 20, 0x5a));
+    s.spawn("reader", [&] {
+      model::NetfsFile f = w.open(inode);
+      for (const model::loff_t page : {0, 1, 4}) {
+        const auto got = model::netfs_file_read(f, page * 4096, 4096);
+        EXPECT_EQ(got, std::vector<std::uint8_t>(4096, 0x5a));
+        out.push_back(layout(inode.mapping));
+      }
+    });
+    s.run();
+  });
+  EXPECT_EQ(checker_of(r), "none");
+  return out;
+}
+
+TEST(Readahead, a_sequential_read_of_a_large_folio_mapping_grows_the_folios_two_orders_a_window) {
+  const auto got = read_pages_0_1_4(true);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], (Layout{{0, 0, false}, {1, 0, true}, {2, 0, false}, {3, 0, false}}));
+  EXPECT_EQ(got[1], (Layout{{0, 0, false}, {1, 0, false}, {2, 0, false}, {3, 0, false}, {4, 2, true}, {8, 2, false}}));
+  EXPECT_EQ(got[2], (Layout{{0, 0, false},
+                            {1, 0, false},
+                            {2, 0, false},
+                            {3, 0, false},
+                            {4, 2, false},
+                            {8, 2, false},
+                            {12, 2, true}}));
+}
+
+TEST(Readahead, without_large_folios_the_same_windows_are_order_0) {
+  const auto got = read_pages_0_1_4(false);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], (Layout{{0, 0, false}, {1, 0, true}, {2, 0, false}, {3, 0, false}}));
+  Layout second = {{0, 0, false}, {1, 0, false}, {2, 0, false}, {3, 0, false}};
+  for (model::pgoff_t i = 4; i < 12; ++i) second.emplace_back(i, 0, i == 4);
+  EXPECT_EQ(got[1], second);
+  // The marker at 4: start 12, size 16; page_cache_ra_order() put the order
+  // back to 0, so the alignment is to 4 pages and cuts nothing: pages
+  // 12..27, marked at 12.
+  Layout third = second;
+  std::get<2>(third[4]) = false;
+  for (model::pgoff_t i = 12; i < 28; ++i) third.emplace_back(i, 0, i == 12);
+  EXPECT_EQ(got[2], third);
+}
+
+// A random read far from the last one reads just what it asked for (a
+// standalone small random read leaves the window alone).
+TEST(Readahead, a_small_random_read_reads_only_its_pages) {
+  Layout got;
+  const sim::RunResult r = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(1 << 20, 0x11));
+    s.spawn("reader", [&] {
+      model::NetfsFile f = w.open(inode);
+      (void)model::netfs_file_read(f, 0, 1);
+      (void)model::netfs_file_read(f, 100 * 4096, 2 * 4096);
+      got = layout(inode.mapping);
+    });
+    s.run();
+  });
+  EXPECT_EQ(checker_of(r), "none");
+  EXPECT_EQ(got, (Layout{{0, 0, false}, {1, 0, true}, {2, 0, false}, {3, 0, false}, {100, 0, false}, {101, 0, false}}));
+}
+
+}  // namespace
+}  // namespace wbsim
