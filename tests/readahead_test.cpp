@@ -111,5 +111,34 @@ TEST(Readahead, a_small_random_read_reads_only_its_pages) {
   EXPECT_EQ(got, (Layout{{0, 0, false}, {1, 0, true}, {2, 0, false}, {3, 0, false}, {100, 0, false}, {101, 0, false}}));
 }
 
+// A fault on page 10 that finds nothing reads around it (filemap_fault's
+// do_sync_mmap_readahead): start max(0, 10 - 32 / 2) = 0, size 32, async
+// 8, order 0: pages 0..31, the marker on page 0 + 32 - 8 = 24. A fault on
+// page 24 then starts the marker's window: start 32, size 32, order 2.
+TEST(Readahead, a_fault_reads_around_its_page_and_the_next_one_on_the_marker_reads_on) {
+  Layout around;
+  Layout on;
+  const sim::RunResult r = run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(1 << 20, 0x22));
+    s.spawn("faulter", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_mmap_read(f, 10 * 4096, 1);
+      around = layout(inode.mapping);
+      model::netfs_mmap_read(f, 24 * 4096, 1);
+      on = layout(inode.mapping);
+    });
+    s.run();
+  });
+  EXPECT_EQ(checker_of(r), "none");
+  Layout want;
+  for (model::pgoff_t i = 0; i < 32; ++i) want.emplace_back(i, 0, i == 24);
+  EXPECT_EQ(around, want);
+  std::get<2>(want[24]) = false;
+  for (model::pgoff_t i = 32; i < 64; i += 4) want.emplace_back(i, 2, i == 32);
+  EXPECT_EQ(on, want);
+}
+
 }  // namespace
 }  // namespace wbsim
