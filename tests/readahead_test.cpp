@@ -140,5 +140,45 @@ TEST(Readahead, a_fault_reads_around_its_page_and_the_next_one_on_the_marker_rea
   EXPECT_EQ(on, want);
 }
 
+// docs/findings.md F22: a fault's read-around on a cached file is in
+// flight when an O_DIRECT write over page 0 begins; the read completes
+// while the write's invalidation waits for the folio, marks it for the
+// cache (dirty) and so keeps it, and the load after the write returned
+// reads the old byte. Without the cache the completed read leaves the
+// folio clean, the invalidation drops it, and the load reads the new byte.
+sim::RunResult fault_then_dio(bool cache, std::vector<std::uint8_t>* after) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.server = {.latency_min = 1 * sim::kMs, .latency_max = 1 * sim::kMs}, .flusher = false});
+    model::NetfsInode& inode = w.create_file({.cache = cache});
+    w.preload(inode, std::vector<std::uint8_t>(8 * 4096, 0x33));
+    s.spawn("faulter", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_mmap_read(f, 4 * 4096, 1);  // reads pages 0..7 around it, page 0 first
+    });
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      sim::sleep(500 * sim::kUs);  // page 0's read is in flight
+      ASSERT_EQ(model::netfs_unbuffered_write_iter(f, 0, std::vector<std::uint8_t>(100, 0x44)), 100);
+      *after = model::netfs_mmap_read(f, 0, 1);
+    });
+    s.run();
+  });
+}
+
+TEST(Readahead, a_read_marked_for_the_cache_survives_a_direct_writes_invalidations_F22) {
+  std::vector<std::uint8_t> after;
+  const sim::RunResult r = fault_then_dio(true, &after);
+  EXPECT_EQ(checker_of(r), "data-integrity");
+  EXPECT_EQ(test::mark_hits(r, "finding.netfs-dio-leaves-copy-to-cache-folio"), 1u);
+}
+
+TEST(Readahead, without_a_cache_the_direct_write_drops_the_folio_the_read_completed) {
+  std::vector<std::uint8_t> after;
+  const sim::RunResult r = fault_then_dio(false, &after);
+  EXPECT_EQ(checker_of(r), "none");
+  EXPECT_EQ(after, std::vector<std::uint8_t>(1, 0x44));
+  EXPECT_EQ(test::mark_hits(r, "finding.netfs-dio-leaves-copy-to-cache-folio"), 0u);
+}
+
 }  // namespace
 }  // namespace wbsim

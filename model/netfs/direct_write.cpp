@@ -39,6 +39,10 @@ WBSIM_KNOWN_FINDING(kFindingDioErrorAfterTransfer, "netfs-unbuffered-error-after
                     "netfs/dio_error_after_partial_transfer",
                     "an unbuffered write whose later subrequest fails for good returns the error although earlier "
                     "ones transferred");
+WBSIM_KNOWN_FINDING(kFindingDioStaleCopyToCache, "netfs-dio-leaves-copy-to-cache-folio", "data-integrity",
+                    "netfs/dio_write_vs_cached_mmap_read",
+                    "a folio a read marked for copying to the cache is dirty, so neither of an O_DIRECT write's "
+                    "invalidations drops it: the old bytes stay cached over the written range");
 WBSIM_KNOWN_FINDING(kFindingDioUninitialisedRet, "netfs-unbuffered-write-uninitialised-ret", "app-contract",
                     "netfs/dio_first_prepare_fails",
                     "netfs_unbuffered_write returns its uninitialised ret when the first subrequest's ->prepare_write "
@@ -59,7 +63,13 @@ void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
     // write at 0 that transferred nothing makes `last` the largest index.
     const auto first = static_cast<pgoff_t>(wreq.start) >> kPageShift;
     const auto last = (static_cast<std::uint64_t>(wreq.start) + wreq.transferred - 1) >> kPageShift;
-    invalidate_inode_pages2_range(*wreq.mapping, first, static_cast<pgoff_t>(std::min<std::uint64_t>(last, INT64_MAX >> kPageShift)));
+    const auto end = static_cast<pgoff_t>(std::min<std::uint64_t>(last, INT64_MAX >> kPageShift));
+    invalidate_inode_pages2_range(*wreq.mapping, first, end);
+    // A folio a read marked for the cache is dirty: it was not dropped, and
+    // it holds what the server had when it was read (docs/findings.md F22).
+    for (auto it = first_folio_from(*wreq.mapping, first); it != wreq.mapping->folios.end() && it->first <= end; ++it)
+      if (it->second->priv.kind == FolioPrivate::Kind::copy_to_cache && wreq.transferred > 0)
+        sim::known_finding_reached(kFindingDioStaleCopyToCache);
   }
   if (wreq.origin == NetfsIoOrigin::dio_write) {
     // An asynchronous DIO leaves the exclusion as its count drops.
