@@ -4,7 +4,8 @@
 //      folios of its range before it starts (filemap_invalidate_inode) and
 //      again when it is done (netfs_unbuffered_write_done's
 //      invalidate_inode_pages2_range), so a load after the write returned
-//      sees the new bytes, not the folio read meanwhile.
+//      sees the new bytes, not the folio read meanwhile. (Not on a file
+//      with a local cache: netfs/dio_write_vs_cached_mmap_read, F22.)
 // How: a file on the server (half the time opened with FMODE_NOWAIT); a
 //      writer sends O_DIRECT writes at random places (half through
 //      io_uring, some over bytes it first wrote
