@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <source_location>
 #include <vector>
 
+#include "model/netfs/netfs.h"
 #include "model/world.h"
 #include "scenarios/registry.h"
 #include "sim/assert.h"
@@ -49,6 +51,26 @@ inline std::int64_t write_all(model::NetfsFile& f, model::loff_t pos, const std:
     done += static_cast<std::uint64_t>(r);
   }
   return static_cast<std::int64_t>(done);
+}
+
+// A fiber "reader" that loads random ranges of the first `size` bytes of
+// `inode` through a shared mapping, as many as the count parameter `loads`
+// allows, 0 or 1 ms apart: faults (and their read-around) racing whatever
+// the scenario's other fibers do to the range.
+inline void spawn_mapped_reader(Context& s, model::World& w, model::NetfsInode& inode, std::uint64_t size,
+                                const char* loads = "loads",
+                                std::source_location loc = std::source_location::current()) {
+  s.spawn(
+      "reader",
+      [&s, &w, &inode, size, loads] {
+        model::NetfsFile f = w.open(inode);
+        for (std::int64_t i = 0; s.more(loads, i); ++i) {
+          const std::uint64_t pos = sim::draw(size - 1);
+          model::netfs_mmap_read(f, static_cast<model::loff_t>(pos), 1 + sim::draw(size - pos));
+          sim::sleep(sim::draw(2) * sim::kMs);
+        }
+      },
+      loc);
 }
 
 }  // namespace wbsim::scenarios

@@ -41,14 +41,7 @@ WBSIM_SCENARIO(netfs_dio_write_vs_cached_mmap_read, "netfs/dio_write_vs_cached_m
       sim::sleep(sim::draw(2) * sim::kMs);
     }
   });
-  s.spawn("reader", [&] {
-    model::NetfsFile f = w.open(inode);
-    for (std::int64_t i = 0; s.more("loads", i); ++i) {
-      const std::uint64_t pos = sim::draw(kSize - 1);
-      model::netfs_mmap_read(f, static_cast<model::loff_t>(pos), 1 + sim::draw(kSize - pos));
-      sim::sleep(sim::draw(2) * sim::kMs);
-    }
-  });
+  spawn_mapped_reader(s, w, inode, kSize);
   s.run();
   s.liveness_phase(w);
 }
