@@ -96,23 +96,11 @@ void netfs_read_gaps(NetfsInode& ictx, Folio& folio) {
   netfs_drop_filled_record(folio);
 }
 
-// The whole folio from the server below zero_point, zeros past it
-// (NETFS_FILL_WITH_ZEROES); then what netfs_unlock_read_folio() does
-// before the unlock: uptodate, a filled record dropped, and with a cache
-// the folio marked for copying to it.
+// The whole folio (netfs_read_range over all of it); then what
+// netfs_unlock_read_folio() does before the unlock: uptodate, a filled
+// record dropped, and with a cache the folio marked for copying to it.
 void netfs_read_whole_folio(NetfsInode& ictx, Folio& folio) {
-  const loff_t zp = std::min(ictx.zero_point, ictx.i_size);
-  const std::uint64_t from_server =
-      zp <= folio.pos() ? 0 : std::min<std::uint64_t>(folio.size(), static_cast<std::uint64_t>(zp - folio.pos()));
-  if (from_server < folio.size()) mark(kMarkReadZeroFill);
-  const auto bytes = from_server == 0 ? std::vector<std::uint8_t>{}
-                                      : ictx.ops->issue_read(ictx, folio.pos(), from_server);
-  std::fill(folio.data.begin(), folio.data.end(), 0);
-  std::copy(bytes.begin(), bytes.end(), folio.data.begin());  // may be empty: see netfs_read_range
-  if (ictx.content_crypto) {
-    for (std::size_t i = 0; i < bytes.size(); ++i)
-      folio.data[i] = netfs_decrypt_byte(folio.data[i], folio.pos() + static_cast<loff_t>(i));
-  }
+  netfs_read_range(ictx, folio, 0, folio.size());
   folio_mark_uptodate(folio);
   netfs_drop_filled_record(folio);
   if (ictx.cache_enabled && folio.priv.kind == FolioPrivate::Kind::none && !folio_test_dirty(folio)) {

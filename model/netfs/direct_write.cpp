@@ -67,9 +67,9 @@ void netfs_unbuffered_write_done(NetfsIoRequest& wreq) {
     invalidate_inode_pages2_range(*wreq.mapping, first, end);
     // A folio a read marked for the cache is dirty: it was not dropped, and
     // it holds what the server had when it was read (docs/findings.md F22).
-    for (auto it = first_folio_from(*wreq.mapping, first); it != wreq.mapping->folios.end() && it->first <= end; ++it)
-      if (it->second->priv.kind == FolioPrivate::Kind::copy_to_cache && wreq.transferred > 0)
-        sim::known_finding_reached(kFindingDioStaleCopyToCache);
+    for (auto it = first_folio_from(*wreq.mapping, first);
+         wreq.transferred > 0 && it != wreq.mapping->folios.end() && it->first <= end; ++it)
+      if (it->second->priv.kind == FolioPrivate::Kind::copy_to_cache) sim::known_finding_reached(kFindingDioStaleCopyToCache);
   }
   if (wreq.origin == NetfsIoOrigin::dio_write) {
     // An asynchronous DIO leaves the exclusion as its count drops.
