@@ -1,4 +1,4 @@
-// Pin: fs/netfs/buffered_read.c at 8a8c0cfdf465 (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/buffered_read.c at 8a8c0cfdf465 with ded0c6f16060 (2026; docs/fidelity.md).
 // Buffered reads (fs/netfs/buffered_read.c, reduced) under mm/filemap.c's
 // filemap_read and mm/readahead.c's window (model/mm/readahead.cpp): a
 // missing folio is brought in by synchronous readahead, a readahead marker
@@ -24,6 +24,7 @@
 #include "model/netfs/marks.h"
 #include "model/netfs/netfs.h"
 #include "model/netfs/trace.h"
+#include "model/netfs/variants.h"
 #include "sim/assert.h"
 #include "sim/known_finding.h"
 
@@ -34,10 +35,6 @@ WBSIM_MARK(kMarkReadahead, "netfs.readahead", "netfs_readahead read a batch of n
 WBSIM_MARK(kMarkAsyncReadahead, "netfs.async_readahead", "a buffered read reached a readahead marker");
 
 WBSIM_MARK(kMarkReadZeroFill, "netfs.read_zero_fill", "a read filled bytes past zero_point with zeros");
-
-WBSIM_KNOWN_FINDING(kFindingReadStreamingUnderWriteback, "netfs-read-streaming-folio-under-writeback",
-                    "folio-state,data-integrity", "netfs/read_streaming_folio_under_writeback",
-                    "a read of a streaming folio under writeback reads it whole and drops its record");
 
 namespace {
 
@@ -133,27 +130,40 @@ ReadaheadControl netfs_ractl(NetfsFile& file) {
                           .readahead = [&ictx](std::vector<Folio*>& batch) { netfs_readahead(ictx, batch); }};
 }
 
-void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
+namespace {
+
+// The body of netfs_read_folio() after its wait: a dirty streaming folio has
+// its gaps read, any other folio is read whole.
+void netfs_fill_folio(NetfsInode& ictx, Folio& folio) {
   SIM_ASSERT(folio_test_locked(folio));
   // Handle someone trying to read from an unflushed streaming write.
   if (folio_test_dirty(folio) && netfs_folio_info(folio) != nullptr) {
     netfs_read_gaps(ictx, folio);
     return;
   }
-  // Not dirty but a streaming record: its writeback has begun (the dirty
-  // flag went at folio_clear_dirty_for_io), and the whole folio is read
-  // over the bytes being written (docs/findings.md).
-  if (netfs_folio_info(folio) != nullptr && folio_test_writeback(folio))
-    sim::known_finding_reached(kFindingReadStreamingUnderWriteback);
+  // A streaming record on a folio that is not dirty is one under writeback:
+  // only a kernel without ded0c6f16060's wait reads it here, whole, over the
+  // bytes being written (docs/findings.md, H2).
   netfs_read_whole_folio(ictx, folio);
+}
+
+}  // namespace
+
+void netfs_read_folio(NetfsInode& ictx, Folio& folio) {
+  SIM_ASSERT(folio_test_locked(folio));
+  // "netfs: Fix netfs_read_folio() to wait on writeback" (ded0c6f16060): the
+  // dirty flag and folio->private can be trusted only once writeback has
+  // ended (the collector may clean up private before it clears writeback).
+  if (!variant::read_folio_skips_writeback_wait()) folio_wait_writeback(folio);
+  netfs_fill_folio(ictx, folio);
 }
 
 int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset, std::uint64_t len) {
   // A NETFS_READ_FOR_WRITE request over the whole folio, which stays
-  // locked (NETFS_RREQ_NO_UNLOCK_FOLIO).
+  // locked (NETFS_RREQ_NO_UNLOCK_FOLIO); it does not wait for writeback.
   (void)offset;
   (void)len;
-  netfs_read_folio(*file.inode, folio);
+  netfs_fill_folio(*file.inode, folio);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// Pin: fs/netfs/misc.c at 2c8f4742bb76 (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/misc.c at 2c8f4742bb76 with 156ac2ec2ee7 and 6d91acc7fb85 (2026; docs/fidelity.md).
 // The waits of fs/netfs/misc.c for a caller that may have to collect in its
 // own thread (NETFS_RREQ_OFFLOAD_COLLECTION clear): netfs_collect_in_app,
 // netfs_wait_for_pause and netfs_wait_for_request; and ->invalidate_folio,
@@ -6,26 +6,24 @@
 #include <algorithm>
 #include <iterator>
 
+#include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
+#include "model/netfs/trace.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/variants.h"
 #include "sim/assert.h"
-#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkCollectInApp, "netfs.collect_in_app", "a waiting caller ran the collector in its own thread");
 
-WBSIM_KNOWN_FINDING(kFindingTruncateErasesStreamingRecord, "netfs-truncate-erases-streaming-record",
-                    "data-integrity,folio-state", "netfs/truncate_into_streaming_folio",
-                    "a truncate at or before a dirty streaming record's start erases the record but leaves the folio "
-                    "dirty: writeback sends its never-read head as data");
-
 // netfs_invalidate_folio(): part or all of a locked folio is being
 // invalidated (truncate, hole punch). Kernel-mirroring: its labels are the
-// kernel's. folio_wait_private_2() ([DEPRECATED] PG_private_2 copy-to-cache)
-// is not modelled.
+// kernel's, with 156ac2ec2ee7 (the folio's dirty bit goes with its last
+// change) and 6d91acc7fb85 (a front cut moves the record's start to the
+// cut's end). folio_wait_private_2() ([DEPRECATED] PG_private_2
+// copy-to-cache) is not modelled.
 void netfs_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t length) {
   NetfsInode& ctx = netfs_inode(*folio.mapping);
   const std::uint64_t flen = folio.size();
@@ -56,16 +54,11 @@ void netfs_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t le
     // The invalidation region overlaps the data. If it covers the start of
     // the data, we either move along the start or erase the data entirely.
     if (offset <= fstart) {
-      if (iend >= fend) {
-        // The folio stays, and stays dirty, without its record: writeback
-        // then sends what lies outside the record as data, bytes that were
-        // never read (docs/findings.md F16).
-        if (folio_test_dirty(folio)) sim::known_finding_reached(kFindingTruncateErasesStreamingRecord);
-        goto erase_completely;
-      }
+      if (iend >= fend) goto erase_completely;
       // Move the start of the data.
       finfo->dirty_len = static_cast<std::uint32_t>(fend - iend);
-      finfo->dirty_offset = static_cast<std::uint32_t>(offset);
+      finfo->dirty_offset = static_cast<std::uint32_t>(iend);
+      trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_front);
       return;
     }
 
@@ -73,11 +66,13 @@ void netfs_invalidate_folio(Folio& folio, std::uint64_t offset, std::uint64_t le
     // tail part.
     if (iend >= fend) {
       finfo->dirty_len = static_cast<std::uint32_t>(offset - fstart);
+      trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_tail);
       return;
     }
 
     // A partial write was split. The caller has already zeroed it, so just
     // absorb the hole.
+    trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_middle);
   }
   return;
 
@@ -85,7 +80,11 @@ erase_completely:
   netfs_put_group(netfs_folio_group(folio));
   folio_detach_private(folio);
   sim::clear_bit(PG_uptodate, folio.flags);
+  // Without the fix the folio stays dirty with neither data nor record:
+  // writeback then sends bytes that were never read (docs/findings.md, H3).
+  if (!variant::invalidate_keeps_folio_dirty(folio)) folio_cancel_dirty(folio);
   if (finfo != nullptr) netfs_free_folio_info(finfo);
+  trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_all);
 }
 
 namespace {

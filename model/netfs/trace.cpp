@@ -22,6 +22,8 @@ WBSIM_MARK(kMarkWholeFolioModifyFilled, "netfs.whole_folio_modify_filled",
 WBSIM_MARK(kMarkMkwritePlus, "netfs.mkwrite_plus", "page_mkwrite on a folio already dirty");
 WBSIM_MARK(kMarkReadGaps, "netfs.read_gaps", "a read filled the gaps around a streaming write's dirty range");
 WBSIM_MARK(kMarkFilledGaps, "netfs.filled_gaps", "a read made a streaming folio uptodate and dropped its record");
+WBSIM_MARK(kMarkInvalidateAll, "netfs.invalidate_all", "an invalidation erased a folio's private data completely");
+WBSIM_MARK(kMarkInvalidateTail, "netfs.invalidate_tail", "a truncate cut the tail off a streaming record");
 
 namespace {
 
@@ -31,7 +33,7 @@ struct Reason {
 };
 
 // Indexed by NetfsFolioTrace.
-constexpr std::array<Reason, 17> kReasons = {{
+constexpr std::array<Reason, 21> kReasons = {{
     {"flush", &kMarkFlushContent},
     {"mod-prefetch", &kMarkJustPrefetch},
     {"mod-uptodate", nullptr},
@@ -49,6 +51,12 @@ constexpr std::array<Reason, 17> kReasons = {{
     {"mkwrite+", &kMarkMkwritePlus},
     {"read-gaps", &kMarkReadGaps},
     {"filled-gaps", &kMarkFilledGaps},
+    {"inval-all", &kMarkInvalidateAll},
+    // A partial invalidation that ends inside a record (a hole punched by
+    // truncate_pagecache_range()): the model's callers make none.
+    {"inval-front", nullptr},
+    {"inval-mid", nullptr},
+    {"inval-tail", &kMarkInvalidateTail},
 }};
 
 }  // namespace

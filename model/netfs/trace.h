@@ -29,6 +29,10 @@ enum class NetfsFolioTrace : std::uint8_t {
   netfs_folio_trace_mkwrite_plus,
   netfs_folio_trace_read_gaps,
   netfs_folio_trace_filled_gaps,
+  netfs_folio_trace_invalidate_all,
+  netfs_folio_trace_invalidate_front,
+  netfs_folio_trace_invalidate_middle,
+  netfs_folio_trace_invalidate_tail,
 };
 
 const char* netfs_folio_trace_name(NetfsFolioTrace why);

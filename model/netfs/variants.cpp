@@ -40,6 +40,12 @@ WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max"
 WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
           "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
 
+WBSIM_BUG(kBugReadFolioNoWritebackWait, "netfs-read-folio-no-writeback-wait",
+          "netfs/read_streaming_folio_under_writeback", "folio-state",
+          "netfs: Fix netfs_read_folio() to wait on writeback");
+WBSIM_BUG(kBugInvalidateKeepsDirty, "netfs-invalidate-folio-leaves-dirty", "netfs/truncate_into_streaming_folio",
+          "data-integrity", "netfs: Fix netfs_invalidate_folio() to clear dirty bit if all changes gone");
+
 // Planted mutations (variants.h): the fix field says what breaks, not a kernel fix.
 WBSIM_BUG(kPlantedTransientToMapping, "planted-retry-reports-transient-error", "netfs/*", "app-contract",
           "planted, no kernel fix: the collector records a retried subrequest's -EAGAIN on the mapping");
@@ -108,6 +114,12 @@ bool copy_to_cache_goes_on_without_cache() { return sim::bug(kBugCopyToCacheNoCa
 bool writethrough_completes_unclamped() { return sim::bug(kBugWritethroughCompleteUnclamped); }
 
 bool streaming_writeback_keeps_zero_point() { return sim::bug(kBugStreamingZeroPoint); }
+
+bool read_folio_skips_writeback_wait() { return sim::bug(kBugReadFolioNoWritebackWait); }
+
+bool invalidate_keeps_folio_dirty(const Folio& folio) {
+  return sim::bug(kBugInvalidateKeepsDirty) && folio_test_dirty(folio);
+}
 
 bool retry_rewinds_iterator_to_start(NetfsIoSubrequest& subreq) {
   if (!sim::bug(kBugRetryRevertIter)) return false;

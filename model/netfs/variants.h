@@ -45,6 +45,14 @@ bool writethrough_completes_unclamped();
 // writeback of a streaming folio did not raise zero_point.
 bool streaming_writeback_keeps_zero_point();
 
+// "netfs: Fix netfs_read_folio() to wait on writeback" (ded0c6f16060): the
+// read looked at the dirty flag and folio->private while writeback ran.
+bool read_folio_skips_writeback_wait();
+
+// "netfs: Fix netfs_invalidate_folio() to clear dirty bit if all changes
+// gone" (156ac2ec2ee7): erasing a streaming record left the folio dirty.
+bool invalidate_keeps_folio_dirty(const Folio& folio);
+
 // "netfs: Fix oops in write-retry from mis-resetting the subreq iterator":
 // the retry rewound the iterator to the subrequest's start. True if it did.
 bool retry_rewinds_iterator_to_start(NetfsIoSubrequest& subreq);

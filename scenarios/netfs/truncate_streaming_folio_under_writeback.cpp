@@ -14,9 +14,10 @@
 //      locks the straddling folio only after its non-blocking first pass
 //      over the folios past EOF: an fsync that locks the streaming folio
 //      in that window, or as the truncate writes i_size, writes it back
-//      with i_size inside it. Seeds where the truncate locks it first meet
-//      F16 instead (the record erased, the folio left dirty); seeds where
-//      the fsync is done before i_size moves meet neither.
+//      with i_size inside it. Seeds where the truncate locks it first
+//      erase the record and the dirty bit (before 156ac2ec2ee7 they met
+//      H3, the folio left dirty); seeds where the fsync is done before
+//      i_size moves meet neither.
 #include "scenarios/netfs_support.h"
 
 namespace wbsim::scenarios {
