@@ -115,12 +115,6 @@ EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults
         model::World w({.server = {.wsize = 16 * 1024u << sim::draw(3), .credits = 2 + sim::draw(7)},
                         .background_thresh_pages = 4u << sim::draw(4)});
         model::NetfsInode& inode = w.create_file({.cache = faults && sim::draw(2) == 0});
-        // The transcripts come from a correct filesystem. fsx opens its file
-        // O_RDWR, which at the pin makes streaming writes, and its reads then
-        // meet the pinned finding netfs-read-streaming-folio-under-writeback
-        // (docs/findings.md) on most logs; replays take the policy of kernels
-        // before 70a7b9193bbb, which kept readable files from streaming.
-        inode.streaming_write_only_files = true;
         w.server().forbid_data_loss();
         // fsx's buffers are anonymous memory on a machine without swap: a
         // user copy never comes up short.

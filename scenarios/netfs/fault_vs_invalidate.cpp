@@ -21,11 +21,6 @@ WBSIM_SCENARIO(netfs_fault_vs_invalidate, "netfs/fault_vs_invalidate", .pct_step
                .params = {{"ops", 12, 1, 64, "mapped reads of each reader, truncates, invalidations"}}) {
   model::World w({.server = {.latency_min = sim::kMs, .latency_max = 3 * sim::kMs}});
   model::NetfsInode& inode = w.create_file();
-  // The truncater's writes after a cut inside a folio would stream (a
-  // partial folio, not read first) and meet the pinned findings about
-  // streaming folios on most seeds; this scenario is about the lookups, so
-  // the O_RDWR file does not stream (as range_ops_vs_writeback's).
-  inode.streaming_write_only_files = true;
   constexpr std::uint64_t kSize = 4 * 4096;
   w.preload(inode, pattern(40, kSize));
   for (std::uint32_t r = 0; r < 2; ++r) {

@@ -23,8 +23,9 @@ WBSIM_SCENARIO(netfs_fault_vs_truncate_eof, "netfs/fault_vs_truncate_eof", .pct_
                .params = {{"ops", 12, 1, 64, "mapped reads of each reader, rewrites and truncates of the writer"}}) {
   model::World w({.server = {.latency_min = sim::kMs, .latency_max = 3 * sim::kMs}});
   model::NetfsInode& inode = w.create_file();
-  // As netfs/fault_vs_invalidate: the O_RDWR file does not stream, so the
-  // rewrites read their partial folios first (the long lock hold).
+  // The O_RDWR file does not stream (the policy of kernels before
+  // 70a7b9193bbb), so the rewrites read their partial folios first: the long
+  // folio lock hold the faults must wait out.
   inode.streaming_write_only_files = true;
   constexpr std::uint64_t kSize = 4 * 4096;
   w.preload(inode, pattern(70, kSize));

@@ -18,11 +18,6 @@ WBSIM_SCENARIO(netfs_range_ops_vs_writeback, "netfs/range_ops_vs_writeback", .pc
                .why = "server-side range operations race background writeback and migration") {
   model::World w({.server = {.wsize = 16 * 1024}, .background_thresh_pages = 2, .dirty_thresh_pages = 128});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(3) == 0});
-  // Its whole-file reads would meet the pinned finding
-  // netfs-read-streaming-folio-under-writeback on most seeds (a partial
-  // write, then a read while writeback runs); this scenario is about range
-  // operations, so its O_RDWR file does not stream, as before 70a7b9193bbb.
-  inode.streaming_write_only_files = true;
   bool done = false;
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
