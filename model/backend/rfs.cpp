@@ -5,6 +5,7 @@
 
 #include "model/events.h"
 #include "model/netfs/internal.h"
+#include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/fault.h"
 #include "sim/bitwait.h"
@@ -116,6 +117,20 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
     if (subreq.credits != 0) {
       rfs.server->credits().up(subreq.credits);
       subreq.credits = 0;
+    }
+    // cifs_write_subrequest_terminated(): an unbuffered write's data moves
+    // zero_point up to its end, and the server now holds the file up to the
+    // end of what it stored.
+    if (r > 0) {
+      NetfsInode& ictx = *subreq.rreq->inode;
+      const loff_t wrend = subreq.start + static_cast<loff_t>(subreq.transferred) + r;
+      const NetfsIoOrigin origin = subreq.rreq->origin;
+      if (wrend > ictx.zero_point && (origin == NetfsIoOrigin::unbuffered_write || origin == NetfsIoOrigin::dio_write))
+      {
+        trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(wrend));
+        ictx.zero_point = wrend;
+      }
+      if (wrend > ictx.remote_i_size) netfs_resize_file(ictx, wrend, true);
     }
     if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);
     // afs_issue_write_worker(): if there are more keys we can try, the retry

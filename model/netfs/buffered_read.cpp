@@ -167,14 +167,6 @@ int netfs_prefetch_for_write(NetfsFile& file, Folio& folio, std::uint64_t offset
   return 0;
 }
 
-bool netfs_release_folio(Folio& folio) {
-  NetfsInode& ictx = netfs_inode(*folio.mapping);
-  if (folio_test_dirty(folio)) return false;
-  const loff_t end = std::min(folio.pos() + static_cast<loff_t>(folio.size()), ictx.i_size);
-  if (end > ictx.zero_point) ictx.zero_point = end;
-  return !folio.test(PG_private);
-}
-
 std::vector<std::uint8_t> netfs_file_read(NetfsFile& file, loff_t pos, std::uint64_t len) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;

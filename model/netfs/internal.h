@@ -65,10 +65,10 @@ void netfs_read_folio(NetfsInode& ictx, Folio& folio);
 // mapping's largest folio order, netfs_readahead() for the batch.
 ReadaheadControl netfs_ractl(NetfsFile& file);
 
-// netfs_release_folio() (fs/netfs/misc.c): a clean folio may leave the
-// cache; what it held is on the server, so zero_point rises past it (even
-// if the folio stays). A folio with private data (a copy-to-cache mark)
-// stays.
+// netfs_release_folio() (misc.cpp): a clean folio may leave the cache;
+// what it held is on the server, so zero_point rises past it (even if the
+// folio stays), up to remote_i_size. A folio with private data (a
+// copy-to-cache mark) stays.
 bool netfs_release_folio(Folio& folio);
 
 // netfs_invalidate_folio() (fs/netfs/misc.c), ->invalidate_folio: a
@@ -131,6 +131,7 @@ int netfs_writepages(AddressSpace& mapping, WritebackControl& wbc);
 // --- write_issue_single.cpp, write_issue_writethrough.cpp (write_issue.c) -----
 // netfs_writeback_single(): a monolithic payload (an afs directory's blob),
 // folios outside the page cache at positions from 0, `size` bytes of them.
+// 0, or 1 if WB_SYNC_NONE found the writeback lock taken and skipped it.
 int netfs_writeback_single(AddressSpace& mapping, WritebackControl& wbc, const std::vector<Folio*>& payload,
                            std::uint64_t size);
 NetfsIoRequest& netfs_begin_writethrough(NetfsInode& ictx, loff_t pos, bool async);

@@ -11,6 +11,7 @@
 #include "model/netfs/trace.h"
 #include "model/netfs/marks.h"
 #include "model/netfs/variants.h"
+#include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/scheduler.h"
 
@@ -85,6 +86,35 @@ erase_completely:
   if (!variant::invalidate_keeps_folio_dirty(folio)) folio_cancel_dirty(folio);
   if (finfo != nullptr) netfs_free_folio_info(finfo);
   trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_all);
+}
+
+void netfs_resize_file(NetfsInode& ctx, loff_t new_i_size, bool changed_on_server) {
+  if (changed_on_server) ctx.remote_i_size = new_i_size;
+  if (new_i_size < ctx.zero_point) {
+    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ctx.zero_point), static_cast<std::uint64_t>(new_i_size));
+    ctx.zero_point = new_i_size;
+  }
+}
+
+// netfs_release_folio(): a clean folio may leave the page cache. What it
+// held is on the server, so zero_point rises past it, but not past what the
+// server holds: since 4543a4d73794 the rise stops at remote_i_size, not at
+// i_size (which locally extending writes not yet written back have moved).
+// The old limit is no zoo bug: with 9p's reads (NETFS_SREQ_CLEAR_TAIL on
+// buffered reads) a read the raised zero_point sends to the server past its
+// EOF comes back zero-filled, as a read past zero_point would (docs/fidelity.md).
+bool netfs_release_folio(Folio& folio) {
+  NetfsInode& ctx = netfs_inode(*folio.mapping);
+  if (folio_test_dirty(folio)) return false;
+  loff_t end = folio.pos() + static_cast<loff_t>(folio.size());
+  if (end > ctx.zero_point) {
+    end = std::min(end, ctx.remote_i_size);
+    if (end > ctx.zero_point) {
+      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ctx.zero_point), static_cast<std::uint64_t>(end));
+      ctx.zero_point = end;  // netfs_write_zero_point
+    }
+  }
+  return !folio.test(PG_private);
 }
 
 namespace {

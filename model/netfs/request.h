@@ -296,6 +296,11 @@ struct NetfsInode {
   Mempool* subrequest_pool = nullptr;      // netfs_subrequest_pool
 };
 
+// netfs_resize_file() (include/linux/netfs.h): the filesystem learnt the
+// file's new size, on the server too if changed_on_server; nothing past it
+// can hold data, so zero_point comes down to it.
+void netfs_resize_file(NetfsInode& ctx, loff_t new_i_size, bool changed_on_server);
+
 // The model's stand-in cipher: a position-dependent permutation of the bytes
 // 1..255 that keeps 0 as 0, so a server hole (zeros) still reads as zeros
 // after decryption, as fscrypt treats holes; any other byte changes, so a

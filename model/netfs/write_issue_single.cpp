@@ -1,4 +1,4 @@
-// Pin: fs/netfs/write_issue.c at 003aa0dd26c9 (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/write_issue.c at 003aa0dd26c9 with 9871938f99cc (2026; docs/fidelity.md).
 // The single-object half of write_issue.c: netfs_writeback_single and
 // netfs_write_folio_single (an afs directory's blob, outside the page cache).
 #include <algorithm>
@@ -90,7 +90,11 @@ int netfs_writeback_single(AddressSpace& mapping, WritebackControl& wbc, const s
   NetfsInode& ictx = netfs_inode(mapping);
   int ret = 0;
   if (!ictx.wb_lock->trylock()) {
-    if (wbc.sync_mode == SyncMode::none) return 0;
+    // 9871938f99cc: a skipped write says so (1), and the inode is marked
+    // dirty again, since the VFS cleared the mark. The model's flusher keeps
+    // no inode dirty list (it walks mappings with dirty folios, and a single
+    // object has none), so there is no mark to set.
+    if (wbc.sync_mode == SyncMode::none) return 1;
     ictx.wb_lock->lock();
   }
   NetfsIoRequest& wreq = netfs_create_write_req(mapping, 0, NetfsIoOrigin::writeback_single);
