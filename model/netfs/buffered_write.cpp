@@ -34,11 +34,13 @@ WBSIM_KNOWN_FINDING(kFindingEfaultForValidBuffer, "netfs-write-efault-valid-buff
 namespace {
 
 // The folio order the page cache is asked for (fgf_set_order of the bytes
-// that fit), or a drawn one: an allocation that could not have the order.
-unsigned order_for(const WriteOptions& o, std::uint64_t size) {
-  if (o.random_orders) return sim::draw(o.max_folio_order + 1);
+// that fit, no larger than the mapping's largest: __filemap_get_folio), or
+// a drawn one: an allocation that could not have the order.
+unsigned order_for(const AddressSpace& mapping, const WriteOptions& o, std::uint64_t size) {
+  const unsigned max = std::min(o.max_folio_order, mapping.max_folio_order);
+  if (o.random_orders) return sim::draw(max + 1);
   unsigned order = 0;
-  while (order < o.max_folio_order && (kPageSize << (order + 1)) <= size) ++order;
+  while (order < max && (kPageSize << (order + 1)) <= size) ++order;
   return order;
 }
 
@@ -48,7 +50,7 @@ Folio* netfs_grab_folio_for_write(AddressSpace& mapping, loff_t pos, std::uint64
   const pgoff_t index = static_cast<pgoff_t>(pos) / kPageSize;
   for (;;) {
     Folio* folio = filemap_get_folio(mapping, index);
-    if (folio == nullptr) return filemap_alloc_and_add_folio(mapping, index, order_for(o, pos % kPageSize + part));
+    if (folio == nullptr) return filemap_alloc_and_add_folio(mapping, index, order_for(mapping, o, pos % kPageSize + part));
     folio_get(*folio);
     folio_lock(*folio);
     if (folio->mapping == &mapping) return folio;
@@ -107,7 +109,7 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
   Folio* writethrough = nullptr;
   std::int64_t written = 0, ret = 0;
   loff_t pos = iocb.ki_pos;
-  const std::uint64_t max_chunk = kPageSize << options.max_folio_order;  // mapping_max_folio_size()
+  const std::uint64_t max_chunk = kPageSize << mapping.max_folio_order;  // mapping_max_folio_size()
   bool maybe_trouble = false;
 
   if (iocb.ki_flags & (IOCB_DSYNC | IOCB_SYNC)) {

@@ -55,7 +55,10 @@ inline constexpr std::int64_t kEIOCBQUEUED = -529;
 struct WriteOptions {
   NetfsGroup* group = nullptr;  // the write group (Ceph snap context)
   bool writethrough = false;    // this call is RWF_DSYNC (pwritev2): IOCB_DSYNC, write-through
-  unsigned max_folio_order = 2; // largest folio to create (mapping_max_folio_order)
+  // The largest folio the allocator gives this call: the mapping's largest
+  // (mapping_max_folio_order) unless memory is too fragmented for it, as
+  // when __filemap_get_folio() falls back to smaller orders.
+  unsigned max_folio_order = kMaxPagecacheOrder;
   bool random_orders = false;   // draw each new folio's order (0..max): memory the allocator could not give
   bool aio = false;             // an asynchronous kiocb (io_uring): writethrough returns ki_complete's value
 };
