@@ -1,4 +1,4 @@
-// Pin: fs/netfs/write_retry.c at a53d0cf7f1cb (torvalds/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/write_retry.c at a53d0cf7f1cb with cce18c263e96 (2026; docs/fidelity.md).
 // Retrying write subrequests (fs/netfs/write_retry.c): quiesce every active
 // stream, then per stream either reissue each NEED_RETRY subrequest as is,
 // or, when the filesystem renegotiates sizes (->prepare_write, e.g. cifs
@@ -15,6 +15,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/known_finding.h"
+#include "sim/mutex.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
@@ -128,7 +129,10 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
         const bool last = subreq == to;
         mark(kMarkRetryDiscard);
         trace(Ev::sreq_discard, *surplus, 0);
-        subreq = stream.subrequests.erase(subreq);
+        {
+          sim::SpinGuard guard(*wreq.lock);  // cce18c263e96: readers walk the list under it
+          subreq = stream.subrequests.erase(subreq);
+        }
         netfs_put_subrequest(*surplus);  // netfs_sreq_trace_put_done
         if (last) break;
       }
@@ -147,7 +151,10 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       // No extra reference here: a new subrequest already has the one its
       // termination drops.
       variant::retry_inserted_subreq_takes_extra_ref(sr);
-      to = stream.subrequests.insert(std::next(to), &sr);
+      {
+        sim::SpinGuard guard(*wreq.lock);  // cce18c263e96
+        to = stream.subrequests.insert(std::next(to), &sr);
+      }
       MODEL_EVENT(subreq_added(wreq, stream, sr, true));
       trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
 
