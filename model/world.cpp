@@ -76,6 +76,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.ops = options.prepare_write ? &kRfsRequestOps : &kRfsRequestOpsNoPrepare;
   ictx.cache_ops = &kRfsCacheOps;
   ictx.cache_enabled = options.cache;
+  ictx.cache_is_caching = options.cache;
   ictx.writeback_groups = options.writeback_groups;
   ictx.collector_wq = unbound_wq_.get();
   ictx.request_pool = request_pool_.get();

@@ -185,7 +185,7 @@ void rfs_setattr_size(NetfsInode& ictx, loff_t size) {
 void rfs_invalidate_cache(NetfsIoRequest& wreq) {
   RfsInode& rfs = rfs_inode(*wreq.inode);
   rfs.cache->invalidate(rfs.file_id);
-  if (rfs.cache->withdrawn()) wreq.inode->cache_enabled = false;
+  if (rfs.cache->withdrawn()) wreq.inode->cache_enabled = wreq.inode->cache_is_caching = false;
 }
 
 // cachefiles_prepare_write_subreq(): a cache write is at most MAX_RW_COUNT

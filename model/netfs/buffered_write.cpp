@@ -1,4 +1,4 @@
-// Pin: fs/netfs/buffered_write.c at 0969ea8370ba (gregkh/linux, 2026; docs/fidelity.md).
+// Pin: fs/netfs/buffered_write.c at 0969ea8370ba with b61cbeadaa83 (2026; docs/fidelity.md).
 // netfs_perform_write and netfs_file_write_iter: buffered writes into the
 // page cache, streaming writes into folios that are not uptodate,
 // zero_point, write groups and writethrough.
@@ -205,8 +205,10 @@ std::int64_t netfs_perform_write(Kiocb& iocb, IovIter& iter, NetfsGroup* netfs_g
     }
 
     // No streaming write on a file that loses caching service temporarily
-    // because the backing store got culled.
-    if (ctx.cache_enabled || variant::no_streaming_for_readable_file(ctx, file)) {
+    // because the backing store got culled. b61cbeadaa83 (7.2-rc2): asked
+    // of FSCACHE_COOKIE_IS_CACHING (netfs_is_cache_maybe_enabled()), which a
+    // direct write's disabling of the cookie leaves set.
+    if (ctx.cache_is_caching || variant::no_streaming_for_readable_file(ctx, file)) {
       if (finfo != nullptr) goto flush_content;
       ret = netfs_prefetch_for_write(file, *folio, offset, part);
       if (ret < 0) goto error_folio_unlock;

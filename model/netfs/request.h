@@ -269,10 +269,14 @@ struct NetfsInode {
   std::unique_ptr<sim::WaitQueue> i_dio_wq;  // __I_DIO_WAKEUP: woken as i_dio_count reaches 0
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
-  bool cache_enabled = false;
+  bool cache_enabled = false;  // netfs_is_cache_enabled(): the cookie is bound to a cache and enabled
+  // FSCACHE_COOKIE_IS_CACHING: a cache holds the cookie. A direct write
+  // disables the cookie (FSCACHE_COOKIE_DISABLED) and leaves this; the
+  // cache's withdrawal clears both.
+  bool cache_is_caching = false;
   bool unbuffered = false;  // NETFS_ICTX_UNBUFFERED: every write goes unbuffered (9p cache=none)
   // Policy: as kernels before 70a7b9193bbb (May 2026), no streaming writes
-  // through a file open for reading (docs/model.md; fsx replays use it).
+  // through a file open for reading (docs/model.md).
   bool streaming_write_only_files = false;
   // Take wreq->group from the first folio (a group-aware filesystem such as
   // Ceph with snap contexts); otherwise wreq->group is null, as mainline's
