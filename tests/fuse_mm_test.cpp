@@ -138,7 +138,9 @@ TEST(Kswapd, reclaims_to_the_high_watermark_leaving_folios_someone_holds) {
     model::NetfsInode& inode = w.create_file();
     s.spawn("t", [&] {
       model::NetfsFile f = w.open(inode);
-      model::netfs_file_write(f, 0, bytes(1, 32 * 4096), {});
+      // Folios of four pages (memory too fragmented for larger ones), so
+      // that the one held below is not the whole file.
+      model::netfs_file_write(f, 0, bytes(1, 32 * 4096), {.max_folio_order = 2});
       model::netfs_fsync(f);  // clean: reclaimable
       model::Folio* pinned = model::filemap_get_folio(inode.mapping, 0);
       ASSERT_NE(pinned, nullptr);
