@@ -125,8 +125,8 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
       NetfsInode& ictx = *subreq.rreq->inode;
       const loff_t wrend = subreq.start + static_cast<loff_t>(subreq.transferred) + r;
       const NetfsIoOrigin origin = subreq.rreq->origin;
-      if (wrend > ictx.zero_point && (origin == NetfsIoOrigin::unbuffered_write || origin == NetfsIoOrigin::dio_write))
-      {
+      const bool unbuffered = origin == NetfsIoOrigin::unbuffered_write || origin == NetfsIoOrigin::dio_write;
+      if (wrend > ictx.zero_point && unbuffered) {
         trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(wrend));
         ictx.zero_point = wrend;
       }

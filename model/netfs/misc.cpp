@@ -8,8 +8,8 @@
 
 #include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
-#include "model/netfs/trace.h"
 #include "model/netfs/marks.h"
+#include "model/netfs/trace.h"
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
