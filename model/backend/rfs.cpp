@@ -16,7 +16,9 @@ namespace wbsim::model {
 
 WBSIM_MARK_IN(kMarkRfsKeyRotated, "rfs.key_rotated", "netfs/writeback_key_rotation",
               "a writeback request moved to the next writer's key after the server refused one");
-WBSIM_KNOWN_FINDING(kFindingKeysExhausted, "afs-writeback-keys-exhausted", "deadlock,error-propagation",
+// Writeback that never ends is a deadlock when nothing else runs, and a
+// livelock when the flusher's periodic wake-ups keep virtual time moving.
+WBSIM_KNOWN_FINDING(kFindingKeysExhausted, "afs-writeback-keys-exhausted", "deadlock,livelock,error-propagation",
                     "netfs/writeback_keys_exhausted*",
                     "afs_retry_request() fails the upload stream with no error when no writeback key is left: "
                     "nothing reissued wakes the collector again (writeback never ends), or a later subrequest does "

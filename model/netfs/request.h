@@ -147,8 +147,10 @@ struct NetfsIoStream {
   std::uint64_t submit_extendable_to = 0;
   std::uint64_t sreq_max_len = 0;
   std::uint64_t sreq_max_segs = 0;
-  // Harness bookkeeping: the span netfs_retry_write_stream() last re-split
-  // (what it set sreq_max_len to), for finding F14's shape.
+  // Harness bookkeeping: the largest span netfs_retry_write_stream() has
+  // re-split (what it set sreq_max_len to) since the issuer prepared its
+  // subrequest under construction, for finding F14's shape: that
+  // subrequest can grow to any of them.
   std::uint64_t retry_resplit_span = 0;
   loff_t collected_to = 0;
   std::uint64_t transferred = 0;

@@ -51,6 +51,7 @@ void netfs_prepare_write(NetfsIoRequest& wreq, NetfsIoStream& stream, loff_t sta
 
   stream.sreq_max_len = UINT_MAX;
   stream.sreq_max_segs = INT_MAX;
+  stream.retry_resplit_span = 0;  // harness bookkeeping (F14)
   // The switch on stream->source: upload or cache, WARN_ON_ONCE otherwise.
   SIM_ASSERT_MSG(stream.source == NetfsIoSource::upload_to_server || stream.source == NetfsIoSource::write_to_cache,
                  "R={:08x}: a write stream {} of neither upload nor cache source", wreq.debug_id, stream.stream_nr);
@@ -328,14 +329,19 @@ std::uint64_t netfs_advance_write(NetfsIoRequest& wreq, NetfsIoStream& stream, l
   if (stream.construct == nullptr) netfs_prepare_write(wreq, stream, start);
   subreq = stream.construct;
 
+  // Both size_t in the kernel: a limit below what the subrequest holds
+  // wraps, and the append takes all it is offered.
+  const bool wraps = stream.sreq_max_len < subreq->len;
   const std::uint64_t part = std::min(stream.sreq_max_len - subreq->len, len);
   subreq->len += part;
   // A retry re-split of this request set stream->sreq_max_len to its span
   // and waits in ->prepare_write for a credit, while this subrequest, whose
-  // own credit covered the wsize, grows to the span (docs/findings.md). To
-  // the span and no further: anything larger is not F14's shape.
+  // own credit covered the wsize, grows to the span (docs/findings.md); or,
+  // when the span is below what the subrequest already holds, by the whole
+  // part offered (the wrap). Only the issuer's own ->prepare_write and a
+  // retry set the limit, and the issuer's comes before its first append.
   if (stream.source == NetfsIoSource::upload_to_server && subreq->len > wreq.wsize &&
-      subreq->len <= stream.retry_resplit_span)
+      (subreq->len <= stream.retry_resplit_span || (wraps && stream.retry_resplit_span != 0)))
     sim::known_finding_reached(kFindingRetryClobbersMaxLen);
   ++subreq->nr_segs;
   stream.submit_extendable_to -= std::min(stream.submit_extendable_to, part);

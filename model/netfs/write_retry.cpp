@@ -91,7 +91,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
       mark(kMarkRetryResplit);
 
-      stream.retry_resplit_span = len;  // harness bookkeeping (F14)
+      stream.retry_resplit_span = std::max(stream.retry_resplit_span, len);  // harness bookkeeping (F14)
       stream.sreq_max_len = len;  // renegotiate max_len (wsize)
       stream.prepare_write(sr);
 
@@ -158,7 +158,7 @@ void netfs_retry_write_stream(NetfsIoRequest& wreq, NetfsIoStream& stream) {
       MODEL_EVENT(subreq_added(wreq, stream, sr, true));
       trace(Ev::sreq_retry, sr, static_cast<std::uint64_t>(sr.start));
 
-      stream.retry_resplit_span = len;  // harness bookkeeping (F14)
+      stream.retry_resplit_span = std::max(stream.retry_resplit_span, len);  // harness bookkeeping (F14)
       stream.sreq_max_len = len;
       stream.sreq_max_segs = INT_MAX;
       // The switch on stream->source: upload or cache, WARN_ON_ONCE otherwise.
