@@ -5,7 +5,6 @@
 
 #include "model/events.h"
 #include "model/netfs/internal.h"
-#include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/fault.h"
 #include "sim/bitwait.h"
@@ -128,10 +127,7 @@ void rfs_issue_write(NetfsIoSubrequest& subreq) {
       const loff_t wrend = subreq.start + static_cast<loff_t>(subreq.transferred) + r;
       const NetfsIoOrigin origin = subreq.rreq->origin;
       const bool unbuffered = origin == NetfsIoOrigin::unbuffered_write || origin == NetfsIoOrigin::dio_write;
-      if (wrend > ictx.zero_point && unbuffered) {
-        trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(wrend));
-        ictx.zero_point = wrend;
-      }
+      if (wrend > ictx.zero_point && unbuffered) netfs_write_zero_point(ictx, wrend);
       if (wrend > ictx.remote_i_size) netfs_resize_file(ictx, wrend, true);
     }
     if (r == kEAGAIN) sim::set_bit(NETFS_SREQ_NEED_RETRY, subreq.flags);

@@ -352,10 +352,7 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   ret = filemap_invalidate_inode(ictx.mapping, pos, end);
   if (ret < 0) goto out;
   end = iocb.ki_pos + static_cast<loff_t>(data.size());
-  if (end > ictx.zero_point) {
-    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(end));
-    ictx.zero_point = end;  // netfs_write_zero_point
-  }
+  if (end > ictx.zero_point) netfs_write_zero_point(ictx, end);
   // fscache_invalidate(FSCACHE_INVAL_DIO_WRITE): the cache stops being used
   // for this file (for the rest of the run, in the model).
   if (ictx.cache_enabled) {

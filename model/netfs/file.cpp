@@ -47,10 +47,7 @@ int netfs_truncate(NetfsFile& file, loff_t size) {
     // size: folios wholly beyond it go, the one straddling it has its tail
     // zeroed and invalidated (a store through a mapping past EOF too).
     truncate_inode_pages(mapping, size);
-    if (ictx.zero_point > size) {
-      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(size));
-      ictx.zero_point = size;
-    }
+    if (ictx.zero_point > size) netfs_write_zero_point(ictx, size);
   }
   ictx.ops->setattr_size(ictx, size);
   ictx.remote_i_size = size;

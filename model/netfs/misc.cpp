@@ -88,12 +88,14 @@ erase_completely:
   trace_netfs_folio(folio, NetfsFolioTrace::netfs_folio_trace_invalidate_all);
 }
 
+void netfs_write_zero_point(NetfsInode& ctx, loff_t value) {
+  trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ctx.zero_point), static_cast<std::uint64_t>(value));
+  ctx.zero_point = value;
+}
+
 void netfs_resize_file(NetfsInode& ctx, loff_t new_i_size, bool changed_on_server) {
   if (changed_on_server) ctx.remote_i_size = new_i_size;
-  if (new_i_size < ctx.zero_point) {
-    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ctx.zero_point), static_cast<std::uint64_t>(new_i_size));
-    ctx.zero_point = new_i_size;
-  }
+  if (new_i_size < ctx.zero_point) netfs_write_zero_point(ctx, new_i_size);
 }
 
 // netfs_release_folio(): a clean folio may leave the page cache. What it
@@ -109,10 +111,7 @@ bool netfs_release_folio(Folio& folio) {
   loff_t end = folio.pos() + static_cast<loff_t>(folio.size());
   if (end > ctx.zero_point) {
     end = std::min(end, ctx.remote_i_size);
-    if (end > ctx.zero_point) {
-      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ctx.zero_point), static_cast<std::uint64_t>(end));
-      ctx.zero_point = end;  // netfs_write_zero_point
-    }
+    if (end > ctx.zero_point) netfs_write_zero_point(ctx, end);
   }
   return !folio.test(PG_private);
 }

@@ -99,10 +99,7 @@ int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t le
   const auto server_size = static_cast<loff_t>(rfs.server->file(rfs.file_id).data.size());
   ictx.remote_i_size = server_size;
   // The server may now hold data anywhere below its size.
-  if (ictx.zero_point != server_size) {
-    trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(server_size));
-    ictx.zero_point = server_size;
-  }
+  if (ictx.zero_point != server_size) netfs_write_zero_point(ictx, server_size);
   return 0;
 }
 

@@ -302,6 +302,10 @@ struct NetfsInode {
   Mempool* subrequest_pool = nullptr;      // netfs_subrequest_pool
 };
 
+// netfs_write_zero_point() (include/linux/netfs.h): zero_point takes a new
+// value, traced (ZPNT).
+void netfs_write_zero_point(NetfsInode& ctx, loff_t value);
+
 // netfs_resize_file() (include/linux/netfs.h): the filesystem learnt the
 // file's new size, on the server too if changed_on_server; nothing past it
 // can hold data, so zero_point comes down to it.

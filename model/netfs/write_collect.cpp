@@ -218,10 +218,7 @@ int netfs_folio_written_back(Folio& folio, const NetfsIoRequest* wreq) {
     // record; what was written is now on the server, so raise zero_point.
     const loff_t fend = folio.pos() + finfo->dirty_offset + finfo->dirty_len;
     streaming_end = fend;
-    if (fend > ictx.zero_point && !variant::streaming_writeback_keeps_zero_point()) {
-      trace_ev(Ev::zero_point, static_cast<std::uint64_t>(ictx.zero_point), static_cast<std::uint64_t>(fend));
-      ictx.zero_point = fend;
-    }
+    if (fend > ictx.zero_point && !variant::streaming_writeback_keeps_zero_point()) netfs_write_zero_point(ictx, fend);
     folio_detach_private(folio);
     ++gcount;
     netfs_free_folio_info(finfo);
