@@ -58,6 +58,9 @@ TEST(AppContractChecker, an_io_uring_direct_write_over_cached_pages_returns_its_
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
   EXPECT_EQ(ret, 8192);
   EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_attempt"), 1u);
+  // The NOWAIT attempt itself went on over the cache it invalidated: no
+  // second, blocking attempt was needed.
+  EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_over_cache"), 1u);
 }
 
 TEST(AppContractChecker, an_io_uring_direct_write_to_a_file_without_fmode_nowait_is_punted_at_once) {
@@ -66,6 +69,7 @@ TEST(AppContractChecker, an_io_uring_direct_write_to_a_file_without_fmode_nowait
   EXPECT_EQ(checker_of(r), "none") << message_of(r);
   EXPECT_EQ(ret, 8192);
   EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_attempt"), 0u);
+  EXPECT_EQ(test::mark_hits(r, "netfs.dio_nowait_over_cache"), 0u);
 }
 
 // --- app-contract: an unbuffered write that transferred bytes does not return 0 -----------

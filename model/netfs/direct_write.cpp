@@ -338,10 +338,14 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
   // The model encrypts buffered writeback only.
   SIM_ASSERT_MSG(!ictx.content_crypto, "unbuffered writes to an encrypted file are not modelled");
   if (iocb.ki_flags & IOCB_NOWAIT) {
-    // We could block if there are any pages in the range.
+    // We could block if there are any pages in the range. Yet a cached
+    // range is written back and invalidated here, blocking as it may, and
+    // the write goes on without -EAGAIN.
     ret = kEAGAIN;
+    const bool cached = filemap_range_has_page(ictx.mapping, pos, end);
     if (filemap_range_has_page(ictx.mapping, pos, end) && filemap_invalidate_inode(ictx.mapping, pos, end) != 0)
       goto out;
+    if (cached) mark(kMarkDioNowaitOverCache);
   } else {
     ret = filemap_write_and_wait_range(ictx.mapping, pos, end);
     if (ret < 0) goto out;

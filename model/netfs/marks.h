@@ -16,6 +16,8 @@ WBSIM_MARK(kMarkCopyToCache, "netfs.copy_to_cache", "a copy-to-cache folio went 
 WBSIM_MARK(kMarkGroupRedirty, "netfs.group_redirty", "a folio of another group was redirtied and skipped");
 WBSIM_MARK_IN(kMarkDioNowaitAttempt, "netfs.dio_nowait_attempt", "netfs/dio_write_vs_mmap_read",
               "an io_uring direct write was tried with IOCB_NOWAIT first (a file with FMODE_NOWAIT)");
+WBSIM_MARK_IN(kMarkDioNowaitOverCache, "netfs.dio_nowait_over_cache", "netfs/dio_write_vs_mmap_read",
+              "an IOCB_NOWAIT direct write found its range cached, invalidated it (blocking) and went on");
 WBSIM_MARK(kMarkEofTrim, "netfs.eof_trim", "a folio straddling EOF was trimmed and its tail zeroed");
 WBSIM_MARK(kMarkBeyondEof, "netfs.beyond_eof", "a folio wholly beyond EOF was cleaned without I/O");
 WBSIM_MARK(kMarkDiscontiguity, "netfs.discontiguity", "a stream's subrequest was issued at a discontiguity");
