@@ -18,6 +18,8 @@
 namespace wbsim::model {
 
 WBSIM_MARK(kMarkRaLargeFolio, "mm.readahead_large_folio", "readahead allocated a folio larger than a page");
+WBSIM_MARK(kMarkRaLargeAfterCached, "mm.readahead_large_after_cached",
+           "a sequential stream's window went on in large folios right after its cached run");
 
 namespace {
 
@@ -98,6 +100,10 @@ bool ra_alloc_folio(ReadaheadControl& ractl, std::vector<Folio*>& batch, pgoff_t
   SIM_ASSERT_MSG(folio->index == index && folio->order == order, "readahead wanted order {} at {}, got {} at {}",
                  order, index, folio->order, folio->index);
   if (order > 0) sim::mark(kMarkRaLargeFolio);
+  // The ramp-up's point: each asynchronous window starts on the page after
+  // the last one read, and its folios grow there.
+  if (order > 0 && index > 0 && filemap_get_folio(ractl.mapping, index - 1) != nullptr)
+    sim::mark(kMarkRaLargeAfterCached);
   if (index == (mark & ~(nr - 1))) sim::set_bit(PG_readahead, folio->flags);
   batch.push_back(folio);
   return true;
