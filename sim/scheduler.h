@@ -154,6 +154,8 @@ class Scheduler final : public TraceNames {
   // none, or the wait is over). end_phase() reads it when all is quiet: a
   // daemon asleep though its condition holds lost its wake-up.
   void set_idle_condition(bool (*cond)(void*), void* arg);
+  // Fiber `id` is blocked in an idle wait whose condition does not hold now.
+  bool idle_and_unmet(FiberId id);
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
   // shown beside its waits in deadlock reports. Static strings only.

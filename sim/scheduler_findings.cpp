@@ -20,6 +20,15 @@ void Scheduler::set_idle_condition(bool (*cond)(void*), void* arg) {
   fibers_[current_]->idle_cond_arg = arg;
 }
 
+bool Scheduler::idle_and_unmet(FiberId id) {
+  const Fiber& f = *fibers_[id];
+  if (f.state != State::blocked || f.wait_kind != WaitKind::idle || f.idle_cond == nullptr) return false;
+  // The condition reads plain memory: the step that read it is unknown to
+  // explore's reduction, as a wait_event's re-check is.
+  if (open_step_ != kNoStep) footprints_[open_step_].unknown = true;
+  return !f.idle_cond(f.idle_cond_arg);
+}
+
 // Nothing can run and no timer is pending. A fiber in a normal wait is
 // stuck for good: a deadlock. One in an idle wait (a daemon waiting for
 // work) is quiet, unless the condition it waits for holds already: then the

@@ -33,6 +33,23 @@ class WaitList {
     ids_.clear();
     return n;
   }
+  // Wakes every waiter but those `stays` keeps asleep, in list order; the
+  // kept ones stay on the list. Returns how many were woken.
+  template <typename Stays>
+  std::size_t wake_all_but(Scheduler& sched, const WaitObject& by, Stays stays) {
+    const std::size_t n = ids_.size();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (stays(ids_[i])) {
+        ids_[kept++] = ids_[i];
+      } else {
+        sched.wake(ids_[i], by);
+      }
+    }
+    SIM_ASSERT_CMP(ids_.size(), ==, n);
+    ids_.resize(kept);
+    return n - kept;
+  }
   bool empty() const { return ids_.empty(); }
   std::size_t size() const { return ids_.size(); }
 

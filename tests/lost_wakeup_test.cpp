@@ -22,7 +22,7 @@ using test::run_sim;
 
 // A daemon waiting for `work`, and a producer that queues one item and
 // announces it as `announce` says.
-enum class Announce { wake_up, none, other_queue };
+enum class Announce { wake_up, none, other_queue, wake_up_before_the_work };
 
 sim::RunResult run_daemon(Announce announce, int* handled) {
   return run_sim([=](Scheduler& s) {
@@ -39,6 +39,7 @@ sim::RunResult run_daemon(Announce announce, int* handled) {
     });
     s.spawn("producer", [&] {
       sim::sleep(kMs);  // the daemon is asleep by now
+      if (announce == Announce::wake_up_before_the_work) work_wq.wake_up();
       ++work;
       if (announce == Announce::wake_up) work_wq.wake_up();
       if (announce == Announce::other_queue) other_wq.wake_up();
@@ -61,6 +62,15 @@ TEST(LostWakeup, fires_on_a_wake_up_of_another_queue) {
   int handled = 0;
   const auto r = run_daemon(Announce::other_queue, &handled);
   ASSERT_EQ(checker_of(r), "lost-wakeup");
+}
+
+// No scheduling point lies between the wake-up and the work, yet on SMP
+// the daemon may run at once on another CPU, find nothing and sleep again.
+TEST(LostWakeup, fires_on_a_wake_up_made_before_the_work_it_announces) {
+  int handled = 0;
+  const auto r = run_daemon(Announce::wake_up_before_the_work, &handled);
+  ASSERT_EQ(checker_of(r), "lost-wakeup");
+  EXPECT_EQ(handled, 0);
 }
 
 TEST(LostWakeup, is_quiet_when_the_producer_wakes_the_daemon) {
