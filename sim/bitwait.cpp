@@ -27,7 +27,9 @@ void BitWaitTable::wait_on_bit(const FlagsWord& word, unsigned bit, std::source_
   if (!test_bit(bit, word)) return;
   Queue& q = queue(word, bit);
   s.trace(Reason::bit_wait, q.id(), bit);
-  wait_until(s, q, q.waiters, "wait_on_bit", [&] { return !test_bit(bit, word); }, kNever, WaitKind::normal, loc);
+  auto clear = [&] { return !test_bit(bit, word); };
+  WaitConditionScope scope(s, clear);
+  wait_until(s, q, q.waiters, "wait_on_bit", clear, kNever, WaitKind::normal, loc);
 }
 
 bool BitWaitTable::wait_on_bit_timeout(const FlagsWord& word, unsigned bit, Time timeout, std::source_location loc) {
@@ -36,8 +38,9 @@ bool BitWaitTable::wait_on_bit_timeout(const FlagsWord& word, unsigned bit, Time
   if (!test_bit(bit, word)) return true;
   Queue& q = queue(word, bit);
   s.trace(Reason::bit_wait, q.id(), bit);
-  return wait_until(s, q, q.waiters, "wait_on_bit_timeout", [&] { return !test_bit(bit, word); },
-                    s.now() + timeout, WaitKind::normal, loc);
+  auto clear = [&] { return !test_bit(bit, word); };
+  WaitConditionScope scope(s, clear);
+  return wait_until(s, q, q.waiters, "wait_on_bit_timeout", clear, s.now() + timeout, WaitKind::normal, loc);
 }
 
 void BitWaitTable::wake_up_bit(const FlagsWord& word, unsigned bit, std::source_location loc) {
@@ -47,7 +50,8 @@ void BitWaitTable::wake_up_bit(const FlagsWord& word, unsigned bit, std::source_
   if (it == queues_.end()) return;
   Queue& q = *it->second;
   q.signal(s.current_fiber(), loc);
-  const std::size_t n = q.waiters.wake_all(s, q);
+  // As wake_up: a waiter that finds the bit still set sleeps again.
+  const std::size_t n = wake_those_it_concerns(s, q.waiters, q);
   s.trace(Reason::bit_wake, q.id(), bit, n);
 }
 

@@ -5,7 +5,9 @@
 //! here each pair gets its own queue, created on first use and named by
 //! creation order, so nothing about it depends on an address except the
 //! lookup itself. The waker must call wake_up_bit after clearing the bit, as
-//! in the kernel; forgetting to is a lost wake-up the deadlock check reports.
+//! in the kernel; forgetting to is a lost wake-up the deadlock check reports,
+//! and so is waking before clearing (a waiter that finds the bit still set
+//! sleeps again, as one that ran at once on another CPU would).
 #pragma once
 
 #include <cstdint>

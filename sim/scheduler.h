@@ -150,12 +150,15 @@ class Scheduler final : public TraceNames {
   // what it waits for, so the wait-for graph has that edge. Null clears it.
   void set_wait_holder(const FiberId* holder) { set_wait_holder(current_, holder); }
   void set_wait_holder(FiberId id, const FiberId* holder) { fibers_[id]->holder_ref = holder; }
-  // The condition of the idle wait the running fiber is entering (null:
-  // none, or the wait is over). end_phase() reads it when all is quiet: a
-  // daemon asleep though its condition holds lost its wake-up.
-  void set_idle_condition(bool (*cond)(void*), void* arg);
-  // Fiber `id` is blocked in an idle wait whose condition does not hold now.
-  bool idle_and_unmet(FiberId id);
+  // The condition of the wait the running fiber is entering (null: none,
+  // or the wait is over), and the object whose steps write what it reads
+  // (wait_event_under's guard; kNoObject: plain memory). A wake-up reads
+  // it (condition_unmet), and end_phase() reads an idle wait's when all is
+  // quiet: a daemon asleep though its condition holds lost its wake-up.
+  void set_wait_condition(bool (*cond)(void*), void* arg, ObjectId guard = kNoObject);
+  // Fiber `id` is blocked in a wait whose registered condition does not
+  // hold now: woken, it would find nothing and sleep again.
+  bool condition_unmet(FiberId id);
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
   // shown beside its waits in deadlock reports. Static strings only.
@@ -265,8 +268,9 @@ class Scheduler final : public TraceNames {
     std::uint64_t steps = 0;
     const WaitObject* blocked_on = nullptr;
     const FiberId* holder_ref = nullptr;  // set_wait_holder()
-    bool (*idle_cond)(void*) = nullptr;   // set_idle_condition()
-    void* idle_cond_arg = nullptr;
+    bool (*wait_cond)(void*) = nullptr;   // set_wait_condition()
+    void* wait_cond_arg = nullptr;
+    ObjectId wait_cond_guard = kNoObject;
     std::vector<const char*> notes;       // push_note()
     const char* wait_op = "";
     std::source_location wait_loc{};

@@ -15,18 +15,39 @@ std::string where(std::source_location loc) {
   return fmt::format("{}:{}", loc.file_name(), loc.line());
 }
 
-void Scheduler::set_idle_condition(bool (*cond)(void*), void* arg) {
-  fibers_[current_]->idle_cond = cond;
-  fibers_[current_]->idle_cond_arg = arg;
+void Scheduler::set_wait_condition(bool (*cond)(void*), void* arg, ObjectId guard) {
+  // A fiber unwound at teardown leaves its wait's scope with no fiber current.
+  if (current_ == kHost) return;
+  Fiber& f = *fibers_[current_];
+  f.wait_cond = cond;
+  f.wait_cond_arg = arg;
+  f.wait_cond_guard = guard;
 }
 
-bool Scheduler::idle_and_unmet(FiberId id) {
+bool Scheduler::condition_unmet(FiberId id) {
   const Fiber& f = *fibers_[id];
-  if (f.state != State::blocked || f.wait_kind != WaitKind::idle || f.idle_cond == nullptr) return false;
-  // The condition reads plain memory: the step that read it is unknown to
-  // explore's reduction, as a wait_event's re-check is.
-  if (open_step_ != kNoStep) footprints_[open_step_].unknown = true;
-  return !f.idle_cond(f.idle_cond_arg);
+  if (f.state != State::blocked || f.wait_cond == nullptr) return false;
+  // What the condition reads: for explore's reduction, the guard's state
+  // (shared, as the waiter's own re-check reads it) or plain memory (the
+  // step is unknown, as a wait_event's re-check is).
+  if (open_step_ != kNoStep) {
+    if (f.wait_cond_guard != kNoObject) {
+      StepFootprint& fp = footprints_[open_step_];
+      const auto in = [&](const std::vector<ObjectId>& v) {
+        return std::find(v.begin(), v.end(), f.wait_cond_guard) != v.end();
+      };
+      if (!in(fp.objects) && !in(fp.shared)) fp.shared.push_back(f.wait_cond_guard);
+    } else {
+      footprints_[open_step_].unknown = true;
+    }
+  }
+  // A condition is a read: a scheduling point in it fails as one under a
+  // spinlock does.
+  const bool in_fiber = current_ != kHost;
+  if (in_fiber) enter_atomic();
+  const bool holds = f.wait_cond(f.wait_cond_arg);
+  if (in_fiber) leave_atomic();
+  return !holds;
 }
 
 // Nothing can run and no timer is pending. A fiber in a normal wait is
@@ -58,7 +79,9 @@ void Scheduler::end_phase() {
   evaluated(kCheckLostWakeup);
   for (FiberId id = 0; id < fibers_.size(); ++id) {
     const Fiber& f = *fibers_[id];
-    if (f.state != State::blocked || f.idle_cond == nullptr || !f.idle_cond(f.idle_cond_arg)) continue;
+    if (f.state != State::blocked || f.wait_kind != WaitKind::idle || f.wait_cond == nullptr ||
+        !f.wait_cond(f.wait_cond_arg))
+      continue;
     finding_ = make_finding("lost-wakeup",
                             fmt::format("all is quiet, but fiber '{}' sleeps in {}({}) though the condition it "
                                         "waits for holds: nothing woke it after the change",

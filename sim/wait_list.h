@@ -57,6 +57,31 @@ class WaitList {
   std::vector<FiberId> ids_;
 };
 
+// Registers the running fiber's wait condition for the scope of a wait
+// (Scheduler::set_wait_condition): a wake-up that finds it false leaves the
+// fiber asleep. The condition must be a read with no side effect.
+template <typename Done>
+class WaitConditionScope {
+ public:
+  WaitConditionScope(Scheduler& sched, Done& done, ObjectId guard = kNoObject) : sched_(sched) {
+    sched_.set_wait_condition([](void* d) { return static_cast<bool>((*static_cast<Done*>(d))()); }, &done, guard);
+  }
+  ~WaitConditionScope() { sched_.set_wait_condition(nullptr, nullptr); }
+  WaitConditionScope(const WaitConditionScope&) = delete;
+  WaitConditionScope& operator=(const WaitConditionScope&) = delete;
+
+ private:
+  Scheduler& sched_;
+};
+
+// Wakes the waiters of `list` whose registered condition holds (and those
+// with none), as a wake-up on SMP whose woken tasks run at once: one that
+// finds its condition false sleeps again, so a change made after the
+// wake-up, even with no scheduling point between, is not seen.
+inline std::size_t wake_those_it_concerns(Scheduler& sched, WaitList& list, const WaitObject& by) {
+  return list.wake_all_but(sched, by, [&](FiberId id) { return sched.condition_unmet(id); });
+}
+
 // Blocks the running fiber on `obj` until `done()` holds, re-checking after
 // every wake. Returns false if the deadline passed first. On return the
 // fiber is off the list, as after the kernel's finish_wait(): a wake that was

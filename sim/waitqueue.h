@@ -21,6 +21,7 @@ class WaitQueue : public WaitObject {
   template <typename Cond>
   void wait_event(Cond cond, std::source_location loc = std::source_location::current()) {
     sched_.yield();
+    WaitConditionScope scope(sched_, cond);
     wait_until(sched_, *this, waiters_, "wait_event", cond, kNever, WaitKind::normal, loc);
   }
   // wait_event whose condition reads only state that every fiber writes in
@@ -33,12 +34,14 @@ class WaitQueue : public WaitObject {
   void wait_event_under(const WaitObject& guard, Cond cond,
                         std::source_location loc = std::source_location::current()) {
     sched_.yield_reading(id(), /*shared=*/true, guard.id());
+    WaitConditionScope scope(sched_, cond, guard.id());
     wait_until(sched_, *this, waiters_, "wait_event", cond, kNever, WaitKind::normal, loc);
   }
   // Returns whether the condition held (false: the timeout expired first).
   template <typename Cond>
   bool wait_event_timeout(Cond cond, Time timeout, std::source_location loc = std::source_location::current()) {
     sched_.yield();
+    WaitConditionScope scope(sched_, cond);
     return wait_until(sched_, *this, waiters_, "wait_event_timeout", cond, sched_.now() + timeout,
                       WaitKind::normal, loc);
   }
@@ -48,9 +51,8 @@ class WaitQueue : public WaitObject {
   template <typename Cond>
   void wait_event_idle(Cond cond, std::source_location loc = std::source_location::current()) {
     sched_.yield();
-    sched_.set_idle_condition([](void* c) { return static_cast<bool>((*static_cast<Cond*>(c))()); }, &cond);
+    WaitConditionScope scope(sched_, cond);
     wait_until(sched_, *this, waiters_, "wait_event_idle", cond, kNever, WaitKind::idle, loc);
-    sched_.set_idle_condition(nullptr, nullptr);
   }
   // Blocks until the next wake_up, whatever the state.
   void sleep_on(std::source_location loc = std::source_location::current());

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "sim/bitwait.h"
 #include "sim/kthread.h"
 #include "sim/scheduler.h"
 #include "sim/waitqueue.h"
@@ -78,6 +79,54 @@ TEST(LostWakeup, is_quiet_when_the_producer_wakes_the_daemon) {
   const auto r = run_daemon(Announce::wake_up, &handled);
   ASSERT_FALSE(r.finding.has_value()) << r.finding->message;
   EXPECT_EQ(handled, 1);
+}
+
+// The same for a task's wait: woken before the flag it waits for is set,
+// it may sleep again for good. A deadlock, where the waker's order is right
+// a pass.
+sim::RunResult run_waiter(bool wake_first) {
+  return run_sim([=](Scheduler& s) {
+    sim::WaitQueue done_wq{"done_wq"};
+    bool done = false;
+    s.spawn("waiter", [&] { done_wq.wait_event([&] { return done; }); });
+    s.spawn("completer", [&] {
+      sim::sleep(kMs);  // the waiter is asleep by now
+      if (wake_first) done_wq.wake_up();
+      done = true;
+      if (!wake_first) done_wq.wake_up();
+    });
+    s.run();
+  });
+}
+
+TEST(LostWakeup, a_task_woken_before_its_flag_is_set_deadlocks) {
+  const auto r = run_waiter(/*wake_first=*/true);
+  ASSERT_EQ(checker_of(r), "deadlock");
+  EXPECT_NE(r.finding->message.find("fiber 'waiter' waits in wait_event(done_wq)"), std::string::npos)
+      << r.finding->message;
+  EXPECT_FALSE(run_waiter(/*wake_first=*/false).finding.has_value());
+}
+
+// As wake_up_bit after the bit: woken while it is still set, the waiter
+// sleeps again.
+sim::RunResult run_bit_waiter(bool wake_first) {
+  return run_sim([=](Scheduler& s) {
+    sim::FlagsWord word{};
+    sim::set_bit(3, word);
+    s.spawn("waiter", [&] { sim::wait_on_bit(word, 3); });
+    s.spawn("clearer", [&] {
+      sim::sleep(kMs);
+      if (wake_first) sim::wake_up_bit(word, 3);
+      sim::clear_bit(3, word);
+      if (!wake_first) sim::wake_up_bit(word, 3);
+    });
+    s.run();
+  });
+}
+
+TEST(LostWakeup, a_bit_waiter_woken_before_the_bit_is_cleared_deadlocks) {
+  EXPECT_EQ(checker_of(run_bit_waiter(/*wake_first=*/true)), "deadlock");
+  EXPECT_FALSE(run_bit_waiter(/*wake_first=*/false).finding.has_value());
 }
 
 // A workqueue's idle workers are daemons too; queue_work wakes them, and

@@ -143,7 +143,7 @@ TEST(Mutex, locking_it_twice_in_one_fiber_is_an_assertion) {
 
 // --- waitqueue ----------------------------------------------------------------------------
 
-TEST(WaitQueue, wake_up_wakes_all_waiters_and_wait_event_rechecks_its_condition) {
+TEST(WaitQueue, wake_up_wakes_every_waiter_whose_condition_holds) {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     std::vector<Time> returned;
     std::vector<std::uint64_t> woken_counts;
@@ -160,7 +160,7 @@ TEST(WaitQueue, wake_up_wakes_all_waiters_and_wait_event_rechecks_its_condition)
           }
           s.spawn("waker", [&] {
             sim::sleep(kMs);
-            wq.wake_up();  // condition still false: every waiter goes back to sleep
+            wq.wake_up();  // condition still false: every waiter stays asleep
             sim::sleep(kMs);
             flag = true;
             wq.wake_up();
@@ -172,7 +172,7 @@ TEST(WaitQueue, wake_up_wakes_all_waiters_and_wait_event_rechecks_its_condition)
         seed, {}, true);
     ASSERT_FALSE(r.finding.has_value()) << r.finding->details;
     EXPECT_EQ(returned, (std::vector<Time>{2 * kMs, 2 * kMs, 2 * kMs})) << "seed " << seed;
-    EXPECT_EQ(woken_counts, (std::vector<std::uint64_t>{3, 3})) << "seed " << seed;
+    EXPECT_EQ(woken_counts, (std::vector<std::uint64_t>{0, 3})) << "seed " << seed;
   }
 }
 
