@@ -150,14 +150,10 @@ class Scheduler final : public TraceNames {
   // what it waits for, so the wait-for graph has that edge. Null clears it.
   void set_wait_holder(const FiberId* holder) { set_wait_holder(current_, holder); }
   void set_wait_holder(FiberId id, const FiberId* holder) { fibers_[id]->holder_ref = holder; }
-  // The condition of the wait the running fiber is entering (null: none,
-  // or the wait is over), and the object whose steps write what it reads
-  // (wait_event_under's guard; kNoObject: plain memory). A wake-up reads
-  // it (condition_unmet), and end_phase() reads an idle wait's when all is
-  // quiet: a daemon asleep though its condition holds lost its wake-up.
+  // The running fiber's wait condition (null: none) and the guard whose steps write what it
+  // reads (kNoObject: plain memory). Wake-ups read it (condition_unmet: woken, the fiber would
+  // sleep again); so does end_phase() for an idle wait, where it holding is a lost wake-up.
   void set_wait_condition(bool (*cond)(void*), void* arg, ObjectId guard = kNoObject);
-  // Fiber `id` is blocked in a wait whose registered condition does not
-  // hold now: woken, it would find nothing and sleep again.
   bool condition_unmet(FiberId id);
   // What the running fiber is in the middle of, outermost first ("the FUSE
   // server's WRITE handler" > "alloc_pages(GFP_KERNEL)" > "direct reclaim"),
