@@ -159,6 +159,34 @@ TEST(Ploop, a_grow_moves_the_clusters_the_new_bat_needs_and_the_image_reopens_gr
   EXPECT_EQ(v.bat[5], after);
 }
 
+// F23 (docs/ploop.md): the grow's zeroing of a new BAT cluster past the
+// image's end is the one write that extends the file; done in part, it
+// leaves a size of part clusters until the resubmitted rest lands.
+TEST(Ploop, a_grow_whose_zeroing_write_past_the_end_is_done_in_part_leaves_part_clusters_until_the_rest_lands) {
+  const auto everything = [](std::size_t) { return true; };
+  const auto whole = [](std::size_t, std::size_t) { return true; };
+  model::loff_t size_between = 0;
+  model::PloopImageView between, after;
+  const auto r = run_ploop(64, [&](sim::Scheduler& s, model::Ploop& dev) {
+    EXPECT_EQ(dev.file->size(), 4096);  // the header and BAT: one cluster
+    dev.file->short_next_write(3);      // the first zeroing write (file cluster 1)
+    s.spawn("app", [&] {
+      EXPECT_EQ(model::ploop_resize(dev, 2100 * 8), 0);  // a BAT of three clusters
+      after = model::ploop_open_image(dev.file->crash_image(everything, whole), 3);
+    });
+    s.spawn("watch", [&] {
+      for (int i = 0; i < 1000 && dev.file->size() % dev.clu_size() == 0; ++i) sim::sleep(10 * sim::kUs);
+      size_between = dev.file->size();
+      between = model::ploop_open_image(dev.file->crash_image(everything, whole), 3);
+    });
+  });
+  EXPECT_EQ(checker_or_none(r), "none") << (r.finding ? r.finding->message : "");
+  EXPECT_EQ(size_between, 4096 + 3 * 512);
+  EXPECT_EQ(between.error, -71) << between.why;  // ploop_check_delta_length(): -EPROTO
+  ASSERT_EQ(after.error, 0) << after.why;
+  EXPECT_EQ(after.nr_bat_entries, 2100u);
+}
+
 TEST(Ploop, a_write_to_a_snapshot_cluster_copies_it_whole_into_the_top_delta) {
   std::vector<std::uint8_t> got, untouched;
   std::uint8_t level_before = 0, level_after = 0;

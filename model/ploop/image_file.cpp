@@ -8,6 +8,7 @@
 #include "model/errno.h"
 #include "sim/assert.h"
 #include "sim/fault.h"
+#include "sim/known_finding.h"
 
 namespace wbsim::model {
 
@@ -16,6 +17,19 @@ WBSIM_FAULT_SITE(kFileEio, "ploop.file_eio", "a write to the image file fails wi
 WBSIM_FAULT_SITE(kFileShort, "ploop.file_short", "a write to the image file is done in part (partial I/O)");
 WBSIM_FAULT_SITE(kPowerCut, "ploop.power_cut", "the power is cut (and checked) after an image file operation completes");
 WBSIM_FAULT_SITE(kFsyncEio, "ploop.fsync_eio", "an fsync of the image file fails with -EIO");
+
+// Reached here, in the host file, because only the file knows its size when
+// a write comes back short; the ploop path is the grow's (docs/ploop.md,
+// F23). dm-ploop preallocates every cluster it maps (ploop_allocate_cluster
+// truncates the file up first), so the one write that extends the image is
+// ploop_grow_relocate_cluster()'s zeroing of a new BAT cluster past the
+// file's end; a partial completion resubmits the rest (ploop_data_rw_complete),
+// and until that lands the file's size is not whole clusters.
+WBSIM_KNOWN_FINDING(kFindingGrowExtendsInParts, "ploop-grow-extends-image-in-parts", "ploop-crash-consistency",
+                    "ploop/grow_zero_write_in_parts",
+                    "a grow zeroes a new BAT cluster past the image's end with a plain write; done in parts, it "
+                    "leaves a size that is not whole clusters, and a power cut there leaves an image the ctr "
+                    "refuses (-EPROTO)");
 
 namespace {
 constexpr std::uint64_t kBlock = 4096;
@@ -103,14 +117,21 @@ void ImageFile::write_async(loff_t pos, std::vector<std::uint8_t> bytes, bool ds
       return;
     }
     // Partial I/O: a prefix of whole sectors.
-    if (!healed_ && bytes.size() > kSectorSize && sim::fault(kFileShort)) {
-      const std::size_t sectors = bytes.size() / kSectorSize;
+    const std::size_t asked = bytes.size();
+    if (short_next_write_ != 0 && asked > std::size_t{short_next_write_} * kSectorSize) {
+      bytes.resize(std::size_t{short_next_write_} * kSectorSize);
+      short_next_write_ = 0;
+    } else if (!healed_ && asked > kSectorSize && sim::fault(kFileShort)) {
+      const std::size_t sectors = asked / kSectorSize;
       bytes.resize((1 + sim::draw(static_cast<std::uint32_t>(sectors - 1))) * kSectorSize);
     }
     const std::uint64_t need = blocks_needed(pos, bytes.size());
     if (options_.capacity_blocks != 0 && used_blocks_ + need > options_.capacity_blocks) {
       complete(kENOSPC);
       return;
+    }
+    if (bytes.size() < asked && pos + static_cast<loff_t>(bytes.size()) > size()) {
+      sim::known_finding_reached(kFindingGrowExtendsInParts);  // the file will end inside this write
     }
     allocate_blocks(pos, bytes.size());
     const long done = static_cast<long>(bytes.size());

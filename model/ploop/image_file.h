@@ -62,6 +62,9 @@ class ImageFile {
   void heal() { healed_ = true; }
   // Scripted: the next `n` fsyncs fail with -EIO (after waiting as usual).
   void fail_next_fsync(int n) { fail_fsyncs_ = n; }
+  // Scripted: the next write longer than `sectors` sectors is done for that
+  // many (partial I/O, as the `ploop.file_short` fault site does at random).
+  void short_next_write(std::uint32_t sectors) { short_next_write_ = sectors; }
 
   // --- power cuts --------------------------------------------------------------
   // Operations issued since the last durable point (may still land).
@@ -108,6 +111,7 @@ class ImageFile {
   std::uint32_t aio_ = 0;
   bool healed_ = false;
   int fail_fsyncs_ = 0;
+  std::uint32_t short_next_write_ = 0;
 };
 
 }  // namespace wbsim::model
