@@ -341,14 +341,13 @@ void Scheduler::close_step() {
 void Scheduler::note_object(ObjectId id, std::uint16_t reason) {
   if (id == kNoObject) return;
   StepFootprint& fp = footprints_[open_step_];
-  const auto in = [id](const std::vector<ObjectId>& v) { return std::find(v.begin(), v.end(), id) != v.end(); };
-  if (in(fp.objects)) return;
+  if (fp.acted_on(id)) return;
   // A sleep's block on the clock, and a shared operation's own lines (not
   // a block, not a wake-up of another fiber), keep the access shared.
   const bool blocks_or_wakes = reason == static_cast<std::uint16_t>(Reason::block) ||
                                reason == static_cast<std::uint16_t>(Reason::wake);
-  if (id == sleep_object_->id() || (in(fp.shared) && !blocks_or_wakes)) {
-    if (!in(fp.shared)) fp.shared.push_back(id);
+  if (id == sleep_object_->id() || (fp.shares(id) && !blocks_or_wakes)) {
+    if (!fp.shares(id)) fp.shared.push_back(id);
     return;
   }
   std::erase(fp.shared, id);

@@ -33,10 +33,7 @@ bool Scheduler::condition_unmet(FiberId id) {
   if (open_step_ != kNoStep) {
     if (f.wait_cond_guard != kNoObject) {
       StepFootprint& fp = footprints_[open_step_];
-      const auto in = [&](const std::vector<ObjectId>& v) {
-        return std::find(v.begin(), v.end(), f.wait_cond_guard) != v.end();
-      };
-      if (!in(fp.objects) && !in(fp.shared)) fp.shared.push_back(f.wait_cond_guard);
+      if (!fp.acted_on(f.wait_cond_guard) && !fp.shares(f.wait_cond_guard)) fp.shared.push_back(f.wait_cond_guard);
     } else {
       footprints_[open_step_].unknown = true;
     }

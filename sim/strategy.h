@@ -20,6 +20,7 @@
 //!            optionally seeded random past the end instead
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -73,6 +74,9 @@ struct StepFootprint {
   std::vector<ObjectId> shared;
   bool unknown = false;           // it may have read or written anything: dependent on every step
   bool ended_runnable = true;     // its fiber could go on when the step ended (yielded, not blocked)
+
+  bool acted_on(ObjectId id) const { return std::find(objects.begin(), objects.end(), id) != objects.end(); }
+  bool shares(ObjectId id) const { return std::find(shared.begin(), shared.end(), id) != shared.end(); }
 };
 
 // A tape value no choice fits: the shrink strategy answers it with the
