@@ -123,6 +123,10 @@ void do_page_cache_ra(ReadaheadControl& ractl, pgoff_t index, unsigned long nr_t
 
 void page_cache_ra_order(ReadaheadControl& ractl, pgoff_t index) {
   FileRaState& ra = ractl.ra;
+  // No window is larger than ractl_max_pages(), ra_pages here (the model's
+  // io_pages is no larger): get_init_ra_size(), get_next_ra_size(), the
+  // context path's min() and mmap read-around all stay within it.
+  SIM_ASSERT_MSG(ra.size <= ra.ra_pages, "a readahead window of {} pages, past the maximum of {}", ra.size, ra.ra_pages);
   const pgoff_t start = index;
   // (i_size - 1) >> PAGE_SHIFT in loff_t: an empty file's limit is ~0.
   pgoff_t limit = static_cast<pgoff_t>((ractl.i_size - 1) >> kPageShift);
