@@ -343,7 +343,7 @@ std::int64_t netfs_unbuffered_write_iter(Kiocb& iocb, const std::vector<std::uin
     // the write goes on without -EAGAIN.
     ret = kEAGAIN;
     const bool cached = filemap_range_has_page(ictx.mapping, pos, end);
-    if (filemap_range_has_page(ictx.mapping, pos, end) && filemap_invalidate_inode(ictx.mapping, pos, end) != 0)
+    if (cached && filemap_invalidate_inode(ictx.mapping, pos, end) != 0)
       goto out;
     if (cached) mark(kMarkDioNowaitOverCache);
   } else {
