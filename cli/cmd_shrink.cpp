@@ -43,7 +43,8 @@ int cmd_shrink(const ShrinkArgs& args) {
   const sim::RunResult& a = shrunk.before;
   const sim::RunResult& b = shrunk.after;
   sim::FailureRecord out = *rec;
-  fill_provenance(out, *scenario);
+  out.scenario = shrunk.scenario->name;
+  fill_provenance(out, *shrunk.scenario);
   fill_failure(out, b);
   record_composition(out, shrunk.composition);
   std::string path = args.out;
@@ -56,6 +57,8 @@ int cmd_shrink(const ShrinkArgs& args) {
     throw UsageError(fmt::format("-o {}: {}", path, error));
   fmt::print("shrunk {} in {} runs: {} still fires at {}\n", args.file, shrunk.runs, b.finding->checker,
              b.finding->where.empty() ? std::string("(no source location)") : b.finding->where);
+  if (shrunk.scenario != scenario)
+    fmt::print("  {:<18} {} -> {} (memory pressure off)\n", "scenario", scenario->name, shrunk.scenario->name);
   print_row("steps", a.steps, b.steps);
   print_row("context switches", a.switches, b.switches);
   print_row("tape choices", a.tape.size(), b.tape.size());

@@ -145,6 +145,8 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
         const ShrinkOutcome shrunk =
             shrink_failure(*scenarios::find_scenario(t.name), rec, composition, kShrinkRuns);
         if (shrunk.reproduced) {
+          rec.scenario = shrunk.scenario->name;
+          fill_provenance(rec, *shrunk.scenario);
           fill_failure(rec, shrunk.after);
           record_composition(rec, shrunk.composition);
           line.shrunk_steps = shrunk.after.steps;

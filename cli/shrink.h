@@ -20,6 +20,9 @@ struct ShrinkOutcome {
   sim::RunResult after;     // the smallest run found (== before when nothing was smaller)
   unsigned runs = 0;        // replays spent
   scenarios::Composition composition;  // after's: the parameters lowered
+  // after's scenario: the record's, or for an mm/pressure/* copy whose
+  // failure needs no memory pressure, the scenario it copies.
+  const scenarios::Scenario* scenario = nullptr;
 };
 
 // Shrinks the failure in `rec` (its scenario's run with rec's seed, bugs,

@@ -26,7 +26,10 @@
 // The search is multi-start: the record's run is shrunk with half the
 // budget, then the smallest of a fixed number of fresh random continuations
 // (after the shrunk swarm draw, with the shrunk parameters) that fail the
-// same way are shrunk with the rest, and the smallest result is kept.
+// same way are shrunk with the rest, and the smallest result is kept. An
+// mm/pressure/* copy's continuations run on the scenario it copies as
+// well: a start there that wins shows the failure needs no memory
+// pressure, and the result names that scenario.
 //
 // A candidate is kept when it fails with the same checker at the same
 // `where` and is smaller: fewer steps, else a shorter tape, else fewer
@@ -71,7 +74,7 @@ void Shrinker::shrink() {
 // workload asks different questions, the shrink strategy's defaults and
 // the later passes take over.
 void Shrinker::lower_params() {
-  for (const scenarios::Param& p : scenario_.options.params) {
+  for (const scenarios::Param& p : scenario_->options.params) {
     std::int64_t lo = p.min;  // below: not tried, or not failing
     while (budget()) {
       const std::int64_t now = composition_.param(p.name).value_or(p.value);
@@ -167,14 +170,21 @@ std::vector<Shrinker::State> Shrinker::probe_starts() {
   std::vector<State> found;
   random_tail_ = true;
   cap_ = base_.steps + 1;
-  for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
-    tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
-    sim::RunResult r = run(prefix, composition_);
-    if (!same_failure(r)) continue;
-    Choices c = r.tape.choices();
-    const Size sz = size_of(r, c, param_sum(composition_));
-    if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c; })) continue;
-    found.push_back({std::move(c), std::move(r), sz, composition_});
+  // An mm/pressure/* copy's probes run on the scenario it copies too.
+  std::vector<const scenarios::Scenario*> where = {scenario_};
+  if (!scenario_->pressure_base.empty()) where.push_back(scenarios::find_scenario(scenario_->pressure_base));
+  for (const scenarios::Scenario* sc : where) {
+    SIM_ASSERT(sc != nullptr);
+    for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
+      tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
+      sim::RunResult r = run(prefix, composition_, *sc);
+      if (!same_failure(r)) continue;
+      Choices c = r.tape.choices();
+      const Size sz = size_of(r, c, param_sum(composition_));
+      if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c && f.scenario == sc; }))
+        continue;
+      found.push_back({std::move(c), std::move(r), sz, composition_, sc});
+    }
   }
   cap_ = 0;
   tail_seed_ = rec_.seed;
@@ -300,6 +310,7 @@ ShrinkOutcome shrink_failure(const scenarios::Scenario& scenario, const sim::Fai
   out.after = out.reproduced ? shrinker.best() : shrinker.base();
   out.runs = shrinker.runs();
   out.composition = shrinker.composition();
+  out.scenario = &shrinker.scenario();
   return out;
 }
 

@@ -41,7 +41,7 @@ class Shrinker {
  public:
   Shrinker(const scenarios::Scenario& scenario, const sim::FailureRecord& rec, scenarios::Composition composition,
            unsigned max_runs)
-      : scenario_(scenario),
+      : scenario_(&scenario),
         rec_(rec),
         max_runs_(max_runs),
         modes_(scenarios::fault_site_modes(composition.fault_sites)),
@@ -50,7 +50,7 @@ class Shrinker {
 
   // False when the record's failure does not reproduce.
   bool start() {
-    base_ = run(rec_.tape.choices(), composition_);
+    base_ = run(rec_.tape.choices(), composition_, *scenario_);
     if (!base_.finding || base_.finding->checker != rec_.checker) return false;
     keep(sim::RunResult(base_));
     return true;
@@ -68,9 +68,11 @@ class Shrinker {
   const sim::RunResult& best() const { return best_; }
   unsigned runs() const { return runs_; }
   const scenarios::Composition& composition() const { return composition_; }
+  const scenarios::Scenario& scenario() const { return *scenario_; }
 
  private:
-  sim::RunResult run(const Choices& choices, const scenarios::Composition& composition) {
+  sim::RunResult run(const Choices& choices, const scenarios::Composition& composition,
+                     const scenarios::Scenario& scenario) {
     ++runs_;
     const sim::Tape tape = to_tape(choices);
     scenarios::RunRequest req;
@@ -89,13 +91,13 @@ class Shrinker {
     } else if (best_.steps != 0) {
       req.step_cap = best_.steps + 1;
     }
-    return scenarios::run_scenario(scenario_, req);
+    return scenarios::run_scenario(scenario, req);
   }
   bool budget() const { return runs_ < max_runs_ && runs_ < phase_limit_; }
 
   std::int64_t param_sum(const scenarios::Composition& c) const {
     std::int64_t sum = 0;
-    for (const scenarios::Param& p : scenario_.options.params) sum += c.param(p.name).value_or(p.value);
+    for (const scenarios::Param& p : scenario_->options.params) sum += c.param(p.name).value_or(p.value);
     return sum;
   }
 
@@ -109,14 +111,20 @@ class Shrinker {
     return r.finding && r.finding->checker == base_.finding->checker && r.finding->where == base_.finding->where;
   }
   // Runs `candidate`; keeps its run if it fails the same way and is smaller.
-  bool attempt(const Choices& candidate) { return attempt(candidate, composition_); }
+  bool attempt(const Choices& candidate) { return attempt(candidate, composition_, *scenario_); }
   bool attempt(const Choices& candidate, const scenarios::Composition& composition) {
-    if (!budget() || (candidate == choices_ && composition.params == composition_.params)) return false;
-    sim::RunResult r = run(candidate, composition);
+    return attempt(candidate, composition, *scenario_);
+  }
+  bool attempt(const Choices& candidate, const scenarios::Composition& composition,
+               const scenarios::Scenario& scenario) {
+    if (!budget() || (candidate == choices_ && composition.params == composition_.params && &scenario == scenario_))
+      return false;
+    sim::RunResult r = run(candidate, composition, scenario);
     if (!same_failure(r)) return false;
     const Choices c = r.tape.choices();
     if (size_of(r, c, param_sum(composition)) >= size_) return false;
     composition_ = composition;
+    scenario_ = &scenario;
     keep(std::move(r));
     return true;
   }
@@ -156,19 +164,24 @@ class Shrinker {
     sim::RunResult best;
     Size size{};
     scenarios::Composition composition;
+    const scenarios::Scenario* scenario = nullptr;  // the record's, or the one it copies
   };
-  State save() const { return {choices_, best_, size_, composition_}; }
+  State save() const { return {choices_, best_, size_, composition_, scenario_}; }
   void restore(State st) {
     choices_ = std::move(st.choices);
     best_ = std::move(st.best);
     size_ = st.size;
     composition_ = std::move(st.composition);
+    scenario_ = st.scenario;
   }
 
   // Fresh random runs after the swarm draw (the shrunk fault sites and
   // parameters), each continuing with its own seed from a fixed sequence, so
   // the search is deterministic; the kStarts smallest that fail the same
-  // way, as new starts. Capped at the record's length.
+  // way, as new starts. Capped at the record's length. An mm/pressure/*
+  // copy's probes run on the scenario it copies too (kProbes more): the
+  // same body without kswapd, kcompactd, the page budget and small
+  // mempools, so a start there shows the pressure is not needed.
   std::vector<State> probe_starts();
 
   // The shortest tape (cut after the swarm draw) whose defaulted rest still
@@ -194,7 +207,7 @@ class Shrinker {
   // draw (a larger size can reach the failing case in fewer operations).
   void other_choices();
 
-  const scenarios::Scenario& scenario_;
+  const scenarios::Scenario* scenario_;    // best_'s: the record's, or the one it copies
   const sim::FailureRecord& rec_;
   unsigned max_runs_;
   std::vector<std::int8_t> modes_;         // the record's --fault-sites, by site index

@@ -149,6 +149,7 @@ const std::vector<const Scenario*>& all_scenarios() {
       Scenario copy = s;
       copy.name = "mm/pressure/" + (netfs ? s.name.substr(kNetfs.size()) : s.name);
       copy.options.memory_pressure = true;
+      copy.pressure_base = s.name;
       r.derived.push_back(std::move(copy));
     }
     // Sorted by name whatever the order of registration (static

@@ -140,6 +140,9 @@ struct Scenario {
   // script's absolute path and the hash of its contents; empty otherwise.
   std::string script;
   std::string script_hash;
+  // An mm/pressure/* copy: the name of the scenario it copies (the same
+  // body without memory pressure); empty otherwise. The shrinker tries it.
+  std::string pressure_base;
 };
 
 // The options that shape a scenario's runs, one line (failure files record it).

@@ -2,12 +2,15 @@
 # Shrinking ratio for one planted bug: the failing seed's run shrinks to at
 # most a quarter of its steps, and the shrunk file still fails with the bug's
 # checker (docs/shrinking.md has the table for every `wbsim bugs` line).
-# Usage: shrink_test.sh WBSIM BUG SCENARIO SEED
+# With AFTER, the shrunk file must name that scenario: an mm/pressure/* copy
+# whose failure needs no memory pressure shrinks to the scenario it copies.
+# Usage: shrink_test.sh WBSIM BUG SCENARIO SEED [AFTER]
 set -u
 wbsim=$1
 bug=$2
 scenario=$3
 seed=$4
+after_scenario=${5:-$3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -27,6 +30,12 @@ after=$(awk '/^  steps / {print $4}' shrink.txt)
 [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ ]] || fail "no steps row in: $(cat shrink.txt)"
 echo "$bug: $scenario seed $seed: $before -> $after steps"
 [ $((after * 4)) -le "$before" ] || fail "kept $after of $before steps, more than a quarter"
+named=$(sed -n 's/^scenario: //p' shrunk.wbsim)
+[ "$named" = "$after_scenario" ] || fail "the shrunk file names '$named', not '$after_scenario'"
+if [ "$after_scenario" != "$scenario" ]; then
+  grep -q "^  scenario  *$scenario -> $after_scenario (memory pressure off)" shrink.txt ||
+    fail "shrink does not say the scenario changed: $(head -3 shrink.txt)"
+fi
 
 "$wbsim" replay shrunk.wbsim >replay.txt 2>&1
 code=$?
