@@ -16,7 +16,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(fuse_crash_restart, "fuse/crash_restart", .pct_steps_hint = 2000,
-               .why = "a FUSE server that crashes and restarts (FUSE_NOTIFY_RESEND) or aborts loses nothing silently") {
+               .why = "a FUSE server that crashes and restarts (FUSE_NOTIFY_RESEND) or aborts loses nothing silently",
+               .params = {{"writes", 3, 1, 32, "writes after the first, before the writer waits for the verdict"}}) {
   model::World w({.background_thresh_pages = 1, .dirty_thresh_pages = 64});
   model::FuseConn fc(w, {.server_threads = 1 + sim::draw(3),
                          .temp_pages = sim::draw(2) == 0,
@@ -27,7 +28,8 @@ WBSIM_SCENARIO(fuse_crash_restart, "fuse/crash_restart", .pct_steps_hint = 2000,
   bool recovered = false;
   spawn_bounded(s, "writer", 30 * sim::kSec, "fsync after the server's crash", [&] {
     fc.write(inode, 0, pattern(70, 4096 * (2 + sim::draw(6))));
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       const auto pos = static_cast<model::loff_t>(sim::draw(6) * 4096 + sim::draw(200));
       fc.write(inode, pos, pattern(71 + i, 1 + sim::draw(9000)));
       sim::sleep(sim::draw(400) * sim::kUs);

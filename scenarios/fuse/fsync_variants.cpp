@@ -13,7 +13,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(fuse_fsync_variants, "fuse/fsync_variants", .pct_steps_hint = 2000,
-               .why = "fsync, fdatasync and sync_file_range on a FUSE file under writeback") {
+               .why = "fsync, fdatasync and sync_file_range on a FUSE file under writeback",
+               .params = {{"writes", 6, 1, 32, "writes, each followed by one of the sync calls"}}) {
   model::World w({.background_thresh_pages = 2, .dirty_thresh_pages = 64});
   model::FuseConn fc(w, {.server_threads = 1 + sim::draw(3),
                          .temp_pages = sim::draw(2) == 0,
@@ -21,7 +22,8 @@ WBSIM_SCENARIO(fuse_fsync_variants, "fuse/fsync_variants", .pct_steps_hint = 200
   model::FuseInode& inode = fc.create_file();
   s.spawn("writer", [&] {
     fc.write(inode, 0, pattern(90, 4096 * (2 + sim::draw(6))));
-    for (std::uint32_t i = 0; i < 6; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       const auto pos = static_cast<model::loff_t>(sim::draw(8) * 4096 + sim::draw(300));
       fc.write(inode, pos, pattern(91 + i, 1 + sim::draw(7000)));
       int err = 0;

@@ -13,7 +13,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(fuse_healthy_server_pressure, "fuse/healthy_server_pressure", .pct_steps_hint = 2000,
-               .why = "a healthy FUSE server under memory pressure keeps every write in order") {
+               .why = "a healthy FUSE server under memory pressure keeps every write in order",
+               .params = {{"writes", 6, 1, 32, "writes of the writer, some followed by an fsync"}}) {
   model::World w({.background_thresh_pages = 2,
                   .dirty_thresh_pages = 64,
                   .free_pages = 40,
@@ -25,7 +26,8 @@ WBSIM_SCENARIO(fuse_healthy_server_pressure, "fuse/healthy_server_pressure", .pc
   std::vector<std::uint8_t> shadow(12 * 4096, 0);
   s.spawn("writer", [&] {
     fc.write(inode, 0, shadow);
-    for (std::uint32_t i = 0; i < 6; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       const auto pos = static_cast<model::loff_t>(sim::draw(10) * 4096 + sim::draw(100));
       const auto bytes = pattern(30 + i, 1 + sim::draw(8000));
       fc.write(inode, pos, bytes);

@@ -15,14 +15,16 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_range_ops_vs_writeback, "netfs/range_ops_vs_writeback", .pct_steps_hint = 3000,
-               .why = "server-side range operations race background writeback and migration") {
+               .why = "server-side range operations race background writeback and migration",
+               .params = {{"ops", 8, 1, 32, "range operations, each followed by a write and a read"}}) {
   model::World w({.server = {.wsize = 16 * 1024}, .background_thresh_pages = 2, .dirty_thresh_pages = 128});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(3) == 0});
   bool done = false;
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
     write_all(f, 0, pattern(1, 64 * 1024), {.max_folio_order = 2, .random_orders = true});
-    for (std::uint32_t i = 0; i < 8; ++i) {
+    for (std::int64_t j = 0; s.more("ops", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       const auto size = static_cast<std::uint64_t>(inode.i_size);
       if (size < 3 * 4096) break;  // collapses took the file below what the operations need
       const std::uint64_t block = sim::draw(static_cast<std::uint32_t>(size / 4096 - 2));

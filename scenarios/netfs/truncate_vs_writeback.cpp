@@ -17,7 +17,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_steps_hint = 4000,
-               .why = "truncate waits for writeback; writeback respects the new EOF") {
+               .why = "truncate waits for writeback; writeback respects the new EOF",
+               .params = {{"writes", 4, 1, 32, "writes of each writer"}, {"truncates", 3, 1, 32, "truncates"}}) {
   model::World w({.background_thresh_pages = 2, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file({.cache = sim::draw(2) == 0});
   // Writers and the truncater take i_rwsem, so the shadow follows their order.
@@ -25,7 +26,8 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
   for (std::uint32_t wr = 0; wr < 2; ++wr) {
     s.spawn("writer", [&, wr] {
       model::NetfsFile f = w.open(inode);
-      for (std::uint32_t i = 0; i < 4; ++i) {
+      for (std::int64_t j = 0; s.more("writes", j); ++j) {
+        const auto i = static_cast<std::uint32_t>(j);
         const model::loff_t pos = static_cast<model::loff_t>(sim::draw(12) * 4096 + sim::draw(2) * 100);
         const auto bytes = pattern(60 + wr * 10 + i, 1 + sim::draw(8192));
         edges.push_back(pos);
@@ -37,7 +39,7 @@ WBSIM_SCENARIO(netfs_truncate_vs_writeback, "netfs/truncate_vs_writeback", .pct_
   }
   s.spawn("truncater", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::int64_t i = 0; s.more("truncates", i); ++i) {
       sim::sleep(sim::draw(4) * sim::kMs);
       if (sim::draw(2) == 0) model::netfs_drop_page_cache(f);
       model::loff_t size = 0;

@@ -13,7 +13,8 @@
 namespace wbsim::scenarios {
 
 WBSIM_SCENARIO(netfs_wrong_group_folios, "netfs/wrong_group_folios", .pct_steps_hint = 3000,
-               .why = "folios of another group are redirtied, never written under the wrong group") {
+               .why = "folios of another group are redirtied, never written under the wrong group",
+               .params = {{"writes", 8, 1, 32, "writes and stores, each under one of two groups"}}) {
   model::World w({.background_thresh_pages = 4, .dirty_thresh_pages = 64});
   model::NetfsInode& inode = w.create_file({.writeback_groups = true});
   model::NetfsGroup groups[2] = {{.ref = 1, .id = 1}, {.ref = 1, .id = 2}};
@@ -28,7 +29,8 @@ WBSIM_SCENARIO(netfs_wrong_group_folios, "netfs/wrong_group_folios", .pct_steps_
   };
   s.spawn("writer", [&] {
     model::NetfsFile f = w.open(inode);
-    for (std::uint32_t i = 0; i < 8; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       model::NetfsGroup* g = &groups[sim::draw(2)];
       const model::loff_t pos = static_cast<model::loff_t>(sim::draw(16) * 4096);
       const auto bytes = pattern(20 + i, 4096 * (1 + sim::draw(3)));
