@@ -163,8 +163,9 @@ void Shrinker::local_shrink(unsigned limit) {
 
 // Fresh random runs after the swarm draw (the shrunk fault sites and
 // parameters), each continuing with its own seed from a fixed sequence, so
-// the search is deterministic; the kStarts smallest that fail the same
-// way, as new starts. Capped at the record's length.
+// the search is deterministic, then as many with a fresh swarm draw too;
+// the kStarts smallest that fail the same way, as new starts. Capped at
+// the record's length.
 std::vector<Shrinker::State> Shrinker::probe_starts() {
   const Choices prefix(choices_.begin(), choices_.begin() + static_cast<long>(prefix_end()));
   std::vector<State> found;
@@ -173,17 +174,24 @@ std::vector<Shrinker::State> Shrinker::probe_starts() {
   // An mm/pressure/* copy's probes run on the scenario it copies too.
   std::vector<const scenarios::Scenario*> where = {scenario_};
   if (!scenario_->pressure_base.empty()) where.push_back(scenarios::find_scenario(scenario_->pressure_base));
-  for (const scenarios::Scenario* sc : where) {
-    SIM_ASSERT(sc != nullptr);
-    for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
-      tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
-      sim::RunResult r = run(prefix, composition_, *sc);
-      if (!same_failure(r)) continue;
-      Choices c = r.tape.choices();
-      const Size sz = size_of(r, c, param_sum(composition_));
-      if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c && f.scenario == sc; }))
-        continue;
-      found.push_back({std::move(c), std::move(r), sz, composition_, sc});
+  // Then runs fresh from their first choice, the swarm draw too, as a
+  // sweep's other seeds are: a sweep's shortest failing seed is often far
+  // shorter than its first, with other fault sites on.
+  std::vector<Choices> heads = {prefix};
+  if (!prefix.empty()) heads.emplace_back();
+  for (const Choices& head : heads) {
+    for (const scenarios::Scenario* sc : where) {
+      SIM_ASSERT(sc != nullptr);
+      for (unsigned k = 1; k <= kProbes && runs_ < max_runs_; ++k) {
+        tail_seed_ = rec_.seed + 0x9e3779b97f4a7c15ULL * k;
+        sim::RunResult r = run(head, composition_, *sc);
+        if (!same_failure(r)) continue;
+        Choices c = r.tape.choices();
+        const Size sz = size_of(r, c, param_sum(composition_));
+        if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c && f.scenario == sc; }))
+          continue;
+        found.push_back({std::move(c), std::move(r), sz, composition_, sc});
+      }
     }
   }
   cap_ = 0;
