@@ -187,6 +187,33 @@ TEST(Ploop, a_grow_whose_zeroing_write_past_the_end_is_done_in_part_leaves_part_
   EXPECT_EQ(after.nr_bat_entries, 2100u);
 }
 
+// F23's second path: when the resubmitted rest of that zeroing write fails,
+// the grow fails and rolls back in memory only; the file keeps its size of
+// part clusters with no power cut, and the ctr refuses the image.
+TEST(Ploop, a_grow_whose_zeroing_write_fails_after_a_partial_write_leaves_part_clusters_for_good) {
+  int ret = 0;
+  model::loff_t size_after = 0;
+  model::PloopImageView durable;
+  std::uint32_t entries_after = 0;
+  const auto r = run_ploop(64, [&](sim::Scheduler& s, model::Ploop& dev) {
+    dev.file->short_next_write(3, /*then_fail=*/true);  // the first zeroing write (file cluster 1), then its rest
+    s.spawn("app", [&] {
+      ret = model::ploop_resize(dev, 2100 * 8);
+      size_after = dev.file->size();
+      entries_after = dev.nr_bat_entries;
+      // Everything written kept: the image a clean stop leaves.
+      durable = model::ploop_open_image(
+          dev.file->crash_image([](std::size_t) { return true; }, [](std::size_t, std::size_t) { return true; }), 3);
+      dev.file->fsync();  // a persistence point: the crash-consistency checker opens that image
+    });
+  });
+  EXPECT_EQ(ret, -5);                   // -EIO from ploop_write_zero_cluster_sync()
+  EXPECT_EQ(entries_after, 64u);        // rolled back in memory
+  EXPECT_EQ(size_after, 4096 + 3 * 512);  // and not in the file
+  EXPECT_EQ(durable.error, -71) << durable.why;  // ploop_check_delta_length(): -EPROTO
+  EXPECT_EQ(checker_or_none(r), "ploop-crash-consistency") << (r.finding ? r.finding->message : "");
+}
+
 TEST(Ploop, a_write_to_a_snapshot_cluster_copies_it_whole_into_the_top_delta) {
   std::vector<std::uint8_t> got, untouched;
   std::uint8_t level_before = 0, level_after = 0;

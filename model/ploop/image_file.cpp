@@ -26,7 +26,7 @@ WBSIM_FAULT_SITE(kFsyncEio, "ploop.fsync_eio", "an fsync of the image file fails
 // file's end; a partial completion resubmits the rest (ploop_data_rw_complete),
 // and until that lands the file's size is not whole clusters.
 WBSIM_KNOWN_FINDING(kFindingGrowExtendsInParts, "ploop-grow-extends-image-in-parts", "ploop-crash-consistency",
-                    "ploop/grow_zero_write_in_parts",
+                    "ploop/grow_zero_*",
                     "a grow zeroes a new BAT cluster past the image's end with a plain write; done in parts, it "
                     "leaves a size that is not whole clusters, and a power cut there leaves an image the ctr "
                     "refuses (-EPROTO)");
@@ -112,7 +112,8 @@ void ImageFile::write_async(loff_t pos, std::vector<std::uint8_t> bytes, bool ds
   sim::Scheduler::current().spawn(fmt::format("aio.w{}", ++aio_), [this, pos, dsync, bytes = std::move(bytes),
                                                                     complete = std::move(complete)]() mutable {
     latency();
-    if (!healed_ && sim::fault(kFileEio)) {
+    if (fail_next_write_ || (!healed_ && sim::fault(kFileEio))) {
+      fail_next_write_ = false;
       complete(kEIO);
       return;
     }
@@ -121,6 +122,7 @@ void ImageFile::write_async(loff_t pos, std::vector<std::uint8_t> bytes, bool ds
     if (short_next_write_ != 0 && asked > std::size_t{short_next_write_} * kSectorSize) {
       bytes.resize(std::size_t{short_next_write_} * kSectorSize);
       short_next_write_ = 0;
+      fail_next_write_ = fail_after_short_;
     } else if (!healed_ && asked > kSectorSize && sim::fault(kFileShort)) {
       const std::size_t sectors = asked / kSectorSize;
       bytes.resize((1 + sim::draw(static_cast<std::uint32_t>(sectors - 1))) * kSectorSize);

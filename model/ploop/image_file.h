@@ -63,8 +63,13 @@ class ImageFile {
   // Scripted: the next `n` fsyncs fail with -EIO (after waiting as usual).
   void fail_next_fsync(int n) { fail_fsyncs_ = n; }
   // Scripted: the next write longer than `sectors` sectors is done for that
-  // many (partial I/O, as the `ploop.file_short` fault site does at random).
-  void short_next_write(std::uint32_t sectors) { short_next_write_ = sectors; }
+  // many (partial I/O, as the `ploop.file_short` fault site does at random);
+  // with `then_fail`, the write after it fails with -EIO (as the
+  // `ploop.file_eio` site does at random): a resubmitted rest that fails.
+  void short_next_write(std::uint32_t sectors, bool then_fail = false) {
+    short_next_write_ = sectors;
+    fail_after_short_ = then_fail;
+  }
 
   // --- power cuts --------------------------------------------------------------
   // Operations issued since the last durable point (may still land).
@@ -112,6 +117,8 @@ class ImageFile {
   bool healed_ = false;
   int fail_fsyncs_ = 0;
   std::uint32_t short_next_write_ = 0;
+  bool fail_after_short_ = false;  // short_next_write(..., then_fail)
+  bool fail_next_write_ = false;   // set when that short write is done
 };
 
 }  // namespace wbsim::model
