@@ -150,6 +150,7 @@ void record_failures(const sim::TargetSummary& t, const SweepArgs& args, const s
           fill_failure(rec, shrunk.after);
           record_composition(rec, shrunk.composition);
           line.shrunk_steps = shrunk.after.steps;
+          if (shrunk.scenario->name != t.name) line.shrunk_scenario = shrunk.scenario->name;
         }
       }
       std::string error;

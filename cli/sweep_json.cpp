@@ -74,7 +74,8 @@ Json failure_json(const SweepIdentity& id, const FailureLine& f) {
               {"message", f.message},
               {"file", f.file},
               {"reproduce", f.reproduce},
-              {"shrunk_steps", f.shrunk_steps}};
+              {"shrunk_steps", f.shrunk_steps},
+              {"shrunk_scenario", f.shrunk_scenario}};
 }
 
 }  // namespace

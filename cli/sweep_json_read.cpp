@@ -137,6 +137,7 @@ FailureLine read_failure(const Reader& r, const Json& j, const std::string& wher
   f.file = r.string(j, where, "file");
   f.reproduce = r.string(j, where, "reproduce");
   f.shrunk_steps = r.u64(j, where, "shrunk_steps");
+  f.shrunk_scenario = r.string(j, where, "shrunk_scenario");
   const Json& shard = r.field(j, where, "shard");
   f.shard_index = r.u32(shard, where + "/shard", "index");
   f.shard_count = r.u32(shard, where + "/shard", "count");

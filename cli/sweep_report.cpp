@@ -134,8 +134,9 @@ int print_sweep_summary(const SweepOutcome& o, std::vector<const sim::CoverageMa
       fmt::print("  {} seeds fail this way (first seed {}); this one is the shortest, {} steps\n", f.group_seeds,
                  f.first_seed, f.steps);
     if (f.shrunk_steps != 0)
-      fmt::print("  shrunk: {} -> {} steps, the same checker at the same place (wbsim replay FILE)\n", f.steps,
-                 f.shrunk_steps);
+      fmt::print("  shrunk: {} -> {} steps, the same checker at the same place{} (wbsim replay FILE)\n", f.steps,
+                 f.shrunk_steps,
+                 f.shrunk_scenario.empty() ? "" : fmt::format(", on {} (memory pressure off)", f.shrunk_scenario));
     fmt::print("  failure file: {}\n  reproduce: {}\n", f.file, f.reproduce);
   }
   fmt::print("\nsweep: {} scenarios, {} seeds, {} failing seeds, {} determinism re-runs, {} steps in {:.2f} s\n",

@@ -25,6 +25,9 @@ struct FailureLine {
   std::string file;
   std::string reproduce;
   std::uint64_t shrunk_steps = 0;  // with --shrink: the file's run (0: not shrunk)
+  // With --shrink, when the shrunk file names another scenario: the one an
+  // mm/pressure/* copy copies (its failure needs no memory pressure).
+  std::string shrunk_scenario{};
   std::string shape{};             // sim::failure_shape: what groups it, across shards too
   std::uint32_t shard_index = 0;   // the shard that ran `seed`
   std::uint32_t shard_count = 1;

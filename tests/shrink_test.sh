@@ -35,6 +35,12 @@ named=$(sed -n 's/^scenario: //p' shrunk.wbsim)
 if [ "$after_scenario" != "$scenario" ]; then
   grep -q "^  scenario  *$scenario -> $after_scenario (memory pressure off)" shrink.txt ||
     fail "shrink does not say the scenario changed: $(head -3 shrink.txt)"
+  # The sweep's --shrink says so too, and its JSON report keeps it.
+  "$wbsim" sweep --scenario "$scenario" --bug "$bug" --seed-base "$seed" --seeds 1 --shrink --out sweep \
+    --json sweep.json >sweep.txt 2>&1
+  grep -q "^  shrunk: .* on $after_scenario (memory pressure off)" sweep.txt ||
+    fail "sweep --shrink does not name $after_scenario: $(grep -A3 '^FAIL .* seed' sweep.txt)"
+  grep -q "\"shrunk_scenario\":\"$after_scenario\"" sweep.json || fail "sweep.json has no shrunk_scenario"
 fi
 
 "$wbsim" replay shrunk.wbsim >replay.txt 2>&1
