@@ -24,9 +24,9 @@
 //      choice, a few other values of each draw.
 //
 // The search is multi-start: the record's run is shrunk with half the
-// budget, then the smallest of a fixed number of fresh random continuations
-// (after the shrunk swarm draw, with the shrunk parameters) that fail the
-// same way are shrunk with the rest, and the smallest result is kept. An
+// budget, then the smallest of a fixed number of fresh random runs (after
+// the shrunk swarm draw, or from a fresh one, with the shrunk parameters)
+// that fail the same way are shrunk with the rest, and the smallest result is kept. An
 // mm/pressure/* copy's continuations run on the scenario it copies as
 // well: a start there that wins shows the failure needs no memory
 // pressure, and the result names that scenario.
@@ -188,8 +188,8 @@ std::vector<Shrinker::State> Shrinker::probe_starts() {
         if (!same_failure(r)) continue;
         Choices c = r.tape.choices();
         const Size sz = size_of(r, c, param_sum(composition_));
-        if (std::any_of(found.begin(), found.end(), [&](const State& f) { return f.choices == c && f.scenario == sc; }))
-          continue;
+        const auto same = [&](const State& f) { return f.choices == c && f.scenario == sc; };
+        if (std::any_of(found.begin(), found.end(), same)) continue;
         found.push_back({std::move(c), std::move(r), sz, composition_, sc});
       }
     }

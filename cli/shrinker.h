@@ -111,20 +111,14 @@ class Shrinker {
     return r.finding && r.finding->checker == base_.finding->checker && r.finding->where == base_.finding->where;
   }
   // Runs `candidate`; keeps its run if it fails the same way and is smaller.
-  bool attempt(const Choices& candidate) { return attempt(candidate, composition_, *scenario_); }
+  bool attempt(const Choices& candidate) { return attempt(candidate, composition_); }
   bool attempt(const Choices& candidate, const scenarios::Composition& composition) {
-    return attempt(candidate, composition, *scenario_);
-  }
-  bool attempt(const Choices& candidate, const scenarios::Composition& composition,
-               const scenarios::Scenario& scenario) {
-    if (!budget() || (candidate == choices_ && composition.params == composition_.params && &scenario == scenario_))
-      return false;
-    sim::RunResult r = run(candidate, composition, scenario);
+    if (!budget() || (candidate == choices_ && composition.params == composition_.params)) return false;
+    sim::RunResult r = run(candidate, composition, *scenario_);
     if (!same_failure(r)) return false;
     const Choices c = r.tape.choices();
     if (size_of(r, c, param_sum(composition)) >= size_) return false;
     composition_ = composition;
-    scenario_ = &scenario;
     keep(std::move(r));
     return true;
   }
@@ -177,8 +171,9 @@ class Shrinker {
 
   // Fresh random runs after the swarm draw (the shrunk fault sites and
   // parameters), each continuing with its own seed from a fixed sequence, so
-  // the search is deterministic; the kStarts smallest that fail the same
-  // way, as new starts. Capped at the record's length. An mm/pressure/*
+  // the search is deterministic, then as many from a fresh swarm draw (as a
+  // sweep's other seeds); the kStarts smallest that fail the same way, as
+  // new starts. Capped at the record's length. An mm/pressure/*
   // copy's probes run on the scenario it copies too (kProbes more): the
   // same body without kswapd, kcompactd, the page budget and small
   // mempools, so a start there shows the pressure is not needed.
