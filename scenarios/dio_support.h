@@ -31,6 +31,8 @@ struct DioScenarioSpec {
   DioExpect pagecache_add_lock;
   DioExpect lock_entries;
   DioExpect dio_via_pagecache;
+  // The workload's knobs (ScenarioOptions::params), the same for every design.
+  std::vector<Param> params{};
 };
 
 class DioRegistrars {
@@ -46,7 +48,7 @@ class DioRegistrars {
                 ScenarioOptions{.expect = e.expect, .expect_checker = e.checker, .faults = spec.faults,
                                 .pct_steps_hint = spec.pct_steps_hint, .fault_sites_off = spec.fault_sites_off,
                                 .checkers_off = e.checkers_off, .why = spec.why,
-                                .dio_policy = static_cast<std::uint8_t>(p)},
+                                .dio_policy = static_cast<std::uint8_t>(p), .params = spec.params},
                 fn, loc);
     }
   }

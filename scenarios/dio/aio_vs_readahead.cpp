@@ -15,13 +15,15 @@ namespace wbsim::scenarios {
 WBSIM_DIO_SCENARIO(dio_aio_vs_readahead,
                    {.shape = "aio_vs_readahead",
                     .why = "an AIO DIO write's completion leaves no stale page read in during the write (C25)",
-                    .netfs = {.checkers_off = "dio-readd-window"}}) {
+                    .netfs = {.checkers_off = "dio-readd-window"},
+                    .params = {{"writes", 3, 1, 32, "AIO direct writes"}}}) {
   model::World w;
   model::LocalFs fs(w);
   model::LocalInode& inode = dio_file(fs);
   s.spawn("aio", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       model::local_dio_write(f, page(4), pattern(40 + i, 4 * model::kPageSize), /*aio=*/true);
       sim::sleep(sim::draw(300) * sim::kUs);
     }

@@ -14,13 +14,15 @@ WBSIM_DIO_SCENARIO(dio_gup_same_file,
                     .why = "a DIO sourced from a mapping of its own file never waits on itself",
                     .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"},
                     .lock_entries = {sim::Expect::fail_sometimes, "dio-gup-self-deadlock"},
-                    .dio_via_pagecache = {sim::Expect::fail_sometimes, "dio-gup-self-deadlock"}}) {
+                    .dio_via_pagecache = {sim::Expect::fail_sometimes, "dio-gup-self-deadlock"},
+                    .params = {{"dio_writes", 2, 1, 32, "direct writes from a mapping of the same file"},
+                               {"reads", 3, 1, 32, "buffered reads of the reader"}}}) {
   model::World w;
   model::LocalFs fs(w);
   model::LocalInode& inode = dio_file(fs);
   s.spawn("direct", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 2; ++i) {
+    for (std::int64_t i = 0; s.more("dio_writes", i); ++i) {
       const model::loff_t src = sim::draw(2) == 0 ? page(4) : page(10);
       model::local_dio_write(f, page(2), std::vector<std::uint8_t>(4 * model::kPageSize), /*aio=*/sim::draw(2) == 0,
                              src);
@@ -28,7 +30,7 @@ WBSIM_DIO_SCENARIO(dio_gup_same_file,
   });
   s.spawn("reader", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::int64_t i = 0; s.more("reads", i); ++i) {
       model::local_buffered_read(f, page(sim::draw(14)), 2 * model::kPageSize);
       sim::sleep(sim::draw(500) * sim::kUs);
     }

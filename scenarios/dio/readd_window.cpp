@@ -13,13 +13,15 @@ namespace wbsim::scenarios {
 WBSIM_DIO_SCENARIO(dio_readd_window,
                    {.shape = "readd_window",
                     .why = "no page is re-added over a DIO write's range before it lands (C26)",
-                    .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"}}) {
+                    .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"},
+                    .params = {{"writes", 3, 1, 32, "direct writes over the window"}}}) {
   model::World w;
   model::LocalFs fs(w);
   model::LocalInode& inode = dio_file(fs);
   s.spawn("direct", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::int64_t j = 0; s.more("writes", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       model::local_dio_write(f, page(2), pattern(50 + i, 8 * model::kPageSize), /*aio=*/false);
       sim::sleep(sim::draw(300) * sim::kUs);
     }

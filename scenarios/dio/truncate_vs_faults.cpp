@@ -14,7 +14,9 @@ namespace wbsim::scenarios {
 WBSIM_DIO_SCENARIO(dio_truncate_vs_faults,
                    {.shape = "truncate_vs_faults",
                     .why = "truncate and punch-hole never leave a page re-added or redirtied behind the drop",
-                    .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"}}) {
+                    .netfs = {sim::Expect::fail_sometimes, "dio-readd-window"},
+                    .params = {{"faults", 8, 1, 32, "mapped stores or reads of the mapper"},
+                               {"ops", 4, 1, 32, "buffered writes, direct writes or reads of the io fiber"}}}) {
   model::World w;
   model::LocalFs fs(w);
   model::LocalInode& inode = dio_file(fs);
@@ -28,7 +30,8 @@ WBSIM_DIO_SCENARIO(dio_truncate_vs_faults,
   });
   s.spawn("mapper", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 8; ++i) {
+    for (std::int64_t j = 0; s.more("faults", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       const model::loff_t at = page(sim::draw(14)) + sim::draw(4096);
       if (sim::draw(2) == 0) {
         model::local_mmap_write(f, at, pattern(70 + i, 1 + sim::draw(4096)));
@@ -40,7 +43,8 @@ WBSIM_DIO_SCENARIO(dio_truncate_vs_faults,
   });
   s.spawn("io", [&] {
     model::LocalFile f = fs.open(inode);
-    for (std::uint32_t i = 0; i < 4; ++i) {
+    for (std::int64_t j = 0; s.more("ops", j); ++j) {
+      const auto i = static_cast<std::uint32_t>(j);
       switch (sim::draw(3)) {
         case 0: model::local_buffered_write(f, page(sim::draw(14)), pattern(80 + i, 1 + sim::draw(8192))); break;
         case 1: model::local_dio_write(f, page(sim::draw(14)), pattern(80 + i, model::kPageSize), sim::draw(2) == 0); break;
