@@ -156,6 +156,7 @@ void Scheduler::switch_to(FiberId next) {
 void Scheduler::run() {
   SIM_ASSERT(!in_fiber());
   SIM_ASSERT(!finding_.has_value());
+  still_since_ = step_;  // the host may have changed anything between phases
   const FiberId next = select_next();
   if (next != kHost) switch_to(next);
   if (finding_) {

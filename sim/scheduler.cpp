@@ -94,6 +94,7 @@ Scheduler::Scheduler(const SchedulerConfig& config)
       tape_(std::move(arena().tape)),
       trace_(config.keep_full_trace),
       stacks_(StackPool::for_this_thread()),
+      quiet_steps_(config.watch_repeats ? RepeatWatch::kQuietSteps : ~std::uint64_t{0}),
       previous_current_(t_current_scheduler) {
   t_current_scheduler = this;
   if (config.strategy.kind == StrategySpec::Kind::replay)
@@ -189,6 +190,34 @@ FiberId Scheduler::step_budget_exhausted() {
   return kHost;
 }
 
+bool Scheduler::watch_repeats() {
+  evaluated(kCheckLivelock);
+  const std::uint64_t records = trace_.count();
+  const std::uint64_t from = watched_from_record_;
+  watched_from_record_ = records;
+  if (step_ - still_since_ == quiet_steps_ + 1) {
+    repeats_.reset();
+    return false;
+  }
+  const std::size_t period = repeats_.add(current_, trace_.signature_since(from));
+  if (period == 0) return false;
+  // The fibers of one period, in the order they ran.
+  std::vector<FiberId> who;
+  for (std::size_t back = period; back-- > 0;) {
+    const FiberId id = repeats_.fiber_back(back);
+    if (std::find(who.begin(), who.end(), id) == who.end()) who.push_back(id);
+  }
+  std::string names;
+  for (const FiberId id : who) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", fiber_name(id));
+  finding_ = make_finding(
+      "livelock", fmt::format("{} {} {} round the same {} step{} over the last {} steps, virtual time standing "
+                              "still since step {}",
+                              who.size() == 1 ? "fiber" : "fibers", names, who.size() == 1 ? "goes" : "go",
+                              period, period == 1 ? "" : "s", RepeatWatch::kWindow, still_since_));
+  finding_->details = describe_busiest();
+  return true;
+}
+
 bool Scheduler::fire_next_timers() {
   while (!timers_.empty() && timers_.top().gen != fibers_[timers_.top().fiber]->wait_gen) timers_.pop();
   if (timers_.empty()) return false;
@@ -202,6 +231,7 @@ bool Scheduler::fire_next_timers() {
   if (t > now_) {
     trace(Reason::clock, kNoObject, now_, t);
     now_ = t;
+    still_since_ = step_;
   }
   while (!timers_.empty() && timers_.top().deadline == t) {
     const Timer timer = timers_.top();

@@ -37,6 +37,7 @@
 #include "sim/tape.h"
 #include "sim/trace.h"
 #include "sim/types.h"
+#include "sim/repeat_watch.h"
 #include "sim/wait_object.h"
 
 namespace wbsim::sim {
@@ -70,6 +71,10 @@ struct SchedulerConfig {
   // Record what every step after a fiber choice acted on (footprints()), for
   // explore's partial-order reduction.
   bool record_footprints = false;
+  // Find a run going round the same steps with the clock standing still
+  // (sim/repeat_watch.h) before the step budget does. Off only for the
+  // runtime's benchmarks, whose loops go round on purpose.
+  bool watch_repeats = true;
 };
 
 // A step's resume object when what it acts on is not known: dependent on
@@ -303,6 +308,9 @@ class Scheduler final : public TraceNames {
     if (open_step_ != kNoStep) [[unlikely]] close_step();
     if (runnable_.empty()) [[unlikely]] return select_after_idle();
     if (++step_ > config_.step_budget) [[unlikely]] return step_budget_exhausted();
+    if (step_ - still_since_ > quiet_steps_) [[unlikely]] {
+      if (watch_repeats()) return kHost;
+    }
     const auto n = static_cast<std::uint32_t>(runnable_.size());
     if (n == 1) return runnable_[0];
     const std::uint32_t i = fast_rng_ ? fast_rng_->below(n) : strategy_->choose_fiber(runnable_, current_);
@@ -325,6 +333,10 @@ class Scheduler final : public TraceNames {
   void recycle_storage();
   FiberId select_after_idle();
   FiberId step_budget_exhausted();
+  // The clock has stood still for RepeatWatch::kQuietSteps: adds the step
+  // that just ended to the watch; true when it found the run going round
+  // (finding_ is set).
+  bool watch_repeats();
   bool fire_next_timers();
   void end_phase();
   void switch_to(FiberId next);
@@ -379,6 +391,12 @@ class Scheduler final : public TraceNames {
   boost::context::fiber* switched_from_slot_ = &host_cont_;
   Time now_ = 0;
   std::uint64_t step_ = 0;
+  // The step at which virtual time last moved (or the phase began), and
+  // the trace record the watched step began at.
+  std::uint64_t still_since_ = 0;
+  std::uint64_t quiet_steps_;  // RepeatWatch::kQuietSteps, or never when the watch is off
+  std::uint64_t watched_from_record_ = 0;
+  RepeatWatch repeats_;
   std::uint64_t switches_ = 0;  // fiber-to-fiber moves, for benchmarks
   bool tearing_down_ = false;
   std::optional<Finding> finding_;

@@ -64,6 +64,18 @@ std::vector<TraceRecord> Trace::tail() const {
   return out;
 }
 
+std::uint64_t Trace::signature_since(std::uint64_t first) const {
+  if (count_ - first > kRingSize) return mix(count_, 0x5851f42d4c957f2dULL);
+  std::uint64_t h = count_ - first;
+  for (std::uint64_t i = first; i < count_; ++i) {
+    const TraceRecord& r = ring_[i % kRingSize];
+    h = mix(h, r.a * 0x165667b19e3779f9ULL + r.b * 0xd6e8feb86659fd93ULL +
+                   ((std::uint64_t{r.fiber} << 32 | r.object) ^ (std::uint64_t{r.reason} << 48)) *
+                       0xff51afd7ed558ccdULL);
+  }
+  return h;
+}
+
 std::string format_trace_header() {
   return fmt::format("{:>16} {:>9} {:<16} {:<5} {:<22} {}", "time_us", "step", "fiber", "event",
                      "object", "a b");

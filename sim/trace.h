@@ -100,6 +100,10 @@ class Trace {
   const std::vector<TraceRecord>& all() const { return all_; }
   // The last min(count, kRingSize) records, oldest first.
   std::vector<TraceRecord> tail() const;
+  // What records [first, count) did, every field but the time and the step
+  // folded (sim/repeat_watch.h compares steps with it). More records than
+  // the ring holds fold to a value no other span gives.
+  std::uint64_t signature_since(std::uint64_t first) const;
 
  private:
   static std::uint64_t mix(std::uint64_t h, std::uint64_t x) {

@@ -310,6 +310,96 @@ TEST(Livelock, exhausting_the_step_budget_names_the_busiest_fiber_first) {
   EXPECT_LE(r.steps, 2001u);
 }
 
+// A run that goes round (sim/repeat_watch.h) is found when the watch's
+// window fills, long before the step budget.
+TEST(Livelock, a_lone_spinner_is_found_going_round_long_before_the_step_budget) {
+  auto cfg = test::make_config(1);
+  cfg.step_budget = 1'000'000;
+  const auto r = sim::run_simulation(cfg, true, [](Scheduler& s) {
+    s.spawn("setup", [] { sim::sleep(kMs); });
+    s.spawn("spinner", [] {
+      sim::sleep(2 * kMs);
+      for (;;) sim::yield();
+    });
+    s.run();
+  }, "");
+  ASSERT_EQ(checker_of(r), "livelock");
+  EXPECT_NE(r.finding->message.find("fiber 'spinner' goes round the same 1 step over the last 1024 steps"),
+            std::string::npos)
+      << r.finding->message;
+  EXPECT_EQ(r.time, 2 * kMs);
+  EXPECT_LE(r.steps, 2 * sim::RepeatWatch::kQuietSteps + 16);
+}
+
+TEST(Livelock, a_spin_that_alternates_between_two_traced_states_has_period_two) {
+  auto cfg = test::make_config(1);
+  cfg.step_budget = 1'000'000;
+  const auto r = sim::run_simulation(cfg, true, [](Scheduler& s) {
+    s.spawn("flipper", [&s] {
+      for (std::uint64_t bit = 0;; bit ^= 1) {
+        s.trace(Reason::mark, sim::kNoObject, bit);
+        sim::yield();
+      }
+    });
+    s.run();
+  }, "");
+  ASSERT_EQ(checker_of(r), "livelock");
+  EXPECT_NE(r.finding->message.find("fiber 'flipper' goes round the same 2 steps"), std::string::npos)
+      << r.finding->message;
+}
+
+// What the watch leaves to the step budget: a spin whose trace moves on.
+TEST(Livelock, a_spin_that_traces_a_counter_runs_to_the_step_budget) {
+  auto cfg = test::make_config(1);
+  cfg.step_budget = 5000;
+  const auto r = sim::run_simulation(cfg, true, [](Scheduler& s) {
+    s.spawn("counter", [&s] {
+      for (std::uint64_t i = 0;; ++i) {
+        s.trace(Reason::mark, sim::kNoObject, i);
+        sim::yield();
+      }
+    });
+    s.run();
+  }, "");
+  ASSERT_EQ(checker_of(r), "livelock");
+  EXPECT_NE(r.finding->message.find("step budget of 5000"), std::string::npos) << r.finding->message;
+}
+
+// A loop that ends within the quiet steps and the window is no livelock,
+// however alike its steps are.
+TEST(Livelock, a_bounded_spin_shorter_than_the_watch_ends_quietly) {
+  auto cfg = test::make_config(1);
+  cfg.step_budget = 1'000'000;
+  bool done = false;
+  const auto r = sim::run_simulation(cfg, true, [&](Scheduler& s) {
+    s.spawn("bounded", [&] {
+      for (std::size_t i = 0; i < sim::RepeatWatch::kQuietSteps + sim::RepeatWatch::kWindow - 8; ++i) sim::yield();
+      done = true;
+    });
+    s.run();
+  }, "");
+  EXPECT_FALSE(r.finding.has_value()) << r.finding->message;
+  EXPECT_TRUE(done);
+}
+
+// A clock that moves between the spins starts the watch again: the
+// virtual-time budget is what ends a loop that sleeps.
+TEST(Livelock, a_poll_that_sleeps_between_looks_is_not_going_round) {
+  auto cfg = test::make_config(1);
+  cfg.time_budget = 100 * kMs;
+  const auto r = sim::run_simulation(cfg, true, [](Scheduler& s) {
+    s.spawn("poller", [] {
+      for (;;) {
+        for (int i = 0; i < 1500; ++i) sim::yield();
+        sim::sleep(kMs);
+      }
+    });
+    s.run();
+  }, "");
+  ASSERT_EQ(checker_of(r), "livelock");
+  EXPECT_NE(r.finding->message.find("virtual time budget"), std::string::npos) << r.finding->message;
+}
+
 TEST(Livelock, exceeding_the_virtual_time_budget_is_a_livelock) {
   auto cfg = test::make_config(1);
   cfg.time_budget = kSec;
