@@ -27,6 +27,8 @@ void print_finding(std::FILE* out, const sim::Finding& f, const sim::RunResult& 
              f.fiber == sim::kNoFiber ? std::string("host") : fmt::format("{} '{}'", f.fiber, f.fiber_name));
   if (!f.where.empty())
     fmt::print(out, "  where: {}{}\n", f.where, f.scenario_where.empty() ? "" : fmt::format("; its fiber descends from the one spawned at {}", f.scenario_where));
+  else if (!f.scenario_where.empty())
+    fmt::print(out, "  where: no source line; its fiber descends from the one spawned at {}\n", f.scenario_where);
   if (const sim::KnownFinding* k = sim::explaining_finding(f.checker, r.mark_hits))
     fmt::print(out, "  pinned: this run took the path of the finding {} (docs/findings.md)\n", k->name());
   if (!f.details.empty()) {

@@ -215,6 +215,8 @@ bool Scheduler::watch_repeats() {
                               who.size() == 1 ? "fiber" : "fibers", names, who.size() == 1 ? "goes" : "go",
                               period, period == 1 ? "" : "s", RepeatWatch::kWindow, still_since_));
   finding_->details = describe_busiest();
+  // The loop has no source line of its own: name the scenario line behind the fiber going round.
+  if (current_ != kHost) finding_->scenario_where = scenario_origin(current_);
   return true;
 }
 

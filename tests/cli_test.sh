@@ -120,6 +120,13 @@ expect_usage "--filter: unknown key 'bogus' in 'bogus=1'" trace "$pfile" --filte
 "$wbsim" replay "$pfile" >where.txt 2>&1
 grep -Eq "^  where: checkers/request_state.cpp:[0-9]+; its fiber descends from the one spawned at scenarios/netfs/retry_resplit_one_fewer.cpp:[0-9]+ \('writer'\)" where.txt && ok ||
   bad "where: names the scenario line: $(grep where: where.txt)"
+# A run going round is a livelock found long before the step budget, and
+# names the scenario line behind the fiber going round.
+"$wbsim" run netfs/unbuffered_write_pause --seed 1 --bug netfs-wait-loops-collecting-in-app --out . >round.txt 2>&1
+grep -q "^FAIL livelock: fiber 'direct' goes round the same 1 step over the last 1024 steps" round.txt &&
+  grep -Eq "^  at virtual time [0-9.]+ s, step [0-9]{4}, " round.txt &&
+  grep -Eq "^  where: no source line; its fiber descends from the one spawned at scenarios/netfs/unbuffered_write_pause.cpp:[0-9]+ \('direct'\)" round.txt &&
+  ok || bad "a run going round: $(head -5 round.txt)"
 expect_usage "--step 999999: the run ends at step [0-9]+" draw "$pfile" --step 999999
 expect_usage "missing.wbsim: cannot read" draw missing.wbsim
 # sweep --shrink: each failure group's file holds its shrunk run, which
