@@ -72,6 +72,7 @@ NetfsInode& World::create_file(const FileOptions& options) {
   ictx.mapping.release_always = true;  // netfs_inode_init(): ->release_folio drives zero_point
   ictx.wb_lock = std::make_unique<sim::Mutex>(fmt::format("wb_lock.{}", id));
   ictx.i_rwsem = std::make_unique<sim::RwSem>(fmt::format("i_rwsem.{}", id));
+  ictx.mapping.invalidate_lock = std::make_unique<sim::RwSem>(fmt::format("invalidate_lock.{}", id));
   ictx.i_dio_wq = std::make_unique<sim::WaitQueue>(fmt::format("i_dio_wq.{}", id));
   ictx.ops = options.prepare_write ? &kRfsRequestOps : &kRfsRequestOpsNoPrepare;
   ictx.cache_ops = &kRfsCacheOps;

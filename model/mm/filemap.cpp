@@ -167,12 +167,16 @@ bool filemap_range_has_page(const AddressSpace& mapping, loff_t start, loff_t en
 
 int filemap_invalidate_inode(AddressSpace& mapping, loff_t start, loff_t end) {
   // As mm/filemap.c: a folio that cannot be dropped (redirtied meanwhile)
-  // stays, and only a writeback error is reported. (The invalidate lock it
-  // holds around this is not modelled for netfs inodes; docs/model.md.)
+  // stays, and only a writeback error is reported. Under the invalidate
+  // lock, so no fault or readahead reads a dropped folio back meanwhile.
   if (mapping.nrpages != 0 && end >= start) {
-    filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
-    invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(start) >> kPageShift,
-                                  static_cast<pgoff_t>(end) >> kPageShift);
+    filemap_invalidate_lock(mapping);
+    if (mapping.nrpages != 0) {  // looked at again under the lock
+      filemap_fdatawrite_range(mapping, start, end, SyncMode::all);
+      invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(start) >> kPageShift,
+                                    static_cast<pgoff_t>(end) >> kPageShift);
+    }
+    filemap_invalidate_unlock(mapping);
   }
   return filemap_check_errors(mapping);
 }

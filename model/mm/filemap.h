@@ -8,7 +8,9 @@
 //! set by tag_pages_for_writeback and cleared when writeback starts.
 //!
 //! Not modelled: shadow entries, multi-index entries beyond one folio per
-//! index range, invalidate_lock.
+//! index range. mapping->invalidate_lock is a netfs inode's only: a FUSE
+//! mapping takes it exclusive only under DAX, and a local file's inode
+//! keeps its own (model/dio/local.h).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "model/mm/folio.h"
+#include "sim/rwsem.h"
 #include "sim/waitqueue.h"
 
 namespace wbsim::model {
@@ -95,7 +98,28 @@ struct AddressSpace {
   // (mapping_set_large_folios() sets MAX_PAGECACHE_ORDER); 0 for a mapping
   // without large folios.
   unsigned max_folio_order = 0;
+  // mapping->invalidate_lock: shared while folios are added to the cache
+  // and read (readahead, a fault), exclusive while a range is dropped so
+  // the server can change it (filemap_invalidate_inode, the filesystem's
+  // hole punch): a fault cannot read stale bytes back in meanwhile. Null
+  // for mappings that do not model it (filemap.h's header).
+  std::unique_ptr<sim::RwSem> invalidate_lock;
 };
+
+// filemap_invalidate_lock{,_shared}() and their unlocks; no-ops on a
+// mapping without the lock.
+inline void filemap_invalidate_lock(AddressSpace& m) {
+  if (m.invalidate_lock) m.invalidate_lock->down_write();
+}
+inline void filemap_invalidate_unlock(AddressSpace& m) {
+  if (m.invalidate_lock) m.invalidate_lock->up_write();
+}
+inline void filemap_invalidate_lock_shared(AddressSpace& m) {
+  if (m.invalidate_lock) m.invalidate_lock->down_read();
+}
+inline void filemap_invalidate_unlock_shared(AddressSpace& m) {
+  if (m.invalidate_lock) m.invalidate_lock->up_read();
+}
 
 // MAX_PAGECACHE_ORDER on x86-64 with 4 KiB pages (HPAGE_PMD_ORDER).
 inline constexpr unsigned kMaxPagecacheOrder = 9;

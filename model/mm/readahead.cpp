@@ -2,7 +2,7 @@
 // readahead ramps up by two at each asynchronous window), as at the netfs
 // pin (docs/fidelity.md).
 //
-// Simplified: no invalidate lock around the allocation (docs/model.md), no
+// Simplified: no
 // memalloc_nofs, no workingset/PSI accounting, no blk-cgroup congestion,
 // no FMODE_RANDOM; bdi->io_pages is taken to be no larger than ra_pages; a
 // folio the allocator could not give is not modelled (the cache's pages
@@ -23,11 +23,24 @@ WBSIM_MARK(kMarkRaLargeAfterCached, "mm.readahead_large_after_cached",
 
 namespace {
 
+// The batches read_pages() handed on under the invalidate lock. The kernel's
+// ->readahead issues the reads and returns, and they complete, unlocking
+// the folios, after readahead has dropped the lock: a hole punch waits for
+// the lock, not for the reads, and then for each folio's lock. The model's
+// ->readahead reads synchronously, so a batch is read once the lock is
+// dropped (complete_reads()), issuing and completing together.
+using IssuedBatches = std::vector<std::vector<Folio*>>;
+
 // read_pages(): hand the batch to ->readahead; it unlocks every folio.
-void read_pages(ReadaheadControl& ractl, std::vector<Folio*>& batch) {
+void read_pages(IssuedBatches& issued, std::vector<Folio*>& batch) {
   if (batch.empty()) return;
-  ractl.readahead(batch);
+  issued.push_back(std::move(batch));
   batch.clear();
+}
+
+void complete_reads(ReadaheadControl& ractl, IssuedBatches& issued) {
+  for (std::vector<Folio*>& batch : issued) ractl.readahead(batch);
+  issued.clear();
 }
 
 // page_cache_ra_unbounded(): an order-0 folio for every missing index; the
@@ -36,17 +49,23 @@ void read_pages(ReadaheadControl& ractl, std::vector<Folio*>& batch) {
 void page_cache_ra_unbounded(ReadaheadControl& ractl, pgoff_t index, unsigned long nr_to_read,
                              unsigned long lookahead) {
   const unsigned long mark = lookahead <= nr_to_read ? nr_to_read - lookahead : ~0ul;
+  // Shared: a hole punch (exclusive) must not see folios it dropped come
+  // back, read from the server before it changed the range.
+  filemap_invalidate_lock_shared(ractl.mapping);
+  IssuedBatches issued;
   std::vector<Folio*> batch;
   for (unsigned long i = 0; i < nr_to_read; ++i) {
     if (filemap_get_folio(ractl.mapping, index + i) != nullptr) {
-      read_pages(ractl, batch);
+      read_pages(issued, batch);
       continue;
     }
     Folio* folio = filemap_alloc_and_add_folio(ractl.mapping, index + i, 0);
     if (i == mark) sim::set_bit(PG_readahead, folio->flags);
     batch.push_back(folio);
   }
-  read_pages(ractl, batch);
+  read_pages(issued, batch);
+  filemap_invalidate_unlock_shared(ractl.mapping);
+  complete_reads(ractl, issued);
 }
 
 unsigned long get_init_ra_size(unsigned long size, unsigned long max) {
@@ -140,6 +159,9 @@ void page_cache_ra_order(ReadaheadControl& ractl, pgoff_t index) {
     unsigned new_order = std::min(ractl.max_order, ra.order);
     new_order = std::min<unsigned>(new_order, std::bit_width(ra.size) - 1);  // ilog2
     ra.order = new_order;
+    // See page_cache_ra_unbounded().
+    filemap_invalidate_lock_shared(ractl.mapping);
+    IssuedBatches issued;
     std::vector<Folio*> batch;
     while (index <= limit) {
       unsigned order = new_order;
@@ -153,9 +175,11 @@ void page_cache_ra_order(ReadaheadControl& ractl, pgoff_t index) {
       }
       index += pgoff_t{1} << order;
     }
-    read_pages(ractl, batch);
+    read_pages(issued, batch);
+    filemap_invalidate_unlock_shared(ractl.mapping);
+    complete_reads(ractl, issued);
     // Pages already cached may have left gaps: the order-0 code below
-    // takes care of them.
+    // takes care of them (page_cache_ra_unbounded() takes the lock again).
     if (!failed) return;
   }
   if (ra.size > index - start) do_page_cache_ra(ractl, index, ra.size - (index - start), ra.async_size);

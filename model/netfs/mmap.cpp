@@ -121,18 +121,31 @@ Mkwrite do_page_mkwrite(NetfsInode& ictx, Folio& folio, NetfsGroup* group) {
 
 // The read fault (filemap_fault): the folio covering `pos`, uptodate,
 // referenced, unlocked. A missing or stale folio is read with ->read_folio
-// (filemap_read_folio) under its folio lock only: a fault takes no inode
-// lock, so it is not held off by a write or a direct I/O in progress the
-// way read(2) is (netfs_start_io_read). The caller has checked EOF; i_size
-// is checked again once the folio is locked and read, as filemap_fault()
-// does ("We must recheck i_size under page lock"): a truncate may have
-// lowered it meanwhile, and a page wholly past it is SIGBUS (null here).
+// (filemap_read_folio) under its folio lock and the mapping's invalidate
+// lock, shared: a fault takes no inode lock, so it is not held off by a
+// write or a direct I/O in progress the way read(2) is (netfs_start_io_read),
+// but it is held off by a hole punch between its drop and the server's
+// change (filemap_fault's "See comment in filemap_create_folio() why we need
+// invalidate_lock"). The caller has checked EOF; i_size is checked again
+// once the folio is locked and read, as filemap_fault() does ("We must
+// recheck i_size under page lock"): a truncate may have lowered it
+// meanwhile, and a page wholly past it is SIGBUS (null here).
+//
+// Simplified: a folio found moved drops the invalidate lock before it looks
+// again (the kernel keeps it across retry_find).
 Folio* fault_in(NetfsFile& file, loff_t pos) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
   MODEL_EVENT(mapped_fault(ictx, pos));
   auto past_eof = [&](pgoff_t index) {
     return static_cast<loff_t>(index) >= (ictx.i_size + static_cast<loff_t>(kPageSize) - 1) >> kPageShift;
+  };
+  // Unlocks and drops a folio found moved, and the invalidate lock.
+  auto moved = [&](Folio* folio) {
+    mark(kMarkFaultFolioMoved);
+    folio_unlock(*folio);
+    folio_put(*folio);
+    filemap_invalidate_unlock_shared(mapping);
   };
   for (;;) {
     const pgoff_t index = static_cast<pgoff_t>(pos) >> kPageShift;
@@ -144,7 +157,18 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
       folio = filemap_get_folio(mapping, index);
     }
     if (folio == nullptr) {
-      folio = filemap_alloc_and_add_folio(mapping, index, 0);  // locked, referenced
+      filemap_invalidate_lock_shared(mapping);
+      folio = filemap_get_folio(mapping, index);  // added while we waited for the lock?
+      if (folio == nullptr) {
+        folio = filemap_alloc_and_add_folio(mapping, index, 0);  // locked, referenced
+      } else {
+        folio_get(*folio);
+        folio_lock(*folio);
+        if (folio->mapping != &mapping) {
+          moved(folio);
+          continue;
+        }
+      }
     } else {
       folio_get(*folio);
       // Async readahead before waiting for the lock; it may sleep, and the
@@ -162,15 +186,15 @@ Folio* fault_in(NetfsFile& file, loff_t pos) {
         folio_put(*folio);
         return nullptr;
       }
+      filemap_invalidate_lock_shared(mapping);  // it is to be read
       folio_lock(*folio);
       if (folio->mapping != &mapping) {  // truncated or invalidated meanwhile
-        mark(kMarkFaultFolioMoved);
-        folio_unlock(*folio);
-        folio_put(*folio);
+        moved(folio);
         continue;
       }
     }
     if (!folio_test_uptodate(*folio)) netfs_read_folio(ictx, *folio);
+    filemap_invalidate_unlock_shared(mapping);
     if (past_eof(index)) {
       folio_unlock(*folio);
       folio_put(*folio);

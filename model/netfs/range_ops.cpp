@@ -5,13 +5,21 @@
 // waits for the page cache over every byte whose meaning the server will
 // change, and drops those folios, so neither a dirty folio nor a write in
 // flight can land on the server after the operation with pre-operation
-// data or position. Taken under the inode lock, exclusive, as truncate is.
+// data or position. Taken under the inode lock, exclusive, as truncate is,
+// and for the modes that drop folios over bytes the server then changes,
+// under the mapping's invalidate lock too (smb3_punch_hole,
+// smb3_zero_range, smb3_collapse_range, smb3_insert_range): the inode lock
+// holds read(2) off, not a page fault, which would read the range back from
+// the server before the operation lands. copy_file_range drops its
+// destination with filemap_invalidate_inode() (cifs_file_copychunk_range),
+// which takes the lock around the drop only.
 #include <algorithm>
 
 #include "model/backend/rfs.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
+#include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
@@ -52,11 +60,27 @@ loff_t size_after(RangeOp op, loff_t size, loff_t offset, std::uint64_t len, lof
   return size;
 }
 
+int range_op_invalidate_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
+                               bool keep_size);
+
 // The operation under the inode lock: 0 or a negative errno.
 int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
   NetfsInode& ictx = *file.inode;
   AddressSpace& mapping = ictx.mapping;
   sim::WriteGuard inode_lock(*ictx.i_rwsem);
+  const bool block_faults = op != RangeOp::allocate && op != RangeOp::copy_range &&
+                            !variant::range_op_leaves_faults_in(op);
+  if (block_faults) filemap_invalidate_lock(mapping);
+  const int ret = range_op_invalidate_locked(file, op, offset, len, dest, keep_size);
+  if (block_faults) filemap_invalidate_unlock(mapping);
+  return ret;
+}
+
+// The rest, under the invalidate lock where the mode takes it.
+int range_op_invalidate_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
+                               bool keep_size) {
+  NetfsInode& ictx = *file.inode;
+  AddressSpace& mapping = ictx.mapping;
   const loff_t end = offset + static_cast<loff_t>(len);
   int err = 0;
   switch (op) {
@@ -78,7 +102,11 @@ int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t le
       // be what makes the source lie below EOF). The destination's cached
       // bytes become stale.
       err = filemap_write_and_wait_range(mapping, offset, std::max(ictx.i_size, end) - 1);
-      if (err == 0) err = flush_and_drop(mapping, dest, dest + static_cast<loff_t>(len));
+      if (err == 0) {
+        filemap_invalidate_lock(mapping);
+        err = flush_and_drop(mapping, dest, dest + static_cast<loff_t>(len));
+        filemap_invalidate_unlock(mapping);
+      }
       break;
   }
   if (err != 0) return err;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "model/backend/server.h"
 #include "model/events.h"
 #include "model/netfs/internal.h"
 #include "model/trace_reasons.h"
@@ -39,6 +40,9 @@ WBSIM_BUG(kBugUnbufferedAllFailedLongMax, "netfs-unbuffered-all-failed-long-max"
           "returned-bytes", "netfs: Fix unbuffered write error handling");
 WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbuffered_write_pause", "request-state",
           "netfs: Fix setting NETFS_RREQ_ALL_QUEUED to be after all subreqs queued");
+
+WBSIM_BUG(kBugRangeOpNoInvalidateLock, "netfs-punch-hole-faults-in-stale-data", "netfs/fault_vs_punch_hole",
+          "data-integrity", "cifs: Fix race between hole punch and page fault");
 
 WBSIM_BUG(kBugReadFolioNoWritebackWait, "netfs-read-folio-no-writeback-wait",
           "netfs/read_streaming_folio_under_writeback", "folio-state",
@@ -166,6 +170,10 @@ void unbuffered_write_collected_nothing(NetfsIoRequest& wreq) {
   }
   const NetfsIoStream& upload = wreq.io_streams[0];
   if (upload.active && upload.failed) wreq.error = upload.error;
+}
+
+bool range_op_leaves_faults_in(RangeOp op) {
+  return op == RangeOp::punch_hole && sim::bug(kBugRangeOpNoInvalidateLock);
 }
 
 }  // namespace wbsim::model::variant

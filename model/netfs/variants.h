@@ -37,6 +37,12 @@ bool early_issue_on_partial_tail(bool data_shorter_than_folio);
 // disabled": a copy-to-cache folio went on with no stream to carry it.
 bool copy_to_cache_goes_on_without_cache();
 
+// "cifs: Fix race between hole punch and page fault": smb3_punch_hole did
+// not hold the invalidate lock, so a fault could read the range it dropped
+// back from the server before the hole was punched there. True if the
+// operation leaves faults in.
+bool range_op_leaves_faults_in(RangeOp op);
+
 // "netfs: Fix io_uring based write-through": ki_complete got the unclamped
 // transferred count.
 bool writethrough_completes_unclamped();

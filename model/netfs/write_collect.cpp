@@ -15,9 +15,15 @@
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
+
+WBSIM_KNOWN_FINDING(kFindingSecondFailureUnrecorded, "netfs-second-upload-failure-unrecorded", "data-integrity",
+                    "netfs/write_after_failed_request",
+                    "a subrequest that fails in an upload stream already failed is cancelled before the test that "
+                    "records its error: the data it carried is lost with no mapping error (docs/findings.md F5)");
 
 
 namespace {
@@ -129,6 +135,8 @@ void netfs_collect_write_results(NetfsIoRequest& wreq) {
           // Later subrequests of a failed stream are cancelled; their range
           // counts as collected.
           mark(kMarkStreamFailed);
+          if (stream.source == NetfsIoSource::upload_to_server && front->test(NETFS_SREQ_FAILED))
+            sim::known_finding_reached(kFindingSecondFailureUnrecorded);
           stream.collected_to = front->start + static_cast<loff_t>(front->len);
           notes |= MADE_PROGRESS | SAW_FAILURE;
           cancel = true;
