@@ -15,11 +15,13 @@
 // back to 0 at each window, so the third is not cut.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "model/backend/rfs.h"
 #include "model/mm/filemap.h"
 #include "model/netfs/internal.h"
 #include "tests/checked_run.h"
@@ -178,6 +180,38 @@ TEST(Readahead, without_a_cache_the_direct_write_drops_the_folio_the_read_comple
   EXPECT_EQ(checker_of(r), "none");
   EXPECT_EQ(after, std::vector<std::uint8_t>(1, 0x44));
   EXPECT_EQ(test::mark_hits(r, "finding.netfs-dio-leaves-copy-to-cache-folio"), 0u);
+}
+
+// mapping->invalidate_lock: a fault that must read a folio in waits while
+// the lock is held exclusive (a hole punch between its drop and the
+// server's change), so it reads what the server holds after the change.
+// Here the holder changes the server's bytes itself, 5 ms in; a fault that
+// did not wait would read them at 1.2 ms, before the change.
+TEST(InvalidateLock, a_fault_that_must_read_waits_for_an_exclusive_holder) {
+  std::vector<std::uint8_t> read;
+  sim::Time read_at = 0;
+  const sim::RunResult r = sim::run_simulation(test::make_config(1), /*faults=*/false, [&](sim::Scheduler& s) {
+    model::World w({.server = {.latency_min = 1 * sim::kMs, .latency_max = 1 * sim::kMs}, .flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(2 * 4096, 0x33));
+    s.spawn("holder", [&] {
+      model::filemap_invalidate_lock(inode.mapping);
+      sim::sleep(5 * sim::kMs);
+      std::vector<std::uint8_t>& data = w.server().file(model::rfs_inode(inode).file_id).data;
+      std::fill(data.begin(), data.begin() + 4096, std::uint8_t{0});
+      model::filemap_invalidate_unlock(inode.mapping);
+    });
+    s.spawn("faulter", [&] {
+      model::NetfsFile f = w.open(inode);
+      sim::sleep(200 * sim::kUs);
+      read = model::netfs_mmap_read(f, 0, 1);
+      read_at = sim::now();
+    });
+    s.run();
+  }, "");
+  EXPECT_FALSE(r.finding.has_value()) << r.finding->message;
+  EXPECT_EQ(read, std::vector<std::uint8_t>(1, 0x00));
+  EXPECT_GE(read_at, 6 * sim::kMs);
 }
 
 }  // namespace
