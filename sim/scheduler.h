@@ -32,12 +32,13 @@
 #include "sim/fault.h"
 #include "sim/fiber_sanitizer.h"
 #include "sim/finding.h"
+#include "sim/repeat_watch.h"
+#include "sim/scheduler_config.h"
 #include "sim/stack_pool.h"
 #include "sim/strategy.h"
 #include "sim/tape.h"
 #include "sim/trace.h"
 #include "sim/types.h"
-#include "sim/repeat_watch.h"
 #include "sim/wait_object.h"
 
 namespace wbsim::sim {
@@ -50,31 +51,6 @@ enum class WaitKind : std::uint8_t {
   normal,  // a sleeping wait: forbidden while a spinlock is held
   spin,    // spinning for a spinlock: allowed in atomic context
   idle,    // a daemon waiting for work: not a deadlock when nothing else runs
-};
-
-struct SchedulerConfig {
-  std::uint64_t seed = 1;
-  StrategySpec strategy;
-  const Tape* replay_tape = nullptr;  // for StrategySpec::Kind::replay
-  std::uint32_t pct_steps_hint = 2000;
-  std::uint64_t step_budget = 10'000'000;
-  Time time_budget = 3600 * kSec;
-  bool keep_full_trace = false;
-  // A passing run's tape and fault header go into its RunResult. A sweep
-  // turns this off: it reads neither of a seed that passed, and the tape's
-  // buffer then goes on to the next run (run_simulation).
-  bool passing_details = true;
-  std::vector<std::string> bugs;  // bug switches enabled for this run (by name)
-  // By fault site index (fault_sites() order): +1 on for every seed, -1 off,
-  // 0 (or past the end) as the swarm draws it (`--fault-sites`).
-  std::vector<std::int8_t> fault_modes;
-  // Record what every step after a fiber choice acted on (footprints()), for
-  // explore's partial-order reduction.
-  bool record_footprints = false;
-  // Find a run going round the same steps with the clock standing still
-  // (sim/repeat_watch.h) before the step budget does. Off only for the
-  // runtime's benchmarks, whose loops go round on purpose.
-  bool watch_repeats = true;
 };
 
 // A step's resume object when what it acts on is not known: dependent on

@@ -2,9 +2,8 @@
 // readahead ramps up by two at each asynchronous window), as at the netfs
 // pin (docs/fidelity.md).
 //
-// Simplified: no
-// memalloc_nofs, no workingset/PSI accounting, no blk-cgroup congestion,
-// no FMODE_RANDOM; bdi->io_pages is taken to be no larger than ra_pages; a
+// Simplified: no memalloc_nofs, no workingset/PSI accounting, no blk-cgroup
+// congestion, no FMODE_RANDOM; bdi->io_pages is taken to be no larger than ra_pages; a
 // folio the allocator could not give is not modelled (the cache's pages
 // are charged as filemap_alloc_and_add_folio does).
 #include "model/mm/readahead.h"
