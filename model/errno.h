@@ -14,6 +14,7 @@ inline constexpr int kEAGAIN = -11;
 inline constexpr int kENOMEM = -12;
 inline constexpr int kENOBUFS = -105;
 inline constexpr int kENOSPC = -28;
+inline constexpr int kEINVAL = -22;
 inline constexpr int kENODATA = -61;
 inline constexpr int kERESTARTSYS = -512;  // include/linux/errno.h, never seen by user space
 

@@ -20,8 +20,6 @@ namespace wbsim::model {
 
 namespace {
 
-constexpr int kEINVAL = -22;
-
 // Header fields as words of md page 0 (struct ploop_pvd_header).
 constexpr std::size_t kHdrSize = 32 / 4;            // m_Size
 constexpr std::size_t kHdrSizeInSectors = 36 / 4;   // m_SizeInSectors_v2 (u64)

@@ -25,7 +25,6 @@ constexpr std::uint32_t kSignatureDiskInUse = 0x746F6E59;  // SIGNATURE_DISK_IN_
 constexpr int kEPROTO = -71;
 constexpr int kEXDEV = -18;
 constexpr int kENOTSUPP = -524;
-constexpr int kEINVAL = -22;
 
 std::uint32_t bat_clusters_for(std::uint32_t cluster_log, std::uint32_t nr_bat_entries) {
   const std::uint64_t size = (std::uint64_t{kPloopMapOffset} + nr_bat_entries) * 4;
