@@ -10,6 +10,8 @@
 //   A byte an unbuffered write still in flight covers is unknown: the
 //   shadow takes such a write's bytes when it returns, but the server may
 //   already hold some of them (netfs serialises no DIO against a DIO).
+// - A hole punch or zero range in progress may already read as zeros over
+//   its range, and its range need not be on the server yet.
 // - At quiescence the server's file equals the shadow: every known byte,
 //   and the size when no error occurred.
 #include <map>
@@ -108,6 +110,20 @@ class DataIntegrity final : public Checker {
     truncating_.erase(current_fiber());
   }
 
+  // A hole punch or zero range drops the page cache over its range before
+  // the server zeroes it, zeroing the folios at its ends at once and
+  // dirty data inside unwritten (cifs): until it returns, a byte of its
+  // range may read as zero and need not reach the server.
+  void range_op_begin(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset,
+                      std::uint64_t len) override {
+    if (op == model::RangeOp::punch_hole || op == model::RangeOp::zero_range)
+      zeroing_[current_fiber()] = {inode.ino, static_cast<std::uint64_t>(offset), len};
+  }
+  void range_op_returned(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
+                         int ret) override {
+    zeroing_.erase(current_fiber());
+  }
+
   // Reads nest: a load through a mapping faults its pages in through the
   // read path, which announces a read of its own; each is judged from its
   // own start.
@@ -122,6 +138,7 @@ class DataIntegrity final : public Checker {
       const std::uint64_t b = static_cast<std::uint64_t>(pos) + k;
       if (b >= f.size() || !f.known[b] || f.gen[b] > began || data[k] == f.data[b]) continue;
       if (in_flight(inode.ino, b)) continue;
+      if (data[k] == 0 && zeroing(inode.ino, b)) continue;
       WBSIM_CHECK(kDataIntegrity, false, "read of {}+{} returned {:#x} at byte {}, the application last wrote {:#x} there",
                   pos, data.size(), data[k], b, f.data[b]);
     }
@@ -184,6 +201,7 @@ class DataIntegrity final : public Checker {
     auto same = [&](std::uint64_t b) {
       if (skip_unreported && unreported(f, b)) return true;
       if (in_progress(began, inode.ino, b, f.gen[b])) return true;
+      if (zeroing(inode.ino, b)) return true;
       if (b < server.size()) return server[b] == f.data[b];
       if (f.data[b] == 0 && truncating_to(inode.ino, b)) return true;
       return f.errors != 0 && f.data[b] == 0;
@@ -202,6 +220,14 @@ class DataIntegrity final : public Checker {
                   inode.ino, when, b, present ? fmt::format("{:#x}", server[b]) : std::string("beyond EOF"),
                   f.data[b], b, e, server.size());
     }
+  }
+
+  // Whether a hole punch or zero range in progress covers byte `b`.
+  bool zeroing(std::uint32_t ino, std::uint64_t b) const {
+    for (const auto& [fiber, u] : zeroing_) {
+      if (u.ino == ino && u.pos <= b && b < u.pos + u.len) return true;
+    }
+    return false;
   }
 
   // Whether a truncate in progress will bring the server's file past `b`.
@@ -249,6 +275,7 @@ class DataIntegrity final : public Checker {
   Shadow& shadow_;
   model::World* world_ = nullptr;
   std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
+  std::map<sim::FiberId, Unbuffered> zeroing_;  // hole punches and zero ranges in progress
   std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
   struct Truncate {
     std::uint32_t ino;

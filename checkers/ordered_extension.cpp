@@ -14,6 +14,7 @@
 
 #include "checkers/shadow.h"
 #include "model/mm/filemap.h"
+#include "model/backend/server.h"
 #include "model/world.h"
 
 namespace wbsim::checkers {
@@ -39,6 +40,19 @@ class OrderedExtension final : public Checker {
   void write_returned(const model::NetfsInode& inode, model::loff_t pos, std::span<const std::uint8_t> data,
                       std::int64_t ret, bool unbuffered) override {
     writes_.erase(current_fiber());
+  }
+
+  // A hole punch or zero range drops the dirty folios over its range before
+  // the server zeroes it (cifs writes nothing back first): until it returns
+  // its range is a write of zeros in flight.
+  void range_op_begin(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset,
+                      std::uint64_t len) override {
+    if (op == model::RangeOp::punch_hole || op == model::RangeOp::zero_range)
+      zeroing_[current_fiber()] = {inode.ino, offset, offset + static_cast<model::loff_t>(len)};
+  }
+  void range_op_returned(const model::NetfsInode& inode, model::RangeOp op, model::loff_t offset, std::uint64_t len,
+                         int ret) override {
+    zeroing_.erase(current_fiber());
   }
 
   void subreq_issued(const model::NetfsIoSubrequest& r, bool retry) override {
@@ -129,9 +143,11 @@ class OrderedExtension final : public Checker {
     return std::uint64_t{r.rreq->debug_id} << 32 | r.debug_index;
   }
   bool write_pending(const model::NetfsInode& inode, std::uint64_t b) const {
-    for (const auto& [fiber, d] : writes_) {
-      if (d.ino == inode.ino && static_cast<model::loff_t>(b) >= d.from && static_cast<model::loff_t>(b) < d.to)
-        return true;
+    for (const auto* writes : {&writes_, &zeroing_}) {
+      for (const auto& [fiber, d] : *writes) {
+        if (d.ino == inode.ino && static_cast<model::loff_t>(b) >= d.from && static_cast<model::loff_t>(b) < d.to)
+          return true;
+      }
     }
     return false;
   }
@@ -149,6 +165,7 @@ class OrderedExtension final : public Checker {
     model::loff_t from, to;
   };
   std::map<sim::FiberId, Write> writes_;  // writes in flight, by fiber
+  std::map<sim::FiberId, Write> zeroing_;  // hole punches and zero ranges in progress, by fiber
   std::map<std::uint32_t, std::map<std::uint64_t, Extending>> extending_;   // in-flight extending writes
   std::map<std::uint32_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> holes_;
 };

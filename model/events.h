@@ -124,8 +124,11 @@ class Observer {
   // the invalidation, after the range was written back.
   virtual void page_cache_drop_begin(const NetfsInode& inode) {}
   virtual void page_cache_drop_returned(const NetfsInode& inode) {}
-  // A range operation the server carried out (fallocate's modes,
-  // copy_file_range), announced under the inode lock once it succeeded.
+  // A range operation (fallocate's modes, copy_file_range) holds the inode
+  // lock and is about to drop the page cache it changes.
+  virtual void range_op_begin(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len) {}
+  // A range operation the server carried out, announced under the inode
+  // lock once it succeeded.
   virtual void range_op_done(const NetfsInode& inode, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
                              bool keep_size) {}
   // What fallocate or copy_file_range returned to the application: 0, or a

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "checkers/suite.h"
+#include "model/backend/server.h"
 #include "model/events.h"
+#include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
 #include "model/world.h"
@@ -298,6 +300,40 @@ TEST(OrderedExtensionChecker, fires_on_a_hole_whose_data_is_no_longer_pending) {
 
 TEST(OrderedExtensionChecker, stays_quiet_when_the_lower_data_is_on_the_server) {
   EXPECT_EQ(checker_of(extend_over_lost_data(false)), "none");
+}
+
+// A hole punch drops the dirty folios over its range unwritten (cifs): a
+// write past the hole that extends the server while the punch has not
+// returned leaves a hole where the application's data is about to become
+// zeros. Planted: the punch's events around a plain drop of the folio.
+sim::RunResult extend_past_a_punch(bool punch_in_flight) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("writer", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, bytes(0x33, 4096), {});
+      model::netfs_fsync(f);
+      model::netfs_file_write(f, 4096, bytes(0x33, 4096), {});  // dirty, past the server's EOF
+      if (punch_in_flight) MODEL_EVENT(range_op_begin(inode, model::RangeOp::punch_hole, 4096, 4096));
+      model::truncate_inode_pages_range(inode.mapping, 4096, 8191);
+      model::netfs_file_write(f, 8192, bytes(0x44, 4096), {});
+      model::netfs_fsync(f);  // extends the server from 4096 to 12288
+      MODEL_EVENT(range_op_done(inode, model::RangeOp::punch_hole, 4096, 4096, 0, true));
+      MODEL_EVENT(range_op_returned(inode, model::RangeOp::punch_hole, 4096, 4096, 0));
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(OrderedExtensionChecker, stays_quiet_on_a_hole_a_punch_in_flight_will_zero) {
+  const auto quiet = extend_past_a_punch(true);
+  EXPECT_EQ(checker_of(quiet), "none") << message_of(quiet);
+  const auto r = extend_past_a_punch(false);
+  ASSERT_EQ(checker_of(r), "ordered-extension");
+  EXPECT_NE(message_of(r).find("extended the server from 4096 and left a hole at 4096"), std::string::npos)
+      << message_of(r);
 }
 
 // Strict mode: two extending unbuffered writes in flight at once, the upper

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "checkers/suite.h"
+#include "model/backend/server.h"
 #include "model/events.h"
+#include "model/mm/truncate.h"
 #include "model/mm/page_writeback.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
@@ -93,6 +95,69 @@ TEST(DataIntegrityChecker, a_byte_an_unbuffered_write_in_flight_covers_is_unknow
   const auto r = read_during_unbuffered_write(/*elsewhere=*/true);
   ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
   EXPECT_NE(message_of(r).find("read of 0+8192 returned 0x42 at byte 4096, the application last wrote 0x41"),
+            std::string::npos)
+      << message_of(r);
+}
+
+// A read while a hole punch is in progress: cifs zeroes the folios at the
+// hole's ends as it drops the range, before the server punches it, so the
+// read may see zeros the shadow does not have yet. Planted: the same read
+// with no punch in progress.
+sim::RunResult read_during_punch(bool punching) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite&) {
+    model::World w({.flusher = false});
+    model::NetfsInode& inode = w.create_file();
+    s.spawn("app", [&] {
+      std::vector<std::uint8_t> seen(8192, 0x41);
+      inode.i_size = 8192;
+      MODEL_EVENT(file_preloaded(inode, seen));
+      if (punching) MODEL_EVENT(range_op_begin(inode, model::RangeOp::punch_hole, 100, 4000));
+      std::fill(seen.begin() + 100, seen.begin() + 4100, 0);
+      MODEL_EVENT(read_begin(inode));
+      MODEL_EVENT(read_returned(inode, 0, seen));
+    });
+    s.run();
+  });
+}
+
+TEST(DataIntegrityChecker, a_read_may_see_the_zeros_of_a_hole_punch_in_progress) {
+  EXPECT_EQ(checker_of(read_during_punch(/*punching=*/true)), "none");
+  const auto r = read_during_punch(/*punching=*/false);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("read of 0+8192 returned 0x0 at byte 100, the application last wrote 0x41"),
+            std::string::npos)
+      << message_of(r);
+}
+
+// An fsync while a hole punch is in progress: the punch dropped a dirty
+// folio inside its range unwritten, so the fsync cannot find its bytes on
+// the server. Planted: the same drop with no punch in progress.
+sim::RunResult fsync_during_punch(bool punching) {
+  return run_checked([&](sim::Scheduler& s, checkers::Suite& suite) {
+    model::World w;
+    model::NetfsInode& inode = w.create_file();
+    w.preload(inode, std::vector<std::uint8_t>(8192, 0x41));
+    s.spawn("app", [&] {
+      model::NetfsFile f = w.open(inode);
+      model::netfs_file_write(f, 0, std::vector<std::uint8_t>(4096, 0x55), {});
+      if (punching) MODEL_EVENT(range_op_begin(inode, model::RangeOp::punch_hole, 0, 4096));
+      model::truncate_inode_pages_range(inode.mapping, 0, 4095);
+      model::netfs_fsync(f);
+      std::fill_n(w.server().file(0).data.begin(), 4096, 0);  // the server's punch
+      MODEL_EVENT(range_op_done(inode, model::RangeOp::punch_hole, 0, 4096, 0, true));
+      MODEL_EVENT(range_op_returned(inode, model::RangeOp::punch_hole, 0, 4096, 0));
+    });
+    s.run();
+    suite.liveness_phase(s, w, 60 * sim::kSec);
+  });
+}
+
+TEST(DataIntegrityChecker, an_fsync_beside_a_hole_punch_in_progress_is_not_held_to_its_range) {
+  const auto quiet = fsync_during_punch(/*punching=*/true);
+  EXPECT_EQ(checker_of(quiet), "none") << message_of(quiet);
+  const auto r = fsync_during_punch(/*punching=*/false);
+  ASSERT_EQ(checker_of(r), "data-integrity") << message_of(r);
+  EXPECT_NE(message_of(r).find("after fsync returned 0: server byte 0 is 0x41, the application wrote 0x55"),
             std::string::npos)
       << message_of(r);
 }

@@ -148,6 +148,14 @@ RC_GTEST_PROP(FsxEngineProperty, generated_logs_match_the_reference_under_faults
   const auto seed = *rc::gen::inRange<std::uint64_t>(1, 1u << 30);
   const std::string want = fsx::run_reference(ops);
   const fsx::EngineRun run = fsx::run_engine(ops, seed, /*faults=*/true);
+  // A run that failed on a pinned finding's path (mainline's own bug,
+  // docs/findings.md: F24 and F25 are cifs's range operations) has no
+  // transcript to compare, as in the kernel logs' test above.
+  if (run.result.finding &&
+      sim::explaining_finding(run.result.finding->checker, run.result.mark_hits) != nullptr) {
+    RC_TAG("reached a pinned finding");
+    return;
+  }
   if (run.result.finding) {
     RC_FAIL(fmt::format("{}: {}\nseed {}, log:\n{}", run.result.finding->checker, run.result.finding->message, seed,
                         as_log(ops)));

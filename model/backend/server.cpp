@@ -201,11 +201,13 @@ void RemoteServer::forbid_data_loss() { sim::Scheduler::current().faults().disab
 
 void RemoteServer::forbid_short_writes() { sim::Scheduler::current().faults().disable(kServerShortWrite); }
 
-void RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
+std::uint64_t RemoteServer::truncate(std::uint32_t file_id, loff_t size) {
   sim::sleep(options_.latency_min);
   ServerFile& f = file(file_id);
-  trace_ev(Ev::server_size, f.data.size(), static_cast<std::uint64_t>(size));
+  const std::uint64_t old_size = f.data.size();
+  trace_ev(Ev::server_size, old_size, static_cast<std::uint64_t>(size));
   f.data.resize(static_cast<std::size_t>(size), 0);
+  return old_size;
 }
 
 }  // namespace wbsim::model

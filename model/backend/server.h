@@ -71,8 +71,9 @@ class RemoteServer {
   bool admits(std::uint32_t file_id, std::uint32_t key);
   // A synchronous read RPC (zeros past EOF are not returned: short read).
   std::vector<std::uint8_t> read(std::uint32_t file_id, loff_t pos, std::uint64_t len);
-  // Size-changing RPCs (setattr for truncate).
-  void truncate(std::uint32_t file_id, loff_t size);
+  // Size-changing RPCs (setattr for truncate, SMB2_set_eof): the size the
+  // file had when the server applied it.
+  std::uint64_t truncate(std::uint32_t file_id, loff_t size);
   // Range operations the server carries out itself (fallocate's modes and
   // copy_file_range offloaded to the server, as SMB3 and NFSv4.2 do):
   // synchronous RPCs. Returns 0 or -errno.

@@ -106,9 +106,10 @@ void netfs_mmap_write(NetfsFile& file, loff_t pos, const std::vector<std::uint8_
 std::vector<std::uint8_t> netfs_mmap_read(NetfsFile& file, loff_t pos, std::uint64_t len);
 // fallocate(2)'s allocate, punch-hole, zero-range, collapse-range and
 // insert-range modes, and copy_file_range(2) within the file (`dest`),
-// carried out by the server after the client wrote back and dropped the
-// affected page cache (model/netfs/range_ops.cpp). The caller has checked
-// the arguments as the VFS does. Returns 0 or -errno.
+// carried out by the server once the client dropped the affected page
+// cache as cifs does (model/netfs/range_ops.cpp: punch hole and zero range
+// drop dirty data unwritten). The caller has checked the arguments as the
+// VFS does. Returns 0 or -errno.
 int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size);
 // Writes the file back, then drops what of its page cache is not in use
 // (close, then echo 1 > drop_caches, then open): invalidate_mapping_pages(),

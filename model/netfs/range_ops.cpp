@@ -1,134 +1,242 @@
-// Pin: no netfs file (the filesystems' ->fallocate, ->copy_file_range) (gregkh/linux, 2026; docs/fidelity.md).
-// fallocate's modes and copy_file_range on a netfs file, as the network
-// filesystems do them (cifs's smb3_fallocate/smb3_*_range, nfs42_proc_*):
-// the server carries the operation out; the client first writes back and
-// waits for the page cache over every byte whose meaning the server will
-// change, and drops those folios, so neither a dirty folio nor a write in
-// flight can land on the server after the operation with pre-operation
-// data or position. Taken under the inode lock, exclusive, as truncate is,
-// and for the modes that drop folios over bytes the server then changes,
-// under the mapping's invalidate lock too (smb3_punch_hole,
-// smb3_zero_range, smb3_collapse_range, smb3_insert_range): the inode lock
-// holds read(2) off, not a page fault, which would read the range back from
-// the server before the operation lands. copy_file_range drops its
-// destination with filemap_invalidate_inode() (cifs_file_copychunk_range),
-// which takes the lock around the drop only.
+// Pin: fs/smb/client/smb2ops.c bb1d93eedc25 (gregkh/linux, 2026; docs/fidelity.md).
+// fallocate's modes and copy_file_range on a netfs file, as cifs does them:
+// smb3_punch_hole(), smb3_zero_range(), smb3_collapse_range(),
+// smb3_insert_range(); the server carries the operation out. Each takes the
+// inode lock, then the mapping's invalidate lock (the inode lock holds
+// read(2) off, not a page fault, which would read the range back from the
+// server before the operation lands), and drops the range's page cache with
+// truncate_pagecache_range(), which discards dirty data inside the range
+// and zeroes the parts of the folios at its ends. Only collapse and insert,
+// which move bytes, write back first (and zero range, where the range
+// reaches the server's EOF). A punched hole can so cut the tail of dirty
+// data that would have moved the server's EOF, which punch hole then moves
+// itself. copy_file_range drops its destination with
+// filemap_invalidate_inode() (cifs_file_copychunk_range), which takes the
+// lock around the drop only. Not modelled: smb2_set_sparse() (the server's
+// files are sparse), zero range's -EOPNOTSUPP without a read lease (the
+// model's client always holds one), the RPCs inside one operation (the
+// server does each operation as one step), the fscache cookie's resize.
 #include <algorithm>
 
 #include "model/backend/rfs.h"
 #include "model/events.h"
+#include "model/errno.h"
+#include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
 #include "model/netfs/netfs.h"
 #include "model/netfs/variants.h"
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/coverage.h"
+#include "sim/known_finding.h"
 #include "sim/scheduler.h"
 
 namespace wbsim::model {
 
 WBSIM_MARK_IN(kMarkRangeOpDroppedFolios, "netfs.range_op_dropped_folios", "netfs/range_ops_vs_writeback",
-           "a server-side range operation wrote back and dropped cached folios first");
+           "a server-side range operation dropped cached folios first");
+WBSIM_KNOWN_FINDING(kFindingInsertZeroesEofFolio, "netfs-insert-range-zeroes-eof-folio", "data-integrity",
+                    "netfs/insert_range_cached_eof",
+                    "smb3_insert_range() drops the page cache from the offset to the old EOF with "
+                    "truncate_pagecache_range(inode, off, old_eof): the folio holding the old EOF is kept with its "
+                    "bytes up to the EOF zeroed, and after the insert the bytes moved there read as zeros "
+                    "(docs/findings.md F24)");
+WBSIM_KNOWN_FINDING(kFindingPunchEofCutsWriteback, "netfs-punch-hole-eof-cuts-writeback",
+                    "ordered-extension,data-integrity,app-contract", "netfs/punch_hole_vs_writeback_past_it",
+                    "smb3_punch_hole() sets the server's EOF to the hole's end when dirty data lay past "
+                    "remote_i_size; a writeback of data past the hole, which the inode and invalidate locks do not "
+                    "hold off, that reached the server first is cut off, its folios already clean, and a later "
+                    "copy_file_range whose source crosses the cut fails with -EINVAL (docs/findings.md F25)");
+WBSIM_MARK_IN(kMarkPunchHoleMovedEof, "netfs.punch_hole_moved_eof", "netfs/punch_hole_over_dirty_tail",
+           "a hole punched over dirty data past the server's EOF moved the server's EOF itself");
 
 namespace {
 
-// Write back, wait for and drop the folios over bytes [from, to).
-int flush_and_drop(AddressSpace& mapping, loff_t from, loff_t to) {
-  if (to <= from) return 0;
-  const int err = filemap_write_and_wait_range(mapping, from, to - 1);
-  if (err != 0) return err;
+// truncate_pagecache_range() over bytes [lstart, lend]: the folios wholly
+// inside go, dirty or not; the ones at the ends have their part zeroed and
+// invalidated. (Unmapping is not modelled: model/mm/truncate.h.)
+void truncate_pagecache_range(AddressSpace& mapping, loff_t lstart, loff_t lend) {
   const std::uint64_t before = mapping.nrpages;
-  const int busy = invalidate_inode_pages2_range(mapping, static_cast<pgoff_t>(from) >> kPageShift,
-                                                 static_cast<pgoff_t>(to - 1) >> kPageShift);
-  SIM_ASSERT_MSG(busy == 0, "{} folios over {}..{} stayed dirty under the inode lock", busy, from, to);
+  truncate_inode_pages_range(mapping, lstart, lend);
   if (mapping.nrpages != before) sim::mark(kMarkRangeOpDroppedFolios);
-  return 0;
 }
 
-// The size the file has after `op`, from its size before (the server's copy
-// may be shorter while extending writes are still dirty in the cache).
-loff_t size_after(RangeOp op, loff_t size, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
-  const loff_t end = offset + static_cast<loff_t>(len);
-  switch (op) {
-    case RangeOp::allocate:
-    case RangeOp::zero_range: return keep_size ? size : std::max(size, end);
-    case RangeOp::punch_hole: return size;
-    case RangeOp::collapse_range: return size - static_cast<loff_t>(len);
-    case RangeOp::insert_range: return size + static_cast<loff_t>(len);
-    case RangeOp::copy_range: return std::max(size, dest + static_cast<loff_t>(len));
-  }
-  return size;
-}
-
-int range_op_invalidate_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
-                               bool keep_size);
-
-// The operation under the inode lock: 0 or a negative errno.
-int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
-  NetfsInode& ictx = *file.inode;
-  AddressSpace& mapping = ictx.mapping;
-  sim::WriteGuard inode_lock(*ictx.i_rwsem);
-  const bool block_faults = op != RangeOp::allocate && op != RangeOp::copy_range &&
-                            !variant::range_op_leaves_faults_in(op);
-  if (block_faults) filemap_invalidate_lock(mapping);
-  const int ret = range_op_invalidate_locked(file, op, offset, len, dest, keep_size);
-  if (block_faults) filemap_invalidate_unlock(mapping);
-  return ret;
-}
-
-// The rest, under the invalidate lock where the mode takes it.
-int range_op_invalidate_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest,
-                               bool keep_size) {
-  NetfsInode& ictx = *file.inode;
-  AddressSpace& mapping = ictx.mapping;
-  const loff_t end = offset + static_cast<loff_t>(len);
-  int err = 0;
-  switch (op) {
-    case RangeOp::allocate:
-      break;  // no byte changes meaning
-    case RangeOp::punch_hole:
-    case RangeOp::zero_range:
-      err = flush_and_drop(mapping, offset, end);
-      break;
-    case RangeOp::collapse_range:
-    case RangeOp::insert_range:
-      // Everything from offset up moves.
-      err = flush_and_drop(mapping, offset, std::max(ictx.i_size, end));
-      break;
-    case RangeOp::copy_range:
-      // The server reads the source as the page cache has it, so it must
-      // hold the source and reach at least its end: everything from the
-      // source up is written back (a dirty extending write further up may
-      // be what makes the source lie below EOF). The destination's cached
-      // bytes become stale.
-      err = filemap_write_and_wait_range(mapping, offset, std::max(ictx.i_size, end) - 1);
-      if (err == 0) {
-        filemap_invalidate_lock(mapping);
-        err = flush_and_drop(mapping, dest, dest + static_cast<loff_t>(len));
-        filemap_invalidate_unlock(mapping);
-      }
-      break;
-  }
-  if (err != 0) return err;
-  RfsInode& rfs = rfs_inode(ictx);
-  err = rfs.server->range_op(rfs.file_id, op, offset, len, dest, keep_size);
-  if (err != 0) return err;
-  MODEL_EVENT(range_op_done(ictx, op, offset, len, dest, keep_size));
+// truncate_setsize(): i_size, then the page cache past it.
+void truncate_setsize(NetfsInode& ictx, loff_t size) {
   const loff_t old = ictx.i_size;
-  const loff_t size = size_after(op, old, offset, len, dest, keep_size);
-  if (size != old) {
-    trace_ev(Ev::i_size, static_cast<std::uint64_t>(old),
-                                    static_cast<std::uint64_t>(size));
-    ictx.i_size = size;
-    // A shrink is a truncate of the folios past the new end; they were
-    // dropped above (collapse drops everything from offset up).
-    MODEL_EVENT(i_size_changed(ictx, old, size, true));
+  if (size == old) return;
+  trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
+  ictx.i_size = size;
+  MODEL_EVENT(i_size_changed(ictx, old, size, true));
+  truncate_inode_pages(ictx.mapping, size);
+}
+
+// The server's part: 0 or a negative errno.
+int server_op(NetfsInode& ictx, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
+  RfsInode& rfs = rfs_inode(ictx);
+  return rfs.server->range_op(rfs.file_id, op, offset, len, dest, keep_size);
+}
+
+// SMB2_set_eof(): the server's size when it applied it.
+std::uint64_t set_eof(NetfsInode& ictx, loff_t size) {
+  RfsInode& rfs = rfs_inode(ictx);
+  return rfs.server->truncate(rfs.file_id, size);
+}
+
+int smb3_punch_hole(NetfsInode& ictx, loff_t offset, std::uint64_t len) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t end = offset + static_cast<loff_t>(len);
+  const bool lock = !variant::range_op_leaves_faults_in(RangeOp::punch_hole);
+  if (lock) filemap_invalidate_lock(mapping);
+  truncate_pagecache_range(mapping, offset, end - 1);
+  const int rc = server_op(ictx, RangeOp::punch_hole, offset, len, 0, true);
+  if (rc == 0) MODEL_EVENT(range_op_done(ictx, RangeOp::punch_hole, offset, len, 0, true));
+  // If there's dirty data in the cache that would extend the EOF if it were
+  // written, the EOF moves to the lower of the hole's end and i_size: the
+  // hole may have cut the tail of that data, and with it the write that
+  // would have moved the EOF there.
+  if (rc == 0 && !variant::punch_hole_leaves_eof(ictx)) {
+    const loff_t i_size = ictx.i_size;
+    const loff_t remote_i_size = ictx.remote_i_size;
+    if (end > remote_i_size && i_size > remote_i_size) {
+      const loff_t extend_to = std::min(end, i_size);
+      // Writeback past the hole holds no lock this holds: a write past
+      // extend_to that reached the server before this RPC is cut off by it,
+      // its folios already clean (F25).
+      if (set_eof(ictx, extend_to) > static_cast<std::uint64_t>(extend_to))
+        sim::known_finding_reached(kFindingPunchEofCutsWriteback);
+      ictx.remote_i_size = extend_to;
+      sim::mark(kMarkPunchHoleMovedEof);
+    }
   }
+  if (lock) filemap_invalidate_unlock(mapping);
+  return rc;
+}
+
+int smb3_zero_range(NetfsInode& ictx, loff_t offset, std::uint64_t len, bool keep_size) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t end = offset + static_cast<loff_t>(len);
+  filemap_invalidate_lock(mapping);
+  int rc = 0;
+  const loff_t i_size = ictx.i_size;
+  const loff_t remote_size = ictx.remote_i_size;
+  if (end >= remote_size && offset < i_size) {
+    const loff_t top = std::min(end, i_size);
+    rc = filemap_write_and_wait_range(mapping, offset, top - 1);
+  }
+  if (rc == 0) {
+    truncate_pagecache_range(mapping, offset, end - 1);
+    rc = server_op(ictx, RangeOp::zero_range, offset, len, 0, true);  // smb3_zero_data(): the size stays
+  }
+  if (rc == 0) {
+    MODEL_EVENT(range_op_done(ictx, RangeOp::zero_range, offset, len, 0, keep_size));
+    if (!keep_size && ictx.i_size < end) {
+      set_eof(ictx, end);
+      truncate_setsize(ictx, end);
+      netfs_resize_file(ictx, end, true);
+      if (offset < ictx.zero_point) netfs_write_zero_point(ictx, offset);
+    }
+  }
+  filemap_invalidate_unlock(mapping);
+  return rc;
+}
+
+int smb3_collapse_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t old_eof = ictx.i_size;
+  if (off >= old_eof || off + static_cast<loff_t>(len) >= old_eof) return kEINVAL;
+  filemap_invalidate_lock(mapping);
+  int rc = filemap_write_and_wait_range(mapping, off, old_eof - 1);
+  if (rc == 0) {
+    truncate_pagecache_range(mapping, off, old_eof);
+    netfs_write_zero_point(ictx, old_eof);
+    // smb2_copychunk_range() of everything above the range down to it,
+    // then SMB2_set_eof(): one step of the server's.
+    rc = server_op(ictx, RangeOp::collapse_range, off, len, 0, false);
+  }
+  if (rc == 0) {
+    MODEL_EVENT(range_op_done(ictx, RangeOp::collapse_range, off, len, 0, false));
+    const loff_t new_eof = old_eof - static_cast<loff_t>(len);
+    truncate_setsize(ictx, new_eof);
+    netfs_resize_file(ictx, new_eof, true);
+    netfs_write_zero_point(ictx, new_eof);
+  }
+  filemap_invalidate_unlock(mapping);
+  return rc;
+}
+
+int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t old_eof = ictx.i_size;
+  if (off >= old_eof) return kEINVAL;
+  const loff_t new_eof = old_eof + static_cast<loff_t>(len);
+  filemap_invalidate_lock(mapping);
+  int rc = filemap_write_and_wait_range(mapping, off, new_eof - 1);
+  if (rc == 0) {
+    truncate_pagecache_range(mapping, off, old_eof);
+    // The folio holding old_eof stays when it reaches past it, zeroed up to
+    // old_eof, and is uptodate: the bytes the insert moves there are never
+    // read from the server (F24).
+    const Folio* eof = filemap_get_folio(mapping, static_cast<pgoff_t>(old_eof) >> kPageShift);
+    if (eof != nullptr && std::max(eof->pos(), off) < old_eof) sim::known_finding_reached(kFindingInsertZeroesEofFolio);
+    // SMB2_set_eof(), smb2_copychunk_range() of everything from off up by
+    // len, smb3_zero_data() over the gap: one step of the server's.
+    rc = server_op(ictx, RangeOp::insert_range, off, len, 0, false);
+  }
+  if (rc == 0) {
+    MODEL_EVENT(range_op_done(ictx, RangeOp::insert_range, off, len, 0, false));
+    truncate_setsize(ictx, new_eof);
+    netfs_resize_file(ictx, ictx.i_size, true);
+    netfs_write_zero_point(ictx, new_eof);
+  }
+  filemap_invalidate_unlock(mapping);
+  return rc;
+}
+
+// The modes cifs carries out without dropping the range: allocate
+// (smb3_simple_falloc(), which changes no byte's meaning) and
+// copy_file_range (cifs_file_copychunk_range()).
+int other_range_op(NetfsInode& ictx, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t end = offset + static_cast<loff_t>(len);
+  if (op == RangeOp::copy_range) {
+    // The server reads the source as the page cache has it, so it must
+    // hold the source and reach at least its end: everything from the
+    // source up is written back (a dirty extending write further up may be
+    // what makes the source lie below EOF). The destination's cached bytes
+    // become stale: filemap_invalidate_inode() writes them back and drops
+    // them under the invalidate lock.
+    int err = filemap_write_and_wait_range(mapping, offset, std::max(ictx.i_size, end) - 1);
+    if (err == 0) err = filemap_invalidate_inode(mapping, dest, dest + static_cast<loff_t>(len) - 1);
+    if (err != 0) return err;
+  }
+  const int rc = server_op(ictx, op, offset, len, dest, keep_size);
+  if (rc != 0) return rc;
+  MODEL_EVENT(range_op_done(ictx, op, offset, len, dest, keep_size));
+  const loff_t top = op == RangeOp::copy_range ? dest + static_cast<loff_t>(len) : end;
+  if ((op == RangeOp::copy_range || !keep_size) && top > ictx.i_size) truncate_setsize(ictx, top);
+  RfsInode& rfs = rfs_inode(ictx);
   const auto server_size = static_cast<loff_t>(rfs.server->file(rfs.file_id).data.size());
   ictx.remote_i_size = server_size;
   // The server may now hold data anywhere below its size.
   if (ictx.zero_point != server_size) netfs_write_zero_point(ictx, server_size);
   return 0;
+}
+
+// The operation under the inode lock: 0 or a negative errno.
+int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
+  NetfsInode& ictx = *file.inode;
+  sim::WriteGuard inode_lock(*ictx.i_rwsem);
+  MODEL_EVENT(range_op_begin(ictx, op, offset, len));
+  switch (op) {
+    case RangeOp::punch_hole: return smb3_punch_hole(ictx, offset, len);
+    case RangeOp::zero_range: return smb3_zero_range(ictx, offset, len, keep_size);
+    case RangeOp::collapse_range: return smb3_collapse_range(ictx, offset, len);
+    case RangeOp::insert_range: return smb3_insert_range(ictx, offset, len);
+    case RangeOp::allocate:
+    case RangeOp::copy_range: return other_range_op(ictx, op, offset, len, dest, keep_size);
+  }
+  return kEINVAL;
 }
 
 }  // namespace

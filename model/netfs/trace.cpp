@@ -52,8 +52,9 @@ constexpr std::array<Reason, 21> kReasons = {{
     {"read-gaps", &kMarkReadGaps},
     {"filled-gaps", &kMarkFilledGaps},
     {"inval-all", &kMarkInvalidateAll},
-    // A partial invalidation that ends inside a record (a hole punched by
-    // truncate_pagecache_range()): the model's callers make none.
+    // A partial invalidation that ends inside a record: a hole punched or a
+    // range zeroed by truncate_pagecache_range() over a dirty streaming
+    // folio (model/netfs/range_ops.cpp). No scenario is required to reach it.
     {"inval-front", nullptr},
     {"inval-mid", nullptr},
     {"inval-tail", &kMarkInvalidateTail},

@@ -44,6 +44,9 @@ WBSIM_BUG(kBugAllQueuedEarly, "netfs-all-queued-before-last-subreq", "netfs/unbu
 WBSIM_BUG(kBugRangeOpNoInvalidateLock, "netfs-punch-hole-faults-in-stale-data", "netfs/fault_vs_punch_hole",
           "data-integrity", "cifs: Fix race between hole punch and page fault");
 
+WBSIM_BUG(kBugPunchHoleLeavesEof, "netfs-punch-hole-leaves-eof", "netfs/punch_hole_over_dirty_tail",
+          "data-integrity", "cifs: Fix FALLOC_FL_PUNCH_HOLE support");
+
 WBSIM_BUG(kBugReadFolioNoWritebackWait, "netfs-read-folio-no-writeback-wait",
           "netfs/read_streaming_folio_under_writeback", "folio-state",
           "netfs: Fix netfs_read_folio() to wait on writeback");
@@ -174,6 +177,10 @@ void unbuffered_write_collected_nothing(NetfsIoRequest& wreq) {
 
 bool range_op_leaves_faults_in(RangeOp op) {
   return op == RangeOp::punch_hole && sim::bug(kBugRangeOpNoInvalidateLock);
+}
+
+bool punch_hole_leaves_eof(const NetfsInode& ctx) {
+  return ctx.i_size > ctx.remote_i_size && sim::bug(kBugPunchHoleLeavesEof);
 }
 
 }  // namespace wbsim::model::variant

@@ -43,6 +43,11 @@ bool copy_to_cache_goes_on_without_cache();
 // operation leaves faults in.
 bool range_op_leaves_faults_in(RangeOp op);
 
+// "cifs: Fix FALLOC_FL_PUNCH_HOLE support": smb3_punch_hole did not move
+// the server's EOF when the hole cut the tail of dirty data that would
+// have moved it. True if the EOF is left where it is.
+bool punch_hole_leaves_eof(const NetfsInode& ctx);
+
 // "netfs: Fix io_uring based write-through": ki_complete got the unclamped
 // transferred count.
 bool writethrough_completes_unclamped();
