@@ -82,9 +82,11 @@ int cmd_fsx(const FsxArgs& args) {
   if (compare && expected.empty())
     throw UsageError(fmt::format("--expected '{}': the transcript is empty", args.expected_file));
 
-  const std::string reproduce = fmt::format("{} fsx {} --seed {} --faults {}{}", program(), args.ops_file, seed, args.faults,
+  const std::string reproduce = fmt::format("{} fsx {} --seed {} --faults {}{}{}", program(), args.ops_file, seed,
+                                            args.faults, args.past_f24 ? " --past-f24" : "",
                                             args.expected_file.empty() ? "" : " --expected " + args.expected_file);
-  const fsx::EngineRun run = fsx::run_engine(ops, seed, faults, "reproduce: " + reproduce);
+  const fsx::EngineRun run =
+      fsx::run_engine(ops, seed, faults, "reproduce: " + reproduce, {.insert_range_drops_to_eof = args.past_f24});
   // The swarm draw goes to stderr: stdout may be the transcript.
   if (faults) fmt::print(stderr, "{}\n", run.result.fault_header);
 

@@ -171,6 +171,7 @@ struct FsxArgs {
   std::string fuse_view_file;   // write the request stream there
   std::string expected_fuse_file;  // compare with this request stream
   std::string max_op_bytes = "1073741824";  // an operation reaching past this byte is a bad log
+  bool past_f24 = false;  // F24's proposed fix (fsx::EnginePolicy::insert_range_drops_to_eof)
 };
 int cmd_fsx(const FsxArgs& args);
 int cmd_fsx_fuse(const FsxArgs& args);

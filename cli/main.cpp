@@ -191,6 +191,9 @@ int main(int argc, char** argv) {
   fsx->add_option("--fuse-view", fsx_args.fuse_view_file, "with --fuse: write the request stream to FILE");
   fsx->add_option("--expected-fuse", fsx_args.expected_fuse_file,
                   "with --fuse: compare with this request stream; exit 1 on a difference");
+  fsx->add_flag("--past-f24", fsx_args.past_f24,
+                "insert range drops the page cache to the end of the file (F24's proposed fix, docs/findings.md), so "
+                "a log replays past the pinned finding");
   fsx->add_option("--max-op-bytes", fsx_args.max_op_bytes,
                   "refuse a log whose operation reaches past this byte of the file (default 1 GiB)");
 

@@ -105,7 +105,8 @@ sim::SchedulerConfig replay_config(std::uint64_t seed) {
   return config;
 }
 
-EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context) {
+EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context,
+                     const EnginePolicy& policy) {
   EngineRun run;
   run.result = sim::run_simulation(
       replay_config(seed), faults,
@@ -115,6 +116,7 @@ EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults
         model::World w({.server = {.wsize = 16 * 1024u << sim::draw(3), .credits = 2 + sim::draw(7)},
                         .background_thresh_pages = 4u << sim::draw(4)});
         model::NetfsInode& inode = w.create_file({.cache = faults && sim::draw(2) == 0});
+        inode.insert_range_drops_to_eof = policy.insert_range_drops_to_eof;
         w.server().forbid_data_loss();
         // fsx's buffers are anonymous memory on a machine without swap: a
         // user copy never comes up short.

@@ -27,7 +27,17 @@ struct EngineRun {
 // operations), so its budgets are far above a scenario's.
 sim::SchedulerConfig replay_config(std::uint64_t seed);
 
-EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context = {});
+// Policies a replay may take instead of mainline's behaviour (off: the
+// engine is mainline, as `wbsim fsx` runs it).
+struct EnginePolicy {
+  // F24's proposed fix (NetfsInode::insert_range_drops_to_eof): without it,
+  // a log whose insert range meets a cached EOF folio ends on the pinned
+  // finding, and its transcript is not compared past it.
+  bool insert_range_drops_to_eof = false;
+};
+
+EngineRun run_engine(const std::vector<Op>& ops, std::uint64_t seed, bool faults, const std::string& crash_context = {},
+                     const EnginePolicy& policy = {});
 
 // The first line where `actual` differs from `expected` (1-based), or 0.
 std::size_t first_difference(const std::string& expected, const std::string& actual, std::string* expected_line,

@@ -173,7 +173,7 @@ int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   filemap_invalidate_lock(mapping);
   int rc = filemap_write_and_wait_range(mapping, off, new_eof - 1);
   if (rc == 0) {
-    truncate_pagecache_range(mapping, off, old_eof);
+    truncate_pagecache_range(mapping, off, variant::insert_range_drop_end(ictx, old_eof));
     // The folio holding old_eof stays when it reaches past it, zeroed up to
     // old_eof, and is uptodate: the bytes the insert moves there are never
     // read from the server (F24).

@@ -280,6 +280,11 @@ struct NetfsInode {
   // Policy: as kernels before 70a7b9193bbb (May 2026), no streaming writes
   // through a file open for reading (docs/model.md).
   bool streaming_write_only_files = false;
+  // Policy: F24's proposed fix (docs/findings.md): insert range drops the
+  // page cache from the offset to the end of the file, so the folio holding
+  // the old EOF goes instead of staying zeroed. Off in mainline; the fsx
+  // transcript tests turn it on to compare past F24.
+  bool insert_range_drops_to_eof = false;
   // Take wreq->group from the first folio (a group-aware filesystem such as
   // Ceph with snap contexts); otherwise wreq->group is null, as mainline's
   // netfs_writepages leaves it.

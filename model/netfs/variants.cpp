@@ -112,6 +112,10 @@ bool no_streaming_for_readable_file(const NetfsInode& ctx, const NetfsFile& file
   return ctx.streaming_write_only_files && (file.f_mode & FMODE_READ) != 0;
 }
 
+loff_t insert_range_drop_end(const NetfsInode& ctx, loff_t old_eof) {
+  return ctx.insert_range_drops_to_eof ? -1 : old_eof;
+}
+
 bool early_issue_on_partial_tail(bool data_shorter_than_folio) {
   return data_shorter_than_folio && sim::bug(kBugEarlyIssuePartialTail);
 }

@@ -29,6 +29,11 @@ bool perform_write_set_group(Folio& folio, NetfsGroup* netfs_group, NetfsFolioTr
 // no streaming writes (it prefetches the folio as with a cache).
 bool no_streaming_for_readable_file(const NetfsInode& ctx, const NetfsFile& file);
 
+// The policy of F24's proposed fix (NetfsInode::insert_range_drops_to_eof):
+// the last byte insert range drops from the page cache, -1 (the end of the
+// file) under it, mainline's old_eof otherwise.
+loff_t insert_range_drop_end(const NetfsInode& ctx, loff_t old_eof);
+
 // "netfs: Fix early issue of write op on partial write to folio tail": the
 // test was on the data's length, not its end.
 bool early_issue_on_partial_tail(bool data_shorter_than_folio);
