@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "checkers/shadow.h"
-#include "model/mm/filemap.h"
 #include "model/backend/server.h"
+#include "model/mm/filemap.h"
 #include "model/world.h"
 
 namespace wbsim::checkers {

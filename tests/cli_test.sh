@@ -336,6 +336,14 @@ grep -q '^  expected: 3 .* size=1$' fsx-bad.txt && ok || bad "fsx mismatch: no e
 grep -q '^  actual:   3 ' fsx-bad.txt && ok || bad "fsx mismatch: no actual line"
 grep -qF "reproduce: $wbsim fsx " fsx-bad.txt && grep -q 'edge-cases.fsxops --seed 1 --faults none --expected tampered.expected$' fsx-bad.txt && ok ||
   bad "fsx mismatch: no reproduce line: $(tail -1 fsx-bad.txt)"
+# Mainline's insert range meets F24 in full-s21; --past-f24 takes the proposed fix.
+"$wbsim" fsx "$fsxdir/full-s21.fsxops" --expected "$fsxdir/full-s21.expected" >fsx-f24.txt 2>&1
+code=$?
+[ "$code" -eq 1 ] && grep -q 'pinned: this run took the path of the finding netfs-insert-range-zeroes-eof-folio' fsx-f24.txt &&
+  ok || bad "fsx full-s21 on mainline: exit $code, want 1 on F24: $(head -3 fsx-f24.txt)"
+"$wbsim" fsx "$fsxdir/full-s21.fsxops" --past-f24 --expected "$fsxdir/full-s21.expected" >fsx-f24.txt 2>&1
+code=$?
+[ "$code" -eq 0 ] && grep -q '^PASS: 206 operations' fsx-f24.txt && ok || bad "fsx full-s21 --past-f24: exit $code: $(tail -3 fsx-f24.txt)"
 printf 'write 0x0 0x10 0x0\nwrite 0x0 zz 0x0\n' >malformed.fsxops
 expect_usage "malformed.fsxops:2: " fsx malformed.fsxops
 printf 'write 0x0 0x10 0x0\ndedupe_range 0x0 0x10 0x20 0x0\n' >unsupported.fsxops
