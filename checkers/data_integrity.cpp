@@ -222,14 +222,6 @@ class DataIntegrity final : public Checker {
     }
   }
 
-  // Whether a hole punch or zero range in progress covers byte `b`.
-  bool zeroing(std::uint32_t ino, std::uint64_t b) const {
-    for (const auto& [fiber, u] : zeroing_) {
-      if (u.ino == ino && u.pos <= b && b < u.pos + u.len) return true;
-    }
-    return false;
-  }
-
   // Whether a truncate in progress will bring the server's file past `b`.
   bool truncating_to(std::uint32_t ino, std::uint64_t b) const {
     for (const auto& [fiber, t] : truncating_) {
@@ -259,14 +251,17 @@ class DataIntegrity final : public Checker {
     return false;
   }
 
-  struct Unbuffered {
+  struct Range {  // bytes [pos, pos + len) of a file
     std::uint32_t ino;
     std::uint64_t pos, len;
   };
   // Whether an unbuffered write that has not returned covers byte `b`. One
   // that returned during the read stored its bytes after the read began.
-  bool in_flight(std::uint32_t ino, std::uint64_t b) const {
-    for (const auto& [fiber, u] : writing_) {
+  bool in_flight(std::uint32_t ino, std::uint64_t b) const { return covers(writing_, ino, b); }
+  // Whether a hole punch or zero range in progress covers byte `b`.
+  bool zeroing(std::uint32_t ino, std::uint64_t b) const { return covers(zeroing_, ino, b); }
+  static bool covers(const std::map<sim::FiberId, Range>& ranges, std::uint32_t ino, std::uint64_t b) {
+    for (const auto& [fiber, u] : ranges) {
       if (u.ino == ino && u.pos <= b && b < u.pos + u.len) return true;
     }
     return false;
@@ -274,8 +269,8 @@ class DataIntegrity final : public Checker {
 
   Shadow& shadow_;
   model::World* world_ = nullptr;
-  std::map<sim::FiberId, Unbuffered> writing_;  // unbuffered writes in flight, by writer
-  std::map<sim::FiberId, Unbuffered> zeroing_;  // hole punches and zero ranges in progress
+  std::map<sim::FiberId, Range> writing_;  // unbuffered writes in flight, by writer
+  std::map<sim::FiberId, Range> zeroing_;  // hole punches and zero ranges in progress
   std::map<sim::FiberId, Syscall> syscalls_;  // writes in progress, by writer
   struct Truncate {
     std::uint32_t ino;

@@ -16,18 +16,26 @@
 
 namespace wbsim::test::checked {
 
-// A run with every checker installed, as a scenario has.
-inline sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
-                                  std::vector<std::string> bugs = {}) {
+// A run with every checker installed, as a scenario has, under `options`
+// (strict modes) and with the named bug switches on.
+inline sim::RunResult run_checked_with(const checkers::Options& options,
+                                       const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
+                                       std::vector<std::string> bugs = {}) {
   sim::SchedulerConfig config = test::make_config(1);
   config.bugs = std::move(bugs);
   return sim::run_simulation(config, /*faults=*/false,
                              [&](sim::Scheduler& s) {
-                               checkers::Suite suite;
+                               checkers::Suite suite(options);
                                model::ObserverScope scope(suite.observers());
                                body(s, suite);
                              },
                              "");
+}
+
+// A run with every checker installed, as a scenario has.
+inline sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
+                                  std::vector<std::string> bugs = {}) {
+  return run_checked_with({}, body, std::move(bugs));
 }
 
 inline std::string checker_of(const sim::RunResult& r) { return r.finding ? r.finding->checker : "none"; }

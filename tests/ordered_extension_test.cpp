@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,18 +19,8 @@ namespace {
 
 using test::checked::checker_of;
 using test::checked::message_of;
-
-// A run with every checker installed, as a scenario has, under `options`.
-sim::RunResult run_checked(const std::function<void(sim::Scheduler&, checkers::Suite&)>& body,
-                           checkers::Options options = {}) {
-  return sim::run_simulation(test::make_config(1), /*faults=*/false,
-                             [&](sim::Scheduler& s) {
-                               checkers::Suite suite(options);
-                               model::ObserverScope scope(suite.observers());
-                               body(s, suite);
-                             },
-                             "");
-}
+using test::checked::run_checked;
+using test::checked::run_checked_with;
 
 std::vector<std::uint8_t> bytes(std::uint8_t v, std::size_t n) { return std::vector<std::uint8_t>(n, v); }
 
@@ -118,7 +107,7 @@ TEST(OrderedExtensionChecker, strict_mode_fires_on_extension_out_of_order_and_de
     s.run();
     suite.liveness_phase(s, w, 60 * sim::kSec);
   };
-  const auto strict = run_checked(body, {.strict_extension = true});
+  const auto strict = run_checked_with({.strict_extension = true}, body);
   ASSERT_EQ(checker_of(strict), "ordered-extension");
   EXPECT_NE(message_of(strict).find("strict:"), std::string::npos) << message_of(strict);
   EXPECT_EQ(checker_of(run_checked(body)), "none");
