@@ -5,6 +5,9 @@
 // netfs_invalidate_folio.
 #include <algorithm>
 #include <iterator>
+#include <memory>
+
+#include <fmt/format.h>
 
 #include "model/mm/truncate.h"
 #include "model/netfs/internal.h"
@@ -14,6 +17,7 @@
 #include "model/trace_reasons.h"
 #include "sim/assert.h"
 #include "sim/scheduler.h"
+#include "sim/waitqueue.h"
 
 namespace wbsim::model {
 
@@ -96,6 +100,13 @@ void netfs_write_zero_point(NetfsInode& ctx, loff_t value) {
 void netfs_resize_file(NetfsInode& ctx, loff_t new_i_size, bool changed_on_server) {
   if (changed_on_server) ctx.remote_i_size = new_i_size;
   if (new_i_size < ctx.zero_point) netfs_write_zero_point(ctx, new_i_size);
+}
+
+void netfs_wait_for_outstanding_io(NetfsInode& ctx) {
+  if (ctx.io_count == 0) return;
+  if (ctx.io_count_wq == nullptr)
+    ctx.io_count_wq = std::make_unique<sim::WaitQueue>(fmt::format("io_count.{}", ctx.ino));
+  ctx.io_count_wq->wait_event([&ctx] { return ctx.io_count == 0; });
 }
 
 // netfs_release_folio(): a clean folio may leave the page cache. What it

@@ -53,6 +53,7 @@ NetfsIoRequest& netfs_alloc_request(NetfsInode& ictx, loff_t start, std::uint64_
   wreq.wsize = INT_MAX;
   if (ictx.ops != nullptr && ictx.ops->init_request != nullptr) ictx.ops->init_request(wreq);
   sim::set_bit(NETFS_RREQ_IN_PROGRESS, wreq.flags);
+  ++ictx.io_count;
   sim::Scheduler::current().trace(static_cast<std::uint16_t>(Ev::wreq_alloc), sim::kNoObject, wreq.debug_id,
                                   static_cast<std::uint64_t>(origin));
   return wreq;
@@ -104,6 +105,11 @@ void netfs_put_request(NetfsIoRequest& wreq) {
   // NETFS_ROLLBUF_PUT_MARK (a single-object writeback's payload) and frees
   // the segments.
   rolling_buffer_clear(wreq.buffer);
+  // netfs_deinit_request(), which the kernel runs from a work item queued by
+  // the last put; the model frees in the put itself.
+  NetfsInode& ictx = *wreq.inode;
+  SIM_ASSERT_CMP(ictx.io_count, >, 0);
+  if (--ictx.io_count == 0 && ictx.io_count_wq != nullptr) ictx.io_count_wq->wake_up();  // wake_up_var()
   if (wreq.inode->request_pool != nullptr) mempool_free(*wreq.inode->request_pool);
 }
 

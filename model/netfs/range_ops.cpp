@@ -1,22 +1,28 @@
-// Pin: fs/smb/client/smb2ops.c bb1d93eedc25 (gregkh/linux, 2026; docs/fidelity.md).
-// fallocate's modes and copy_file_range on a netfs file, as cifs does them:
-// smb3_punch_hole(), smb3_zero_range(), smb3_collapse_range(),
-// smb3_insert_range(); the server carries the operation out. Each takes the
-// inode lock, then the mapping's invalidate lock (the inode lock holds
-// read(2) off, not a page fault, which would read the range back from the
-// server before the operation lands), and drops the range's page cache with
+// Pin: fs/smb/client/smb2ops.c bb1d93eedc25 and cifsfs.c bb1d93eedc25 (gregkh/linux),
+// with dba9f997c9d9 "smb: client: fix race with fallocate(2) and AIO+DIO"
+// (v6.18-rc1, which the stored files predate) applied; docs/fidelity.md.
+// fallocate's modes and copy_file_range on a netfs file, as cifs does them.
+// cifs_fallocate() takes the inode lock and waits for the inode's
+// outstanding netfs requests, so i_size holds still across the operation;
+// then smb3_punch_hole(), smb3_zero_range(), smb3_collapse_range(),
+// smb3_insert_range() or smb3_simple_falloc(). The first four take the
+// mapping's invalidate lock (the inode lock holds read(2) off, not a page
+// fault, which would read the range back from the server before the
+// operation lands) and drop the range's page cache with
 // truncate_pagecache_range(), which discards dirty data inside the range
-// and zeroes the parts of the folios at its ends. Only collapse and insert,
-// which move bytes, write back first (and zero range, where the range
-// reaches the server's EOF). A punched hole can so cut the tail of dirty
-// data that would have moved the server's EOF, which punch hole then moves
-// itself. copy_file_range drops its destination with
-// filemap_invalidate_inode() (cifs_file_copychunk_range), which takes the
-// lock around the drop only. Not modelled: smb2_set_sparse() (the server's
-// files are sparse), zero range's -EOPNOTSUPP without a read lease (the
-// model's client always holds one), the RPCs inside one operation (the
+// and zeroes the parts of the folios at its ends, and wait for outstanding
+// I/O again. Only collapse and insert, which move bytes, write back first
+// (and zero range, where the range reaches the server's EOF). A punched hole
+// can so cut the tail of dirty data that would have moved the server's EOF,
+// which punch hole then moves itself. Allocation only moves the EOF.
+// copy_file_range (cifs_file_copychunk_range(), cifsfs.c) writes its source
+// range back, moves the server's EOF past it, and drops its destination
+// with filemap_invalidate_inode(). Not modelled: smb2_set_sparse() (the
+// server's files are sparse), zero range's -EOPNOTSUPP without a read lease
+// (the model's client always holds one), the RPCs inside one operation (the
 // server does each operation as one step), the fscache cookie's resize.
 #include <algorithm>
+#include <optional>
 
 #include "model/backend/rfs.h"
 #include "model/events.h"
@@ -47,6 +53,12 @@ WBSIM_KNOWN_FINDING(kFindingPunchEofCutsWriteback, "netfs-punch-hole-eof-cuts-wr
                     "remote_i_size; a writeback of data past the hole, which the inode and invalidate locks do not "
                     "hold off, that reached the server first is cut off, its folios already clean, and a later "
                     "copy_file_range whose source crosses the cut fails with -EINVAL (docs/findings.md F25)");
+WBSIM_KNOWN_FINDING(kFindingPrecopyLowersRemoteSize, "netfs-precopy-set-eof-lowers-remote-size", "data-integrity",
+                    "netfs/copy_range_vs_writeback_past_source",
+                    "cifs_precopy_set_eof() notes the server's size as the copy source's end with "
+                    "netfs_resize_file(src_end) after its SET_EOF; a writeback past the source that completed "
+                    "meanwhile had moved remote_i_size beyond, and zero_point comes down with it, so a clean folio "
+                    "past src_end that is reclaimed reads back as zeros (docs/findings.md F26)");
 WBSIM_MARK_IN(kMarkPunchHoleMovedEof, "netfs.punch_hole_moved_eof", "netfs/punch_hole_over_dirty_tail",
            "a hole punched over dirty data past the server's EOF moved the server's EOF itself");
 
@@ -89,6 +101,7 @@ int smb3_punch_hole(NetfsInode& ictx, loff_t offset, std::uint64_t len) {
   const bool lock = !variant::range_op_leaves_faults_in(RangeOp::punch_hole);
   if (lock) filemap_invalidate_lock(mapping);
   truncate_pagecache_range(mapping, offset, end - 1);
+  if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
   const int rc = server_op(ictx, RangeOp::punch_hole, offset, len, 0, true);
   if (rc == 0) MODEL_EVENT(range_op_done(ictx, RangeOp::punch_hole, offset, len, 0, true));
   // If there's dirty data in the cache that would extend the EOF if it were
@@ -126,6 +139,7 @@ int smb3_zero_range(NetfsInode& ictx, loff_t offset, std::uint64_t len, bool kee
   }
   if (rc == 0) {
     truncate_pagecache_range(mapping, offset, end - 1);
+    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
     rc = server_op(ictx, RangeOp::zero_range, offset, len, 0, true);  // smb3_zero_data(): the size stays
   }
   if (rc == 0) {
@@ -150,6 +164,7 @@ int smb3_collapse_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   if (rc == 0) {
     truncate_pagecache_range(mapping, off, old_eof);
     netfs_write_zero_point(ictx, old_eof);
+    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
     // smb2_copychunk_range() of everything above the range down to it,
     // then SMB2_set_eof(): one step of the server's.
     rc = server_op(ictx, RangeOp::collapse_range, off, len, 0, false);
@@ -174,6 +189,7 @@ int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   int rc = filemap_write_and_wait_range(mapping, off, new_eof - 1);
   if (rc == 0) {
     truncate_pagecache_range(mapping, off, variant::insert_range_drop_end(ictx, old_eof));
+    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
     // The folio holding old_eof stays when it reaches past it, zeroed up to
     // old_eof, and is uptodate: the bytes the insert moves there are never
     // read from the server (F24).
@@ -193,56 +209,123 @@ int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   return rc;
 }
 
-// The modes cifs carries out without dropping the range: allocate
-// (smb3_simple_falloc(), which changes no byte's meaning) and
-// copy_file_range (cifs_file_copychunk_range()).
-int other_range_op(NetfsInode& ictx, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
-  AddressSpace& mapping = ictx.mapping;
-  const loff_t end = offset + static_cast<loff_t>(len);
-  if (op == RangeOp::copy_range) {
-    // The server reads the source as the page cache has it, so it must
-    // hold the source and reach at least its end: everything from the
-    // source up is written back (a dirty extending write further up may be
-    // what makes the source lie below EOF). The destination's cached bytes
-    // become stale: filemap_invalidate_inode() writes them back and drops
-    // them under the invalidate lock.
-    int err = filemap_write_and_wait_range(mapping, offset, std::max(ictx.i_size, end) - 1);
-    if (err == 0) err = filemap_invalidate_inode(mapping, dest, dest + static_cast<loff_t>(len) - 1);
-    if (err != 0) return err;
+// cifs_setsize() (fs/smb/client/inode.c): i_size, then the page cache past
+// it; since dba9f997c9d9 it then waits for outstanding I/O.
+void cifs_setsize(NetfsInode& ictx, loff_t offset) {
+  const loff_t old = ictx.i_size;
+  if (offset != old) {
+    trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(offset));
+    ictx.i_size = offset;
+    // Its one caller here is an allocation, which the application asked to
+    // extend the file, never to cut it: not a truncate to the checkers.
+    MODEL_EVENT(i_size_changed(ictx, old, offset, false));
   }
-  const int rc = server_op(ictx, op, offset, len, dest, keep_size);
-  if (rc != 0) return rc;
-  MODEL_EVENT(range_op_done(ictx, op, offset, len, dest, keep_size));
-  const loff_t top = op == RangeOp::copy_range ? dest + static_cast<loff_t>(len) : end;
-  if ((op == RangeOp::copy_range || !keep_size) && top > ictx.i_size) truncate_setsize(ictx, top);
-  RfsInode& rfs = rfs_inode(ictx);
-  const auto server_size = static_cast<loff_t>(rfs.server->file(rfs.file_id).data.size());
-  ictx.remote_i_size = server_size;
-  // The server may now hold data anywhere below its size.
-  if (ictx.zero_point != server_size) netfs_write_zero_point(ictx, server_size);
+  truncate_inode_pages(ictx.mapping, offset);  // truncate_pagecache(); no page tables to unmap
+  if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+}
+
+// Only the size-changing path does anything the model can see. A file cifs
+// created is not sparse, so an allocation inside EOF is a no-op; on a sparse
+// file (after a hole punch) smb3_simple_fallocate_range() writes zeros where
+// the server reports no allocation, which changes no byte (the model's
+// server keeps no allocation map). The copy of smb3_simple_falloc() stored
+// at 953e43d94b20 (linux-next) still has cifs_truncate_page() and
+// truncate_setsize() after cifs_setsize(), which a later stored copy drops
+// as superfluous; the model has neither.
+int smb3_simple_falloc(NetfsInode& ictx, loff_t off, std::uint64_t len, bool keep_size) {
+  const loff_t new_eof = off + static_cast<loff_t>(len);
+  if (!keep_size && ictx.i_size < new_eof) {
+    // inode_newsize_ok(): no size limit in the model. SMB2_set_eof().
+    set_eof(ictx, new_eof);
+    MODEL_EVENT(range_op_done(ictx, RangeOp::allocate, off, len, 0, keep_size));
+    netfs_resize_file(ictx, new_eof, true);
+    cifs_setsize(ictx, new_eof);
+    return 0;
+  }
+  MODEL_EVENT(range_op_done(ictx, RangeOp::allocate, off, len, 0, keep_size));
   return 0;
 }
 
-// The operation under the inode lock: 0 or a negative errno.
-int range_op_locked(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
-  NetfsInode& ictx = *file.inode;
-  sim::WriteGuard inode_lock(*ictx.i_rwsem);
-  MODEL_EVENT(range_op_begin(ictx, op, offset, len));
+// cifs_precopy_set_eof() (cifsfs.c): the server-side copy fails if the
+// source crosses the server's EOF, so the EOF moves, to i_size (what the
+// kernel sends), while remote_i_size is noted as the source's end.
+int cifs_precopy_set_eof(NetfsInode& ictx, loff_t src_end) {
+  set_eof(ictx, ictx.i_size);  // find_writable_file() finds the caller's file
+  // Writeback past the source holds no lock this holds: one that completed
+  // while SET_EOF was on the wire has moved remote_i_size past src_end, and
+  // netfs_resize_file() brings it and zero_point back down below data the
+  // server holds; such a folio, once reclaimed, reads back as zeros (F26).
+  if (ictx.remote_i_size > src_end) sim::known_finding_reached(kFindingPrecopyLowersRemoteSize);
+  netfs_resize_file(ictx, src_end, true);
+  return 0;
+}
+
+// cifs_file_copychunk_range() (cifsfs.c), source and destination one file
+// (lock_two_nondirectories() takes its one inode lock: the caller's).
+int cifs_file_copychunk_range(NetfsInode& ictx, loff_t off, std::uint64_t len, loff_t destoff) {
+  AddressSpace& mapping = ictx.mapping;
+  const loff_t src_end = off + static_cast<loff_t>(len);
+  int rc = filemap_write_and_wait_range(mapping, off, src_end - 1);
+  if (rc != 0) return rc;
+  if (ictx.remote_i_size < src_end) {
+    rc = cifs_precopy_set_eof(ictx, src_end);
+    if (rc < 0) return rc;
+  }
+  // Flush and invalidate the destination's folios: the copy may fail.
+  rc = filemap_invalidate_inode(mapping, destoff, destoff + static_cast<loff_t>(len) - 1);
+  if (rc != 0) return rc;
+  rc = server_op(ictx, RangeOp::copy_range, off, len, destoff, false);  // ->copychunk_range()
+  if (rc < 0) return rc;
+  MODEL_EVENT(range_op_done(ictx, RangeOp::copy_range, off, len, destoff, false));
+  const loff_t dest_end = destoff + static_cast<loff_t>(len);  // the server copies all of it
+  if (dest_end > ictx.i_size) {
+    truncate_setsize(ictx, dest_end);
+    netfs_resize_file(ictx, ictx.i_size, true);
+  }
+  if (dest_end > ictx.zero_point) netfs_write_zero_point(ictx, dest_end);
+  return 0;
+}
+
+// smb3_fallocate(): the mode's operation.
+int smb3_fallocate(NetfsInode& ictx, RangeOp op, loff_t offset, std::uint64_t len, bool keep_size) {
   switch (op) {
     case RangeOp::punch_hole: return smb3_punch_hole(ictx, offset, len);
     case RangeOp::zero_range: return smb3_zero_range(ictx, offset, len, keep_size);
     case RangeOp::collapse_range: return smb3_collapse_range(ictx, offset, len);
     case RangeOp::insert_range: return smb3_insert_range(ictx, offset, len);
-    case RangeOp::allocate:
-    case RangeOp::copy_range: return other_range_op(ictx, op, offset, len, dest, keep_size);
+    case RangeOp::allocate: return smb3_simple_falloc(ictx, offset, len, keep_size);
+    case RangeOp::copy_range: break;
   }
   return kEINVAL;
+}
+
+// cifs_fallocate() (cifsfs.c) since dba9f997c9d9: under the inode lock,
+// with no request of the inode's in flight (an AIO+DIO extending the file
+// completes first), so i_size holds still for the whole operation. Before
+// it (variant::fallocate_unlocked) each mode but allocation took the inode
+// lock itself and none waited.
+int cifs_fallocate(NetfsInode& ictx, RangeOp op, loff_t offset, std::uint64_t len, bool keep_size) {
+  const bool unlocked = variant::fallocate_unlocked();
+  std::optional<sim::WriteGuard> inode_lock;
+  if (!unlocked || op != RangeOp::allocate) inode_lock.emplace(*ictx.i_rwsem);
+  MODEL_EVENT(range_op_begin(ictx, op, offset, len));
+  if (!unlocked) netfs_wait_for_outstanding_io(ictx);
+  // file_modified(): timestamps only.
+  return smb3_fallocate(ictx, op, offset, len, keep_size);
+}
+
+int cifs_copy_file_range(NetfsInode& ictx, loff_t off, std::uint64_t len, loff_t destoff) {
+  sim::WriteGuard inode_lock(*ictx.i_rwsem);  // lock_two_nondirectories()
+  MODEL_EVENT(range_op_begin(ictx, RangeOp::copy_range, off, len));
+  return cifs_file_copychunk_range(ictx, off, len, destoff);
 }
 
 }  // namespace
 
 int netfs_range_op(NetfsFile& file, RangeOp op, loff_t offset, std::uint64_t len, loff_t dest, bool keep_size) {
-  const int ret = range_op_locked(file, op, offset, len, dest, keep_size);
+  NetfsInode& ictx = *file.inode;
+  const int ret = op == RangeOp::copy_range ? cifs_copy_file_range(ictx, offset, len, dest)
+                                            : cifs_fallocate(ictx, op, offset, len, keep_size);
   MODEL_EVENT(range_op_returned(*file.inode, op, offset, len, ret));
   return ret;
 }

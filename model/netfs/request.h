@@ -269,6 +269,13 @@ struct NetfsInode {
   sim::FlagsWord flags = 0;  // NETFS_ICTX_*
   int i_dio_count = 0;  // inode_dio_begin/end: direct I/O in flight
   std::unique_ptr<sim::WaitQueue> i_dio_wq;  // __I_DIO_WAKEUP: woken as i_dio_count reaches 0
+  // ictx->io_count: requests allocated and not yet freed (netfs_alloc_request
+  // to netfs_free_request), what netfs_wait_for_outstanding_io() waits on.
+  // The model's buffered reads allocate no request (docs/model.md), so they
+  // are not counted. The waitqueue (wait_var_event's) is made at the first
+  // wait, so a run that never waits has the objects it had before.
+  int io_count = 0;
+  std::unique_ptr<sim::WaitQueue> io_count_wq;
   const NetfsRequestOps* ops = nullptr;
   const NetfsCacheOps* cache_ops = nullptr;  // null: no cache
   bool cache_enabled = false;  // netfs_is_cache_enabled(): the cookie is bound to a cache and enabled
@@ -315,6 +322,9 @@ void netfs_write_zero_point(NetfsInode& ctx, loff_t value);
 // file's new size, on the server too if changed_on_server; nothing past it
 // can hold data, so zero_point comes down to it.
 void netfs_resize_file(NetfsInode& ctx, loff_t new_i_size, bool changed_on_server);
+// netfs_wait_for_outstanding_io() (include/linux/netfs.h): wait_var_event()
+// until io_count is 0.
+void netfs_wait_for_outstanding_io(NetfsInode& ctx);
 
 // The model's stand-in cipher: a position-dependent permutation of the bytes
 // 1..255 that keeps 0 as 0, so a server hole (zeros) still reads as zeros

@@ -47,6 +47,9 @@ WBSIM_BUG(kBugRangeOpNoInvalidateLock, "netfs-punch-hole-faults-in-stale-data", 
 WBSIM_BUG(kBugPunchHoleLeavesEof, "netfs-punch-hole-leaves-eof", "netfs/punch_hole_over_dirty_tail",
           "data-integrity", "cifs: Fix FALLOC_FL_PUNCH_HOLE support");
 
+WBSIM_BUG(kBugFallocateUnlocked, "netfs-fallocate-unlocked", "netfs/fallocate_vs_aio_extend", "i-size",
+          "smb: client: fix race with fallocate(2) and AIO+DIO");
+
 WBSIM_BUG(kBugReadFolioNoWritebackWait, "netfs-read-folio-no-writeback-wait",
           "netfs/read_streaming_folio_under_writeback", "folio-state",
           "netfs: Fix netfs_read_folio() to wait on writeback");
@@ -182,6 +185,8 @@ void unbuffered_write_collected_nothing(NetfsIoRequest& wreq) {
 bool range_op_leaves_faults_in(RangeOp op) {
   return op == RangeOp::punch_hole && sim::bug(kBugRangeOpNoInvalidateLock);
 }
+
+bool fallocate_unlocked() { return sim::bug(kBugFallocateUnlocked); }
 
 bool punch_hole_leaves_eof(const NetfsInode& ctx) {
   return ctx.i_size > ctx.remote_i_size && sim::bug(kBugPunchHoleLeavesEof);

@@ -48,6 +48,13 @@ bool copy_to_cache_goes_on_without_cache();
 // operation leaves faults in.
 bool range_op_leaves_faults_in(RangeOp op);
 
+// "smb: client: fix race with fallocate(2) and AIO+DIO" (dba9f997c9d9):
+// cifs_fallocate() took no lock and waited for nothing; each mode but
+// allocation took the inode lock itself, and an AIO+DIO extending the file
+// could complete while the operation ran on an i_size read before it. True
+// for the code before the fix.
+bool fallocate_unlocked();
+
 // "cifs: Fix FALLOC_FL_PUNCH_HOLE support": smb3_punch_hole did not move
 // the server's EOF when the hole cut the tail of dirty data that would
 // have moved it. True if the EOF is left where it is.
