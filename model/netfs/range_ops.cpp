@@ -73,13 +73,25 @@ void truncate_pagecache_range(AddressSpace& mapping, loff_t lstart, loff_t lend)
   if (mapping.nrpages != before) sim::mark(kMarkRangeOpDroppedFolios);
 }
 
-// truncate_setsize(): i_size, then the page cache past it.
-void truncate_setsize(NetfsInode& ictx, loff_t size) {
+// i_size_write() and its tracepoint; `truncate` tells the checkers whether
+// the application asked for a size that may cut the file.
+void i_size_write(NetfsInode& ictx, loff_t size, bool truncate) {
   const loff_t old = ictx.i_size;
-  if (size == old) return;
   trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(size));
   ictx.i_size = size;
-  MODEL_EVENT(i_size_changed(ictx, old, size, true));
+  MODEL_EVENT(i_size_changed(ictx, old, size, truncate));
+}
+
+// The waits for outstanding requests that dba9f997c9d9 added; the code
+// before it (variant::fallocate_unlocked) has none.
+void wait_for_outstanding_io(NetfsInode& ictx) {
+  if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+}
+
+// truncate_setsize(): i_size, then the page cache past it.
+void truncate_setsize(NetfsInode& ictx, loff_t size) {
+  if (size == ictx.i_size) return;
+  i_size_write(ictx, size, true);
   truncate_inode_pages(ictx.mapping, size);
 }
 
@@ -101,7 +113,7 @@ int smb3_punch_hole(NetfsInode& ictx, loff_t offset, std::uint64_t len) {
   const bool lock = !variant::range_op_leaves_faults_in(RangeOp::punch_hole);
   if (lock) filemap_invalidate_lock(mapping);
   truncate_pagecache_range(mapping, offset, end - 1);
-  if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+  wait_for_outstanding_io(ictx);
   const int rc = server_op(ictx, RangeOp::punch_hole, offset, len, 0, true);
   if (rc == 0) MODEL_EVENT(range_op_done(ictx, RangeOp::punch_hole, offset, len, 0, true));
   // If there's dirty data in the cache that would extend the EOF if it were
@@ -139,7 +151,7 @@ int smb3_zero_range(NetfsInode& ictx, loff_t offset, std::uint64_t len, bool kee
   }
   if (rc == 0) {
     truncate_pagecache_range(mapping, offset, end - 1);
-    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+    wait_for_outstanding_io(ictx);
     rc = server_op(ictx, RangeOp::zero_range, offset, len, 0, true);  // smb3_zero_data(): the size stays
   }
   if (rc == 0) {
@@ -164,7 +176,7 @@ int smb3_collapse_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   if (rc == 0) {
     truncate_pagecache_range(mapping, off, old_eof);
     netfs_write_zero_point(ictx, old_eof);
-    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+    wait_for_outstanding_io(ictx);
     // smb2_copychunk_range() of everything above the range down to it,
     // then SMB2_set_eof(): one step of the server's.
     rc = server_op(ictx, RangeOp::collapse_range, off, len, 0, false);
@@ -189,7 +201,7 @@ int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
   int rc = filemap_write_and_wait_range(mapping, off, new_eof - 1);
   if (rc == 0) {
     truncate_pagecache_range(mapping, off, variant::insert_range_drop_end(ictx, old_eof));
-    if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+    wait_for_outstanding_io(ictx);
     // The folio holding old_eof stays when it reaches past it, zeroed up to
     // old_eof, and is uptodate: the bytes the insert moves there are never
     // read from the server (F24).
@@ -212,16 +224,11 @@ int smb3_insert_range(NetfsInode& ictx, loff_t off, std::uint64_t len) {
 // cifs_setsize() (fs/smb/client/inode.c): i_size, then the page cache past
 // it; since dba9f997c9d9 it then waits for outstanding I/O.
 void cifs_setsize(NetfsInode& ictx, loff_t offset) {
-  const loff_t old = ictx.i_size;
-  if (offset != old) {
-    trace_ev(Ev::i_size, static_cast<std::uint64_t>(old), static_cast<std::uint64_t>(offset));
-    ictx.i_size = offset;
-    // Its one caller here is an allocation, which the application asked to
-    // extend the file, never to cut it: not a truncate to the checkers.
-    MODEL_EVENT(i_size_changed(ictx, old, offset, false));
-  }
+  // Its one caller here is an allocation, which the application asked to
+  // extend the file, never to cut it: not a truncate to the checkers.
+  if (offset != ictx.i_size) i_size_write(ictx, offset, false);
   truncate_inode_pages(ictx.mapping, offset);  // truncate_pagecache(); no page tables to unmap
-  if (!variant::fallocate_unlocked()) netfs_wait_for_outstanding_io(ictx);
+  wait_for_outstanding_io(ictx);
 }
 
 // Only the size-changing path does anything the model can see. A file cifs
